@@ -1,0 +1,5 @@
+//! Fuzz target `hpack_roundtrip`: not written yet.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});
