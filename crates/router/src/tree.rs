@@ -1,0 +1,486 @@
+//! The radix trie: nodes in one flat `Vec` linked by `u32` indexes, static children found by
+//! their first byte, and a depth-first search that tries static, then param (shortest first),
+//! then catch-all children, backtracking on failure.
+
+use arrayvec::ArrayVec;
+
+use crate::method::{ANY_BIT, STANDARD_COUNT};
+use crate::params::MAX_PARAMS;
+use crate::pattern::Part;
+
+/// "No node / no route" marker in `u32` links.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Method key of the "any method" routes (bit 63 of a terminal mask).
+pub(crate) const ANY_KEY: u8 = 63;
+
+/// Method key of a request method no route uses.
+pub(crate) const UNKNOWN_KEY: u8 = 255;
+
+/// One trie node. A static node matches `prefix`; a param or catch-all node matches the bytes
+/// described in `search`, its prefix is empty.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    /// Static prefix: `arena[start..start + len]`.
+    start: u32,
+    len: u32,
+    /// First byte of each static child, same order as `children`.
+    first: Vec<u8>,
+    children: Vec<u32>,
+    /// The `{param}` child, or `NONE`.
+    param: u32,
+    /// The `{*catch_all}` child, or `NONE`.
+    catch_all: u32,
+    /// Index into `Tree::terminals` when a route shape ends here, or `NONE`.
+    terminal: u32,
+    /// For a param node: every static child starts with `/`, so the param always spans the
+    /// whole rest of the segment (no length search).
+    segment_only: bool,
+}
+
+impl Node {
+    fn new(start: u32, len: u32) -> Node {
+        Node {
+            start,
+            len,
+            first: Vec::new(),
+            children: Vec::new(),
+            param: NONE,
+            catch_all: NONE,
+            terminal: NONE,
+            segment_only: true,
+        }
+    }
+}
+
+/// The routes whose shape ends at one node, by method.
+#[derive(Debug, Clone)]
+pub(crate) struct Terminal {
+    /// Bit `k` set when a route with method key `k` ends here (63: any method).
+    pub(crate) mask: u64,
+    /// Route index per standard method, `NONE` if absent.
+    std: [u32; STANDARD_COUNT],
+    /// Route index of the "any method" route, `NONE` if absent.
+    any: u32,
+    /// (method key, route index) of extension-method routes.
+    ext: Vec<(u8, u32)>,
+}
+
+impl Terminal {
+    fn new() -> Terminal {
+        Terminal {
+            mask: 0,
+            std: [NONE; STANDARD_COUNT],
+            any: NONE,
+            ext: Vec::new(),
+        }
+    }
+
+    /// The route for `key`, without the any-method fallback.
+    pub(crate) fn get(&self, key: u8) -> u32 {
+        let k = key as usize;
+        if k < STANDARD_COUNT {
+            self.std[k]
+        } else if key == ANY_KEY {
+            self.any
+        } else {
+            self.ext.iter().find(|e| e.0 == key).map_or(NONE, |e| e.1)
+        }
+    }
+
+    /// Sets (or clears, with `NONE`) the route for `key`.
+    pub(crate) fn set(&mut self, key: u8, route: u32) {
+        let k = key as usize;
+        if k < STANDARD_COUNT {
+            self.std[k] = route;
+        } else if key == ANY_KEY {
+            self.any = route;
+        } else if let Some(e) = self.ext.iter_mut().find(|e| e.0 == key) {
+            e.1 = route;
+        } else {
+            self.ext.push((key, route));
+        }
+        if route == NONE {
+            self.ext.retain(|e| e.1 != NONE);
+            self.mask &= !(1u64 << key);
+        } else {
+            self.mask |= 1u64 << key;
+        }
+    }
+
+    /// The route a request with method `key` gets here: its own method first, else "any".
+    #[inline]
+    fn lookup(&self, key: u8) -> u32 {
+        let k = key as usize;
+        let own = if k < STANDARD_COUNT {
+            self.std[k]
+        } else if key == UNKNOWN_KEY {
+            NONE
+        } else {
+            self.get(key)
+        };
+        if own != NONE {
+            own
+        } else {
+            self.any
+        }
+    }
+}
+
+/// The trie.
+#[derive(Debug, Clone)]
+pub(crate) struct Tree {
+    nodes: Vec<Node>,
+    arena: Vec<u8>,
+    pub(crate) terminals: Vec<Terminal>,
+}
+
+/// What a search found.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Route index, and the parameter spans in pattern order.
+    Found(u32, ArrayVec<(u32, u32), MAX_PARAMS>),
+    /// No route for this method; `allowed` is the union of the masks of every matching shape.
+    Missing { allowed: u64 },
+    /// The step budget ran out.
+    TooComplex,
+}
+
+impl Tree {
+    pub(crate) fn new() -> Tree {
+        Tree {
+            nodes: vec![Node::new(0, 0)],
+            arena: Vec::new(),
+            terminals: Vec::new(),
+        }
+    }
+
+    fn prefix(&self, n: &Node) -> &[u8] {
+        &self.arena[n.start as usize..(n.start + n.len) as usize]
+    }
+
+    /// Finds or creates the node where `shape` ends and returns its terminal index (created if
+    /// absent). Two shapes end at the same node exactly when they are equal.
+    pub(crate) fn insert(&mut self, shape: &[Part]) -> u32 {
+        let mut node = 0u32;
+        for part in shape {
+            node = match part {
+                Part::Static(bytes) => self.insert_static(node, bytes),
+                Part::Param => {
+                    let p = self.nodes[node as usize].param;
+                    if p != NONE {
+                        p
+                    } else {
+                        let id = self.push(Node::new(0, 0));
+                        self.nodes[node as usize].param = id;
+                        id
+                    }
+                }
+                Part::CatchAll => {
+                    let c = self.nodes[node as usize].catch_all;
+                    if c != NONE {
+                        c
+                    } else {
+                        let id = self.push(Node::new(0, 0));
+                        self.nodes[node as usize].catch_all = id;
+                        id
+                    }
+                }
+            };
+        }
+        let t = self.nodes[node as usize].terminal;
+        if t != NONE {
+            return t;
+        }
+        let t = self.terminals.len() as u32;
+        self.terminals.push(Terminal::new());
+        self.nodes[node as usize].terminal = t;
+        t
+    }
+
+    /// The terminal index where `shape` ends, if that node exists and has a terminal.
+    pub(crate) fn find(&self, shape: &[Part]) -> Option<u32> {
+        let mut node = 0u32;
+        for part in shape {
+            node = match part {
+                Part::Static(bytes) => {
+                    let mut bytes = &bytes[..];
+                    let mut cur = node;
+                    while !bytes.is_empty() {
+                        let n = &self.nodes[cur as usize];
+                        let slot = n.first.iter().position(|&b| b == bytes[0])?;
+                        cur = n.children[slot];
+                        let pre = self.prefix(&self.nodes[cur as usize]);
+                        bytes = bytes.strip_prefix(pre)?;
+                    }
+                    cur
+                }
+                Part::Param => self.nodes[node as usize].param,
+                Part::CatchAll => self.nodes[node as usize].catch_all,
+            };
+            if node == NONE {
+                return None;
+            }
+        }
+        let t = self.nodes[node as usize].terminal;
+        (t != NONE).then_some(t)
+    }
+
+    fn push(&mut self, n: Node) -> u32 {
+        let id = self.nodes.len() as u32;
+        self.nodes.push(n);
+        id
+    }
+
+    /// Walks or extends the static children of `parent` with `bytes` (non-empty) and returns
+    /// the node whose prefix ends exactly at the end of `bytes`.
+    fn insert_static(&mut self, mut parent: u32, mut bytes: &[u8]) -> u32 {
+        loop {
+            let first = bytes[0];
+            let p = &self.nodes[parent as usize];
+            let slot = p.first.iter().position(|&b| b == first);
+            let Some(slot) = slot else {
+                let start = self.arena.len() as u32;
+                self.arena.extend_from_slice(bytes);
+                let id = self.push(Node::new(start, bytes.len() as u32));
+                let p = &mut self.nodes[parent as usize];
+                p.first.push(first);
+                p.children.push(id);
+                if first != b'/' {
+                    p.segment_only = false;
+                }
+                return id;
+            };
+            let child = p.children[slot];
+            let c = &self.nodes[child as usize];
+            let pre = self.prefix(c);
+            let common = pre.iter().zip(bytes).take_while(|(a, b)| a == b).count();
+            let (c_start, c_len) = (c.start, c.len);
+            let node = if common < c_len as usize {
+                // Split: a new node takes the common part and adopts `child` (which keeps its
+                // own id, children and terminal) as its only static child.
+                let mut mid = Node::new(c_start, common as u32);
+                mid.first.push(self.arena[(c_start as usize) + common]);
+                mid.children.push(child);
+                mid.segment_only = mid.first[0] == b'/';
+                let mid = self.push(mid);
+                let c = &mut self.nodes[child as usize];
+                c.start = c_start + common as u32;
+                c.len = c_len - common as u32;
+                self.nodes[parent as usize].children[slot] = mid;
+                mid
+            } else {
+                child
+            };
+            bytes = &bytes[common..];
+            if bytes.is_empty() {
+                return node;
+            }
+            parent = node;
+        }
+    }
+
+    /// Searches `path` for a route of method `key` (`want` = its mask bit | any).
+    pub(crate) fn search<const CI: bool, const SLASH: bool>(
+        &self,
+        path: &[u8],
+        key: u8,
+        want: u64,
+        max_steps: u32,
+    ) -> Outcome {
+        let mut s = Search::<CI, SLASH> {
+            tree: self,
+            path,
+            key,
+            want,
+            steps: max_steps,
+            allowed: 0,
+            params: ArrayVec::new(),
+            route: NONE,
+            exhausted: false,
+        };
+        s.after_static(0, 0);
+        if s.exhausted {
+            Outcome::TooComplex
+        } else if s.route != NONE {
+            Outcome::Found(s.route, s.params)
+        } else {
+            Outcome::Missing {
+                allowed: s.allowed & !ANY_BIT,
+            }
+        }
+    }
+}
+
+/// State of one lookup. `SLASH` means the path has an extra virtual `/` at its end (used only
+/// for the trailing-slash hint); `CI` means static bytes compare ASCII-case-insensitively.
+struct Search<'t, 'p, const CI: bool, const SLASH: bool> {
+    tree: &'t Tree,
+    path: &'p [u8],
+    key: u8,
+    want: u64,
+    steps: u32,
+    allowed: u64,
+    params: ArrayVec<(u32, u32), MAX_PARAMS>,
+    route: u32,
+    exhausted: bool,
+}
+
+impl<const CI: bool, const SLASH: bool> Search<'_, '_, CI, SLASH> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.path.len() + SLASH as usize
+    }
+
+    #[inline(always)]
+    fn byte(&self, i: usize) -> u8 {
+        let b = if SLASH && i == self.path.len() {
+            b'/'
+        } else {
+            self.path[i]
+        };
+        if CI {
+            b.to_ascii_lowercase()
+        } else {
+            b
+        }
+    }
+
+    /// Whether `pre` occurs at `pos` (the caller checked it fits).
+    #[inline(always)]
+    fn eq_at(&self, pos: usize, pre: &[u8]) -> bool {
+        if SLASH || CI {
+            pre.iter()
+                .enumerate()
+                .all(|(k, &b)| self.byte(pos + k) == b)
+        } else {
+            &self.path[pos..pos + pre.len()] == pre
+        }
+    }
+
+    /// End of the segment starting at `pos`: the next `/` or the end of the path.
+    #[inline(always)]
+    fn segment_end(&self, pos: usize) -> usize {
+        match memchr::memchr(b'/', &self.path[pos.min(self.path.len())..]) {
+            Some(k) => pos + k,
+            // With SLASH the virtual final `/` also ends the segment.
+            None => self.path.len(),
+        }
+    }
+
+    /// Spends one step; false when the budget is gone.
+    #[inline(always)]
+    fn step(&mut self) -> bool {
+        if self.steps == 0 {
+            self.exhausted = true;
+            return false;
+        }
+        self.steps -= 1;
+        true
+    }
+
+    /// At a terminal with the whole path consumed: true when it holds a route for the method.
+    #[inline(always)]
+    fn terminal(&mut self, t: u32) -> bool {
+        if t == NONE {
+            return false;
+        }
+        let term = &self.tree.terminals[t as usize];
+        if term.mask & self.want != 0 {
+            self.route = term.lookup(self.key);
+            return true;
+        }
+        self.allowed |= term.mask;
+        false
+    }
+
+    /// Tries static child `id` at `pos`. True when the search is over (found or exhausted).
+    fn static_node(&mut self, id: u32, pos: usize) -> bool {
+        if !self.step() {
+            return true;
+        }
+        let n = &self.tree.nodes[id as usize];
+        let len = n.len as usize;
+        if self.len() - pos < len || !self.eq_at(pos, self.tree.prefix(n)) {
+            return false;
+        }
+        self.after_static(id, pos + len)
+    }
+
+    /// Node `id`'s prefix has matched and ends at `pos`: try its children in priority order.
+    fn after_static(&mut self, id: u32, pos: usize) -> bool {
+        let n = &self.tree.nodes[id as usize];
+        if pos == self.len() {
+            return self.terminal(n.terminal);
+        }
+        let b = self.byte(pos);
+        if let Some(slot) = n.first.iter().position(|&f| f == b) {
+            if self.static_node(n.children[slot], pos) {
+                return true;
+            }
+        }
+        if n.param != NONE && self.param(n.param, pos) {
+            return true;
+        }
+        if n.catch_all != NONE {
+            let c = &self.tree.nodes[n.catch_all as usize];
+            if self
+                .params
+                .try_push((pos as u32, self.len() as u32))
+                .is_ok()
+            {
+                if self.terminal(c.terminal) {
+                    return true;
+                }
+                self.params.pop();
+            }
+        }
+        false
+    }
+
+    /// Param node `id` starting at `pos` (the path is not exhausted at `pos`).
+    fn param(&mut self, id: u32, pos: usize) -> bool {
+        let n = &self.tree.nodes[id as usize];
+        let end = self.segment_end(pos);
+        if end == pos {
+            return false;
+        }
+        if n.segment_only {
+            return self.after_param(id, pos, end);
+        }
+        for q in pos + 1..=end {
+            if q < self.len() && !n.first.contains(&self.byte(q)) {
+                continue;
+            }
+            if !self.step() {
+                return true;
+            }
+            if self.after_param(id, pos, q) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The param of node `id` spans `pos..q`: continue after it.
+    #[inline(always)]
+    fn after_param(&mut self, id: u32, pos: usize, q: usize) -> bool {
+        if self.params.try_push((pos as u32, q as u32)).is_err() {
+            return false;
+        }
+        let n = &self.tree.nodes[id as usize];
+        let done = if q == self.len() {
+            self.terminal(n.terminal)
+        } else {
+            let b = self.byte(q);
+            match n.first.iter().position(|&f| f == b) {
+                Some(slot) => self.static_node(n.children[slot], q),
+                None => false,
+            }
+        };
+        if !done {
+            self.params.pop();
+        }
+        done
+    }
+}
