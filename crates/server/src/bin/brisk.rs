@@ -1,0 +1,397 @@
+//! `brisk`: the Brisk server binary. HTTP/1.1 and h2c on one port, with built-in routes for load
+//! tests and demos. Run `brisk --help` for the flags.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use brisk_server::{Method, Request, Response, Server};
+
+#[cfg(feature = "count-alloc")]
+mod count_alloc {
+    //! A counting global allocator (feature `count-alloc`): `GET /__allocations` answers with the
+    //! number of allocations since start, so a test can prove the steady state allocates nothing.
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    pub static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+    pub struct Counting;
+
+    // SAFETY: every call is forwarded unchanged to `System`, which upholds the GlobalAlloc
+    // contract; the counter has no effect on the memory handed out.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: same layout contract as our caller's.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: same layout contract as our caller's.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: `ptr` was allocated by `System` through this wrapper with `layout`.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` was allocated by `System` through this wrapper with `layout`.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+}
+
+const HELP: &str = "\
+brisk: HTTP/1.1 and h2c server (Brisk)
+
+USAGE:
+    brisk [OPTIONS]
+
+OPTIONS:
+    --bind ADDR              Address to listen on, IP:PORT (port 0 picks a free port).
+                             Default: 127.0.0.1:8080
+    --workers N              Worker threads, 1 to 1024, each with its own SO_REUSEPORT
+                             listener. Default: the number of CPUs
+    --header-timeout DUR     Time to receive a complete request head before the client gets
+                             408 and is closed (slow-loris defense). Default: 10s
+    --idle-timeout DUR       Time an idle keep-alive connection is kept. Default: 60s
+    --max-body SIZE          Largest request body; larger gets 413. Default: 1M
+    --shutdown-timeout DUR   On SIGINT/SIGTERM, time in-flight requests get to finish.
+                             Default: 10s
+    -h, --help               Print this help and exit
+
+    DUR is a number with a unit: ms, s or m (e.g. 500ms, 10s, 2m); a bare number is seconds.
+    SIZE is a number of bytes with an optional suffix K, M or G (powers of 1024), e.g. 64K.
+
+ROUTES:
+    GET  /plaintext      Hello, World!
+    GET  /json           {\"message\":\"Hello, World!\"}
+    POST /echo           the request body, echoed back
+    GET  /hello/{name}   Hello, {name}!
+
+SIGNALS:
+    SIGINT, SIGTERM      graceful shutdown: stop accepting, finish in-flight requests
+                         (Connection: close on HTTP/1.1, GOAWAY on HTTP/2), exit by the
+                         shutdown timeout
+";
+
+#[derive(Debug, Clone, PartialEq)]
+struct Args {
+    bind: SocketAddr,
+    workers: usize,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    shutdown_timeout: Duration,
+    max_body: usize,
+}
+
+#[derive(Debug, PartialEq)]
+enum Parsed {
+    Run(Args),
+    Help,
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Parsed, String> {
+    let mut a = Args {
+        bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        workers: default_workers(),
+        header_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(60),
+        shutdown_timeout: Duration::from_secs(10),
+        max_body: 1024 * 1024,
+    };
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Parsed::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let known = [
+            "--bind",
+            "--workers",
+            "--header-timeout",
+            "--idle-timeout",
+            "--max-body",
+            "--shutdown-timeout",
+        ];
+        if !known.contains(&flag.as_str()) {
+            return Err(format!(
+                "unknown argument '{arg}' (allowed: {}, --help)",
+                known.join(", ")
+            ));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => it
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value (see --help)"))?,
+        };
+        match flag.as_str() {
+            "--bind" => {
+                a.bind = value.parse().map_err(|_| {
+                    format!("invalid --bind '{value}': expected IP:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+                })?
+            }
+            "--workers" => {
+                a.workers = match value.parse::<usize>() {
+                    Ok(n) if (1..=1024).contains(&n) => n,
+                    _ => {
+                        return Err(format!(
+                            "invalid --workers '{value}': expected a whole number from 1 to 1024"
+                        ))
+                    }
+                }
+            }
+            "--max-body" => {
+                a.max_body = parse_size(&value).ok_or_else(|| {
+                    format!("invalid --max-body '{value}': expected bytes with an optional K, M or G suffix, e.g. 1048576 or 1M (at most 1G)")
+                })?
+            }
+            f => {
+                let d = parse_duration(&value).ok_or_else(|| {
+                    format!("invalid {f} '{value}': expected a duration above zero with unit ms, s or m, e.g. 500ms, 10s, 2m (at most 1 day)")
+                })?;
+                match f {
+                    "--header-timeout" => a.header_timeout = d,
+                    "--idle-timeout" => a.idle_timeout = d,
+                    _ => a.shutdown_timeout = d,
+                }
+            }
+        }
+    }
+    Ok(Parsed::Run(a))
+}
+
+fn parse_size(v: &str) -> Option<usize> {
+    let (num, mult) = match v.as_bytes().last()? {
+        b'k' | b'K' => (&v[..v.len() - 1], 1024),
+        b'm' | b'M' => (&v[..v.len() - 1], 1024 * 1024),
+        b'g' | b'G' => (&v[..v.len() - 1], 1024 * 1024 * 1024),
+        _ => (v, 1),
+    };
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = num.parse::<usize>().ok()?.checked_mul(mult)?;
+    (n <= 1 << 30).then_some(n)
+}
+
+fn parse_duration(v: &str) -> Option<Duration> {
+    let (num, unit_ms) = if let Some(n) = v.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = v.strip_suffix('m') {
+        (n, 60_000.0)
+    } else {
+        (v, 1000.0)
+    };
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let ms = num.parse::<f64>().ok()? * unit_ms;
+    (ms >= 1.0 && ms <= 86_400_000.0).then(|| Duration::from_micros((ms * 1000.0) as u64))
+}
+
+fn plaintext(_: &mut Request, res: &mut Response) {
+    res.text("Hello, World!");
+}
+
+fn json(_: &mut Request, res: &mut Response) {
+    res.json(r#"{"message":"Hello, World!"}"#);
+}
+
+fn echo(req: &mut Request, res: &mut Response) {
+    let ct = req
+        .header("content-type")
+        .unwrap_or(b"application/octet-stream");
+    if std::str::from_utf8(ct).is_ok() {
+        res.header("content-type", ct);
+    }
+    res.body_mut().extend_from_slice(req.body());
+}
+
+fn hello(req: &mut Request, res: &mut Response) {
+    let name = brisk_server::percent_decode(req.param("name").unwrap_or(""));
+    res.content_type("text/plain; charset=utf-8");
+    let b = res.body_mut();
+    b.extend_from_slice(b"Hello, ");
+    b.extend_from_slice(name.as_bytes());
+    b.extend_from_slice(b"!");
+}
+
+#[cfg(feature = "count-alloc")]
+fn allocations(_: &mut Request, res: &mut Response) {
+    use std::io::Write;
+    let n = count_alloc::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+    // Writing into the reused body buffer does not allocate once it has capacity.
+    let _ = write!(res.body_mut(), "{n}");
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Parsed::Help) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Run(a)) => a,
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Block SIGINT/SIGTERM before any thread starts, so every worker inherits the mask and
+    // the main thread alone takes them with sigwait.
+    signals::block();
+
+    let mut builder = Server::builder();
+    builder
+        .bind(args.bind)
+        .workers(args.workers)
+        .max_body_size(args.max_body)
+        .header_timeout(args.header_timeout)
+        .idle_timeout(args.idle_timeout)
+        .shutdown_timeout(args.shutdown_timeout)
+        .route(Method::Get, "/plaintext", plaintext)
+        .route(Method::Get, "/json", json)
+        .route(Method::Post, "/echo", echo)
+        .route(Method::Get, "/hello/{name}", hello);
+    #[cfg(feature = "count-alloc")]
+    builder.route(Method::Get, "/__allocations", allocations);
+
+    let handle = match builder.start() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for addr in handle.local_addrs() {
+        println!(
+            "brisk listening on http://{addr} (HTTP/1.1 and h2c, {} worker{})",
+            args.workers,
+            if args.workers == 1 { "" } else { "s" }
+        );
+    }
+    let sig = signals::wait();
+    eprintln!(
+        "brisk: {} received, shutting down (deadline {:?})",
+        if sig == libc::SIGINT {
+            "SIGINT"
+        } else {
+            "SIGTERM"
+        },
+        args.shutdown_timeout
+    );
+    handle.shutdown();
+    handle.join();
+    eprintln!("brisk: stopped");
+    ExitCode::SUCCESS
+}
+
+mod signals {
+    //! SIGINT/SIGTERM through `sigwait`: blocked in every thread, taken by the main thread.
+
+    fn set() -> libc::sigset_t {
+        // SAFETY: sigemptyset/sigaddset initialise the zeroed set in place; the pointers are to a
+        // live local.
+        unsafe {
+            let mut s: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut s);
+            libc::sigaddset(&mut s, libc::SIGINT);
+            libc::sigaddset(&mut s, libc::SIGTERM);
+            s
+        }
+    }
+
+    /// Blocks SIGINT and SIGTERM in the calling thread (and the threads it spawns later).
+    pub fn block() {
+        let s = set();
+        // SAFETY: `s` is an initialised signal set; a null old-set pointer is allowed.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_BLOCK, &s, std::ptr::null_mut());
+        }
+    }
+
+    /// Waits for SIGINT or SIGTERM and returns its number.
+    pub fn wait() -> i32 {
+        let s = set();
+        let mut sig: libc::c_int = 0;
+        loop {
+            // SAFETY: `s` is initialised and `sig` is a live local the call writes to.
+            let rc = unsafe { libc::sigwait(&s, &mut sig) };
+            if rc == 0 {
+                return sig;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Parsed, String> {
+        parse_args(s.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn flags_parse() {
+        let Parsed::Run(a) = parse("--bind 0.0.0.0:9 --workers 3 --header-timeout 500ms --idle-timeout=2m --max-body 64K --shutdown-timeout 1.5").unwrap() else {
+            panic!("help")
+        };
+        assert_eq!(a.bind, "0.0.0.0:9".parse().unwrap());
+        assert_eq!(a.workers, 3);
+        assert_eq!(a.header_timeout, Duration::from_millis(500));
+        assert_eq!(a.idle_timeout, Duration::from_secs(120));
+        assert_eq!(a.max_body, 65536);
+        assert_eq!(a.shutdown_timeout, Duration::from_millis(1500));
+        assert_eq!(parse("--help").unwrap(), Parsed::Help);
+    }
+
+    #[test]
+    fn bad_values_say_what_is_allowed() {
+        let rows = [
+            ("--workers 0", "from 1 to 1024"),
+            ("--workers x", "from 1 to 1024"),
+            ("--bind localhost", "IP:PORT"),
+            ("--max-body 1T", "K, M or G"),
+            ("--max-body -1", "K, M or G"),
+            ("--header-timeout 0s", "ms, s or m"),
+            ("--idle-timeout soon", "ms, s or m"),
+            ("--frobnicate", "allowed: --bind"),
+            ("--bind", "needs a value"),
+        ];
+        for (args, want) in rows {
+            let e = parse(args).unwrap_err();
+            assert!(e.contains(want), "{args}: {e}");
+        }
+    }
+
+    #[test]
+    fn help_documents_every_flag() {
+        for f in [
+            "--bind",
+            "--workers",
+            "--header-timeout",
+            "--idle-timeout",
+            "--max-body",
+            "--shutdown-timeout",
+            "--help",
+        ] {
+            assert!(HELP.contains(f), "{f}");
+        }
+    }
+}

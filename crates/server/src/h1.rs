@@ -1,0 +1,697 @@
+//! HTTP/1.1 on one connection: keep-alive, pipelining, bodies (Content-Length and chunked),
+//! 100-continue, HEAD, error answers, and the hand-off to h2c on `Upgrade: h2c`.
+//!
+//! Every response produced while handling one readable event is appended to the reactor's
+//! output for the connection, which writes it all with one `writev`: a batch of pipelined
+//! requests costs one write.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use brisk_http1::{
+    Body as Framing, Chunk, ChunkedDecoder, Header, Method as H1Method, RequestParser, Status,
+    TargetForm, Upgrade, Version as H1Version,
+};
+use brisk_reactor::{Action, Context, Output, TimeoutKind};
+
+use crate::app::{App, Route};
+use crate::request::{Headers, Params, Request, Version};
+use crate::response::BodyKind;
+use crate::worker::{with_worker, Worker};
+
+/// Header slots per request (the parser fails with 431 beyond them).
+pub(crate) const MAX_HEADER_SLOTS: usize = 128;
+
+/// Output room kept free before another pipelined request is handled: a response that does
+/// not fit waits (spills) instead of being written.
+const MIN_ROOM: usize = 2048;
+
+/// A body arriving over several reads: the head is kept as bytes and re-parsed when the
+/// body is complete.
+#[derive(Debug, Default)]
+pub(crate) struct Collect {
+    pub(crate) head: Vec<u8>,
+    pub(crate) body: Vec<u8>,
+    remaining: u64,
+    chunked: Option<ChunkedDecoder>,
+}
+
+impl Collect {
+    pub(crate) fn clear(&mut self) {
+        self.head.clear();
+        self.body.clear();
+        self.remaining = 0;
+        self.chunked = None;
+    }
+}
+
+/// Output that did not fit in the reactor's buffer, written as the socket drains.
+#[derive(Default)]
+struct Spill {
+    bytes: Vec<u8>,
+    pos: usize,
+    stat: &'static [u8],
+    stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
+}
+
+impl std::fmt::Debug for Spill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spill")
+            .field("bytes", &(self.bytes.len() - self.pos))
+            .field("static", &self.stat.len())
+            .field("stream", &self.stream.is_some())
+            .finish()
+    }
+}
+
+impl Spill {
+    fn is_empty(&self) -> bool {
+        self.pos == self.bytes.len() && self.stat.is_empty() && self.stream.is_none()
+    }
+
+    /// Writes as much as fits. True when everything is out.
+    fn flush(&mut self, out: &mut Output<'_>) -> bool {
+        loop {
+            if self.pos < self.bytes.len() {
+                let n = (self.bytes.len() - self.pos).min(out.remaining());
+                if n == 0 {
+                    return false;
+                }
+                let _ = out.extend_from_slice(&self.bytes[self.pos..self.pos + n]);
+                self.pos += n;
+                if self.pos < self.bytes.len() {
+                    return false;
+                }
+                self.bytes.clear();
+                self.pos = 0;
+            }
+            if !self.stat.is_empty() {
+                let n = self.stat.len().min(out.remaining());
+                if n == 0 {
+                    return false;
+                }
+                let _ = out.extend_from_slice(&self.stat[..n]);
+                self.stat = &self.stat[n..];
+                if !self.stat.is_empty() {
+                    return false;
+                }
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                return true;
+            };
+            if out.remaining() < MIN_ROOM {
+                return false;
+            }
+            // Pull one chunk and frame it (chunked transfer coding, RFC 9112 §7.1).
+            match stream.next() {
+                Some(chunk) if chunk.is_empty() => continue,
+                Some(chunk) => {
+                    let mut size = [0u8; 20];
+                    let hex = hex_len(chunk.len(), &mut size);
+                    self.bytes.extend_from_slice(hex);
+                    self.bytes.extend_from_slice(b"\r\n");
+                    self.bytes.extend_from_slice(&chunk);
+                    self.bytes.extend_from_slice(b"\r\n");
+                }
+                None => {
+                    self.stream = None;
+                    self.bytes.extend_from_slice(b"0\r\n\r\n");
+                }
+            }
+        }
+    }
+}
+
+fn hex_len(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b"0123456789abcdef"[n & 15];
+        n >>= 4;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// What the connection wrapper must do after `on_read`.
+#[derive(Debug)]
+pub(crate) enum Next {
+    /// Stay on HTTP/1.1.
+    Stay(usize, Action),
+    /// `Upgrade: h2c` was accepted: 101 has been written; the request (head bytes and body)
+    /// becomes stream 1 of an HTTP/2 connection, which gets the input from `consumed` on.
+    UpgradeH2c {
+        consumed: usize,
+        head: Vec<u8>,
+        body: Vec<u8>,
+        settings: Vec<u8>,
+    },
+}
+
+/// HTTP/1.1 connection state.
+pub(crate) struct H1 {
+    app: Arc<App>,
+    peer: SocketAddr,
+    parser: RequestParser,
+    collect: Option<Box<Collect>>,
+    spill: Spill,
+    served: u64,
+    /// A partial head is buffered (a header-read timeout then answers 408).
+    partial: bool,
+    /// No more requests: everything after the current response is discarded.
+    closing: bool,
+}
+
+impl std::fmt::Debug for H1 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("H1")
+            .field("peer", &self.peer)
+            .field("served", &self.served)
+            .field("spill", &self.spill)
+            .finish()
+    }
+}
+
+/// The answer to one request, decided after the handler ran.
+struct Plan {
+    version: H1Version,
+    keep_alive: bool,
+    head_only: bool,
+}
+
+impl H1 {
+    pub(crate) fn new(app: Arc<App>, peer: SocketAddr) -> Self {
+        let mut cfg = brisk_http1::Config::default();
+        let l = &app.config.limits;
+        cfg.limits.max_head_size = l.max_head_size;
+        cfg.limits.max_headers = l.max_headers.min(MAX_HEADER_SLOTS);
+        cfg.limits.max_target_len = l.max_uri_len;
+        H1 {
+            parser: RequestParser::with_config(cfg),
+            app,
+            peer,
+            collect: None,
+            spill: Spill::default(),
+            served: 0,
+            partial: false,
+            closing: false,
+        }
+    }
+
+    fn after_output(&self) -> Action {
+        if self.closing && self.spill.is_empty() {
+            Action::CloseAfterFlush
+        } else {
+            Action::Keep
+        }
+    }
+
+    pub(crate) fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        if !self.spill.is_empty() {
+            self.spill.flush(out);
+        }
+        let _ = cx;
+        self.after_output()
+    }
+
+    pub(crate) fn on_timeout(&mut self, kind: TimeoutKind, out: &mut Output<'_>) -> Action {
+        match kind {
+            TimeoutKind::HeaderRead | TimeoutKind::BodyRead if self.spill.is_empty() => {
+                with_worker(|w| {
+                    w.stats.timeout();
+                    self.error(w, out, 408, H1Version::Http11);
+                });
+                Action::CloseAfterFlush
+            }
+            _ => Action::CloseNow,
+        }
+    }
+
+    pub(crate) fn on_drain(&mut self, out: &mut Output<'_>) -> Action {
+        let _ = out;
+        // Idle between requests: close now. Mid-request: the next response carries
+        // `Connection: close` (checked through `cx.is_draining()`).
+        if self.spill.is_empty() && self.collect.is_none() && !self.partial {
+            Action::CloseAfterFlush
+        } else {
+            Action::Keep
+        }
+    }
+
+    /// Writes a server-generated error answer with `Connection: close` and stops reading.
+    fn error(&mut self, w: &mut Worker, out: &mut Output<'_>, code: u16, version: H1Version) {
+        w.res.set_error(code);
+        let plan = Plan {
+            version,
+            keep_alive: false,
+            head_only: false,
+        };
+        self.write_response(w, out, &plan);
+        self.closing = true;
+        self.collect = None;
+        self.partial = false;
+    }
+
+    pub(crate) fn on_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> Next {
+        if self.closing {
+            return Next::Stay(input.len(), self.after_output());
+        }
+        if !self.spill.is_empty() {
+            if !self.spill.flush(out) {
+                return Next::Stay(0, Action::Keep);
+            }
+        }
+        let draining = cx.is_draining();
+        let app = Arc::clone(&self.app);
+        with_worker(|w| {
+            w.date.update(cx.system_time());
+            let mut off = 0;
+            loop {
+                if self.closing || !self.spill.is_empty() {
+                    break;
+                }
+                if let Some(c) = self.collect.as_mut() {
+                    match feed_body(c, &input[off..], app.config.limits.max_body_size) {
+                        Ok((n, done)) => {
+                            off += n;
+                            if !done {
+                                if cx.timeout() != Some(TimeoutKind::BodyRead) {
+                                    cx.set_timeout(TimeoutKind::BodyRead);
+                                }
+                                break;
+                            }
+                        }
+                        Err(code) => {
+                            self.error(w, out, code, H1Version::Http11);
+                            off = input.len();
+                            break;
+                        }
+                    }
+                    let c = self.collect.take().expect("collect present");
+                    self.finish_collected(w, &app, out, &c, draining);
+                    // The buffers go back to the worker for the next large body.
+                    w.recycle(c);
+                    continue;
+                }
+                let buf = &input[off..];
+                if buf.is_empty() {
+                    break;
+                }
+                if out.remaining() < MIN_ROOM {
+                    break;
+                }
+                let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
+                let req = match self.parser.parse(buf, &mut slots) {
+                    Ok(Status::Complete(r)) => r,
+                    Ok(Status::Partial) => {
+                        if !self.partial {
+                            self.partial = true;
+                            if cx.timeout() != Some(TimeoutKind::HeaderRead) {
+                                cx.set_timeout(TimeoutKind::HeaderRead);
+                            }
+                        }
+                        if cx.input_is_full() && off == 0 {
+                            self.error(w, out, 431, H1Version::Http11);
+                            off = input.len();
+                        }
+                        break;
+                    }
+                    Err(e) => {
+                        self.parser.reset();
+                        self.error(w, out, e.status(), H1Version::Http11);
+                        off = input.len();
+                        break;
+                    }
+                };
+                self.partial = false;
+                let version = req.version;
+                let facts = match req.facts() {
+                    Ok(f) => f,
+                    Err(e) => {
+                        self.error(w, out, e.status(), version);
+                        off = input.len();
+                        break;
+                    }
+                };
+                let Some((path, query, target)) = split(&req.target) else {
+                    self.error(w, out, 400, version);
+                    off = input.len();
+                    break;
+                };
+                let method = req.method.as_bytes();
+                let head_len = req.head_len;
+                let body_len = match facts.body {
+                    Framing::None | Framing::CloseDelimited => Some(0),
+                    Framing::Length(n) => Some(n),
+                    Framing::Chunked => None,
+                };
+                if let Some(n) = body_len {
+                    if n > app.config.limits.max_body_size as u64 {
+                        self.error(w, out, 413, version);
+                        off = input.len();
+                        break;
+                    }
+                }
+                // h2c upgrade (RFC 9113 §3.2 is obsolete but RFC 7540 §3.2 clients exist):
+                // only for requests without a body, as nghttp and curl send them.
+                if facts.upgrade == Some(Upgrade::H2c) && body_len == Some(0) && !draining {
+                    if let Some(settings) = req.header(b"http2-settings") {
+                        let settings = settings.to_vec();
+                        let head = buf[..head_len].to_vec();
+                        out.extend_from_slice(
+                            b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+                        )
+                        .ok();
+                        return Next::UpgradeH2c {
+                            consumed: off + head_len,
+                            head,
+                            body: Vec::new(),
+                            settings,
+                        };
+                    }
+                }
+                let complete_body = match body_len {
+                    Some(n) if (buf.len() - head_len) as u64 >= n => Some(n as usize),
+                    _ => None,
+                };
+                let keep_alive = facts.keep_alive && !draining && !self.limit_reached(&app);
+                let plan = Plan {
+                    version,
+                    keep_alive,
+                    head_only: req.method == H1Method::Head,
+                };
+                if let Some(n) = complete_body {
+                    let mut request = Request {
+                        method: req.method.as_str(),
+                        target,
+                        path,
+                        query,
+                        version: if version == H1Version::Http10 {
+                            Version::Http10
+                        } else {
+                            Version::Http11
+                        },
+                        headers: Headers::new(req.headers),
+                        params: Params::new(),
+                        body: &buf[head_len..head_len + n],
+                        peer: self.peer,
+                    };
+                    w.res.reset();
+                    app.handle(&mut request, &mut w.res, &w.stats);
+                    self.served += 1;
+                    let plan = Plan {
+                        keep_alive: plan.keep_alive && keeps(w.res.status_code()),
+                        ..plan
+                    };
+                    self.write_response(w, out, &plan);
+                    off += head_len + n;
+                    if !plan.keep_alive {
+                        self.closing = true;
+                        off = input.len();
+                        break;
+                    }
+                    continue;
+                }
+                // The body is not all here: decide now whether a handler will read it.
+                match app.route(method, path) {
+                    Route::Handler(_) => {}
+                    Route::Error(code) => {
+                        self.error(w, out, code, version);
+                        off = input.len();
+                        break;
+                    }
+                    Route::NotAllowed | Route::TrailingSlash => {
+                        // Answer without reading the body, then close (the body is unread).
+                        let mut request = Request {
+                            method: req.method.as_str(),
+                            target,
+                            path,
+                            query,
+                            version: Version::Http11,
+                            headers: Headers::new(req.headers),
+                            params: Params::new(),
+                            body: &[],
+                            peer: self.peer,
+                        };
+                        w.res.reset();
+                        app.handle(&mut request, &mut w.res, &w.stats);
+                        let plan = Plan {
+                            keep_alive: false,
+                            ..plan
+                        };
+                        self.write_response(w, out, &plan);
+                        self.closing = true;
+                        off = input.len();
+                        break;
+                    }
+                }
+                if facts.expect_continue && buf.len() == head_len {
+                    let line: &[u8] = if version == H1Version::Http10 {
+                        b""
+                    } else {
+                        b"HTTP/1.1 100 Continue\r\n\r\n"
+                    };
+                    let _ = out.extend_from_slice(line);
+                }
+                let mut c = w.collect_buffers();
+                c.head.extend_from_slice(&buf[..head_len]);
+                match body_len {
+                    Some(n) => c.remaining = n,
+                    None => c.chunked = Some(ChunkedDecoder::new()),
+                }
+                self.collect = Some(c);
+                off += head_len;
+            }
+            if !self.closing
+                && self.collect.is_none()
+                && self.spill.is_empty()
+                && off == input.len()
+            {
+                if draining {
+                    self.closing = true;
+                } else {
+                    cx.set_timeout(TimeoutKind::Idle);
+                }
+            }
+            Next::Stay(off.min(input.len()), self.after_output())
+        })
+    }
+
+    fn limit_reached(&self, app: &App) -> bool {
+        let max = app.config.limits.max_requests_per_connection;
+        max != 0 && self.served + 1 >= max
+    }
+
+    /// Re-parses a collected head and answers it with the collected body.
+    fn finish_collected(
+        &mut self,
+        w: &mut Worker,
+        app: &App,
+        out: &mut Output<'_>,
+        c: &Collect,
+        draining: bool,
+    ) {
+        let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
+        let mut parser = RequestParser::with_config(*self.parser.config());
+        let Ok(Status::Complete(req)) = parser.parse(&c.head, &mut slots) else {
+            self.error(w, out, 400, H1Version::Http11);
+            return;
+        };
+        let keep_alive = req.facts().map(|f| f.keep_alive).unwrap_or(false)
+            && !draining
+            && !self.limit_reached(app);
+        let Some((path, query, target)) = split(&req.target) else {
+            self.error(w, out, 400, req.version);
+            return;
+        };
+        let mut request = Request {
+            method: req.method.as_str(),
+            target,
+            path,
+            query,
+            version: if req.version == H1Version::Http10 {
+                Version::Http10
+            } else {
+                Version::Http11
+            },
+            headers: Headers::new(req.headers),
+            params: Params::new(),
+            body: &c.body,
+            peer: self.peer,
+        };
+        w.res.reset();
+        app.handle(&mut request, &mut w.res, &w.stats);
+        self.served += 1;
+        let plan = Plan {
+            version: req.version,
+            keep_alive: keep_alive && keeps(w.res.status_code()),
+            head_only: req.method == H1Method::Head,
+        };
+        self.write_response(w, out, &plan);
+        if !plan.keep_alive {
+            self.closing = true;
+        }
+    }
+
+    /// Serializes `w.res` (status line, server headers, fields, framing, body) into `out`,
+    /// spilling what does not fit.
+    fn write_response(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
+        let res = &mut w.res;
+        let mut status = res.status_code();
+        if status < 200 {
+            // Informational answers are the server's business (100-continue, 101).
+            res.set_error(500);
+            status = 500;
+        }
+        w.stats.response(status);
+        let no_body = status == 204 || status == 304;
+        let stream = if no_body { None } else { res.take_stream() };
+        let chunked = stream.is_some() && plan.version == H1Version::Http11;
+        let keep_alive = plan.keep_alive && (stream.is_none() || chunked);
+
+        let head = &mut w.head;
+        head.clear();
+        head.extend_from_slice(b"HTTP/1.1 ");
+        head.extend_from_slice(&crate::status::status_digits(status));
+        head.push(b' ');
+        head.extend_from_slice(crate::status::reason_phrase(status).as_bytes());
+        head.extend_from_slice(b"\r\nServer: brisk\r\nDate: ");
+        head.extend_from_slice(w.date.get());
+        head.extend_from_slice(b"\r\n");
+        let body_len = if stream.is_some() {
+            0
+        } else {
+            res.body_bytes().map_or(0, <[u8]>::len)
+        };
+        if chunked {
+            head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+        } else if stream.is_none() && status != 204 {
+            head.extend_from_slice(b"Content-Length: ");
+            let mut digits = [0u8; 20];
+            head.extend_from_slice(decimal(if no_body { 0 } else { body_len }, &mut digits));
+            head.extend_from_slice(b"\r\n");
+        }
+        if !keep_alive {
+            head.extend_from_slice(b"Connection: close\r\n");
+        } else if plan.version == H1Version::Http10 {
+            head.extend_from_slice(b"Connection: keep-alive\r\n");
+        }
+        for (name, value) in res.headers() {
+            head.extend_from_slice(name);
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value);
+            head.extend_from_slice(b"\r\n");
+        }
+        head.extend_from_slice(b"\r\n");
+        let send_body = !(plan.head_only || no_body);
+        let body_len = if send_body { body_len } else { 0 };
+
+        if !keep_alive {
+            self.closing = true;
+        }
+        if self.spill.is_empty() && out.remaining() >= head.len() + body_len && stream.is_none() {
+            let _ = out.extend_from_slice(head);
+            if send_body {
+                let _ = out.extend_from_slice(res.body_bytes().unwrap_or(&[]));
+            }
+            return;
+        }
+        // Slow path: what does not fit waits in the spill (a large or streamed body).
+        self.spill.bytes.extend_from_slice(head);
+        match &mut res.body {
+            BodyKind::Static(s) if send_body => self.spill.stat = s,
+            BodyKind::Owned(v) if send_body => self.spill.bytes.extend_from_slice(v),
+            _ if send_body => {
+                let b = res.body_bytes().unwrap_or(&[]);
+                self.spill.bytes.extend_from_slice(b);
+            }
+            _ => {}
+        }
+        if !plan.head_only {
+            if let Some(s) = stream {
+                if chunked {
+                    self.spill.stream = Some(s);
+                } else {
+                    // HTTP/1.0: close-delimited, unframed chunks.
+                    for chunk in s {
+                        self.spill.bytes.extend_from_slice(&chunk);
+                    }
+                }
+            }
+        }
+        // The connection answers nothing else until the spill is out.
+        self.spill.flush(out);
+    }
+}
+
+/// Whether a connection may continue after answering with `status`.
+fn keeps(status: u16) -> bool {
+    !matches!(status, 400 | 408 | 413 | 414 | 431 | 501 | 505)
+}
+
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Path, query and target as `&str` (the parser validated them as ASCII).
+fn split<'b>(t: &brisk_http1::Target<'b>) -> Option<(&'b str, Option<&'b str>, &'b str)> {
+    let target = t.as_str();
+    match t.form() {
+        TargetForm::Origin | TargetForm::Absolute => {
+            let path = std::str::from_utf8(t.path()).ok()?;
+            let query = match t.query() {
+                Some(q) => Some(std::str::from_utf8(q).ok()?),
+                None => None,
+            };
+            let path = if path.is_empty() { "/" } else { path };
+            Some((path, query, target))
+        }
+        TargetForm::Asterisk => Some(("*", None, target)),
+        TargetForm::Authority => Some((target, None, target)),
+    }
+}
+
+/// Feeds body bytes into a collect. Returns (consumed, complete) or the error status.
+fn feed_body(c: &mut Collect, input: &[u8], max: usize) -> Result<(usize, bool), u16> {
+    match c.chunked.as_mut() {
+        None => {
+            let n = (c.remaining.min(input.len() as u64)) as usize;
+            c.body.extend_from_slice(&input[..n]);
+            c.remaining -= n as u64;
+            Ok((n, c.remaining == 0))
+        }
+        Some(dec) => {
+            let mut used = 0;
+            loop {
+                let (n, ev) = dec.decode(&input[used..]).map_err(|e| e.status())?;
+                used += n;
+                match ev {
+                    Some(Chunk::Data(d)) => {
+                        if c.body.len() + d.len() > max {
+                            return Err(413);
+                        }
+                        c.body.extend_from_slice(d);
+                    }
+                    // Trailer fields are validated by the decoder and dropped.
+                    Some(Chunk::Trailer(_)) => {}
+                    Some(Chunk::End) => return Ok((used, true)),
+                    None => return Ok((used, false)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! The response a handler fills. One `Response` value is reused for every request a worker
+//! serves, so setting headers and writing into [`Response::body_mut`] allocate nothing once the
+//! buffers have grown to their working size.
+
+use std::fmt;
+
+/// A response body.
+///
+/// Built from `&'static str`, `&'static [u8]`, `String` or `Vec<u8>` (moved, never copied), or as
+/// a stream of chunks ([`Body::stream`]): chunked transfer coding on HTTP/1.1, DATA frames that
+/// honour flow control on HTTP/2.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_server::Body;
+///
+/// let a: Body = "static".into();
+/// let b: Body = String::from("owned").into();
+/// let c = Body::stream(vec![b"one ".to_vec(), b"two".to_vec()].into_iter());
+/// assert_eq!(a.len(), Some(6));
+/// assert_eq!(b.len(), Some(5));
+/// assert_eq!(c.len(), None);
+/// ```
+pub struct Body(pub(crate) BodyKind);
+
+pub(crate) enum BodyKind {
+    Empty,
+    Static(&'static [u8]),
+    Owned(Vec<u8>),
+    /// The response's reusable buffer ([`Response::body_mut`]).
+    Buffer,
+    Stream(Box<dyn Iterator<Item = Vec<u8>> + Send>),
+}
+
+impl Body {
+    /// An empty body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_server::Body::empty().len(), Some(0));
+    /// ```
+    pub fn empty() -> Self {
+        Body(BodyKind::Empty)
+    }
+
+    /// A body produced chunk by chunk as the connection can take it. Empty chunks are skipped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = brisk_server::Body::stream((0..3).map(|i| format!("{i}\n").into_bytes()));
+    /// assert!(b.len().is_none());
+    /// ```
+    pub fn stream<I>(chunks: I) -> Self
+    where
+        I: Iterator<Item = Vec<u8>> + Send + 'static,
+    {
+        Body(BodyKind::Stream(Box::new(chunks)))
+    }
+
+    /// The length when known up front (`None` for a stream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_server::Body::from(&b"abc"[..]).len(), Some(3));
+    /// ```
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> Option<usize> {
+        match &self.0 {
+            BodyKind::Empty | BodyKind::Buffer => Some(0),
+            BodyKind::Static(b) => Some(b.len()),
+            BodyKind::Owned(v) => Some(v.len()),
+            BodyKind::Stream(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            BodyKind::Empty => f.write_str("Body::Empty"),
+            BodyKind::Static(b) => write!(f, "Body::Static({} bytes)", b.len()),
+            BodyKind::Owned(b) => write!(f, "Body::Owned({} bytes)", b.len()),
+            BodyKind::Buffer => f.write_str("Body::Buffer"),
+            BodyKind::Stream(_) => f.write_str("Body::Stream"),
+        }
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Body(BodyKind::Static(s.as_bytes()))
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Body(BodyKind::Static(s))
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Body(BodyKind::Owned(s.into_bytes()))
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(v: Vec<u8>) -> Self {
+        Body(BodyKind::Owned(v))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    start: u32,
+    name_len: u32,
+    value_len: u32,
+}
+
+/// A response under construction: status (default 200), header fields and body.
+///
+/// `Content-Length`/`Transfer-Encoding`, `Connection`, `Date` and `Server` are written by the
+/// server; setting them here is ignored. A header whose name is not a token or whose value holds
+/// CR, LF or NUL turns the response into a 500 (it would otherwise split the response).
+///
+/// # Examples
+///
+/// ```
+/// use brisk_server::Response;
+///
+/// let mut res = Response::new();
+/// res.status(201).header("x-id", "7").text("created");
+/// assert_eq!(res.status_code(), 201);
+/// assert_eq!(res.get_header("X-Id"), Some(&b"7"[..]));
+/// assert_eq!(res.body_bytes(), Some(&b"created"[..]));
+/// ```
+pub struct Response {
+    status: u16,
+    arena: Vec<u8>,
+    spans: Vec<Span>,
+    pub(crate) body: BodyKind,
+    buf: Vec<u8>,
+    invalid: bool,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.spans.len())
+            .field(
+                "body",
+                &Body(match &self.body {
+                    BodyKind::Empty => BodyKind::Empty,
+                    BodyKind::Static(b) => BodyKind::Static(b),
+                    BodyKind::Owned(_) | BodyKind::Buffer | BodyKind::Stream(_) => BodyKind::Buffer,
+                }),
+            )
+            .finish()
+    }
+}
+
+impl Default for Response {
+    fn default() -> Self {
+        Response::new()
+    }
+}
+
+fn is_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn managed(name: &[u8]) -> bool {
+    const MANAGED: [&[u8]; 7] = [
+        b"content-length",
+        b"transfer-encoding",
+        b"connection",
+        b"date",
+        b"server",
+        b"keep-alive",
+        b"upgrade",
+    ];
+    MANAGED.iter().any(|m| m.eq_ignore_ascii_case(name))
+}
+
+impl Response {
+    /// An empty 200 response.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_server::Response::new().status_code(), 200);
+    /// ```
+    pub fn new() -> Self {
+        Response {
+            status: 200,
+            arena: Vec::new(),
+            spans: Vec::new(),
+            body: BodyKind::Empty,
+            buf: Vec::new(),
+            invalid: false,
+        }
+    }
+
+    /// Clears everything for the next request, keeping the buffers' capacity.
+    pub(crate) fn reset(&mut self) {
+        self.status = 200;
+        self.arena.clear();
+        self.spans.clear();
+        self.body = BodyKind::Empty;
+        self.buf.clear();
+        self.invalid = false;
+    }
+
+    /// Sets the status code (100..=999; anything else makes the response a 500).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.status(404);
+    /// assert_eq!(r.status_code(), 404);
+    /// ```
+    pub fn status(&mut self, code: u16) -> &mut Self {
+        if (100..=999).contains(&code) {
+            self.status = code;
+        } else {
+            self.invalid = true;
+        }
+        self
+    }
+
+    /// The status code set so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_server::Response::new().status_code(), 200);
+    /// ```
+    pub fn status_code(&self) -> u16 {
+        if self.invalid {
+            500
+        } else {
+            self.status
+        }
+    }
+
+    /// Appends a header field (names are stored lowercase, as HTTP/2 requires).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.header("Cache-Control", "no-store");
+    /// assert_eq!(r.get_header("cache-control"), Some(&b"no-store"[..]));
+    /// ```
+    pub fn header(&mut self, name: &str, value: impl AsRef<[u8]>) -> &mut Self {
+        let (name, value) = (name.as_bytes(), value.as_ref());
+        if !is_token(name) || value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            self.invalid = true;
+            return self;
+        }
+        if managed(name) {
+            return self;
+        }
+        let start = self.arena.len() as u32;
+        self.arena.extend(name.iter().map(u8::to_ascii_lowercase));
+        self.arena.extend_from_slice(trim(value));
+        self.spans.push(Span {
+            start,
+            name_len: name.len() as u32,
+            value_len: trim(value).len() as u32,
+        });
+        self
+    }
+
+    /// The first value set for `name` (case-insensitive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_server::Response::new().get_header("x"), None);
+    /// ```
+    pub fn get_header(&self, name: &str) -> Option<&[u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
+    }
+
+    /// Every header field set so far, `(lowercase name, value)`, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.header("a", "1").header("b", "2");
+    /// assert_eq!(r.headers().count(), 2);
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.spans.iter().map(move |s| {
+            let (a, n, v) = (s.start as usize, s.name_len as usize, s.value_len as usize);
+            (&self.arena[a..a + n], &self.arena[a + n..a + n + v])
+        })
+    }
+
+    /// Sets the body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.body(vec![1, 2, 3]);
+    /// assert_eq!(r.body_bytes(), Some(&[1, 2, 3][..]));
+    /// ```
+    pub fn body(&mut self, body: impl Into<Body>) -> &mut Self {
+        self.body = body.into().0;
+        self
+    }
+
+    /// A reusable buffer to write the body into; it becomes the body. Its capacity survives from
+    /// one request to the next, so steady-state handlers do not allocate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let mut r = brisk_server::Response::new();
+    /// write!(r.body_mut(), "n={}", 5).unwrap();
+    /// assert_eq!(r.body_bytes(), Some(&b"n=5"[..]));
+    /// ```
+    pub fn body_mut(&mut self) -> &mut Vec<u8> {
+        if !matches!(self.body, BodyKind::Buffer) {
+            self.buf.clear();
+            self.body = BodyKind::Buffer;
+        }
+        &mut self.buf
+    }
+
+    /// The body bytes when the body is not a stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_server::Response::new().body_bytes(), Some(&b""[..]));
+    /// ```
+    pub fn body_bytes(&self) -> Option<&[u8]> {
+        match &self.body {
+            BodyKind::Empty => Some(&[]),
+            BodyKind::Static(b) => Some(b),
+            BodyKind::Owned(v) => Some(v),
+            BodyKind::Buffer => Some(&self.buf),
+            BodyKind::Stream(_) => None,
+        }
+    }
+
+    /// A `text/plain; charset=utf-8` body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.text("hi");
+    /// assert_eq!(r.get_header("content-type"), Some(&b"text/plain; charset=utf-8"[..]));
+    /// ```
+    pub fn text(&mut self, body: impl Into<Body>) -> &mut Self {
+        self.content_type("text/plain; charset=utf-8").body(body)
+    }
+
+    /// A `text/html; charset=utf-8` body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.html("<p>hi</p>");
+    /// assert_eq!(r.get_header("content-type"), Some(&b"text/html; charset=utf-8"[..]));
+    /// ```
+    pub fn html(&mut self, body: impl Into<Body>) -> &mut Self {
+        self.content_type("text/html; charset=utf-8").body(body)
+    }
+
+    /// An `application/json` body from an already serialized JSON text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.json(r#"{"ok":true}"#);
+    /// assert_eq!(r.get_header("content-type"), Some(&b"application/json"[..]));
+    /// ```
+    pub fn json(&mut self, body: impl Into<Body>) -> &mut Self {
+        self.content_type("application/json").body(body)
+    }
+
+    /// A redirect: `status` (301, 302, 303, 307 or 308; anything else becomes 302) and `Location`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.redirect(308, "/new");
+    /// assert_eq!((r.status_code(), r.get_header("location")), (308, Some(&b"/new"[..])));
+    /// ```
+    pub fn redirect(&mut self, status: u16, location: &str) -> &mut Self {
+        let status = match status {
+            301 | 302 | 303 | 307 | 308 => status,
+            _ => 302,
+        };
+        self.status(status).header("location", location)
+    }
+
+    /// Adds a `Set-Cookie` field; `cookie` is the whole value (`id=1; Path=/; HttpOnly`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.set_cookie("a=1; HttpOnly").set_cookie("b=2");
+    /// assert_eq!(r.headers().filter(|(n, _)| *n == b"set-cookie").count(), 2);
+    /// ```
+    pub fn set_cookie(&mut self, cookie: &str) -> &mut Self {
+        self.header("set-cookie", cookie)
+    }
+
+    /// Sets `Content-Type`, replacing an earlier one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut r = brisk_server::Response::new();
+    /// r.content_type("a/b").content_type("c/d");
+    /// assert_eq!(r.get_header("content-type"), Some(&b"c/d"[..]));
+    /// ```
+    pub fn content_type(&mut self, value: &str) -> &mut Self {
+        if let Some(i) = self.spans.iter().position(|s| {
+            &self.arena[s.start as usize..(s.start + s.name_len) as usize] == b"content-type"
+        }) {
+            self.spans.remove(i);
+        }
+        self.header("content-type", value)
+    }
+
+    /// Takes a stream body out, leaving an empty one.
+    pub(crate) fn take_stream(&mut self) -> Option<Box<dyn Iterator<Item = Vec<u8>> + Send>> {
+        match std::mem::replace(&mut self.body, BodyKind::Empty) {
+            BodyKind::Stream(s) => Some(s),
+            other => {
+                self.body = other;
+                None
+            }
+        }
+    }
+
+    /// True when a handler set something that cannot be sent (the server answers 500 instead).
+    pub(crate) fn is_invalid(&self) -> bool {
+        self.invalid
+    }
+
+    /// Replaces the response with a server-generated error answer.
+    pub(crate) fn set_error(&mut self, code: u16) {
+        self.reset();
+        self.status = code;
+        self.content_type("text/plain; charset=utf-8");
+        self.body = BodyKind::Static(crate::status::error_body(code));
+    }
+}
+
+fn trim(v: &[u8]) -> &[u8] {
+    let start = v
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |e| e + 1);
+    &v[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_headers_turn_the_response_into_a_500() {
+        let mut r = Response::new();
+        r.header("x", "a\r\nInjected: 1");
+        assert_eq!(r.status_code(), 500);
+        let mut r = Response::new();
+        r.header("bad name", "v");
+        assert_eq!(r.status_code(), 500);
+        let mut r = Response::new();
+        r.status(1000);
+        assert_eq!(r.status_code(), 500);
+    }
+
+    #[test]
+    fn managed_headers_are_ignored_and_reset_clears() {
+        let mut r = Response::new();
+        r.header("Content-Length", "5")
+            .header("Connection", "close")
+            .header("x", " v ");
+        assert_eq!(r.headers().collect::<Vec<_>>(), [(&b"x"[..], &b"v"[..])]);
+        r.body_mut().extend_from_slice(b"abc");
+        r.reset();
+        assert_eq!(r.headers().count(), 0);
+        assert_eq!(r.body_bytes(), Some(&b""[..]));
+        assert_eq!(r.status_code(), 200);
+    }
+}

@@ -1,0 +1,362 @@
+//! `Server::builder()`, the running server's [`Handle`], and the glue to the reactor.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use brisk_router::{RouteMethod, Router};
+
+use crate::app::{App, Handler};
+use crate::config::{Config, Http2Config, Limits, Timeouts};
+use crate::conn::Conn;
+use crate::counters::{Counters, WorkerCounters};
+use crate::error::Error;
+use crate::request::Request;
+use crate::response::Response;
+
+/// The Brisk server. Build one with [`Server::builder`].
+///
+/// # Examples
+///
+/// ```no_run
+/// use brisk_server::{Method, Server};
+///
+/// # fn main() -> Result<(), brisk_server::Error> {
+/// Server::builder()
+///     .bind("127.0.0.1:8080".parse().unwrap())
+///     .route(Method::Get, "/plaintext", |_req, res| {
+///         res.text("Hello, World!");
+///     })
+///     .route(Method::Get, "/users/{id}", |req, res| {
+///         let id = req.param("id").unwrap_or("");
+///         res.body_mut().extend_from_slice(id.as_bytes());
+///     })
+///     .run()
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Server;
+
+impl Server {
+    /// A builder with the defaults: `127.0.0.1:8080`, one worker per CPU, the default
+    /// [`Limits`], [`Timeouts`] and [`Http2Config`], no routes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = brisk_server::Server::builder();
+    /// # let _ = b;
+    /// ```
+    pub fn builder() -> Builder {
+        Builder {
+            addrs: Vec::new(),
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            config: Config::default(),
+            router: Router::new(),
+            handlers: Vec::new(),
+            fallback: None,
+            error: None,
+        }
+    }
+}
+
+/// Configures and starts a [`Server`]. Setters take and return `&mut Self`, so they chain.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use brisk_server::{Method, Server};
+///
+/// # fn main() -> Result<(), brisk_server::Error> {
+/// let handle = Server::builder()
+///     .bind("127.0.0.1:0".parse().unwrap())
+///     .workers(1)
+///     .max_body_size(64 * 1024)
+///     .header_timeout(Duration::from_secs(5))
+///     .route(Method::Get, "/", |_, res| { res.text("hi"); })
+///     .start()?;
+/// assert_ne!(handle.local_addr().port(), 0);
+/// handle.shutdown();
+/// handle.join();
+/// # Ok(())
+/// # }
+/// ```
+pub struct Builder {
+    addrs: Vec<SocketAddr>,
+    workers: usize,
+    config: Config,
+    router: Router<usize>,
+    handlers: Vec<Arc<Handler>>,
+    fallback: Option<Arc<Handler>>,
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("addrs", &self.addrs)
+            .field("workers", &self.workers)
+            .field("config", &self.config)
+            .field("routes", &self.handlers.len())
+            .finish()
+    }
+}
+
+impl Builder {
+    /// Adds an address to listen on (port 0 picks a free port; see [`Handle::local_addrs`]).
+    /// Without any, the server listens on `127.0.0.1:8080`.
+    pub fn bind(&mut self, addr: SocketAddr) -> &mut Self {
+        self.addrs.push(addr);
+        self
+    }
+
+    /// Worker threads, each with its own `SO_REUSEPORT` listener and event loop.
+    /// Default: the number of CPUs.
+    pub fn workers(&mut self, n: usize) -> &mut Self {
+        self.workers = n;
+        self
+    }
+
+    /// All size limits at once.
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Largest request body ([`Limits::max_body_size`]).
+    pub fn max_body_size(&mut self, bytes: usize) -> &mut Self {
+        self.config.limits.max_body_size = bytes;
+        self
+    }
+
+    /// All timeouts at once.
+    pub fn timeouts(&mut self, timeouts: Timeouts) -> &mut Self {
+        self.config.timeouts = timeouts;
+        self
+    }
+
+    /// [`Timeouts::header_read`] (408 and close when a head is not complete in time).
+    pub fn header_timeout(&mut self, d: Duration) -> &mut Self {
+        self.config.timeouts.header_read = d;
+        self
+    }
+
+    /// [`Timeouts::idle`] (idle keep-alive connections are closed after it).
+    pub fn idle_timeout(&mut self, d: Duration) -> &mut Self {
+        self.config.timeouts.idle = d;
+        self
+    }
+
+    /// [`Timeouts::body_read`].
+    pub fn body_timeout(&mut self, d: Duration) -> &mut Self {
+        self.config.timeouts.body_read = d;
+        self
+    }
+
+    /// [`Timeouts::write_stall`].
+    pub fn write_timeout(&mut self, d: Duration) -> &mut Self {
+        self.config.timeouts.write_stall = d;
+        self
+    }
+
+    /// [`Timeouts::shutdown`]: the deadline for in-flight requests on shutdown.
+    pub fn shutdown_timeout(&mut self, d: Duration) -> &mut Self {
+        self.config.timeouts.shutdown = d;
+        self
+    }
+
+    /// HTTP/2 settings and attack limits.
+    pub fn http2(&mut self, h2: Http2Config) -> &mut Self {
+        self.config.h2 = h2;
+        self
+    }
+
+    /// Adds a route: `method` (or [`RouteMethod::Any`]) and a pattern such as `/users/{id}`,
+    /// `/files/{*path}` or `/{name}.json` (see brisk-router for the rules). A conflicting or
+    /// invalid pattern makes [`start`](Self::start) fail with [`Error::Route`].
+    ///
+    /// A `GET` route also answers `HEAD` (without the body) unless a `HEAD` route exists.
+    pub fn route<'m, F>(
+        &mut self,
+        method: impl Into<RouteMethod<'m>>,
+        pattern: &str,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Fn(&mut Request<'_>, &mut Response) + Send + Sync + 'static,
+    {
+        let method = method.into();
+        let index = self.handlers.len();
+        match self.router.insert(method, pattern, index) {
+            Ok(()) => self.handlers.push(Arc::new(handler)),
+            Err(source) => {
+                if self.error.is_none() {
+                    self.error = Some(Error::Route {
+                        route: format!("{method} {pattern}"),
+                        source,
+                    });
+                }
+            }
+        }
+        self
+    }
+
+    /// The handler for requests no route matches (instead of 404, 405 and 501).
+    pub fn fallback<F>(&mut self, handler: F) -> &mut Self
+    where
+        F: Fn(&mut Request<'_>, &mut Response) + Send + Sync + 'static,
+    {
+        self.fallback = Some(Arc::new(handler));
+        self
+    }
+
+    /// Starts the workers and returns at once with a [`Handle`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Route`] for the first route that could not be added, [`Error::Config`] for an
+    /// out-of-range value, [`Error::Reactor`] when binding or spawning fails.
+    pub fn start(&mut self) -> Result<Handle, Error> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if self.workers == 0 {
+            return Err(Error::Config("workers must be at least 1"));
+        }
+        let t = &self.config.timeouts;
+        if [t.header_read, t.idle, t.body_read, t.write_stall]
+            .iter()
+            .any(Duration::is_zero)
+        {
+            return Err(Error::Config("timeouts must be above zero"));
+        }
+        let app = Arc::new(App {
+            router: std::mem::take(&mut self.router),
+            handlers: std::mem::take(&mut self.handlers),
+            fallback: self.fallback.take(),
+            config: self.config.clone(),
+        });
+        let counters: Arc<Vec<Arc<WorkerCounters>>> = Arc::new(
+            (0..self.workers)
+                .map(|_| Arc::new(WorkerCounters::default()))
+                .collect(),
+        );
+        let addrs = if self.addrs.is_empty() {
+            vec![SocketAddr::from(([127, 0, 0, 1], 8080))]
+        } else {
+            self.addrs.clone()
+        };
+        let mut rc = brisk_reactor::Config::default();
+        rc.workers = self.workers;
+        rc.max_connections = self.config.limits.max_connections_per_worker;
+        rc.header_read_timeout = t.header_read;
+        rc.idle_timeout = t.idle;
+        rc.body_read_timeout = t.body_read;
+        rc.write_timeout = t.write_stall;
+        // The head must fit in the reactor's input; bodies larger than it are collected.
+        rc.max_input = rc
+            .max_input
+            .max(self.config.limits.max_head_size.next_power_of_two());
+        rc.pool_size = rc
+            .pool_size
+            .max(rc.max_input.div_ceil(rc.buffer_size) * 2 + 256);
+        let mut reactor = brisk_reactor::Reactor::with_config(rc);
+        for a in addrs {
+            reactor = reactor.bind(a);
+        }
+        let make_counters = Arc::clone(&counters);
+        let reactor = reactor
+            .start_per_worker(move |worker| {
+                let stats = Arc::clone(&make_counters[worker]);
+                let app = Arc::clone(&app);
+                crate::worker::init(&stats);
+                move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info)
+            })
+            .map_err(Error::Reactor)?;
+        Ok(Handle {
+            reactor,
+            counters,
+            shutdown: self.config.timeouts.shutdown,
+        })
+    }
+
+    /// Starts the server and blocks until it stops (after [`Handle::shutdown`] from another
+    /// thread, which [`start`](Self::start) makes possible).
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
+    pub fn run(&mut self) -> Result<(), Error> {
+        let h = self.start()?;
+        h.join();
+        Ok(())
+    }
+}
+
+/// A running server: its addresses, counters, and graceful shutdown.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_server::{Method, Server};
+///
+/// # fn main() -> Result<(), brisk_server::Error> {
+/// let h = Server::builder()
+///     .bind("127.0.0.1:0".parse().unwrap())
+///     .workers(1)
+///     .route(Method::Get, "/", |_, res| { res.text("ok"); })
+///     .start()?;
+/// assert_eq!(h.counters().requests, 0);
+/// h.shutdown();
+/// h.join();
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Handle {
+    reactor: brisk_reactor::Handle,
+    counters: Arc<Vec<Arc<WorkerCounters>>>,
+    shutdown: Duration,
+}
+
+impl Handle {
+    /// The addresses the server listens on (with the real port when 0 was asked).
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        self.reactor.local_addrs()
+    }
+
+    /// The first address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.reactor.local_addr()
+    }
+
+    /// Counters summed over all workers.
+    pub fn counters(&self) -> Counters {
+        let per: Vec<&WorkerCounters> = self.counters.iter().map(|c| &**c).collect();
+        let mut c = Counters::sum(&per);
+        let t = self.reactor.totals();
+        c.active = t.active;
+        c.bytes_in = t.bytes_in;
+        c.bytes_out = t.bytes_out;
+        c
+    }
+
+    /// Graceful shutdown with the configured deadline ([`Timeouts::shutdown`]): stop accepting,
+    /// finish in-flight requests (`Connection: close` on HTTP/1.1, GOAWAY on HTTP/2), close
+    /// idle connections, force-close what is left at the deadline. Returns at once; use
+    /// [`join`](Self::join) to wait.
+    pub fn shutdown(&self) {
+        self.reactor.shutdown(self.shutdown);
+    }
+
+    /// Like [`shutdown`](Self::shutdown) with another deadline.
+    pub fn shutdown_within(&self, grace: Duration) {
+        self.reactor.shutdown(grace);
+    }
+
+    /// Waits for every worker to stop.
+    pub fn join(&self) {
+        let _ = self.reactor.join();
+    }
+}

@@ -1,0 +1,101 @@
+//! Status codes: reason phrases and the short bodies of the error answers.
+
+/// The reason phrase for `code` (RFC 9110 §15), or `""` for a code without a registered phrase.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(brisk_server::reason_phrase(404), "Not Found");
+/// assert_eq!(brisk_server::reason_phrase(299), "");
+/// ```
+pub fn reason_phrase(code: u16) -> &'static str {
+    match code {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        426 => "Upgrade Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}
+
+/// The short plain-text body the server sends with an error status it generates itself.
+pub(crate) fn error_body(code: u16) -> &'static [u8] {
+    match code {
+        400 => b"400 bad request\n",
+        404 => b"404 not found\n",
+        405 => b"405 method not allowed\n",
+        408 => b"408 request timeout\n",
+        411 => b"411 length required\n",
+        413 => b"413 content too large\n",
+        414 => b"414 uri too long\n",
+        417 => b"417 expectation failed\n",
+        431 => b"431 request header fields too large\n",
+        500 => b"500 internal server error\n",
+        501 => b"501 not implemented\n",
+        503 => b"503 service unavailable\n",
+        505 => b"505 http version not supported\n",
+        _ => b"error\n",
+    }
+}
+
+/// Three ASCII digits of a status code (100..=999).
+pub(crate) fn status_digits(code: u16) -> [u8; 3] {
+    let c = code.clamp(100, 999);
+    [
+        b'0' + (c / 100) as u8,
+        b'0' + (c / 10 % 10) as u8,
+        b'0' + (c % 10) as u8,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_generated_error_has_a_phrase_and_a_body() {
+        for code in [400, 404, 405, 408, 413, 414, 431, 500, 501, 505] {
+            assert!(!reason_phrase(code).is_empty(), "{code}");
+            assert!(error_body(code).starts_with(&status_digits(code)), "{code}");
+        }
+    }
+}
