@@ -1,0 +1,306 @@
+//! The dynamic table (RFC 7541 §2.3.2, §4): one ring buffer of bytes plus a ring of entry
+//! offsets, shared by the decoder and the encoder.
+//!
+//! # Implementation notes
+//!
+//! Each entry's name and value are stored back to back, contiguously, so a field can be lent out
+//! as two plain slices. An entry that does not fit before the physical end of the buffer is placed
+//! at offset 0 instead, wasting the tail. With a physical buffer of twice the largest table size
+//! the table may ever have, that placement never overlaps a live entry once RFC 7541 §4.4
+//! eviction has made room: the live bytes plus the one wasted tail are always below
+//! `2 * max_size`. So inserting never evicts more than the RFC says and never allocates, once the
+//! buffer exists (it is allocated on the first insert).
+
+use std::collections::VecDeque;
+
+/// Per-entry overhead of RFC 7541 §4.1.
+pub(crate) const ENTRY_OVERHEAD: usize = 32;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    /// Offset of the name in `Table::buf`; the value follows it.
+    off: usize,
+    name_len: usize,
+    value_len: usize,
+    /// Hashes kept for the encoder's index (0 in the decoder).
+    pub(crate) hash_field: u32,
+    pub(crate) hash_name: u32,
+}
+
+/// The dynamic table.
+#[derive(Debug)]
+pub(crate) struct Table {
+    /// Physical ring; empty until the first insert, then `2 * capacity` bytes.
+    buf: Vec<u8>,
+    /// Newest entry first.
+    entries: VecDeque<Entry>,
+    /// Where the next entry goes in `buf`.
+    head: usize,
+    /// RFC 7541 §4.1 size of the live entries.
+    size: usize,
+    /// Current maximum size (changed by size updates); at most `capacity`.
+    max_size: usize,
+    /// Largest `max_size` this table may be given without reallocation.
+    capacity: usize,
+    /// Number of entries ever inserted (wrapping); entry `i` has sequence `inserted - 1 - i`.
+    inserted: u32,
+}
+
+impl Table {
+    pub(crate) fn new(max_size: usize, capacity: usize) -> Self {
+        debug_assert!(max_size <= capacity);
+        Table {
+            buf: Vec::new(),
+            entries: VecDeque::new(),
+            head: 0,
+            size: 0,
+            max_size,
+            capacity,
+            inserted: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    pub(crate) fn max_size(&self) -> usize {
+        self.max_size
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Sequence number of the entry at 0-based position `i` (0 = newest).
+    #[inline]
+    pub(crate) fn seq_of(&self, i: usize) -> u32 {
+        self.inserted.wrapping_sub(1).wrapping_sub(i as u32)
+    }
+
+    /// 0-based position of the entry with sequence `seq`, if it is still live.
+    #[inline]
+    pub(crate) fn position_of(&self, seq: u32) -> Option<usize> {
+        let i = self.inserted.wrapping_sub(1).wrapping_sub(seq) as usize;
+        (i < self.entries.len()).then_some(i)
+    }
+
+    /// Name and value of the entry at 0-based position `i` (0 = newest).
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        let e = self.entries.get(i)?;
+        let name = &self.buf[e.off..e.off + e.name_len];
+        let value = &self.buf[e.off + e.name_len..e.off + e.name_len + e.value_len];
+        Some((name, value))
+    }
+
+    /// The (field, name) hashes stored with the entry at position `i`.
+    #[inline]
+    pub(crate) fn hashes(&self, i: usize) -> (u32, u32) {
+        self.entries
+            .get(i)
+            .map_or((0, 0), |e| (e.hash_field, e.hash_name))
+    }
+
+    /// Evicts the oldest entry, handing it to `evicted` with its sequence number.
+    #[inline]
+    fn evict_one(&mut self, evicted: &mut impl FnMut(u32, &Entry, &[u8], &[u8])) {
+        if let Some(e) = self.entries.pop_back() {
+            let seq = self
+                .inserted
+                .wrapping_sub(1)
+                .wrapping_sub(self.entries.len() as u32);
+            self.size -= e.name_len + e.value_len + ENTRY_OVERHEAD;
+            let name = &self.buf[e.off..e.off + e.name_len];
+            let value = &self.buf[e.off + e.name_len..e.off + e.name_len + e.value_len];
+            evicted(seq, &e, name, value);
+        }
+    }
+
+    /// Sets the current maximum size (a size update), evicting per RFC 7541 §4.3.
+    /// `max_size` must not exceed the capacity.
+    pub(crate) fn set_max_size(
+        &mut self,
+        max_size: usize,
+        mut evicted: impl FnMut(u32, &Entry, &[u8], &[u8]),
+    ) {
+        debug_assert!(max_size <= self.capacity);
+        self.max_size = max_size;
+        while self.size > self.max_size {
+            self.evict_one(&mut evicted);
+        }
+    }
+
+    /// Changes the capacity (the largest maximum size allowed), keeping the entries. Grows the
+    /// buffer if needed (rare: a settings change). A capacity below the current maximum size
+    /// also lowers the maximum size, evicting.
+    pub(crate) fn set_capacity(
+        &mut self,
+        capacity: usize,
+        evicted: impl FnMut(u32, &Entry, &[u8], &[u8]),
+    ) {
+        if capacity < self.max_size {
+            self.set_max_size(capacity, evicted);
+        }
+        if !self.buf.is_empty() && capacity * 2 > self.buf.len() {
+            // Re-lay the entries out, oldest first, in a bigger buffer.
+            let mut buf = vec![0u8; capacity * 2];
+            let mut at = 0;
+            for e in self.entries.iter_mut().rev() {
+                let len = e.name_len + e.value_len;
+                buf[at..at + len].copy_from_slice(&self.buf[e.off..e.off + len]);
+                e.off = at;
+                at += len;
+            }
+            self.buf = buf;
+            self.head = at;
+            self.entries
+                .reserve((capacity / ENTRY_OVERHEAD + 1).saturating_sub(self.entries.len()));
+        }
+        self.capacity = capacity;
+    }
+
+    /// Inserts an entry (RFC 7541 §4.4): evicts until it fits; an entry larger than the maximum
+    /// size empties the table and is not inserted (returns false). `name` and `value` must not
+    /// borrow from this table.
+    pub(crate) fn insert(
+        &mut self,
+        name: &[u8],
+        value: &[u8],
+        hash_field: u32,
+        hash_name: u32,
+        mut evicted: impl FnMut(u32, &Entry, &[u8], &[u8]),
+    ) -> bool {
+        let len = name.len() + value.len();
+        let entry_size = len + ENTRY_OVERHEAD;
+        if entry_size > self.max_size {
+            while !self.entries.is_empty() {
+                self.evict_one(&mut evicted);
+            }
+            return false;
+        }
+        while self.size + entry_size > self.max_size {
+            self.evict_one(&mut evicted);
+        }
+        if self.buf.is_empty() {
+            self.buf = vec![0u8; self.capacity * 2];
+            self.entries.reserve(self.capacity / ENTRY_OVERHEAD + 1);
+            self.head = 0;
+        }
+        let off = if self.head + len <= self.buf.len() {
+            self.head
+        } else {
+            0
+        };
+        self.buf[off..off + name.len()].copy_from_slice(name);
+        self.buf[off + name.len()..off + len].copy_from_slice(value);
+        self.head = off + len;
+        self.entries.push_front(Entry {
+            off,
+            name_len: name.len(),
+            value_len: value.len(),
+            hash_field,
+            hash_name,
+        });
+        self.size += entry_size;
+        self.inserted = self.inserted.wrapping_add(1);
+        true
+    }
+
+    /// Empties the table for an entry too large to keep, without its bytes (the decoder does
+    /// not keep strings larger than any table it could insert them into).
+    pub(crate) fn clear(&mut self, mut evicted: impl FnMut(u32, &Entry, &[u8], &[u8])) {
+        while !self.entries.is_empty() {
+            self.evict_one(&mut evicted);
+        }
+    }
+
+    pub(crate) fn iter(&self) -> TableEntries<'_> {
+        TableEntries {
+            table: self,
+            next: 0,
+        }
+    }
+}
+
+/// The entries of a dynamic table, newest (index 62) first, as `(name, value)`.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_hpack::Decoder;
+///
+/// let mut decoder = Decoder::new();
+/// // Literal with incremental indexing, new name "a", value "b" (RFC 7541 §6.2.1).
+/// decoder.decode(&[0x40, 0x01, b'a', 0x01, b'b'], |_| {})?;
+/// let entries: Vec<_> = decoder.table_entries().collect();
+/// assert_eq!(entries, [(&b"a"[..], &b"b"[..])]);
+/// # Ok::<(), brisk_hpack::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TableEntries<'a> {
+    table: &'a Table,
+    next: usize,
+}
+
+impl<'a> Iterator for TableEntries<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.table.get(self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none(_: u32, _: &Entry, _: &[u8], _: &[u8]) {}
+
+    #[test]
+    fn eviction_and_wrap_keep_entries_intact() {
+        let mut t = Table::new(200, 200);
+        let mut expect: VecDeque<(Vec<u8>, Vec<u8>)> = VecDeque::new();
+        for i in 0..500usize {
+            let name = format!("n{}", i % 7).into_bytes();
+            let value = vec![b'a' + (i % 26) as u8; (i * 37) % 120];
+            let size = name.len() + value.len() + 32;
+            let inserted = t.insert(&name, &value, 0, 0, none);
+            assert_eq!(inserted, size <= 200);
+            if inserted {
+                expect.push_front((name, value));
+                let mut total: usize = expect.iter().map(|(n, v)| n.len() + v.len() + 32).sum();
+                while total > 200 {
+                    let (n, v) = expect.pop_back().unwrap();
+                    total -= n.len() + v.len() + 32;
+                }
+            } else {
+                expect.clear();
+            }
+            assert_eq!(t.len(), expect.len());
+            for (j, (n, v)) in expect.iter().enumerate() {
+                assert_eq!(t.get(j), Some((&n[..], &v[..])), "step {i} entry {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn capacity_growth_keeps_entries() {
+        let mut t = Table::new(100, 100);
+        t.insert(b"a", b"1", 0, 0, none);
+        t.insert(b"b", b"2", 0, 0, none);
+        t.set_capacity(1000, none);
+        t.set_max_size(1000, none);
+        assert_eq!(t.get(0), Some((&b"b"[..], &b"2"[..])));
+        assert_eq!(t.get(1), Some((&b"a"[..], &b"1"[..])));
+        t.set_max_size(34, none);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.position_of(t.seq_of(0)), Some(0));
+    }
+}
