@@ -1,0 +1,142 @@
+//! The `Date` header value (RFC 9110 §5.6.7 IMF-fixdate), cached per second.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Formats IMF-fixdate values (`Sun, 06 Nov 1994 08:49:37 GMT`) from a caller-given time,
+/// formatting at most once per second: a server asks for it on every response and gets the
+/// cached bytes back until the second changes.
+///
+/// The crate never reads the clock; pass `SystemTime::now()` (read once per loop turn).
+/// Times before 1970 are clamped to the epoch.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use brisk_http1::DateCache;
+///
+/// let mut dates = DateCache::new();
+/// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+/// assert_eq!(dates.get(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+/// ```
+#[derive(Debug, Clone)]
+pub struct DateCache {
+    secs: Option<u64>,
+    buf: [u8; 29],
+    formats: u64,
+}
+
+impl Default for DateCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DateCache {
+    /// An empty cache; the first [`get`](Self::get) formats.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cache = brisk_http1::DateCache::new();
+    /// # let _ = cache;
+    /// ```
+    pub fn new() -> Self {
+        DateCache {
+            secs: None,
+            buf: *b"Thu, 01 Jan 1970 00:00:00 GMT",
+            formats: 0,
+        }
+    }
+
+    /// The IMF-fixdate for `now`, formatted only if its second differs from the last call's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let mut dates = brisk_http1::DateCache::new();
+    /// assert_eq!(dates.get(UNIX_EPOCH + Duration::from_millis(1_500)), "Thu, 01 Jan 1970 00:00:01 GMT");
+    /// ```
+    pub fn get(&mut self, now: SystemTime) -> &str {
+        let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if self.secs != Some(secs) {
+            self.secs = Some(secs);
+            self.formats += 1;
+            format_imf_fixdate(secs, &mut self.buf);
+        }
+        // The buffer only ever holds ASCII.
+        std::str::from_utf8(&self.buf).unwrap_or("")
+    }
+}
+
+/// Writes the IMF-fixdate for `secs` seconds after the Unix epoch into `out`.
+fn format_imf_fixdate(secs: u64, out: &mut [u8; 29]) {
+    const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
+    // Civil-from-days (Howard Hinnant's algorithm), days counted from 1970-01-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = (yoe + era * 400 + u64::from(month <= 2)) % 10_000;
+    let two = |n: u64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    out[0..3].copy_from_slice(DAYS[(days % 7) as usize]);
+    out[3..5].copy_from_slice(b", ");
+    out[5..7].copy_from_slice(&two(day));
+    out[7] = b' ';
+    out[8..11].copy_from_slice(MONTHS[(month - 1) as usize]);
+    out[11] = b' ';
+    out[12..14].copy_from_slice(&two(year / 100));
+    out[14..16].copy_from_slice(&two(year % 100));
+    out[16] = b' ';
+    out[17..19].copy_from_slice(&two(h));
+    out[19] = b':';
+    out[20..22].copy_from_slice(&two(m));
+    out[22] = b':';
+    out[23..25].copy_from_slice(&two(s));
+    out[25..29].copy_from_slice(b" GMT");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn known_dates() {
+        let mut c = DateCache::new();
+        let at = |s| UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(c.get(at(0)), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(c.get(at(951_782_400)), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(c.get(at(1_700_000_000)), "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(c.get(at(4_133_980_799)), "Fri, 31 Dec 2100 23:59:59 GMT");
+        assert_eq!(
+            c.get(UNIX_EPOCH - Duration::from_secs(5)),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+    }
+
+    #[test]
+    fn formats_at_most_once_per_second() {
+        let mut c = DateCache::new();
+        let base = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        for ms in 0..1000 {
+            c.get(base + Duration::from_millis(ms));
+        }
+        assert_eq!(c.formats, 1);
+        c.get(base + Duration::from_millis(1000));
+        assert_eq!(c.formats, 2);
+    }
+}

@@ -1,0 +1,335 @@
+//! Header fields: the [`Header`] slot type, the [`Status`] of a parse, and the resumable
+//! field-line scanner shared by request heads, response heads and chunked trailers.
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::scan::{is_token, skip_class, skip_value, trim_end, TOKEN};
+
+/// One header field: name and value borrowed from the input, OWS trimmed from the value.
+///
+/// Callers hand the parsers a slice of these as slots (`[Header::EMPTY; N]`); a complete parse
+/// fills a prefix of it and returns that prefix.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_http1::Header;
+///
+/// let h = Header { name: b"Content-Type", value: b"text/plain" };
+/// assert!(h.is(b"content-type"));
+/// assert_eq!(h.name_str(), "Content-Type");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Header<'b> {
+    /// The field name, a non-empty token, case preserved.
+    pub name: &'b [u8],
+    /// The field value without leading or trailing SP/HTAB; may be empty.
+    pub value: &'b [u8],
+}
+
+impl<'b> Header<'b> {
+    /// An empty header, to initialise slot arrays.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let slots = [brisk_http1::Header::EMPTY; 16];
+    /// assert!(slots[0].name.is_empty());
+    /// ```
+    pub const EMPTY: Self = Header {
+        name: &[],
+        value: &[],
+    };
+
+    /// The name as `&str`. Names produced by the parsers are ASCII tokens, so this never loses
+    /// anything for them; a hand-built header with non-UTF-8 bytes gives `""`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = brisk_http1::Header { name: b"Host", value: b"a" };
+    /// assert_eq!(h.name_str(), "Host");
+    /// ```
+    pub fn name_str(&self) -> &'b str {
+        std::str::from_utf8(self.name).unwrap_or("")
+    }
+
+    /// True when the name equals `name`, ignoring ASCII case (field names are
+    /// case-insensitive, RFC 9110 §5.1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = brisk_http1::Header { name: b"HOST", value: b"a" };
+    /// assert!(h.is(b"host"));
+    /// ```
+    pub fn is(&self, name: &[u8]) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Header({:?}: {:?})",
+            self.name.escape_ascii().to_string(),
+            self.value.escape_ascii().to_string()
+        )
+    }
+}
+
+/// The outcome of feeding bytes to a parser: a complete value, or a request for more input.
+///
+/// Incomplete input is never an error.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_http1::{Header, RequestParser, Status};
+///
+/// let mut p = RequestParser::new();
+/// let mut headers = [Header::EMPTY; 4];
+/// assert!(matches!(p.parse(b"GET / HT", &mut headers)?, Status::Partial));
+/// # Ok::<(), brisk_http1::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status<T> {
+    /// The value is complete.
+    Complete(T),
+    /// More input is needed; call again with the same bytes followed by new ones.
+    Partial,
+}
+
+impl<T> Status<T> {
+    /// True for [`Status::Complete`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(brisk_http1::Status::Complete(1).is_complete());
+    /// ```
+    pub fn is_complete(&self) -> bool {
+        matches!(self, Status::Complete(_))
+    }
+
+    /// The complete value, or `None` for [`Status::Partial`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_http1::Status::<u8>::Partial.complete(), None);
+    /// ```
+    pub fn complete(self) -> Option<T> {
+        match self {
+            Status::Complete(t) => Some(t),
+            Status::Partial => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum LinePhase {
+    #[default]
+    Start,
+    Name,
+    Ows,
+    Value,
+    ValueLf,
+    EndLf,
+}
+
+/// Where the scan of the current field line stands. Positions are offsets into the input.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LineState {
+    phase: LinePhase,
+    /// INVARIANT: every byte before `pos` has been validated.
+    pub(crate) pos: usize,
+    start: usize,
+    name_end: usize,
+    value_start: usize,
+    value_end: usize,
+}
+
+impl LineState {
+    pub(crate) fn at(pos: usize) -> Self {
+        LineState {
+            pos,
+            ..LineState::default()
+        }
+    }
+}
+
+/// One step of the field section.
+pub(crate) enum Line {
+    /// A field line: name range and value range (OWS trimmed).
+    Field(usize, usize, usize, usize),
+    /// The empty line ending the section.
+    End,
+    /// Input ended inside a line; `LineState::pos` says how far it was validated.
+    Partial,
+}
+
+/// Scans one field line, resuming from `st`. On `Field` and `End`, `st.pos` is the start of the
+/// next line.
+#[inline(always)]
+pub(crate) fn field_line(
+    buf: &[u8],
+    st: &mut LineState,
+    bare_lf: bool,
+    max_field: usize,
+) -> Result<Line, Error> {
+    let mut pos = st.pos;
+    loop {
+        match st.phase {
+            LinePhase::Start => {
+                let Some(&b) = buf.get(pos) else {
+                    return Ok(Line::Partial);
+                };
+                st.start = pos;
+                if is_token(b) {
+                    pos += 1;
+                    st.phase = LinePhase::Name;
+                } else if b == b'\r' {
+                    pos += 1;
+                    st.phase = LinePhase::EndLf;
+                } else if b == b'\n' {
+                    if !bare_lf {
+                        return Err(Error::BareLf);
+                    }
+                    st.pos = pos + 1;
+                    return Ok(Line::End);
+                } else if b == b' ' || b == b'\t' {
+                    return Err(Error::ObsFold);
+                } else {
+                    return Err(Error::InvalidHeaderName);
+                }
+            }
+            LinePhase::Name => {
+                pos = skip_class(buf, pos, TOKEN);
+                match buf.get(pos) {
+                    None => break,
+                    Some(b':') => {
+                        st.name_end = pos;
+                        pos += 1;
+                        st.phase = LinePhase::Ows;
+                    }
+                    Some(b' ' | b'\t') => return Err(Error::WhitespaceBeforeColon),
+                    Some(b'\r' | b'\n') => return Err(Error::MissingColon),
+                    Some(_) => return Err(Error::InvalidHeaderName),
+                }
+            }
+            LinePhase::Ows => {
+                while let Some(b' ' | b'\t') = buf.get(pos) {
+                    pos += 1;
+                }
+                if pos >= buf.len() {
+                    break;
+                }
+                st.value_start = pos;
+                st.phase = LinePhase::Value;
+            }
+            LinePhase::Value => {
+                pos = skip_value(buf, pos);
+                match buf.get(pos) {
+                    None => break,
+                    Some(b'\r') => {
+                        st.value_end = trim_end(buf, st.value_start, pos);
+                        pos += 1;
+                        st.phase = LinePhase::ValueLf;
+                    }
+                    Some(b'\n') if bare_lf => {
+                        if pos - st.start > max_field {
+                            return Err(Error::HeaderFieldTooLarge);
+                        }
+                        st.value_end = trim_end(buf, st.value_start, pos);
+                        st.phase = LinePhase::Start;
+                        st.pos = pos + 1;
+                        return Ok(Line::Field(
+                            st.start,
+                            st.name_end,
+                            st.value_start,
+                            st.value_end,
+                        ));
+                    }
+                    Some(b'\n') => return Err(Error::BareLf),
+                    Some(_) => return Err(Error::InvalidHeaderValue),
+                }
+            }
+            LinePhase::ValueLf => match buf.get(pos) {
+                None => break,
+                Some(b'\n') => {
+                    if pos - 1 - st.start > max_field {
+                        return Err(Error::HeaderFieldTooLarge);
+                    }
+                    st.phase = LinePhase::Start;
+                    st.pos = pos + 1;
+                    return Ok(Line::Field(
+                        st.start,
+                        st.name_end,
+                        st.value_start,
+                        st.value_end,
+                    ));
+                }
+                Some(_) => return Err(Error::BareCr),
+            },
+            LinePhase::EndLf => match buf.get(pos) {
+                None => break,
+                Some(b'\n') => {
+                    st.phase = LinePhase::Start;
+                    st.pos = pos + 1;
+                    return Ok(Line::End);
+                }
+                Some(_) => return Err(Error::BareCr),
+            },
+        }
+    }
+    // Out of input inside a line (never in `Start`, which returns above).
+    if pos - st.start > max_field {
+        return Err(Error::HeaderFieldTooLarge);
+    }
+    st.pos = pos;
+    Ok(Line::Partial)
+}
+
+/// Fills `slots` from an already validated field section `buf[pos..end]` and returns the
+/// number of fields. Used when a head completes after being fed in pieces: earlier calls saw
+/// other buffers, so the slots are rebuilt from this one in a single linear pass.
+pub(crate) fn refill<'b>(
+    buf: &'b [u8],
+    mut pos: usize,
+    end: usize,
+    slots: &mut [Header<'b>],
+) -> usize {
+    let mut n = 0;
+    while pos < end {
+        let Some(lf) = memchr::memchr(b'\n', &buf[pos..end]) else {
+            break;
+        };
+        let lf = pos + lf;
+        let content_end = if lf > pos && buf[lf - 1] == b'\r' {
+            lf - 1
+        } else {
+            lf
+        };
+        if content_end == pos {
+            break;
+        }
+        let colon = pos + memchr::memchr(b':', &buf[pos..content_end]).unwrap_or(0);
+        let mut vs = colon + 1;
+        while vs < content_end && matches!(buf[vs], b' ' | b'\t') {
+            vs += 1;
+        }
+        let ve = trim_end(buf, vs, content_end);
+        if let Some(slot) = slots.get_mut(n) {
+            *slot = Header {
+                name: &buf[pos..colon],
+                value: &buf[vs..ve],
+            };
+        }
+        n += 1;
+        pos = lf + 1;
+    }
+    n
+}

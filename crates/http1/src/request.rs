@@ -1,0 +1,448 @@
+//! Request heads: the resumable [`RequestParser`] and the parsed [`Request`].
+
+use crate::error::Error;
+use crate::facts::{request_facts, RequestFacts};
+use crate::head::{field_line, refill, Header, Line, LineState, Status};
+use crate::limits::Config;
+use crate::method::{parse_version, version_prefix_ok, Method, Version};
+use crate::scan::{skip_class, TOKEN, URI};
+use crate::target::{Target, TargetForm};
+
+/// A parsed request head. Everything borrows from the input buffer and the caller's slots.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_http1::{Body, Header, Method, RequestParser, Version};
+///
+/// let buf = b"POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello";
+/// let mut headers = [Header::EMPTY; 16];
+/// let req = RequestParser::new().parse(buf, &mut headers)?.complete().unwrap();
+/// assert_eq!(req.method, Method::Post);
+/// assert_eq!(req.version, Version::Http11);
+/// assert_eq!(req.header(b"content-length"), Some(&b"5"[..]));
+/// let facts = req.facts()?;
+/// assert_eq!(facts.body, Body::Length(5));
+/// assert_eq!(&buf[req.head_len..], b"hello");
+/// # Ok::<(), brisk_http1::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Request<'b, 'h> {
+    /// The method token.
+    pub method: Method<'b>,
+    /// The request-target.
+    pub target: Target<'b>,
+    /// HTTP/1.0 or HTTP/1.1.
+    pub version: Version,
+    /// The header fields in order, a prefix of the caller's slots.
+    pub headers: &'h [Header<'b>],
+    /// Length of the head in bytes, including empty lines before the request-line and the final
+    /// CRLF: the body (or the next message) starts at this offset.
+    pub head_len: usize,
+}
+
+impl<'b> Request<'b, '_> {
+    /// The value of the first field named `name` (ASCII case-insensitive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_http1::{Header, RequestParser};
+    /// # let mut h = [Header::EMPTY; 4];
+    /// let req = RequestParser::new().parse(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut h)?.complete().unwrap();
+    /// assert_eq!(req.header(b"HOST"), Some(&b"a"[..]));
+    /// assert_eq!(req.header(b"accept"), None);
+    /// # Ok::<(), brisk_http1::Error>(())
+    /// ```
+    pub fn header(&self, name: &[u8]) -> Option<&'b [u8]> {
+        self.headers.iter().find(|h| h.is(name)).map(|h| h.value)
+    }
+
+    /// Computes the message facts: body framing (RFC 9112 §6.3), keep-alive, `Expect:
+    /// 100-continue`, `Upgrade`, and the host. This is where request-smuggling defenses live.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConflictingFraming`], [`Error::InvalidContentLength`],
+    /// [`Error::DifferingContentLength`], [`Error::InvalidTransferEncoding`],
+    /// [`Error::ChunkedNotFinal`], [`Error::ChunkedTwice`], [`Error::MissingHost`],
+    /// [`Error::DuplicateHost`], [`Error::InvalidHost`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_http1::{Error, Header, RequestParser};
+    ///
+    /// let mut h = [Header::EMPTY; 8];
+    /// let req = RequestParser::new()
+    ///     .parse(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", &mut h)?
+    ///     .complete()
+    ///     .unwrap();
+    /// assert_eq!(req.facts(), Err(Error::ConflictingFraming));
+    /// # Ok::<(), brisk_http1::Error>(())
+    /// ```
+    pub fn facts(&self) -> Result<RequestFacts<'b>, Error> {
+        request_facts(self.version, &self.target, self.headers)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    Method,
+    Target,
+    Version,
+    LineEnd,
+    Fields,
+}
+
+/// A resumable, zero-copy, strict request head parser (RFC 9112 §2-§5).
+///
+/// # Driving it
+///
+/// Call [`parse`](Self::parse) with everything received so far for the current message (the
+/// same bytes as last time, followed by new ones). It returns [`Status::Partial`] until the
+/// head is complete, remembering how far it validated, so a head fed in N pieces costs
+/// O(total bytes), not O(N x bytes). [`Status::Complete`] gives the [`Request`], whose
+/// `head_len` says where the body starts; the parser is then reset, ready for the next head
+/// starting at the first byte after the body. Errors are sticky until [`reset`](Self::reset).
+///
+/// The caller provides the header slots; a head with more fields than slots fails with
+/// [`Error::TooManyHeaders`].
+///
+/// # Examples
+///
+/// ```
+/// use brisk_http1::{Header, RequestParser, Status};
+///
+/// let input = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";
+/// let mut parser = RequestParser::new();
+/// let mut headers = [Header::EMPTY; 32];
+/// // The head arrives in two reads.
+/// assert!(matches!(parser.parse(&input[..20], &mut headers)?, Status::Partial));
+/// let Status::Complete(req) = parser.parse(input, &mut headers)? else { panic!() };
+/// assert_eq!(req.target.as_bytes(), b"/index.html");
+/// assert_eq!(req.headers[0].value, b"example.com");
+/// assert_eq!(req.head_len, input.len());
+/// # Ok::<(), brisk_http1::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// Each broken rule has its own [`Error`] variant; [`Error::status`] gives the answer.
+///
+/// # Contract
+///
+/// Between calls that return `Partial`, the bytes already passed must not change (only more
+/// may be appended; the buffer itself may move). Breaking this gives wrong results, never
+/// undefined behaviour or a panic.
+///
+/// # Implementation notes
+///
+/// A state machine over the start line and one field line at a time; field values are scanned
+/// eight bytes at a time. When the head completes in the same call that started it, slots are
+/// filled during the scan; when it completes after several calls, one extra linear pass
+/// rebuilds the slots from the final buffer (earlier calls saw other buffers).
+#[derive(Debug, Clone)]
+pub struct RequestParser {
+    config: Config,
+    phase: Phase,
+    /// INVARIANT: bytes before `pos` have been validated for the current phase.
+    pos: usize,
+    method_start: usize,
+    method_end: usize,
+    target_end: usize,
+    brackets: bool,
+    version: Version,
+    target: (TargetForm, usize, usize),
+    headers_start: usize,
+    line: LineState,
+    count: usize,
+    resumed: bool,
+    error: Option<Error>,
+}
+
+impl Default for RequestParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RequestParser {
+    /// A strict parser with default [`Limits`](crate::Limits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let parser = brisk_http1::RequestParser::new();
+    /// # let _ = parser;
+    /// ```
+    pub fn new() -> Self {
+        Self::with_config(Config::default())
+    }
+
+    /// A parser with the given limits and leniencies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_http1::{Config, RequestParser};
+    ///
+    /// let mut config = Config::default();
+    /// config.allow_bare_lf = true;
+    /// let parser = RequestParser::with_config(config);
+    /// # let _ = parser;
+    /// ```
+    pub fn with_config(config: Config) -> Self {
+        RequestParser {
+            config,
+            phase: Phase::Start,
+            pos: 0,
+            method_start: 0,
+            method_end: 0,
+            target_end: 0,
+            brackets: false,
+            version: Version::Http11,
+            target: (TargetForm::Origin, 0, 0),
+            headers_start: 0,
+            line: LineState::at(0),
+            count: 0,
+            resumed: false,
+            error: None,
+        }
+    }
+
+    /// Forgets any progress and any error, keeping the configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_http1::{Header, RequestParser};
+    /// let mut p = RequestParser::new();
+    /// let mut h = [Header::EMPTY; 4];
+    /// assert!(p.parse(b"GET / HTTP/9.9\r\n", &mut h).is_err());
+    /// p.reset();
+    /// assert!(p.parse(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut h)?.is_complete());
+    /// # Ok::<(), brisk_http1::Error>(())
+    /// ```
+    pub fn reset(&mut self) {
+        *self = Self::with_config(self.config);
+    }
+
+    /// The configuration this parser uses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(brisk_http1::RequestParser::new().config().limits.max_headers, 100);
+    /// ```
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Parses (or continues parsing) a request head from `buf`, filling `headers`.
+    ///
+    /// # Errors
+    ///
+    /// Any head-syntax or limit [`Error`]; framing errors come later from
+    /// [`Request::facts`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_http1::{Error, Header, RequestParser};
+    ///
+    /// let mut h = [Header::EMPTY; 4];
+    /// let err = RequestParser::new().parse(b"GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n", &mut h);
+    /// assert_eq!(err.unwrap_err(), Error::BareLf);
+    /// ```
+    pub fn parse<'b, 'h>(
+        &mut self,
+        buf: &'b [u8],
+        headers: &'h mut [Header<'b>],
+    ) -> Result<Status<Request<'b, 'h>>, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        match self.run(buf, headers) {
+            Ok(Some(head_len)) => {
+                let method = Method::from_bytes(&buf[self.method_start..self.method_end]);
+                let raw = &buf[self.method_end + 1..self.target_end];
+                let target = Target::from_parts(raw, self.target);
+                let version = self.version;
+                let n = self.count;
+                self.reset();
+                let headers: &'h [Header<'b>] = headers;
+                Ok(Status::Complete(Request {
+                    method,
+                    target,
+                    version,
+                    headers: &headers[..n],
+                    head_len,
+                }))
+            }
+            Ok(None) => {
+                self.resumed = true;
+                Ok(Status::Partial)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                Err(e)
+            }
+        }
+    }
+
+    fn run<'b>(
+        &mut self,
+        full: &'b [u8],
+        slots: &mut [Header<'b>],
+    ) -> Result<Option<usize>, Error> {
+        let limits = self.config.limits;
+        let bare_lf = self.config.allow_bare_lf;
+        let buf = &full[..full.len().min(limits.max_head_size)];
+        let mut pos = self.pos;
+        loop {
+            match self.phase {
+                Phase::Method => {
+                    // Fast path for the common methods, all in one 8-byte window.
+                    if pos == self.method_start {
+                        if let Some(w) = buf.get(pos..).and_then(|s| s.first_chunk::<8>()) {
+                            let n = match w {
+                                [b'G', b'E', b'T', b' ', ..] => 3,
+                                [b'P', b'O', b'S', b'T', b' ', ..] => 4,
+                                [b'P', b'U', b'T', b' ', ..] => 3,
+                                [b'H', b'E', b'A', b'D', b' ', ..] => 4,
+                                [b'D', b'E', b'L', b'E', b'T', b'E', b' ', _] => 6,
+                                _ => 0,
+                            };
+                            if n != 0 {
+                                self.method_end = pos + n;
+                                pos += n + 1;
+                                self.phase = Phase::Target;
+                                continue;
+                            }
+                        }
+                    }
+                    pos = skip_class(buf, pos, TOKEN);
+                    match buf.get(pos) {
+                        None => break,
+                        Some(b' ') if pos > self.method_start => {
+                            self.method_end = pos;
+                            pos += 1;
+                            self.phase = Phase::Target;
+                        }
+                        Some(_) => return Err(Error::InvalidMethod),
+                    }
+                }
+                Phase::Target => {
+                    let start = self.method_end + 1;
+                    loop {
+                        pos = skip_class(buf, pos, URI);
+                        match buf.get(pos) {
+                            Some(b'[' | b']') => {
+                                self.brackets = true;
+                                pos += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    if pos - start > limits.max_target_len {
+                        return Err(Error::TargetTooLong);
+                    }
+                    match buf.get(pos) {
+                        None => break,
+                        Some(b' ') if pos > start => {
+                            self.target_end = pos;
+                            pos += 1;
+                            self.phase = Phase::Version;
+                        }
+                        // `GET /\r\n`: an HTTP/0.9 request line, without a version.
+                        Some(b'\r' | b'\n') if pos > start => return Err(Error::InvalidVersion),
+                        Some(_) => return Err(Error::InvalidTarget),
+                    }
+                }
+                Phase::Version => {
+                    let v = &buf[pos..buf.len().min(pos + 8)];
+                    if v.len() < 8 {
+                        if !version_prefix_ok(v) {
+                            return Err(Error::InvalidVersion);
+                        }
+                        break;
+                    }
+                    self.version = parse_version(v)?;
+                    pos += 8;
+                    self.phase = Phase::LineEnd;
+                }
+                Phase::LineEnd => {
+                    match buf.get(pos) {
+                        None => break,
+                        Some(b'\r') => match buf.get(pos + 1) {
+                            None => break,
+                            Some(b'\n') => pos += 2,
+                            Some(_) => return Err(Error::BareCr),
+                        },
+                        Some(b'\n') if bare_lf => pos += 1,
+                        Some(b'\n') => return Err(Error::BareLf),
+                        Some(_) => return Err(Error::InvalidVersion),
+                    }
+                    let method = Method::from_bytes(&buf[self.method_start..self.method_end]);
+                    let raw = &buf[self.method_end + 1..self.target_end];
+                    self.target = Target::classify(method, raw, self.brackets)?.parts();
+                    self.headers_start = pos;
+                    self.line = LineState::at(pos);
+                    self.phase = Phase::Fields;
+                }
+                Phase::Fields => {
+                    let max = slots.len().min(limits.max_headers);
+                    loop {
+                        match field_line(buf, &mut self.line, bare_lf, limits.max_field_size)? {
+                            Line::Field(ns, ne, vs, ve) => {
+                                if self.count >= max {
+                                    return Err(Error::TooManyHeaders);
+                                }
+                                slots[self.count] = Header {
+                                    name: &buf[ns..ne],
+                                    value: &buf[vs..ve],
+                                };
+                                self.count += 1;
+                            }
+                            Line::End => {
+                                let end = self.line.pos;
+                                if self.resumed {
+                                    refill(buf, self.headers_start, end, slots);
+                                }
+                                return Ok(Some(end));
+                            }
+                            Line::Partial => {
+                                pos = self.line.pos;
+                                break;
+                            }
+                        }
+                    }
+                    break;
+                }
+                Phase::Start => match buf.get(pos) {
+                    // Empty lines before the request-line are ignored (RFC 9112 §2.2).
+                    None => break,
+                    Some(b'\r') => match buf.get(pos + 1) {
+                        None => break,
+                        Some(b'\n') => pos += 2,
+                        Some(_) => return Err(Error::BareCr),
+                    },
+                    Some(b'\n') if bare_lf => pos += 1,
+                    Some(b'\n') => return Err(Error::BareLf),
+                    Some(_) => {
+                        self.method_start = pos;
+                        self.phase = Phase::Method;
+                    }
+                },
+            }
+        }
+        self.pos = pos;
+        if full.len() >= limits.max_head_size {
+            return Err(Error::HeadTooLarge);
+        }
+        Ok(None)
+    }
+}

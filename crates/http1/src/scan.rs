@@ -1,0 +1,217 @@
+//! Byte classes (const-built lookup tables) and the scanning loops of the hot path.
+//!
+//! The field-value loop reads eight bytes at a time as a `u64` (SWAR) to find the first byte
+//! that is not allowed in a value; everything else walks a 256-entry table.
+
+/// `tchar` (RFC 9110 §5.6.2).
+pub(crate) const TOKEN: u8 = 1;
+/// Bytes allowed in a request-target without special handling: RFC 3986 unreserved,
+/// sub-delims, `:`, `@`, `/`, `?` and `%`. Brackets are handled separately (authority only).
+pub(crate) const URI: u8 = 2;
+/// `field-vchar` plus SP and HTAB (RFC 9110 §5.5): everything but controls and DEL.
+pub(crate) const VALUE: u8 = 4;
+/// Host characters: RFC 3986 `reg-name` (unreserved, sub-delims, `%`).
+pub(crate) const HOST: u8 = 8;
+
+const fn build() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let alnum = b.is_ascii_alphanumeric();
+        let mut c = 0;
+        if alnum
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            )
+        {
+            c |= TOKEN;
+        }
+        let unreserved = alnum || matches!(b, b'-' | b'.' | b'_' | b'~');
+        let sub_delim = matches!(
+            b,
+            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+        );
+        if unreserved || sub_delim || matches!(b, b':' | b'@' | b'/' | b'?' | b'%') {
+            c |= URI;
+        }
+        if unreserved || sub_delim || b == b'%' {
+            c |= HOST;
+        }
+        if b == b'\t' || (b >= 0x20 && b != 0x7f) {
+            c |= VALUE;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+}
+
+pub(crate) static CLASS: [u8; 256] = build();
+
+#[inline(always)]
+pub(crate) fn is(b: u8, class: u8) -> bool {
+    CLASS[b as usize] & class != 0
+}
+
+#[inline(always)]
+pub(crate) fn is_token(b: u8) -> bool {
+    is(b, TOKEN)
+}
+
+/// Returns the first position at or after `pos` whose byte is not in `class` (or `buf.len()`).
+#[inline(always)]
+pub(crate) fn skip_class(buf: &[u8], mut pos: usize, class: u8) -> usize {
+    while let Some(w) = buf.get(pos..).and_then(|s| s.first_chunk::<4>()) {
+        if !is(w[0], class) {
+            return pos;
+        }
+        if !is(w[1], class) {
+            return pos + 1;
+        }
+        if !is(w[2], class) {
+            return pos + 2;
+        }
+        if !is(w[3], class) {
+            return pos + 3;
+        }
+        pos += 4;
+    }
+    while let Some(&b) = buf.get(pos) {
+        if !is(b, class) {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in every byte lane that is below 0x20 or equal to 0x7F. The lowest flagged
+/// lane is exact: a borrow only travels upwards from a lane that is itself flagged.
+#[inline(always)]
+fn ctl_mask(x: u64) -> u64 {
+    let below = x.wrapping_sub(LO * 0x20) & !x & HI;
+    let y = x ^ (LO * 0x7f);
+    let del = y.wrapping_sub(LO) & !y & HI;
+    below | del
+}
+
+/// Returns the first position at or after `pos` holding a byte that may not appear in a field
+/// value (a control other than HTAB, or DEL), or `buf.len()`.
+#[inline(always)]
+pub(crate) fn skip_value(buf: &[u8], mut pos: usize) -> usize {
+    loop {
+        while let Some(w) = buf.get(pos..).and_then(|s| s.first_chunk::<16>()) {
+            let (a, b) = w.split_at(8);
+            let m1 = ctl_mask(u64::from_le_bytes([
+                a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+            ]));
+            let m2 = ctl_mask(u64::from_le_bytes([
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+            ]));
+            if m1 != 0 {
+                pos += (m1.trailing_zeros() / 8) as usize;
+                break;
+            }
+            if m2 != 0 {
+                pos += 8 + (m2.trailing_zeros() / 8) as usize;
+                break;
+            }
+            pos += 16;
+        }
+        if let Some(w) = buf.get(pos..).and_then(|s| s.first_chunk::<8>()) {
+            let m = ctl_mask(u64::from_le_bytes(*w));
+            if m != 0 {
+                pos += (m.trailing_zeros() / 8) as usize;
+            } else {
+                pos += 8;
+                pos = skip_class(buf, pos, VALUE);
+            }
+        } else {
+            pos = skip_class(buf, pos, VALUE);
+        }
+        // Stopped on a control byte, DEL, or the end. HTAB is allowed: step over it.
+        match buf.get(pos) {
+            Some(b'\t') => pos += 1,
+            _ => return pos,
+        }
+    }
+}
+
+/// Trims SP and HTAB from the end of `buf[start..end]`, returning the new end.
+#[inline(always)]
+pub(crate) fn trim_end(buf: &[u8], start: usize, mut end: usize) -> usize {
+    while end > start && matches!(buf[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    end
+}
+
+/// Trims SP and HTAB from both ends of a slice.
+pub(crate) fn trim(s: &[u8]) -> &[u8] {
+    let mut a = 0;
+    let mut b = s.len();
+    while a < b && matches!(s[a], b' ' | b'\t') {
+        a += 1;
+    }
+    while b > a && matches!(s[b - 1], b' ' | b'\t') {
+        b -= 1;
+    }
+    &s[a..b]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive_value(buf: &[u8], pos: usize) -> usize {
+        buf[pos..]
+            .iter()
+            .position(|&b| !is(b, VALUE))
+            .map_or(buf.len(), |p| p + pos)
+    }
+
+    #[test]
+    fn swar_matches_table_on_every_byte_and_position() {
+        for bad in 0u8..=255 {
+            for at in 0..40 {
+                let mut v = vec![b'a'; 40];
+                v[at] = bad;
+                for start in 0..at.min(20) {
+                    assert_eq!(
+                        skip_value(&v, start),
+                        naive_value(&v, start),
+                        "byte {bad} at {at}"
+                    );
+                }
+            }
+        }
+        // Mixed high bytes and tabs.
+        let v = b"\xff\x80\t\xa0abc\t\t\x7e \x7fz";
+        assert_eq!(skip_value(v, 0), naive_value(v, 0));
+    }
+
+    #[test]
+    fn classes() {
+        assert!(is_token(b'!') && is_token(b'~') && !is_token(b':') && !is_token(b' '));
+        assert!(is(b'/', URI) && !is(b'#', URI) && !is(b'"', URI) && !is(b'[', URI));
+        assert!(is(b'\t', VALUE) && !is(0, VALUE) && !is(0x7f, VALUE) && is(0x80, VALUE));
+    }
+}
