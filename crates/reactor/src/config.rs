@@ -1,0 +1,191 @@
+//! Every knob of the reactor, with its documented default.
+
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// Reactor settings. Build one with [`Config::default`] and change fields, or use the
+/// [`Reactor`](crate::Reactor) builder methods, which set the same fields.
+///
+/// Memory per worker is fixed at start: `pool_size * buffer_size` bytes of buffers (only pages
+/// actually used become resident) plus about 100 bytes per connection slot and timer slot.
+///
+/// # Examples
+///
+/// ```
+/// let mut cfg = brisk_reactor::Config::default();
+/// cfg.pool_size = 64;
+/// assert!(cfg.validate().is_ok());
+/// cfg.buffer_size = 0;
+/// assert!(cfg.validate().is_err());
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Worker threads, each with its own poller, listener(s) and pool.
+    /// Default: `std::thread::available_parallelism()` (1 if unknown).
+    pub workers: usize,
+    /// `listen(2)` backlog of each listener. Default: 1024.
+    pub backlog: i32,
+    /// Set `TCP_NODELAY` on accepted connections (responses are written whole, so Nagle only
+    /// adds latency). Default: true.
+    pub nodelay: bool,
+    /// Most connections one worker holds; at the cap it stops accepting (its listener is
+    /// deregistered, the kernel queues new connections in the backlog) and resumes below it.
+    /// Default: 16384.
+    pub max_connections: usize,
+    /// Size of one pool buffer in bytes; also the most one `read` asks for when a connection
+    /// holds no input. Default: 16384 (16 KiB).
+    pub buffer_size: usize,
+    /// Buffers in each worker's pool, allocated at start and never exceeded. An empty pool makes
+    /// connections wait (backpressure). Default: 2048 (32 MiB of address space per worker with
+    /// the default buffer size; resident only as used).
+    pub pool_size: usize,
+    /// Most unconsumed input one connection may hold, as one contiguous slice, rounded up to
+    /// whole buffers (a request head must fit). Default: 65536 (64 KiB).
+    pub max_input: usize,
+    /// Most output one connection may have pending; reading stops while it is full (write
+    /// backpressure). Default: 262144 (256 KiB).
+    pub max_pending_output: usize,
+    /// Duration of the [`HeaderRead`](crate::TimeoutKind::HeaderRead) timer, armed on accept
+    /// (slowloris defence). Default: 10 s.
+    pub header_read_timeout: Duration,
+    /// Duration of the [`Idle`](crate::TimeoutKind::Idle) timer (keep-alive). Default: 60 s.
+    pub idle_timeout: Duration,
+    /// Duration of the [`BodyRead`](crate::TimeoutKind::BodyRead) timer. Default: 30 s.
+    pub body_read_timeout: Duration,
+    /// Output pending and the peer takes nothing for this long: the connection is closed
+    /// ([`WriteStall`](crate::TimeoutKind::WriteStall)). Default: 30 s.
+    pub write_timeout: Duration,
+    /// Timer wheel granularity: timers fire within one tick after their deadline.
+    /// Default: 100 ms.
+    pub timer_tick: Duration,
+    /// Most connections accepted per listener wake-up before other events get a turn.
+    /// Default: 64.
+    pub accept_batch: usize,
+    /// Most reads from one connection per wake-up before other connections get a turn (a
+    /// fast sender cannot starve the others). Default: 16.
+    pub read_batch: usize,
+    /// Capacity of the `epoll_wait` event array. Default: 1024.
+    pub events_capacity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            backlog: 1024,
+            nodelay: true,
+            max_connections: 16384,
+            buffer_size: 16 * 1024,
+            pool_size: 2048,
+            max_input: 64 * 1024,
+            max_pending_output: 256 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            timer_tick: Duration::from_millis(100),
+            accept_batch: 64,
+            read_batch: 16,
+            events_capacity: 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Input run size in buffers.
+    pub(crate) fn max_input_blocks(&self) -> usize {
+        self.max_input.div_ceil(self.buffer_size.max(1))
+    }
+
+    /// Blocks held back from input so output can always get a block to drain through.
+    pub(crate) fn reserve(&self) -> usize {
+        (self.pool_size / 16).max(1)
+    }
+
+    /// Checks that the settings can work together.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] naming the first bad field: zero workers, buffers or batches;
+    /// a buffer over 1 GiB; a pool too small to hold one full input plus the output
+    /// reserve; a zero timer tick.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cfg = brisk_reactor::Config::default();
+    /// cfg.pool_size = 2; // 64 KiB input needs 4 buffers, plus 1 for output
+    /// assert!(cfg.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |what| Err(Error::InvalidConfig(what));
+        if self.workers == 0 {
+            return bad("workers must be at least 1");
+        }
+        if self.buffer_size == 0 || self.buffer_size > 1 << 30 {
+            return bad("buffer_size must be between 1 byte and 1 GiB");
+        }
+        if self.max_input == 0 || self.max_pending_output == 0 {
+            return bad("max_input and max_pending_output must be positive");
+        }
+        if self.max_connections == 0 || self.max_connections > (u32::MAX / 4) as usize {
+            return bad("max_connections must be between 1 and 2^30");
+        }
+        if self.pool_size >= u32::MAX as usize {
+            return bad("pool_size must be below 2^32");
+        }
+        if self.pool_size < self.max_input_blocks() + self.reserve() {
+            return bad(
+                "pool_size must hold max_input plus the output reserve (pool_size/16, at least 1)",
+            );
+        }
+        if self.timer_tick.is_zero() {
+            return bad("timer_tick must be positive");
+        }
+        if self.accept_batch == 0 || self.read_batch == 0 || self.events_capacity == 0 {
+            return bad("accept_batch, read_batch and events_capacity must be positive");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_docs() {
+        let c = Config::default();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(c.workers, cores);
+        assert_eq!(c.backlog, 1024);
+        assert!(c.nodelay);
+        assert_eq!(c.max_connections, 16384);
+        assert_eq!(c.buffer_size, 16 * 1024);
+        assert_eq!(c.pool_size, 2048);
+        assert_eq!(c.max_input, 64 * 1024);
+        assert_eq!(c.max_pending_output, 256 * 1024);
+        assert_eq!(c.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.body_read_timeout, Duration::from_secs(30));
+        assert_eq!(c.write_timeout, Duration::from_secs(30));
+        assert_eq!(c.timer_tick, Duration::from_millis(100));
+        assert_eq!(c.accept_batch, 64);
+        assert_eq!(c.read_batch, 16);
+        assert_eq!(c.events_capacity, 1024);
+        assert!(c.validate().is_ok());
+        assert_eq!(c.max_input_blocks(), 4);
+        assert_eq!(c.reserve(), 128);
+    }
+
+    #[test]
+    fn small_pools_are_allowed_when_input_fits() {
+        let mut c = Config::default();
+        c.pool_size = 5;
+        assert!(c.validate().is_ok());
+        c.pool_size = 4;
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,290 @@
+//! The [`Handle`] to a running reactor and its lock-free per-worker [`WorkerStats`].
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+
+/// Counters of one worker. Each is written only by its worker thread (a plain load and store,
+/// no read-modify-write, no lock) and can be read from any thread at any time; values read
+/// together are not a consistent snapshot.
+///
+/// # Examples
+///
+/// ```no_run
+/// # fn main() -> Result<(), brisk_reactor::Error> {
+/// # use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+/// # struct Sink;
+/// # impl Protocol for Sink {
+/// #     fn on_read(&mut self, _: &mut Context<'_>, i: &[u8], _: &mut Output<'_>) -> (usize, Action) { (i.len(), Action::Keep) }
+/// # }
+/// let handle = Reactor::new().bind("127.0.0.1:0".parse().unwrap()).start(|_| Sink)?;
+/// for (i, w) in handle.workers().iter().enumerate() {
+///     println!("worker {i}: {} active, {} bytes in", w.active(), w.bytes_in());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub struct WorkerStats {
+    accepted: AtomicU64,
+    active: AtomicU64,
+    closed: AtomicU64,
+    closed_by_timeout: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    buffers_in_use: AtomicU64,
+}
+
+/// Single-writer add: the owning worker is the only writer.
+fn bump(a: &AtomicU64, n: u64) {
+    a.store(a.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+}
+
+impl WorkerStats {
+    /// Connections accepted since start.
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+    /// Connections open now.
+    pub fn active(&self) -> u64 {
+        self.active.load(Ordering::Relaxed)
+    }
+    /// Connections closed since start, for any reason.
+    pub fn closed(&self) -> u64 {
+        self.closed.load(Ordering::Relaxed)
+    }
+    /// Connections closed because a timer fired (any [`TimeoutKind`](crate::TimeoutKind)).
+    pub fn closed_by_timeout(&self) -> u64 {
+        self.closed_by_timeout.load(Ordering::Relaxed)
+    }
+    /// Bytes read from connections.
+    pub fn bytes_in(&self) -> u64 {
+        self.bytes_in.load(Ordering::Relaxed)
+    }
+    /// Bytes written to connections.
+    pub fn bytes_out(&self) -> u64 {
+        self.bytes_out.load(Ordering::Relaxed)
+    }
+    /// Pool buffers held by connections at the end of the worker's last loop turn.
+    pub fn buffers_in_use(&self) -> u64 {
+        self.buffers_in_use.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn on_accept(&self) {
+        bump(&self.accepted, 1);
+        bump(&self.active, 1);
+    }
+    pub(crate) fn on_close(&self, timeout: bool) {
+        self.active.store(
+            self.active.load(Ordering::Relaxed).saturating_sub(1),
+            Ordering::Relaxed,
+        );
+        bump(&self.closed, 1);
+        if timeout {
+            bump(&self.closed_by_timeout, 1);
+        }
+    }
+    pub(crate) fn add_in(&self, n: usize) {
+        bump(&self.bytes_in, n as u64);
+    }
+    pub(crate) fn add_out(&self, n: usize) {
+        bump(&self.bytes_out, n as u64);
+    }
+    pub(crate) fn set_buffers(&self, n: usize) {
+        self.buffers_in_use.store(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// Sums of every worker's counters, read once each (see [`Handle::totals`]).
+///
+/// # Examples
+///
+/// ```
+/// let t = brisk_reactor::Totals::default();
+/// assert_eq!(t.accepted, 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Connections accepted since start.
+    pub accepted: u64,
+    /// Connections open now.
+    pub active: u64,
+    /// Connections closed since start.
+    pub closed: u64,
+    /// Connections closed by a timer.
+    pub closed_by_timeout: u64,
+    /// Bytes read.
+    pub bytes_in: u64,
+    /// Bytes written.
+    pub bytes_out: u64,
+    /// Pool buffers in use.
+    pub buffers_in_use: u64,
+}
+
+/// State shared between the handle and the workers.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) stats: Box<[WorkerStats]>,
+    pub(crate) base: Instant,
+    shutdown: AtomicBool,
+    /// Nanoseconds after `base` of the shutdown deadline.
+    deadline: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(workers: usize) -> Shared {
+        Shared {
+            stats: (0..workers).map(|_| WorkerStats::default()).collect(),
+            base: Instant::now(),
+            shutdown: AtomicBool::new(false),
+            deadline: AtomicU64::new(0),
+        }
+    }
+
+    /// The shutdown deadline, once shutdown was requested.
+    pub(crate) fn shutdown_deadline(&self) -> Option<Instant> {
+        if self.shutdown.load(Ordering::Acquire) {
+            Some(self.base + Duration::from_nanos(self.deadline.load(Ordering::Relaxed)))
+        } else {
+            None
+        }
+    }
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    wakers: Vec<mio::Waker>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    addrs: Vec<SocketAddr>,
+}
+
+/// A running reactor: its bound addresses, counters, shutdown and join. Cheap to clone; every
+/// method takes `&self` and works from any thread.
+///
+/// Dropping handles does not stop the workers; call [`shutdown`](Handle::shutdown).
+///
+/// # Examples
+///
+/// ```no_run
+/// # fn main() -> Result<(), brisk_reactor::Error> {
+/// # use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+/// # use std::time::Duration;
+/// # struct Sink;
+/// # impl Protocol for Sink {
+/// #     fn on_read(&mut self, _: &mut Context<'_>, i: &[u8], _: &mut Output<'_>) -> (usize, Action) { (i.len(), Action::Keep) }
+/// # }
+/// let handle = Reactor::new().bind("127.0.0.1:0".parse().unwrap()).workers(2).start(|_| Sink)?;
+/// let port = handle.local_addr().port();
+/// # let _ = port;
+/// let h = handle.clone();
+/// std::thread::spawn(move || h.shutdown(Duration::from_secs(5)));
+/// handle.join()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("addrs", &self.inner.addrs)
+            .field("workers", &self.inner.shared.stats.len())
+            .field("shutting_down", &self.is_shutting_down())
+            .finish()
+    }
+}
+
+impl Handle {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        wakers: Vec<mio::Waker>,
+        threads: Vec<JoinHandle<()>>,
+        addrs: Vec<SocketAddr>,
+    ) -> Handle {
+        Handle {
+            inner: Arc::new(Inner {
+                shared,
+                wakers,
+                threads: Mutex::new(threads),
+                addrs,
+            }),
+        }
+    }
+
+    /// The bound addresses, in `bind` order, with the actual port when port 0 was asked.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.inner.addrs
+    }
+
+    /// The first bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.inner.addrs[0]
+    }
+
+    /// Per-worker counters, indexed by worker.
+    pub fn workers(&self) -> &[WorkerStats] {
+        &self.inner.shared.stats
+    }
+
+    /// Every worker's counters summed.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for w in self.workers() {
+            t.accepted += w.accepted();
+            t.active += w.active();
+            t.closed += w.closed();
+            t.closed_by_timeout += w.closed_by_timeout();
+            t.bytes_in += w.bytes_in();
+            t.bytes_out += w.bytes_out();
+            t.buffers_in_use += w.buffers_in_use();
+        }
+        t
+    }
+
+    /// Starts graceful shutdown and returns at once: every worker closes its listeners (new
+    /// connections are refused) within one loop turn, calls
+    /// [`Protocol::on_drain`](crate::Protocol::on_drain) on each connection, and force-closes
+    /// what is left `grace` from now. A second call does not move the deadline.
+    pub fn shutdown(&self, grace: Duration) {
+        let s = &self.inner.shared;
+        if !s.shutdown.load(Ordering::Acquire) {
+            let at = Instant::now() + grace;
+            let nanos = at.saturating_duration_since(s.base).as_nanos() as u64;
+            s.deadline.store(nanos, Ordering::Relaxed);
+            s.shutdown.store(true, Ordering::Release);
+        }
+        for w in &self.inner.wakers {
+            // A failed wake (the worker is already gone) leaves nothing to do.
+            let _ = w.wake();
+        }
+    }
+
+    /// Has shutdown been requested?
+    pub fn is_shutting_down(&self) -> bool {
+        self.inner.shared.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Waits for every worker to finish (after [`shutdown`](Handle::shutdown)). Later calls,
+    /// or calls racing the first, return at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WorkerPanicked`] if a worker thread panicked.
+    pub fn join(&self) -> Result<(), Error> {
+        let threads =
+            std::mem::take(&mut *self.inner.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut result = Ok(());
+        for (i, t) in threads.into_iter().enumerate() {
+            if t.join().is_err() && result.is_ok() {
+                result = Err(Error::WorkerPanicked(i));
+            }
+        }
+        result
+    }
+}

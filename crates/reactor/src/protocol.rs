@@ -1,0 +1,360 @@
+//! The seam between the reactor and a byte-stream protocol: [`Protocol`], [`Context`],
+//! [`Action`], [`TimeoutKind`], [`CloseReason`] and [`ConnInfo`].
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::pool::Output;
+use crate::timer::TimerWheel;
+
+/// What to do with the connection after a callback.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_reactor::Action;
+/// assert_ne!(Action::Keep, Action::CloseNow);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Keep the connection.
+    Keep,
+    /// Stop reading, write the pending output, then close (bounded by the write timeout).
+    CloseAfterFlush,
+    /// Close now; pending output is dropped.
+    CloseNow,
+}
+
+/// Which timer fired. The protocol arms one *read timer* at a time, with any of the first three
+/// kinds ([`Context::set_timeout`]); the reactor runs [`WriteStall`](TimeoutKind::WriteStall)
+/// itself while output is pending and the socket takes nothing.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_reactor::TimeoutKind;
+/// assert_eq!(TimeoutKind::HeaderRead.to_string(), "header read");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Waiting for a complete request head (HTTP answers 408). Armed by the reactor on accept.
+    HeaderRead,
+    /// Idle keep-alive: waiting for the next request.
+    Idle,
+    /// Waiting for more of a request body.
+    BodyRead,
+    /// Output pending and the peer has not taken a byte for the write timeout.
+    WriteStall,
+}
+
+impl TimeoutKind {
+    pub(crate) fn index(self) -> usize {
+        match self {
+            TimeoutKind::HeaderRead => 0,
+            TimeoutKind::Idle => 1,
+            TimeoutKind::BodyRead => 2,
+            TimeoutKind::WriteStall => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::HeaderRead => "header read",
+            TimeoutKind::Idle => "idle",
+            TimeoutKind::BodyRead => "body read",
+            TimeoutKind::WriteStall => "write stall",
+        })
+    }
+}
+
+/// Why a connection closed, passed to [`Protocol::on_close`].
+///
+/// # Examples
+///
+/// ```
+/// use brisk_reactor::{CloseReason, TimeoutKind};
+/// let r = CloseReason::Timeout(TimeoutKind::Idle);
+/// assert!(r.is_timeout());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The protocol returned [`Action::CloseNow`] or [`Action::CloseAfterFlush`].
+    Protocol,
+    /// The peer closed its side (read returned 0) and our output was flushed.
+    PeerClosed,
+    /// A timer fired (after [`Protocol::on_timeout`]).
+    Timeout(TimeoutKind),
+    /// The input reached `max_input` bytes and the protocol consumed none of it.
+    InputLimit,
+    /// A socket error (reset by peer, broken pipe, ...).
+    Io(std::io::ErrorKind),
+    /// Force-closed at the graceful-shutdown deadline.
+    Shutdown,
+}
+
+impl CloseReason {
+    /// Is this a timeout (of any kind)?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!brisk_reactor::CloseReason::PeerClosed.is_timeout());
+    /// ```
+    pub fn is_timeout(self) -> bool {
+        matches!(self, CloseReason::Timeout(_))
+    }
+}
+
+/// What the reactor knows about a connection when it is accepted.
+///
+/// # Examples
+///
+/// ```
+/// let info = brisk_reactor::ConnInfo {
+///     peer: "127.0.0.1:50000".parse().unwrap(),
+///     local: "127.0.0.1:8080".parse().unwrap(),
+///     worker: 0,
+///     listener: 0,
+/// };
+/// assert_eq!(info.local.port(), 8080);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// The peer's address.
+    pub peer: SocketAddr,
+    /// The local address the connection arrived on (the listener's address; asked from the
+    /// socket only when the listener is bound to an unspecified IP such as `0.0.0.0`).
+    pub local: SocketAddr,
+    /// Index of the worker thread that owns the connection (`0..workers`).
+    pub worker: usize,
+    /// Index of the bound address (in `bind` order) the connection came through.
+    pub listener: usize,
+}
+
+/// Clock and timeout settings a worker shares with every [`Context`].
+#[derive(Debug, Clone)]
+pub(crate) struct Clock {
+    pub(crate) base: Instant,
+    pub(crate) tick: Duration,
+    /// Durations by [`TimeoutKind::index`].
+    pub(crate) timeouts: [Duration; 4],
+}
+
+impl Clock {
+    /// The first tick at or after `at`.
+    pub(crate) fn tick_at(&self, at: Instant) -> u64 {
+        let n = at.saturating_duration_since(self.base).as_nanos();
+        let t = self.tick.as_nanos().max(1);
+        n.div_ceil(t) as u64
+    }
+
+    /// The tick `at` falls in (rounding down).
+    pub(crate) fn tick_of(&self, at: Instant) -> u64 {
+        let n = at.saturating_duration_since(self.base).as_nanos();
+        (n / self.tick.as_nanos().max(1)) as u64
+    }
+
+    pub(crate) fn instant_of(&self, tick: u64) -> Instant {
+        let nanos = (self.tick.as_nanos() as u64).saturating_mul(tick);
+        self.base + Duration::from_nanos(nanos)
+    }
+}
+
+/// The per-loop-turn view a callback gets: cached time, the connection's read timer, and a
+/// few facts about the worker.
+///
+/// Time is read once per event-loop turn: [`now`](Context::now) and
+/// [`system_time`](Context::system_time) are the same for every callback of the turn and
+/// cost no clock call (the server formats `Date` from `system_time`).
+///
+/// # Examples
+///
+/// ```
+/// use brisk_reactor::{Action, Context, Output, Protocol, TimeoutKind};
+///
+/// /// Arms the header-read timer while a message is incomplete, idle between messages.
+/// struct Lines;
+/// impl Protocol for Lines {
+///     fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+///         match input.iter().position(|&b| b == b'\n') {
+///             Some(i) if out.extend_from_slice(&input[..=i]).is_ok() => {
+///                 cx.set_timeout(TimeoutKind::Idle);
+///                 (i + 1, Action::Keep)
+///             }
+///             _ => {
+///                 if cx.timeout() != Some(TimeoutKind::HeaderRead) {
+///                     cx.set_timeout(TimeoutKind::HeaderRead);
+///                 }
+///                 (0, Action::Keep)
+///             }
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub(crate) now: Instant,
+    pub(crate) wall: &'a mut Option<SystemTime>,
+    pub(crate) clock: &'a Clock,
+    pub(crate) timers: &'a mut TimerWheel,
+    pub(crate) timer_id: usize,
+    pub(crate) kind: &'a mut Option<TimeoutKind>,
+    pub(crate) worker: usize,
+    pub(crate) draining: bool,
+    pub(crate) input_full: bool,
+}
+
+impl Context<'_> {
+    /// The monotonic time of this loop turn.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The wall-clock time of this loop turn (read at most once per turn, on first use).
+    pub fn system_time(&mut self) -> SystemTime {
+        *self.wall.get_or_insert_with(SystemTime::now)
+    }
+
+    /// Index of the worker thread running this connection.
+    pub fn worker(&self) -> usize {
+        self.worker
+    }
+
+    /// True once graceful shutdown has begun ([`Protocol::on_drain`] was called): finish what
+    /// is in flight and close.
+    pub fn is_draining(&self) -> bool {
+        self.draining
+    }
+
+    /// True when the input handed to `on_read` is as large as the reactor will ever hold
+    /// (`max_input`): consuming none of it now means the connection can never progress, and
+    /// the reactor closes it after flushing (answer "too large" before returning).
+    pub fn input_is_full(&self) -> bool {
+        self.input_full
+    }
+
+    /// Arms (or re-arms) the connection's read timer with the configured duration for `kind`
+    /// (header-read, idle, body-read; `WriteStall` uses the write timeout). O(1). Replaces
+    /// whatever read timer was armed.
+    pub fn set_timeout(&mut self, kind: TimeoutKind) {
+        let after = self.clock.timeouts[kind.index()];
+        self.set_timeout_in(kind, after);
+    }
+
+    /// Arms the read timer as `kind`, to fire `after` from this turn's time (rounded up to
+    /// the next tick of the wheel).
+    pub fn set_timeout_in(&mut self, kind: TimeoutKind, after: Duration) {
+        let tick = self.clock.tick_at(self.now + after);
+        self.timers.arm(self.timer_id, tick);
+        *self.kind = Some(kind);
+    }
+
+    /// Cancels the read timer. O(1).
+    pub fn clear_timeout(&mut self) {
+        self.timers.cancel(self.timer_id);
+        *self.kind = None;
+    }
+
+    /// The kind of the armed read timer, if any.
+    pub fn timeout(&self) -> Option<TimeoutKind> {
+        if self.timers.is_armed(self.timer_id) {
+            *self.kind
+        } else {
+            None
+        }
+    }
+}
+
+/// A byte-stream protocol driven by the reactor, one value per connection.
+///
+/// The reactor creates the value on accept (through the factory given to
+/// [`Reactor::start`](crate::Reactor::start), with the [`ConnInfo`]), arms the
+/// [`HeaderRead`](TimeoutKind::HeaderRead) timer, then calls:
+///
+/// | callback | when | may append output |
+/// |---|---|---|
+/// | [`on_read`](Protocol::on_read) | new input arrived, or output drained / pool blocks came back while input was left unconsumed | yes |
+/// | [`on_write_ready`](Protocol::on_write_ready) | pending output was fully written | yes |
+/// | [`on_timeout`](Protocol::on_timeout) | the read timer or the write-stall timer fired | yes (not useful for `WriteStall`) |
+/// | [`on_drain`](Protocol::on_drain) | graceful shutdown began | yes |
+/// | [`on_close`](Protocol::on_close) | the connection is gone | no |
+///
+/// All output appended during one readable event (several reads and `on_read` calls when the
+/// socket had a lot to say) goes out with one `writev`.
+///
+/// # Contract
+///
+/// * `on_read` gets *all* unconsumed input as one slice, starting with what it left last time.
+///   It returns how much it consumed (`<= input.len()`) and an [`Action`]. Unconsumed bytes are
+///   kept and handed back with more input appended, up to `max_input` bytes; a protocol that
+///   leaves a full `max_input` unconsumed ([`Context::input_is_full`]) is closed.
+/// * `on_read` may be called again with the same input and nothing new (after output drained
+///   or pool blocks came back): it must cope, and should do its work then.
+/// * Output that does not fit ([`Output::remaining`]) must wait for `on_write_ready`.
+/// * The read timer belongs to the protocol: the reactor only arms `HeaderRead` on accept and
+///   disarms a timer when it fires. Re-arm it from any callback through the [`Context`].
+/// * After `on_timeout` for `WriteStall` the connection closes whatever is returned. After a
+///   read-timer `on_timeout`, `Keep` keeps the connection (re-arm a timer, or it may live
+///   forever).
+///
+/// # Examples
+///
+/// ```
+/// use brisk_reactor::{Action, Context, Output, Protocol, TimeoutKind};
+///
+/// /// Echoes bytes back; closes idle connections; leaves on shutdown.
+/// struct Echo;
+/// impl Protocol for Echo {
+///     fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+///         let n = input.len().min(out.remaining());
+///         out.extend_from_slice(&input[..n]).expect("fits: checked remaining");
+///         cx.set_timeout(TimeoutKind::Idle);
+///         (n, Action::Keep)
+///     }
+/// }
+/// ```
+pub trait Protocol {
+    /// New input (see the contract above). Returns bytes consumed and what to do next.
+    fn on_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> (usize, Action);
+
+    /// All pending output was written: stream more of a large response, resume flow-controlled
+    /// sends. Default: [`Action::Keep`].
+    fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let _ = (cx, out);
+        Action::Keep
+    }
+
+    /// A timer fired (the read timer is disarmed now). Default:
+    /// [`Action::CloseAfterFlush`].
+    fn on_timeout(
+        &mut self,
+        cx: &mut Context<'_>,
+        kind: TimeoutKind,
+        out: &mut Output<'_>,
+    ) -> Action {
+        let _ = (cx, kind, out);
+        Action::CloseAfterFlush
+    }
+
+    /// Graceful shutdown began: finish in-flight work (return `Keep` and close later, with
+    /// `CloseAfterFlush` from a later callback) or close now. Connections left at the
+    /// deadline are closed. Default: [`Action::CloseAfterFlush`].
+    fn on_drain(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let _ = (cx, out);
+        Action::CloseAfterFlush
+    }
+
+    /// The connection is closed (socket gone, buffers returned). Default: nothing.
+    fn on_close(&mut self, reason: CloseReason) {
+        let _ = reason;
+    }
+}

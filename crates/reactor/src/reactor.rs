@@ -1,0 +1,250 @@
+//! The [`Reactor`] builder: binds the listeners and starts the workers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol as SockProtocol, Socket, Type};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::handle::{Handle, Shared};
+use crate::protocol::{ConnInfo, Protocol};
+use crate::worker::{Listener, Worker, WAKER};
+
+/// Builds and starts a reactor: bind address(es), workers, limits, timeouts.
+///
+/// Each worker thread gets its own `mio::Poll`, its own `SO_REUSEPORT` listener per address
+/// (the kernel spreads new connections across them), its own buffer pool and timer wheel;
+/// workers share nothing but their counters. Port 0 is resolved once, by the first worker's
+/// listener, and the other workers bind the same port ([`Handle::local_addrs`]).
+///
+/// # Examples
+///
+/// ```no_run
+/// use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+/// use std::time::Duration;
+///
+/// struct Echo;
+/// impl Protocol for Echo {
+///     fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+///         let n = input.len().min(out.remaining());
+///         out.extend_from_slice(&input[..n]).unwrap();
+///         (n, Action::Keep)
+///     }
+/// }
+///
+/// # fn main() -> Result<(), brisk_reactor::Error> {
+/// let handle = Reactor::new()
+///     .bind("127.0.0.1:0".parse().unwrap())
+///     .workers(2)
+///     .max_connections(10_000)
+///     .idle_timeout(Duration::from_secs(30))
+///     .start(|_info| Echo)?;
+/// println!("listening on {}", handle.local_addr());
+/// handle.shutdown(Duration::from_secs(5));
+/// handle.join()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Reactor {
+    config: Config,
+    addrs: Vec<SocketAddr>,
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident: $ty:ty) => {
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, v: $ty) -> Reactor {
+            self.config.$name = v;
+            self
+        }
+    };
+}
+
+impl Reactor {
+    /// A builder with [`Config::default`] and no address.
+    pub fn new() -> Reactor {
+        Reactor::default()
+    }
+
+    /// A builder with the given settings and no address.
+    pub fn with_config(config: Config) -> Reactor {
+        Reactor {
+            config,
+            addrs: Vec::new(),
+        }
+    }
+
+    /// Adds an address to listen on (call again for more). Port 0 picks a free port.
+    #[must_use]
+    pub fn bind(mut self, addr: SocketAddr) -> Reactor {
+        self.addrs.push(addr);
+        self
+    }
+
+    /// The settings so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    setter!(/// Sets [`Config::workers`].
+        workers: usize);
+    setter!(/// Sets [`Config::backlog`].
+        backlog: i32);
+    setter!(/// Sets [`Config::nodelay`].
+        nodelay: bool);
+    setter!(/// Sets [`Config::max_connections`] (per worker).
+        max_connections: usize);
+    setter!(/// Sets [`Config::buffer_size`].
+        buffer_size: usize);
+    setter!(/// Sets [`Config::pool_size`] (buffers per worker).
+        pool_size: usize);
+    setter!(/// Sets [`Config::max_input`].
+        max_input: usize);
+    setter!(/// Sets [`Config::max_pending_output`].
+        max_pending_output: usize);
+    setter!(/// Sets [`Config::header_read_timeout`].
+        header_read_timeout: Duration);
+    setter!(/// Sets [`Config::idle_timeout`].
+        idle_timeout: Duration);
+    setter!(/// Sets [`Config::body_read_timeout`].
+        body_read_timeout: Duration);
+    setter!(/// Sets [`Config::write_timeout`].
+        write_timeout: Duration);
+    setter!(/// Sets [`Config::timer_tick`].
+        timer_tick: Duration);
+    setter!(/// Sets [`Config::accept_batch`].
+        accept_batch: usize);
+    setter!(/// Sets [`Config::read_batch`].
+        read_batch: usize);
+
+    /// Binds, starts the workers and returns their [`Handle`]. `factory` makes one protocol
+    /// value per accepted connection, on the worker thread that owns it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`], [`Error::NoAddress`], [`Error::Bind`] (address in use, no
+    /// permission), [`Error::Io`] (poller, waker or thread creation). Nothing keeps running
+    /// after an error.
+    pub fn start<F, P>(self, factory: F) -> Result<Handle, Error>
+    where
+        F: Fn(&ConnInfo) -> P + Send + Sync + 'static,
+        P: Protocol + 'static,
+    {
+        let factory = Arc::new(factory);
+        self.start_per_worker(move |_worker| {
+            let f = Arc::clone(&factory);
+            move |info: &ConnInfo| f(info)
+        })
+    }
+
+    /// Like [`start`](Reactor::start), but `make` runs once on each worker thread (given its
+    /// index) and returns that worker's factory, which may hold per-worker state that is not
+    /// `Send` (caches, `Rc`s).
+    ///
+    /// # Errors
+    ///
+    /// As for [`start`](Reactor::start).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+    /// # use std::{cell::Cell, rc::Rc};
+    /// struct Counted(Rc<Cell<u64>>);
+    /// impl Protocol for Counted {
+    ///     fn on_read(&mut self, _: &mut Context<'_>, input: &[u8], _: &mut Output<'_>) -> (usize, Action) {
+    ///         self.0.set(self.0.get() + input.len() as u64);
+    ///         (input.len(), Action::Keep)
+    ///     }
+    /// }
+    /// # fn main() -> Result<(), brisk_reactor::Error> {
+    /// let handle = Reactor::new()
+    ///     .bind("127.0.0.1:0".parse().unwrap())
+    ///     .start_per_worker(|_worker| {
+    ///         let total = Rc::new(Cell::new(0));
+    ///         move |_info: &brisk_reactor::ConnInfo| Counted(Rc::clone(&total))
+    ///     })?;
+    /// # let _ = handle; Ok(()) }
+    /// ```
+    pub fn start_per_worker<M, A, P>(self, make: M) -> Result<Handle, Error>
+    where
+        M: Fn(usize) -> A + Send + Sync + 'static,
+        A: FnMut(&ConnInfo) -> P + 'static,
+        P: Protocol + 'static,
+    {
+        let cfg = self.config;
+        cfg.validate()?;
+        if self.addrs.is_empty() {
+            return Err(Error::NoAddress);
+        }
+        // Bind everything first, so that an error leaves nothing running.
+        let mut bound: Vec<SocketAddr> = self.addrs.clone();
+        let mut per_worker = Vec::with_capacity(cfg.workers);
+        for _ in 0..cfg.workers {
+            let poll = mio::Poll::new().map_err(Error::Io)?;
+            let waker = mio::Waker::new(poll.registry(), WAKER).map_err(Error::Io)?;
+            let mut listeners = Vec::with_capacity(bound.len());
+            for addr in &mut bound {
+                let (l, actual) = listen(*addr, &cfg).map_err(|e| Error::Bind(*addr, e))?;
+                *addr = actual;
+                listeners.push(Listener::new(l, actual));
+            }
+            per_worker.push((poll, waker, listeners));
+        }
+        let shared = Arc::new(Shared::new(cfg.workers));
+        let make = Arc::new(make);
+        let mut wakers = Vec::with_capacity(cfg.workers);
+        let mut threads = Vec::with_capacity(cfg.workers);
+        for (i, (poll, waker, listeners)) in per_worker.into_iter().enumerate() {
+            wakers.push(waker);
+            let (cfg, shared_w, make) = (cfg.clone(), Arc::clone(&shared), Arc::clone(&make));
+            let t = std::thread::Builder::new()
+                .name(format!("brisk-worker-{i}"))
+                .spawn(move || {
+                    let factory = make(i);
+                    let events = cfg.events_capacity;
+                    // Registering the listeners can only fail for lack of kernel memory; the
+                    // worker then exits and its listeners close (the others serve on).
+                    if let Ok(w) = Worker::new(i, &cfg, poll, listeners, factory, shared_w) {
+                        w.run(events);
+                    }
+                });
+            match t {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    let h = Handle::new(shared, wakers, threads, bound);
+                    h.shutdown(Duration::ZERO);
+                    let _ = h.join();
+                    return Err(Error::Io(e));
+                }
+            }
+        }
+        Ok(Handle::new(shared, wakers, threads, bound))
+    }
+}
+
+/// A non-blocking listener with `SO_REUSEADDR`, `SO_REUSEPORT` and the configured backlog.
+fn listen(addr: SocketAddr, cfg: &Config) -> std::io::Result<(mio::net::TcpListener, SocketAddr)> {
+    let s = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM,
+        Some(SockProtocol::TCP),
+    )?;
+    s.set_reuse_address(true)?;
+    s.set_reuse_port(true)?;
+    if cfg.nodelay {
+        s.set_tcp_nodelay(true)?;
+    }
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into())?;
+    s.listen(cfg.backlog)?;
+    let actual = s
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| std::io::Error::other("listener has no inet address"))?;
+    let std: std::net::TcpListener = s.into();
+    Ok((mio::net::TcpListener::from_std(std), actual))
+}

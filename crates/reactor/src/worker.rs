@@ -1,0 +1,801 @@
+//! One worker thread: a `mio::Poll`, its listeners, a slab of connections, a buffer pool and a
+//! timer wheel. Nothing here allocates after [`Worker::new`].
+//!
+//! Readiness is edge-triggered, so the worker remembers it: `readable` is set by an event and
+//! cleared only by `WouldBlock` or a short read (the socket is drained, the next edge will
+//! come); `writable` likewise for writes. A connection paused for any reason (output full,
+//! pool empty, its read budget spent) keeps its flag and is resumed by the worker itself:
+//! from the `again` list on the next turn, from the `starved` list when blocks come back, or
+//! after a write drains its output.
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use arrayvec::ArrayVec;
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+use crate::config::Config;
+use crate::handle::{Shared, WorkerStats};
+use crate::pool::{Chain, InRun, NoRoom, Output, Pool, NIL};
+use crate::protocol::{Action, Clock, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
+use crate::timer::TimerWheel;
+
+pub(crate) const WAKER: Token = Token(usize::MAX);
+
+fn listener_token(i: usize) -> Token {
+    Token(usize::MAX - 1 - i)
+}
+
+/// Most `writev` rounds per wake-up when the protocol keeps refilling drained output.
+const WRITE_ROUNDS: usize = 16;
+/// Most iovecs per `writev` (the default `max_pending_output` is 16 buffers).
+const IOV: usize = 64;
+
+pub(crate) struct Listener {
+    sock: Option<TcpListener>,
+    addr: SocketAddr,
+    /// More connections may be waiting (the accept batch ran out).
+    ready: bool,
+}
+
+impl Listener {
+    pub(crate) fn new(sock: TcpListener, addr: SocketAddr) -> Listener {
+        Listener {
+            sock: Some(sock),
+            addr,
+            ready: false,
+        }
+    }
+}
+
+struct Conn<P> {
+    sock: TcpStream,
+    proto: P,
+    input: InRun,
+    out: Chain,
+    /// Kind of the armed read timer.
+    kind: Option<TimeoutKind>,
+    readable: bool,
+    writable: bool,
+    /// Stop reading; close once output is written.
+    closing: bool,
+    close_reason: CloseReason,
+    /// Unconsumed input must be handed to the protocol again before reading more.
+    redeliver: bool,
+    in_again: bool,
+    starved: bool,
+    starved_prev: u32,
+    starved_next: u32,
+}
+
+pub(crate) struct Worker<A, P> {
+    index: usize,
+    poll: Poll,
+    listeners: Vec<Listener>,
+    accepting: bool,
+    /// An accept failed for lack of descriptors or memory: retry on the next tick.
+    accept_backoff: bool,
+    conns: Slab<Conn<P>>,
+    pool: Pool,
+    timers: TimerWheel,
+    clock: Clock,
+    factory: A,
+    shared: Arc<Shared>,
+    now: Instant,
+    wall: Option<SystemTime>,
+    max_conns: usize,
+    max_in_blocks: u32,
+    max_out: usize,
+    nodelay: bool,
+    accept_batch: usize,
+    read_batch: usize,
+    again: Vec<usize>,
+    again_work: Vec<usize>,
+    starved_head: u32,
+    starved_tail: u32,
+    expired: Vec<usize>,
+    keys: Vec<usize>,
+    drain_deadline: Option<Instant>,
+}
+
+impl<A, P> Worker<A, P>
+where
+    A: FnMut(&ConnInfo) -> P,
+    P: Protocol,
+{
+    pub(crate) fn new(
+        index: usize,
+        cfg: &Config,
+        poll: Poll,
+        listeners: Vec<Listener>,
+        factory: A,
+        shared: Arc<Shared>,
+    ) -> io::Result<Worker<A, P>> {
+        let now = Instant::now();
+        let clock = Clock {
+            base: now,
+            tick: cfg.timer_tick,
+            timeouts: [
+                cfg.header_read_timeout,
+                cfg.idle_timeout,
+                cfg.body_read_timeout,
+                cfg.write_timeout,
+            ],
+        };
+        // Enough slots that the longest default timeout (60 s at 100 ms) fits in one turn.
+        let span = cfg
+            .idle_timeout
+            .max(cfg.header_read_timeout)
+            .max(cfg.write_timeout);
+        let slots = (span.as_nanos() / cfg.timer_tick.as_nanos()).clamp(64, 4096) as usize;
+        let mut w = Worker {
+            index,
+            poll,
+            listeners,
+            accepting: true,
+            accept_backoff: false,
+            conns: Slab::with_capacity(cfg.max_connections),
+            pool: Pool::new(cfg.pool_size, cfg.buffer_size, cfg.reserve()),
+            timers: TimerWheel::new(slots, cfg.max_connections * 2),
+            clock,
+            factory,
+            shared,
+            now,
+            wall: None,
+            max_conns: cfg.max_connections,
+            max_in_blocks: cfg.max_input_blocks() as u32,
+            max_out: cfg.max_pending_output,
+            nodelay: cfg.nodelay,
+            accept_batch: cfg.accept_batch,
+            read_batch: cfg.read_batch,
+            again: Vec::with_capacity(cfg.max_connections + 64),
+            again_work: Vec::with_capacity(cfg.max_connections + 64),
+            starved_head: NIL,
+            starved_tail: NIL,
+            expired: Vec::with_capacity(cfg.max_connections * 2),
+            keys: Vec::with_capacity(cfg.max_connections),
+            drain_deadline: None,
+        };
+        for i in 0..w.listeners.len() {
+            if let Some(l) = w.listeners[i].sock.as_mut() {
+                w.poll
+                    .registry()
+                    .register(l, listener_token(i), Interest::READABLE)?;
+            }
+        }
+        Ok(w)
+    }
+
+    fn stats(&self) -> &WorkerStats {
+        &self.shared.stats[self.index]
+    }
+
+    /// The event loop; returns after graceful shutdown finished.
+    pub(crate) fn run(mut self, events_capacity: usize) {
+        let mut events = Events::with_capacity(events_capacity);
+        loop {
+            let timeout = self.poll_timeout();
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    // The poller itself failed: nothing can be served any more.
+                    break;
+                }
+            }
+            self.now = Instant::now();
+            self.wall = None;
+            for ev in events.iter() {
+                let t = ev.token();
+                if t == WAKER {
+                    self.on_wake();
+                } else if t.0 >= usize::MAX - 1 - self.listeners.len() {
+                    let li = usize::MAX - 1 - t.0;
+                    self.listeners[li].ready = true;
+                    self.accept(li);
+                } else if let Some(c) = self.conns.get_mut(t.0) {
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        c.readable = true;
+                    }
+                    if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
+                        c.writable = true;
+                    }
+                    self.drive(t.0);
+                }
+            }
+            self.run_again();
+            self.retry_starved();
+            self.fire_timers();
+            let used = self.pool.used_blocks();
+            self.stats().set_buffers(used);
+            if self.drain_step() {
+                break;
+            }
+        }
+        self.close_all(CloseReason::Shutdown);
+    }
+
+    fn poll_timeout(&mut self) -> Option<Duration> {
+        let accept_pending = self.accepting && self.listeners.iter().any(|l| l.ready);
+        if !self.again.is_empty() || accept_pending {
+            return Some(Duration::ZERO);
+        }
+        let mut at = self.timers.next_tick().map(|t| self.clock.instant_of(t));
+        if let Some(d) = self.drain_deadline {
+            at = Some(at.map_or(d, |a| a.min(d)));
+        }
+        if self.accept_backoff {
+            let t = self.clock.instant_of(self.clock.tick_of(self.now) + 1);
+            at = Some(at.map_or(t, |a| a.min(t)));
+        }
+        at.map(|a| a.saturating_duration_since(Instant::now()))
+    }
+
+    // ===== accept =====
+
+    fn accept(&mut self, li: usize) {
+        for _ in 0..self.accept_batch {
+            if !self.accepting {
+                return;
+            }
+            let Some(l) = self.listeners[li].sock.as_ref() else {
+                return;
+            };
+            match l.accept() {
+                Ok((sock, peer)) => {
+                    self.add_conn(sock, peer, li);
+                    if self.conns.len() >= self.max_conns {
+                        self.pause_accepting();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.listeners[li].ready = false;
+                    return;
+                }
+                Err(e)
+                    if e.kind() == io::ErrorKind::Interrupted
+                        || e.kind() == io::ErrorKind::ConnectionAborted => {}
+                Err(_) => {
+                    // EMFILE, ENFILE, ENOBUFS...: the connection stays in the backlog; try
+                    // again on the next tick rather than spinning.
+                    self.listeners[li].ready = false;
+                    self.accept_backoff = true;
+                    return;
+                }
+            }
+        }
+        // Batch spent: `ready` stays set and `poll_timeout` comes back at once.
+    }
+
+    fn add_conn(&mut self, mut sock: TcpStream, peer: SocketAddr, li: usize) {
+        let key = self.conns.vacant_key();
+        if self
+            .poll
+            .registry()
+            .register(
+                &mut sock,
+                Token(key),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .is_err()
+        {
+            return;
+        }
+        if self.nodelay {
+            // Best effort: a failure only costs latency.
+            let _ = sock.set_nodelay(true);
+        }
+        let laddr = self.listeners[li].addr;
+        let local = if laddr.ip().is_unspecified() {
+            sock.local_addr().unwrap_or(laddr)
+        } else {
+            laddr
+        };
+        let info = ConnInfo {
+            peer,
+            local,
+            worker: self.index,
+            listener: li,
+        };
+        let proto = (self.factory)(&info);
+        self.conns.insert(Conn {
+            sock,
+            proto,
+            input: InRun::default(),
+            out: Chain::default(),
+            kind: Some(TimeoutKind::HeaderRead),
+            readable: false,
+            writable: false,
+            closing: false,
+            close_reason: CloseReason::Protocol,
+            redeliver: false,
+            in_again: false,
+            starved: false,
+            starved_prev: NIL,
+            starved_next: NIL,
+        });
+        let tick = self
+            .clock
+            .tick_at(self.now + self.clock.timeouts[TimeoutKind::HeaderRead.index()]);
+        self.timers.arm(key * 2, tick);
+        self.stats().on_accept();
+    }
+
+    fn pause_accepting(&mut self) {
+        self.accepting = false;
+        for l in &mut self.listeners {
+            if let Some(s) = l.sock.as_mut() {
+                // A failure leaves the listener registered: we would only be woken for
+                // connections we do not accept yet, which is harmless.
+                let _ = self.poll.registry().deregister(s);
+            }
+        }
+    }
+
+    fn resume_accepting(&mut self) {
+        self.accepting = true;
+        for (i, l) in self.listeners.iter_mut().enumerate() {
+            if let Some(s) = l.sock.as_mut() {
+                let _ = self
+                    .poll
+                    .registry()
+                    .register(s, listener_token(i), Interest::READABLE);
+                // Connections may have queued meanwhile; registering reports them too, but
+                // looking once costs one accept at most.
+                l.ready = true;
+            }
+        }
+    }
+
+    // ===== connection I/O =====
+
+    /// Writes pending output if the socket is writable, then reads if it is readable.
+    fn drive(&mut self, key: usize) {
+        if self.write_out(key) {
+            self.read_loop(key);
+        }
+    }
+
+    /// Reads until the socket is drained, the budget is spent or a pause applies; hands input
+    /// to the protocol after each read, then writes everything produced with one `writev`.
+    fn read_loop(&mut self, key: usize) {
+        let mut reads = 0;
+        loop {
+            let Some(c) = self.conns.get_mut(key) else {
+                return;
+            };
+            if c.closing {
+                break;
+            }
+            if c.redeliver {
+                c.redeliver = false;
+                if !c.input.is_empty() {
+                    if !self.deliver(key) {
+                        return;
+                    }
+                    continue;
+                }
+            }
+            if !c.readable {
+                break;
+            }
+            if c.out.len >= self.max_out {
+                // Write backpressure: write what we have; keep reading only if it drained.
+                if !self.write_out(key) {
+                    return;
+                }
+                match self.conns.get(key) {
+                    Some(c) if c.out.len < self.max_out => continue,
+                    _ => break,
+                }
+            }
+            if reads >= self.read_batch {
+                self.schedule_again(key);
+                break;
+            }
+            let room = match self.pool.input_room(&mut c.input, self.max_in_blocks) {
+                Ok(r) => r,
+                Err(NoRoom::Starved) => {
+                    self.starve(key);
+                    break;
+                }
+                Err(NoRoom::Full) => {
+                    // `deliver` closes a connection whose full input was not consumed, so
+                    // this is only reached if the protocol kept it: same verdict.
+                    self.begin_close(key, CloseReason::InputLimit);
+                    break;
+                }
+            };
+            let space = room.len();
+            match c.sock.read(&mut self.pool.mem_mut()[room]) {
+                Ok(0) => {
+                    c.readable = false;
+                    self.pool.release_input(&mut c.input, false);
+                    if !self.begin_close(key, CloseReason::PeerClosed) {
+                        return;
+                    }
+                    break;
+                }
+                Ok(n) => {
+                    c.input.tail += n as u32;
+                    self.shared.stats[self.index].add_in(n);
+                    reads += 1;
+                    if !self.deliver(key) {
+                        return;
+                    }
+                    if n < space {
+                        // Short read: the socket is drained, the next edge will come.
+                        if let Some(c) = self.conns.get_mut(key) {
+                            c.readable = false;
+                        }
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    c.readable = false;
+                    self.pool.release_input(&mut c.input, false);
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.close(key, CloseReason::Io(e.kind()));
+                    return;
+                }
+            }
+        }
+        self.write_out(key);
+    }
+
+    /// Hands the unconsumed input to `on_read`. Returns false if the connection closed.
+    fn deliver(&mut self, key: usize) -> bool {
+        let bs = self.pool.block_size();
+        let c = &mut self.conns[key];
+        let input_full =
+            c.input.head == 0 && c.input.tail as usize == self.max_in_blocks as usize * bs;
+        let len = c.input.len();
+        let (input, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
+        let mut cx = Context {
+            now: self.now,
+            wall: &mut self.wall,
+            clock: &self.clock,
+            timers: &mut self.timers,
+            timer_id: key * 2,
+            kind: &mut c.kind,
+            worker: self.index,
+            draining: self.drain_deadline.is_some(),
+            input_full,
+        };
+        let (consumed, action) = c.proto.on_read(&mut cx, input, &mut out);
+        let remaining = out.remaining();
+        let consumed = consumed.min(len);
+        c.input.head += consumed as u32;
+        self.pool.release_input(&mut c.input, false);
+        if !c.input.is_empty() && action == Action::Keep {
+            if remaining == 0 {
+                // Blocked on output, not on input: hand it back once output moves.
+                c.redeliver = true;
+                if c.out.len < self.max_out {
+                    self.starve(key);
+                }
+            } else if input_full && consumed == 0 {
+                return self.begin_close(key, CloseReason::InputLimit);
+            }
+        }
+        self.apply(key, action, CloseReason::Protocol)
+    }
+
+    /// Runs a non-read callback with an empty input view.
+    fn callback(
+        &mut self,
+        key: usize,
+        f: impl FnOnce(&mut P, &mut Context<'_>, &mut Output<'_>) -> Action,
+    ) -> Action {
+        let c = &mut self.conns[key];
+        let (_, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
+        let mut cx = Context {
+            now: self.now,
+            wall: &mut self.wall,
+            clock: &self.clock,
+            timers: &mut self.timers,
+            timer_id: key * 2,
+            kind: &mut c.kind,
+            worker: self.index,
+            draining: self.drain_deadline.is_some(),
+            input_full: false,
+        };
+        f(&mut c.proto, &mut cx, &mut out)
+    }
+
+    /// Acts on a callback's verdict. Returns false if the connection closed.
+    fn apply(&mut self, key: usize, action: Action, reason: CloseReason) -> bool {
+        match action {
+            Action::Keep => true,
+            Action::CloseAfterFlush => self.begin_close(key, reason),
+            Action::CloseNow => {
+                self.close(key, reason);
+                false
+            }
+        }
+    }
+
+    /// Stops reading and closes once the output is written (under the write-stall timer).
+    /// Returns false if the connection closed right away (nothing to write).
+    fn begin_close(&mut self, key: usize, reason: CloseReason) -> bool {
+        let c = &mut self.conns[key];
+        if !c.closing {
+            c.closing = true;
+            c.close_reason = reason;
+        }
+        self.pool.release_input(&mut c.input, true);
+        self.timers.cancel(key * 2);
+        if c.out.len == 0 {
+            let reason = c.close_reason;
+            self.close(key, reason);
+            return false;
+        }
+        if !self.timers.is_armed(key * 2 + 1) {
+            self.arm_write_timer(key);
+        }
+        true
+    }
+
+    fn arm_write_timer(&mut self, key: usize) {
+        let after = self.clock.timeouts[TimeoutKind::WriteStall.index()];
+        self.timers
+            .arm(key * 2 + 1, self.clock.tick_at(self.now + after));
+    }
+
+    /// Writes pending output (one `writev` per round) while the socket takes it, calling
+    /// `on_write_ready` whenever it drains. Returns false if the connection closed.
+    fn write_out(&mut self, key: usize) -> bool {
+        for _ in 0..WRITE_ROUNDS {
+            let Some(c) = self.conns.get_mut(key) else {
+                return false;
+            };
+            if c.out.len == 0 || !c.writable {
+                return true;
+            }
+            let (written, offered) = {
+                let mut iov = ArrayVec::<io::IoSlice<'_>, IOV>::new();
+                self.pool.gather(&c.out, &mut iov);
+                let offered: usize = iov.iter().map(|s| s.len()).sum();
+                let r = loop {
+                    match c.sock.write_vectored(&iov) {
+                        Ok(n) => break Ok(n),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(0),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                (r, offered)
+            };
+            let n = match written {
+                Ok(n) => n,
+                Err(e) => {
+                    self.close(key, CloseReason::Io(e.kind()));
+                    return false;
+                }
+            };
+            self.pool.consume_output(&mut c.out, n);
+            self.shared.stats[self.index].add_out(n);
+            if c.out.len > 0 {
+                if n == offered {
+                    // Cut short by the iovec cap, not by the socket: go again.
+                    continue;
+                }
+                // The socket took less than offered: it is full, the next edge will come.
+                c.writable = false;
+                if n > 0 || !self.timers.is_armed(key * 2 + 1) {
+                    self.arm_write_timer(key);
+                }
+                return true;
+            }
+            self.timers.cancel(key * 2 + 1);
+            if c.closing {
+                let reason = c.close_reason;
+                self.close(key, reason);
+                return false;
+            }
+            let action = self.callback(key, |p, cx, out| p.on_write_ready(cx, out));
+            if !self.apply(key, action, CloseReason::Protocol) {
+                return false;
+            }
+            let c = &mut self.conns[key];
+            if c.out.len == 0 {
+                return true;
+            }
+        }
+        self.schedule_again(key);
+        true
+    }
+
+    fn schedule_again(&mut self, key: usize) {
+        if let Some(c) = self.conns.get_mut(key) {
+            if !c.in_again {
+                c.in_again = true;
+                self.again.push(key);
+            }
+        }
+    }
+
+    fn run_again(&mut self) {
+        if self.accepting {
+            for li in 0..self.listeners.len() {
+                if self.listeners[li].ready {
+                    self.accept(li);
+                }
+            }
+        }
+        std::mem::swap(&mut self.again, &mut self.again_work);
+        for i in 0..self.again_work.len() {
+            let key = self.again_work[i];
+            if let Some(c) = self.conns.get_mut(key) {
+                if c.in_again {
+                    c.in_again = false;
+                    self.drive(key);
+                }
+            }
+        }
+        self.again_work.clear();
+    }
+
+    // ===== pool starvation =====
+
+    fn starve(&mut self, key: usize) {
+        let tail = self.starved_tail;
+        let c = &mut self.conns[key];
+        if c.starved {
+            return;
+        }
+        c.starved = true;
+        c.starved_prev = tail;
+        c.starved_next = NIL;
+        if tail == NIL {
+            self.starved_head = key as u32;
+        } else {
+            self.conns[tail as usize].starved_next = key as u32;
+        }
+        self.starved_tail = key as u32;
+    }
+
+    fn unstarve(&mut self, key: usize) {
+        let c = &mut self.conns[key];
+        if !c.starved {
+            return;
+        }
+        c.starved = false;
+        let (prev, next) = (c.starved_prev, c.starved_next);
+        if prev == NIL {
+            self.starved_head = next;
+        } else {
+            self.conns[prev as usize].starved_next = next;
+        }
+        if next == NIL {
+            self.starved_tail = prev;
+        } else {
+            self.conns[next as usize].starved_prev = prev;
+        }
+    }
+
+    /// Gives connections waiting for pool blocks a turn, oldest first, if blocks came back.
+    fn retry_starved(&mut self) {
+        if self.pool.take_returned() == 0 || self.starved_head == NIL {
+            return;
+        }
+        // Only those waiting now: one that starves again goes to the back, after `last`.
+        let last = self.starved_tail as usize;
+        while self.starved_head != NIL && self.pool.free_blocks() > 0 {
+            let key = self.starved_head as usize;
+            self.unstarve(key);
+            let c = &mut self.conns[key];
+            c.redeliver |= !c.input.is_empty();
+            self.drive(key);
+            if key == last {
+                break;
+            }
+        }
+    }
+
+    // ===== timers =====
+
+    fn fire_timers(&mut self) {
+        if self.accept_backoff {
+            self.accept_backoff = false;
+            if self.accepting {
+                for l in &mut self.listeners {
+                    l.ready = l.sock.is_some();
+                }
+            }
+        }
+        let now = self.clock.tick_of(self.now);
+        self.timers.advance(now, &mut self.expired);
+        for i in 0..self.expired.len() {
+            let id = self.expired[i];
+            let key = id / 2;
+            if !self.conns.contains(key) {
+                continue;
+            }
+            if id % 2 == 0 {
+                let kind = self.conns[key].kind.take().unwrap_or(TimeoutKind::Idle);
+                let action = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
+                if self.apply(key, action, CloseReason::Timeout(kind)) {
+                    self.write_out(key);
+                }
+            } else {
+                let kind = TimeoutKind::WriteStall;
+                let _ = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
+                self.close(key, CloseReason::Timeout(kind));
+            }
+        }
+        self.expired.clear();
+    }
+
+    // ===== close and shutdown =====
+
+    fn close(&mut self, key: usize, reason: CloseReason) {
+        self.unstarve(key);
+        let mut c = self.conns.remove(key);
+        self.timers.cancel(key * 2);
+        self.timers.cancel(key * 2 + 1);
+        self.pool.release_input(&mut c.input, true);
+        self.pool.release_output(&mut c.out);
+        c.proto.on_close(reason);
+        // Dropping the socket closes it, which also removes it from the epoll set.
+        drop(c);
+        self.stats().on_close(reason.is_timeout());
+        if !self.accepting && self.drain_deadline.is_none() && self.conns.len() < self.max_conns {
+            self.resume_accepting();
+        }
+    }
+
+    fn on_wake(&mut self) {
+        let Some(deadline) = self.shared.shutdown_deadline() else {
+            return;
+        };
+        if self.drain_deadline.is_some() {
+            return;
+        }
+        self.drain_deadline = Some(deadline);
+        self.accepting = false;
+        for l in &mut self.listeners {
+            if let Some(mut s) = l.sock.take() {
+                let _ = self.poll.registry().deregister(&mut s);
+                // Dropped: closed, so new connections are refused.
+            }
+        }
+        self.keys.clear();
+        self.keys.extend(self.conns.iter().map(|(k, _)| k));
+        for i in 0..self.keys.len() {
+            let key = self.keys[i];
+            if !self.conns.contains(key) || self.conns[key].closing {
+                continue;
+            }
+            let action = self.callback(key, |p, cx, out| p.on_drain(cx, out));
+            if self.apply(key, action, CloseReason::Shutdown) {
+                self.write_out(key);
+            }
+        }
+    }
+
+    /// True when the worker is done: drained, or past the deadline.
+    fn drain_step(&mut self) -> bool {
+        match self.drain_deadline {
+            None => false,
+            Some(d) => self.conns.is_empty() || self.now >= d,
+        }
+    }
+
+    fn close_all(&mut self, reason: CloseReason) {
+        self.keys.clear();
+        self.keys.extend(self.conns.iter().map(|(k, _)| k));
+        for i in 0..self.keys.len() {
+            let key = self.keys[i];
+            if self.conns.contains(key) {
+                self.close(key, reason);
+            }
+        }
+        self.stats().set_buffers(self.pool.used_blocks());
+    }
+}
