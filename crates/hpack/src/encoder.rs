@@ -32,7 +32,8 @@ pub enum Strategy {
     /// nghttp2 does.
     #[default]
     Default,
-    /// Index every field that is not sensitive (the strategy of RFC 7541 Appendix C).
+    /// Index every field the caller did not mark [`Field::never_indexed`], with no heuristics
+    /// (not even for credentials): the strategy of RFC 7541 Appendix C.
     IndexAll,
     /// Never use the dynamic table: static matches and literals without indexing.
     StaticOnly,
@@ -87,8 +88,9 @@ pub enum Huffman {
 /// `encode` does not allocate beyond growing `out`.
 ///
 /// Fields are sent as never-indexed literals (RFC 7541 §6.2.3, §7.1.3) when the caller sets
-/// [`Field::never_indexed`] and for `authorization`, `proxy-authorization`, `set-cookie` and
-/// `cookie` values shorter than 20 octets (short cookies can be guessed through the table).
+/// [`Field::never_indexed`] and, except under [`Strategy::IndexAll`], for `authorization`,
+/// `proxy-authorization`, `set-cookie` and `cookie` values shorter than 20 octets (short
+/// cookies can be guessed through the table).
 #[derive(Debug)]
 pub struct Encoder {
     table: Table,
@@ -303,7 +305,8 @@ impl Encoder {
             never_indexed,
         } = field;
         let static_hit = static_table::find(name, value);
-        let sensitive = never_indexed || is_sensitive(name, value);
+        let sensitive =
+            never_indexed || (self.strategy != Strategy::IndexAll && is_sensitive(name, value));
         if !sensitive {
             if let Some((i, true)) = static_hit {
                 integer::encode(out, 0x80, 7, i);
