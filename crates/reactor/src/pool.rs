@@ -130,6 +130,11 @@ impl Pool {
         self.meta.blocks - self.meta.free
     }
 
+    /// Were blocks returned since the last [`take_returned`](Pool::take_returned)?
+    pub(crate) fn has_returned(&self) -> bool {
+        self.meta.returned > 0
+    }
+
     /// Takes and resets the count of blocks returned since the last call.
     pub(crate) fn take_returned(&mut self) -> u64 {
         std::mem::take(&mut self.meta.returned)

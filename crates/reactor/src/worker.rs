@@ -219,7 +219,10 @@ where
 
     fn poll_timeout(&mut self) -> Option<Duration> {
         let accept_pending = self.accepting && self.listeners.iter().any(|l| l.ready);
-        if !self.again.is_empty() || accept_pending {
+        // Connections waiting for blocks that came back late in the last turn get a turn now.
+        let starved_ready =
+            self.starved_head != NIL && self.pool.has_returned() && self.pool.free_blocks() > 0;
+        if !self.again.is_empty() || accept_pending || starved_ready {
             return Some(Duration::ZERO);
         }
         let mut at = self.timers.next_tick().map(|t| self.clock.instant_of(t));
@@ -362,6 +365,8 @@ where
     /// to the protocol after each read, then writes everything produced with one `writev`.
     fn read_loop(&mut self, key: usize) {
         let mut reads = 0;
+        // Leftover input blocked on output is handed back once output has room again.
+        let mut redeliver = self.conns.get(key).is_some_and(|c| c.redeliver);
         loop {
             let Some(c) = self.conns.get_mut(key) else {
                 return;
@@ -369,7 +374,8 @@ where
             if c.closing {
                 break;
             }
-            if c.redeliver {
+            if redeliver && c.out.len < self.max_out {
+                redeliver = false;
                 c.redeliver = false;
                 if !c.input.is_empty() {
                     if !self.deliver(key) {
@@ -382,12 +388,15 @@ where
                 break;
             }
             if c.out.len >= self.max_out {
-                // Write backpressure: write what we have; keep reading only if it drained.
+                // Write backpressure: write what we have; keep going only if it drained.
                 if !self.write_out(key) {
                     return;
                 }
                 match self.conns.get(key) {
-                    Some(c) if c.out.len < self.max_out => continue,
+                    Some(c) if c.out.len < self.max_out => {
+                        redeliver = c.redeliver;
+                        continue;
+                    }
                     _ => break,
                 }
             }
@@ -402,9 +411,11 @@ where
                     break;
                 }
                 Err(NoRoom::Full) => {
-                    // `deliver` closes a connection whose full input was not consumed, so
-                    // this is only reached if the protocol kept it: same verdict.
-                    self.begin_close(key, CloseReason::InputLimit);
+                    // Full input left unconsumed: waiting for output room (it is handed back
+                    // then), or `deliver` already judged it.
+                    if !c.redeliver {
+                        self.begin_close(key, CloseReason::InputLimit);
+                    }
                     break;
                 }
             };
@@ -741,10 +752,11 @@ where
         self.timers.cancel(key * 2 + 1);
         self.pool.release_input(&mut c.input, true);
         self.pool.release_output(&mut c.out);
+        // Counted before the socket closes, so a peer that sees the close sees the count.
+        self.stats().on_close(reason.is_timeout());
         c.proto.on_close(reason);
         // Dropping the socket closes it, which also removes it from the epoll set.
         drop(c);
-        self.stats().on_close(reason.is_timeout());
         if !self.accepting && self.drain_deadline.is_none() && self.conns.len() < self.max_conns {
             self.resume_accepting();
         }

@@ -1,0 +1,111 @@
+//! Loopback echo: 200 concurrent clients x 1,000 messages of random size up to 64 KiB (larger
+//! than one 16 KiB pool buffer), exact echoes; and contiguous input larger than one buffer.
+
+mod util;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use util::{connect, frame, reactor, roundtrip, Echo, Framed, Rng};
+
+const CLIENTS: usize = 200;
+const MESSAGES: usize = 1_000;
+const MAX_SIZE: u64 = 64 * 1024;
+
+#[test]
+fn two_hundred_clients_thousand_messages_up_to_64k() {
+    let handle = reactor().workers(2).start(|_| Echo).unwrap();
+    let addr = handle.local_addr();
+    let started = Instant::now();
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || {
+                    let mut rng = Rng(0x1234_5678_9ABC_DEF1 ^ (c as u64 + 1) * 0x9E37_79B9);
+                    // Messages are windows of a random pool at random offsets: every message
+                    // differs without generating 6 GB of random bytes.
+                    let mut pool = vec![0u8; 2 * MAX_SIZE as usize];
+                    rng.fill(&mut pool);
+                    let mut s = connect(addr);
+                    let mut scratch = Vec::with_capacity(MAX_SIZE as usize);
+                    let mut bytes = 0u64;
+                    for _ in 0..MESSAGES {
+                        let len = 1 + rng.below(MAX_SIZE) as usize;
+                        let off = rng.below(MAX_SIZE) as usize;
+                        roundtrip(&mut s, &pool[off..off + len], &mut scratch);
+                        bytes += len as u64;
+                    }
+                    bytes
+                })
+                .unwrap()
+        })
+        .collect();
+    let total: u64 = clients
+        .into_iter()
+        .map(|t| t.join().expect("client failed"))
+        .sum();
+    let took = started.elapsed();
+    let t = handle.totals();
+    eprintln!(
+        "echo {CLIENTS}x{MESSAGES} up to {MAX_SIZE} B: {:.1} MiB each way in {:.2?} ({:.0} MiB/s each way), {t:?}",
+        total as f64 / 1048576.0,
+        took,
+        total as f64 / 1048576.0 / took.as_secs_f64()
+    );
+    assert_eq!(t.bytes_in, total);
+    assert_eq!(t.bytes_out, total);
+    assert_eq!(t.accepted, CLIENTS as u64);
+    // Both workers took a share of the connections (SO_REUSEPORT).
+    assert!(handle.workers().iter().all(|w| w.accepted() > 0), "{t:?}");
+    handle.shutdown(Duration::from_secs(1));
+    handle.join().unwrap();
+    assert_eq!(handle.totals().active, 0);
+    assert_eq!(handle.totals().buffers_in_use, 0);
+}
+
+#[test]
+fn input_larger_than_one_buffer_is_contiguous() {
+    // 16 KiB buffers, 64 KiB max input: frames up to 64 KiB - 4 must arrive whole.
+    let handle = reactor().workers(1).start(|_| Framed::default()).unwrap();
+    let mut s = connect(handle.local_addr());
+    let mut rng = Rng(7);
+    let mut scratch = Vec::new();
+    for len in [1, 16 * 1024 - 4, 16 * 1024, 40_000, 64 * 1024 - 4] {
+        let mut payload = vec![0; len];
+        rng.fill(&mut payload);
+        // Trickle the frame in pieces so the input grows across several reads.
+        let f = frame(&payload);
+        for piece in f.chunks(7_000) {
+            s.write_all(piece).unwrap();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        scratch.resize(f.len(), 0);
+        s.read_exact(&mut scratch).unwrap();
+        assert!(scratch == f, "frame of {len} bytes");
+    }
+    // Idle again: the connection holds no buffer.
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(handle.totals().buffers_in_use, 0);
+
+    // One byte more than max_input can hold, with nothing consumable: closed.
+    s.write_all(&frame(&vec![1; 64 * 1024 - 3])).unwrap();
+    assert!(
+        util::closed_by_peer(&mut s),
+        "over-long frame must close the connection"
+    );
+    handle.shutdown(Duration::from_secs(1));
+    handle.join().unwrap();
+}
+
+#[test]
+fn shutdown_of_idle_reactor_is_prompt() {
+    let handle = reactor().workers(2).start(|_| Echo).unwrap();
+    let mut c = connect(handle.local_addr());
+    roundtrip(&mut c, b"x", &mut Vec::new());
+    let t = Instant::now();
+    handle.shutdown(Duration::from_secs(5));
+    handle.join().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(util::closed_by_peer(&mut c));
+}
