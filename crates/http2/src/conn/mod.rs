@@ -370,8 +370,8 @@ impl Connection {
         !self.out.is_empty()
     }
 
-    /// Whether the connection is over: a connection error happened, or a GOAWAY was sent or
-    /// received and no stream is left. Flush the output, then close the socket.
+    /// Whether the connection is over: a connection error happened, or our final GOAWAY was
+    /// sent (or, for a client, the server's GOAWAY received) and no stream is left. Flush the output, then close the socket.
     ///
     /// # Examples
     ///
@@ -385,7 +385,10 @@ impl Connection {
         if self.error.is_some() {
             return true;
         }
-        let ending = matches!(self.shutdown, Shutdown::Done(_)) || self.goaway_received.is_some();
+        // A client's GOAWAY does not stop it from sending requests (it only refuses pushes),
+        // so a server keeps serving; a client that got GOAWAY cannot open streams any more.
+        let ending = matches!(self.shutdown, Shutdown::Done(_))
+            || (self.role == Role::Client && self.goaway_received.is_some());
         ending && self.streams.is_empty()
     }
 

@@ -3,7 +3,7 @@
 use super::{Connection, Continuation, Role, Shutdown, DRAIN_PING, PREFACE};
 use crate::error::{Error, ErrorCode, StreamId, Violation};
 use crate::event::Ev;
-use crate::frame::{Frame, Priority, SettingsPayload};
+use crate::frame::{Frame, FrameHeader, Priority, SettingsPayload, HEADER_LEN};
 use crate::headers::{BlockKind, Checker};
 use crate::stream::{Closed, Recv, Stream, MAX_WINDOW};
 
@@ -70,13 +70,23 @@ impl Connection {
         }
         let max = self.config.max_frame_size;
         while pos < input.len() && self.pending_acks < self.config.limits.max_pending_acks {
-            let (frame, used) = match Frame::parse(&input[pos..], max) {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => return Err(self.on_error(e).unwrap_err()),
+            let Some(head) = input[pos..].first_chunk::<HEADER_LEN>() else {
+                break;
             };
-            pos += used;
-            if let Err(e) = self.handle_frame(frame) {
+            let header = FrameHeader::parse(head);
+            if header.length > max {
+                return Err(self.fail(conn_err(ErrorCode::FRAME_SIZE_ERROR, Violation::FrameTooLarge)));
+            }
+            let end = pos + HEADER_LEN + header.length as usize;
+            if input.len() < end {
+                break;
+            }
+            let payload = &input[pos + HEADER_LEN..end];
+            pos = end;
+            // A stream error found while decoding (e.g. PRIORITY depending on itself) resets
+            // only that stream; the frame is consumed either way.
+            let result = Frame::decode(header, payload).and_then(|frame| self.handle_frame(frame));
+            if let Err(e) = result {
                 self.on_error(e)?;
             }
         }
