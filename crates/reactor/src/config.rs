@@ -30,6 +30,12 @@ pub struct Config {
     /// Set `TCP_NODELAY` on accepted connections (responses are written whole, so Nagle only
     /// adds latency). Default: true.
     pub nodelay: bool,
+    /// `SO_SNDBUF` of the listeners, inherited by accepted connections (no syscall per
+    /// accept); 0 keeps the kernel's autotuned default. Default: 0.
+    pub socket_send_buffer: usize,
+    /// `SO_RCVBUF` of the listeners, inherited by accepted connections; 0 keeps the kernel's
+    /// autotuned default. Default: 0.
+    pub socket_recv_buffer: usize,
     /// Most connections one worker holds; at the cap it stops accepting (its listener is
     /// deregistered, the kernel queues new connections in the backlog) and resumes below it.
     /// Default: 16384.
@@ -76,6 +82,8 @@ impl Default for Config {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             backlog: 1024,
             nodelay: true,
+            socket_send_buffer: 0,
+            socket_recv_buffer: 0,
             max_connections: 16384,
             buffer_size: 16 * 1024,
             pool_size: 2048,
@@ -162,6 +170,8 @@ mod tests {
         assert_eq!(c.workers, cores);
         assert_eq!(c.backlog, 1024);
         assert!(c.nodelay);
+        assert_eq!(c.socket_send_buffer, 0);
+        assert_eq!(c.socket_recv_buffer, 0);
         assert_eq!(c.max_connections, 16384);
         assert_eq!(c.buffer_size, 16 * 1024);
         assert_eq!(c.pool_size, 2048);

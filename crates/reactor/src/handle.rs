@@ -37,6 +37,8 @@ pub struct WorkerStats {
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
     buffers_in_use: AtomicU64,
+    buffers_peak: AtomicU64,
+    pool_waits: AtomicU64,
 }
 
 /// Single-writer add: the owning worker is the only writer.
@@ -74,6 +76,18 @@ impl WorkerStats {
         self.buffers_in_use.load(Ordering::Relaxed)
     }
 
+    /// Most pool buffers ever in use at once (never more than the pool size).
+    pub fn buffers_peak(&self) -> u64 {
+        self.buffers_peak.load(Ordering::Relaxed)
+    }
+    /// Times a connection had to wait for pool buffers (pool exhausted: backpressure).
+    pub fn pool_waits(&self) -> u64 {
+        self.pool_waits.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn on_pool_wait(&self) {
+        bump(&self.pool_waits, 1);
+    }
     pub(crate) fn on_accept(&self) {
         bump(&self.accepted, 1);
         bump(&self.active, 1);
@@ -94,8 +108,9 @@ impl WorkerStats {
     pub(crate) fn add_out(&self, n: usize) {
         bump(&self.bytes_out, n as u64);
     }
-    pub(crate) fn set_buffers(&self, n: usize) {
+    pub(crate) fn set_buffers(&self, n: usize, peak: usize) {
         self.buffers_in_use.store(n as u64, Ordering::Relaxed);
+        self.buffers_peak.store(peak as u64, Ordering::Relaxed);
     }
 }
 

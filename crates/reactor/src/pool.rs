@@ -41,6 +41,8 @@ pub(crate) struct Meta {
     reserve: usize,
     /// Blocks returned since the worker last looked (to retry starved connections).
     returned: u64,
+    /// Most blocks ever in use at once.
+    peak: usize,
 }
 
 /// The arena and its bookkeeping.
@@ -114,6 +116,7 @@ impl Pool {
                 hint: 0,
                 reserve,
                 returned: 0,
+                peak: 0,
             },
         }
     }
@@ -128,6 +131,11 @@ impl Pool {
 
     pub(crate) fn used_blocks(&self) -> usize {
         self.meta.blocks - self.meta.free
+    }
+
+    /// Most blocks ever in use at once.
+    pub(crate) fn peak_blocks(&self) -> usize {
+        self.meta.peak
     }
 
     /// Were blocks returned since the last [`take_returned`](Pool::take_returned)?
@@ -311,6 +319,7 @@ impl Meta {
         }
         if used {
             self.free -= n;
+            self.peak = self.peak.max(self.blocks - self.free);
         } else {
             self.free += n;
             self.returned += n as u64;

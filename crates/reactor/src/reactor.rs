@@ -95,6 +95,10 @@ impl Reactor {
         backlog: i32);
     setter!(/// Sets [`Config::nodelay`].
         nodelay: bool);
+    setter!(/// Sets [`Config::socket_send_buffer`].
+        socket_send_buffer: usize);
+    setter!(/// Sets [`Config::socket_recv_buffer`].
+        socket_recv_buffer: usize);
     setter!(/// Sets [`Config::max_connections`] (per worker).
         max_connections: usize);
     setter!(/// Sets [`Config::buffer_size`].
@@ -237,6 +241,12 @@ fn listen(addr: SocketAddr, cfg: &Config) -> std::io::Result<(mio::net::TcpListe
     s.set_reuse_port(true)?;
     if cfg.nodelay {
         s.set_tcp_nodelay(true)?;
+    }
+    if cfg.socket_send_buffer > 0 {
+        s.set_send_buffer_size(cfg.socket_send_buffer)?;
+    }
+    if cfg.socket_recv_buffer > 0 {
+        s.set_recv_buffer_size(cfg.socket_recv_buffer)?;
     }
     s.set_nonblocking(true)?;
     s.bind(&addr.into())?;

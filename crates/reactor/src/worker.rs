@@ -100,6 +100,8 @@ pub(crate) struct Worker<A, P> {
     expired: Vec<usize>,
     keys: Vec<usize>,
     drain_deadline: Option<Instant>,
+    /// Inside `retry_starved`: a connection starving again is not a new wait.
+    retrying: bool,
 }
 
 impl<A, P> Worker<A, P>
@@ -159,6 +161,7 @@ where
             expired: Vec::with_capacity(cfg.max_connections * 2),
             keys: Vec::with_capacity(cfg.max_connections),
             drain_deadline: None,
+            retrying: false,
         };
         for i in 0..w.listeners.len() {
             if let Some(l) = w.listeners[i].sock.as_mut() {
@@ -208,8 +211,8 @@ where
             self.run_again();
             self.retry_starved();
             self.fire_timers();
-            let used = self.pool.used_blocks();
-            self.stats().set_buffers(used);
+            let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
+            self.stats().set_buffers(used, peak);
             if self.drain_step() {
                 break;
             }
@@ -661,6 +664,9 @@ where
             return;
         }
         c.starved = true;
+        if !self.retrying {
+            self.shared.stats[self.index].on_pool_wait();
+        }
         c.starved_prev = tail;
         c.starved_next = NIL;
         if tail == NIL {
@@ -697,6 +703,7 @@ where
         }
         // Only those waiting now: one that starves again goes to the back, after `last`.
         let last = self.starved_tail as usize;
+        self.retrying = true;
         while self.starved_head != NIL && self.pool.free_blocks() > 0 {
             let key = self.starved_head as usize;
             self.unstarve(key);
@@ -707,6 +714,7 @@ where
                 break;
             }
         }
+        self.retrying = false;
     }
 
     // ===== timers =====
@@ -808,6 +816,7 @@ where
                 self.close(key, reason);
             }
         }
-        self.stats().set_buffers(self.pool.used_blocks());
+        let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
+        self.stats().set_buffers(used, peak);
     }
 }
