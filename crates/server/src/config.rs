@@ -87,42 +87,6 @@ impl Default for Timeouts {
     }
 }
 
-/// HTTP/2 settings the server advertises (RFC 9113 §6.5.2) and its attack limits.
-///
-/// # Examples
-///
-/// ```
-/// let h2 = brisk_server::Http2Config::default();
-/// assert_eq!(h2.max_concurrent_streams, 128);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Http2Config {
-    /// SETTINGS_MAX_CONCURRENT_STREAMS; a stream above it is refused (REFUSED_STREAM).
-    /// Default: 128.
-    pub max_concurrent_streams: u32,
-    /// SETTINGS_INITIAL_WINDOW_SIZE for request bodies. Default: 1048576.
-    pub initial_window_size: u32,
-    /// SETTINGS_MAX_FRAME_SIZE we accept. Default: 16384.
-    pub max_frame_size: u32,
-    /// SETTINGS_MAX_HEADER_LIST_SIZE, also enforced while decoding (HPACK bomb). Default: 16384.
-    pub max_header_list_size: u32,
-    /// SETTINGS_HEADER_TABLE_SIZE of our HPACK decoder. Default: 4096.
-    pub header_table_size: u32,
-}
-
-impl Default for Http2Config {
-    fn default() -> Self {
-        Http2Config {
-            max_concurrent_streams: 128,
-            initial_window_size: 1024 * 1024,
-            max_frame_size: 16_384,
-            max_header_list_size: 16_384,
-            header_table_size: 4096,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,12 +106,6 @@ mod tests {
         assert_eq!(t.body_read, Duration::from_secs(30));
         assert_eq!(t.write_stall, Duration::from_secs(30));
         assert_eq!(t.shutdown, Duration::from_secs(10));
-        let h = Http2Config::default();
-        assert_eq!(h.max_concurrent_streams, 128);
-        assert_eq!(h.initial_window_size, 1048576);
-        assert_eq!(h.max_frame_size, 16384);
-        assert_eq!(h.max_header_list_size, 16384);
-        assert_eq!(h.header_table_size, 4096);
     }
 }
 
@@ -156,5 +114,5 @@ mod tests {
 pub(crate) struct Config {
     pub(crate) limits: Limits,
     pub(crate) timeouts: Timeouts,
-    pub(crate) h2: Http2Config,
+    pub(crate) h2: brisk_http2::Config,
 }

@@ -64,24 +64,13 @@ impl Protocol for Conn {
             State::H2(h2) => h2.on_read(cx, input, out),
             State::H1(h1) => match h1.on_read(cx, input, out) {
                 Next::Stay(n, a) => (n, a),
-                Next::UpgradeH2c {
-                    consumed,
-                    head,
-                    body,
-                    settings,
-                } => {
+                Next::UpgradeH2c { consumed, h2 } => {
                     crate::worker::with_worker(|w| w.stats.h2_connection());
-                    let mut h2 = Box::new(H2::new(Arc::clone(&self.app), self.info.peer));
-                    let action = h2.upgrade(cx, &head, &body, &settings, out);
                     self.state = State::H2(h2);
-                    if action != Action::Keep {
-                        return (input.len(), action);
-                    }
-                    let rest = &input[consumed..];
-                    if rest.is_empty() {
-                        return (consumed, Action::Keep);
-                    }
-                    let (n, a) = self.on_read(cx, rest, out);
+                    let State::H2(h2) = &mut self.state else {
+                        unreachable!("just set")
+                    };
+                    let (n, a) = h2.on_read(cx, &input[consumed..], out);
                     (consumed + n, a)
                 }
             },

@@ -139,13 +139,11 @@ fn hex_len(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
 pub(crate) enum Next {
     /// Stay on HTTP/1.1.
     Stay(usize, Action),
-    /// `Upgrade: h2c` was accepted: 101 has been written; the request (head bytes and body)
-    /// becomes stream 1 of an HTTP/2 connection, which gets the input from `consumed` on.
+    /// `Upgrade: h2c` was accepted: 101 has been written; the request is stream 1 of the
+    /// HTTP/2 connection, which gets the input from `consumed` on.
     UpgradeH2c {
         consumed: usize,
-        head: Vec<u8>,
-        body: Vec<u8>,
-        settings: Vec<u8>,
+        h2: Box<crate::h2::H2>,
     },
 }
 
@@ -358,22 +356,22 @@ impl H1 {
                         break;
                     }
                 }
-                // h2c upgrade (RFC 9113 §3.2 is obsolete but RFC 7540 §3.2 clients exist):
-                // only for requests without a body, as nghttp and curl send them.
+                // h2c upgrade (RFC 7540 §3.2; RFC 9113 §3.1 dropped it, clients still use it):
+                // only for requests without a body, as curl and nghttp send them. A bad
+                // HTTP2-Settings header means the upgrade is ignored and HTTP/1.1 answers.
                 if facts.upgrade == Some(Upgrade::H2c) && body_len == Some(0) && !draining {
                     if let Some(settings) = req.header(b"http2-settings") {
-                        let settings = settings.to_vec();
-                        let head = buf[..head_len].to_vec();
-                        out.extend_from_slice(
-                            b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
-                        )
-                        .ok();
-                        return Next::UpgradeH2c {
-                            consumed: off + head_len,
-                            head,
-                            body: Vec::new(),
-                            settings,
-                        };
+                        if let Some(h2) =
+                            crate::h2::H2::from_upgrade(&app, self.peer, settings, &req)
+                        {
+                            let _ = out.extend_from_slice(
+                                b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+                            );
+                            return Next::UpgradeH2c {
+                                consumed: off + head_len,
+                                h2: Box::new(h2),
+                            };
+                        }
                     }
                 }
                 let complete_body = match body_len {

@@ -1,57 +1,581 @@
-//! HTTP/2 (h2c) connections. (Temporary: waits for brisk-http2.)
+//! HTTP/2 over cleartext (h2c) on one connection: brisk-http2 does the protocol; this module
+//! copies each request's headers and body into a reusable stream slot, runs the handler when
+//! the request is complete, and sends the response with flow control (DATA as the windows
+//! allow, the rest when the stream is ready again).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use brisk_http1::Header;
+use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, StreamId};
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::App;
+use crate::h1::MAX_HEADER_SLOTS;
+use crate::request::{split_target, Headers, Params, Request, Version};
+use crate::response::BodyKind;
+use crate::worker::{with_worker, Worker};
 
-#[derive(Debug)]
+/// Response header fields sent without allocating (more fall back to a heap list).
+const INLINE_FIELDS: usize = 32;
+
+type Span = (u32, u32);
+
+/// One request/response exchange. Slots are reused, so their buffers keep their capacity.
+#[derive(Default)]
+struct Slot {
+    id: u32,
+    buf: Vec<u8>,
+    method: Span,
+    path: Span,
+    authority: Option<Span>,
+    fields: Vec<(Span, Span)>,
+    body: Vec<u8>,
+    too_large: bool,
+    /// The request is complete and was answered (response may still be sending).
+    answered: bool,
+    /// Response body still to send.
+    out: Vec<u8>,
+    out_pos: usize,
+    stat: &'static [u8],
+    stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot").field("id", &self.id).finish()
+    }
+}
+
+impl Slot {
+    fn clear(&mut self) {
+        self.id = 0;
+        self.buf.clear();
+        self.fields.clear();
+        self.authority = None;
+        self.body.clear();
+        self.too_large = false;
+        self.answered = false;
+        self.out.clear();
+        self.out_pos = 0;
+        self.stat = &[];
+        self.stream = None;
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> Span {
+        let start = self.buf.len() as u32;
+        self.buf.extend_from_slice(bytes);
+        (start, bytes.len() as u32)
+    }
+
+    fn get(&self, s: Span) -> &[u8] {
+        &self.buf[s.0 as usize..(s.0 + s.1) as usize]
+    }
+
+    fn sending(&self) -> bool {
+        self.out_pos < self.out.len() || !self.stat.is_empty() || self.stream.is_some()
+    }
+}
+
+/// HTTP/2 connection state.
 pub(crate) struct H2 {
+    app: Arc<App>,
     peer: SocketAddr,
+    conn: Connection,
+    slots: Vec<Slot>,
+    /// Frames taken from the connection that did not fit in the reactor's output yet.
+    wbuf: Vec<u8>,
+    wpos: usize,
+    ready: Vec<u32>,
+    draining: bool,
+}
+
+impl std::fmt::Debug for H2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("H2")
+            .field("peer", &self.peer)
+            .field("streams", &self.conn.open_streams())
+            .finish()
+    }
+}
+
+pub(crate) fn h2_config(app: &App) -> brisk_http2::Config {
+    app.config.h2.clone()
 }
 
 impl H2 {
     pub(crate) fn new(app: Arc<App>, peer: SocketAddr) -> Self {
-        let _ = app;
-        H2 { peer }
+        let conn = Connection::server(h2_config(&app));
+        H2 {
+            app,
+            peer,
+            conn,
+            slots: Vec::new(),
+            wbuf: Vec::new(),
+            wpos: 0,
+            ready: Vec::new(),
+            draining: false,
+        }
     }
-    pub(crate) fn upgrade(
-        &mut self,
-        cx: &mut Context<'_>,
-        head: &[u8],
-        body: &[u8],
+
+    /// The HTTP/2 side of an accepted `Upgrade: h2c` (RFC 7540 §3.2): applies the client's
+    /// HTTP2-Settings and queues the upgraded request as stream 1. `None` when the settings
+    /// or the request cannot be carried over (the caller then stays on HTTP/1.1).
+    pub(crate) fn from_upgrade(
+        app: &Arc<App>,
+        peer: SocketAddr,
         settings: &[u8],
-        out: &mut Output<'_>,
-    ) -> Action {
-        let _ = (cx, head, body, settings, out, self.peer);
-        Action::CloseNow
+        req: &brisk_http1::Request<'_, '_>,
+    ) -> Option<H2> {
+        let fields: Vec<(&[u8], &[u8])> = req.headers.iter().map(|h| (h.name, h.value)).collect();
+        let h2c = H2cRequest {
+            method: req.method.as_bytes(),
+            path: req.target.as_bytes(),
+            authority: req.header(b"host").unwrap_or(b""),
+            fields: &fields,
+        };
+        let conn = Connection::from_h2c_upgrade(h2_config(app), settings, &h2c).ok()?;
+        let mut h2 = H2::new(Arc::clone(app), peer);
+        h2.conn = conn;
+        Some(h2)
     }
+
     pub(crate) fn on_read(
         &mut self,
         cx: &mut Context<'_>,
         input: &[u8],
         out: &mut Output<'_>,
     ) -> (usize, Action) {
-        let _ = (cx, out);
-        (input.len(), Action::CloseNow)
+        // Output the connection already produced comes first.
+        if !self.flush(out) {
+            return (0, Action::Keep);
+        }
+        self.conn.handle_timeout(cx.now());
+        let n = match self.conn.recv(input) {
+            Ok(n) => n,
+            Err(_) => {
+                self.flush(out);
+                return (input.len(), Action::CloseAfterFlush);
+            }
+        };
+        let a = self.process(cx, out);
+        (n, a)
     }
+
     pub(crate) fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
-        let _ = (cx, out);
-        Action::CloseNow
+        self.process(cx, out)
     }
+
     pub(crate) fn on_timeout(
         &mut self,
         cx: &mut Context<'_>,
         kind: TimeoutKind,
         out: &mut Output<'_>,
     ) -> Action {
-        let _ = (cx, kind, out);
-        Action::CloseNow
+        if kind == TimeoutKind::WriteStall {
+            return Action::CloseNow;
+        }
+        self.conn.handle_timeout(cx.now());
+        let idle = self.conn.open_streams() == 0;
+        if idle || kind != TimeoutKind::BodyRead || self.conn.poll_timeout().is_none() {
+            if idle {
+                // Idle h2 connection (or one that never finished its preface): say goodbye.
+                self.conn.go_away();
+                self.conn.go_away_final();
+            } else {
+                self.conn.abort(ErrorCode::NO_ERROR);
+            }
+            self.flush(out);
+            return Action::CloseAfterFlush;
+        }
+        self.process(cx, out)
     }
+
     pub(crate) fn on_drain(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
-        let _ = (cx, out);
-        Action::CloseNow
+        self.draining = true;
+        self.conn.go_away();
+        self.process(cx, out)
+    }
+
+    /// Drains events, answers complete requests, pushes response bodies, flushes output.
+    fn process(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let max_body = self.app.config.limits.max_body_size;
+        loop {
+            let mut progressed = false;
+            while let Some(ev) = self.conn.poll_event() {
+                progressed = true;
+                match ev {
+                    Event::Headers {
+                        stream,
+                        headers,
+                        end_stream,
+                    } => {
+                        let id = stream.value();
+                        let mut slot = match self.slots.iter().position(|s| s.id == 0) {
+                            Some(i) => self.slots.swap_remove(i),
+                            None => Slot::default(),
+                        };
+                        slot.id = id;
+                        slot.method = slot.push(headers.method().unwrap_or(b""));
+                        slot.path = slot.push(headers.path().unwrap_or(b""));
+                        if let Some(a) = headers.authority() {
+                            slot.authority = Some(slot.push(a));
+                        }
+                        for (n, v) in headers.iter() {
+                            let n = slot.push(n);
+                            let v = slot.push(v);
+                            slot.fields.push((n, v));
+                        }
+                        if let Some(cl) = headers.get(b"content-length") {
+                            let too_big = std::str::from_utf8(cl)
+                                .ok()
+                                .and_then(|s| s.parse::<u64>().ok())
+                                .is_some_and(|n| n > max_body as u64);
+                            slot.too_large = too_big;
+                        }
+                        let done = end_stream || slot.too_large;
+                        self.slots.push(slot);
+                        if done {
+                            self.ready.push(id);
+                        }
+                    }
+                    Event::Data {
+                        stream,
+                        data,
+                        end_stream,
+                    } => {
+                        let id = stream.value();
+                        let len = data.len();
+                        if let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) {
+                            if !slot.answered {
+                                if slot.body.len() + len > max_body {
+                                    slot.too_large = true;
+                                    self.ready.push(id);
+                                } else {
+                                    slot.body.extend_from_slice(data);
+                                    if end_stream {
+                                        self.ready.push(id);
+                                    }
+                                }
+                            }
+                        }
+                        // The bytes are consumed (buffered or dropped): give the credit back.
+                        self.conn.consume(stream, len);
+                    }
+                    Event::Trailers { stream, .. } => {
+                        self.ready.push(stream.value());
+                    }
+                    Event::StreamReset { stream, .. } => {
+                        let id = stream.value();
+                        if let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) {
+                            slot.clear();
+                        }
+                    }
+                    Event::SendReady { stream } => {
+                        self.ready.push(stream.value());
+                    }
+                    _ => {}
+                }
+            }
+            // Answer complete requests and continue blocked bodies.
+            let mut i = 0;
+            while i < self.ready.len() {
+                let id = self.ready[i];
+                i += 1;
+                let Some(pos) = self.slots.iter().position(|s| s.id == id) else {
+                    continue;
+                };
+                if !self.slots[pos].answered {
+                    self.answer(cx, pos);
+                    progressed = true;
+                }
+                if self.slots[pos].sending() {
+                    self.send_body(pos);
+                }
+                if !self.slots[pos].sending() && self.slots[pos].answered {
+                    self.slots[pos].clear();
+                }
+            }
+            self.ready.clear();
+            if !self.flush(out) {
+                break;
+            }
+            if !progressed {
+                break;
+            }
+        }
+        self.arm_timer(cx);
+        if self.conn.is_closed() && self.wpos >= self.wbuf.len() {
+            return Action::CloseAfterFlush;
+        }
+        Action::Keep
+    }
+
+    fn arm_timer(&mut self, cx: &mut Context<'_>) {
+        if self.conn.open_streams() == 0 {
+            if cx.timeout() != Some(TimeoutKind::Idle) {
+                cx.set_timeout(TimeoutKind::Idle);
+            }
+        } else if let Some(at) = self.conn.poll_timeout() {
+            cx.set_timeout_in(
+                TimeoutKind::BodyRead,
+                at.saturating_duration_since(cx.now()),
+            );
+        } else {
+            cx.set_timeout(TimeoutKind::BodyRead);
+        }
+    }
+
+    /// Copies as much connection output as fits into the reactor's output. True when all of
+    /// it is out.
+    fn flush(&mut self, out: &mut Output<'_>) -> bool {
+        loop {
+            if self.wpos >= self.wbuf.len() {
+                self.wbuf.clear();
+                self.wpos = 0;
+                if self.conn.poll_output(&mut self.wbuf) == 0 {
+                    return true;
+                }
+            }
+            let n = (self.wbuf.len() - self.wpos).min(out.remaining());
+            if n == 0 {
+                return false;
+            }
+            let _ = out.extend_from_slice(&self.wbuf[self.wpos..self.wpos + n]);
+            self.wpos += n;
+        }
+    }
+
+    /// Runs the handler for the request in slot `pos` and starts the response.
+    fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
+        let app = Arc::clone(&self.app);
+        let peer = self.peer;
+        let slot = &mut self.slots[pos];
+        slot.answered = true;
+        let id = StreamId::new(slot.id);
+        let conn = &mut self.conn;
+        with_worker(|w| {
+            w.date.update(cx.system_time());
+            w.res.reset();
+            let head_only;
+            {
+                let slot_ref: &Slot = slot;
+                let method = std::str::from_utf8(slot_ref.get(slot_ref.method)).unwrap_or("");
+                head_only = method == "HEAD";
+                let target = std::str::from_utf8(slot_ref.get(slot_ref.path)).ok();
+                if slot_ref.too_large {
+                    w.res.set_error(413);
+                } else if slot_ref.fields.len() + 1 > MAX_HEADER_SLOTS {
+                    w.res.set_error(431);
+                } else if let Some(target) = target.filter(|t| t.starts_with('/') || *t == "*") {
+                    let mut hs = [Header::EMPTY; MAX_HEADER_SLOTS];
+                    let mut n = 0;
+                    let mut has_host = false;
+                    for &(name, value) in &slot_ref.fields {
+                        let name = slot_ref.get(name);
+                        has_host |= name == b"host";
+                        hs[n] = Header {
+                            name,
+                            value: slot_ref.get(value),
+                        };
+                        n += 1;
+                    }
+                    if let (false, Some(a)) = (has_host, slot_ref.authority) {
+                        hs[n] = Header {
+                            name: b"host",
+                            value: slot_ref.get(a),
+                        };
+                        n += 1;
+                    }
+                    let (path, query) = split_target(target);
+                    let mut req = Request {
+                        method,
+                        target,
+                        path,
+                        query,
+                        version: Version::H2,
+                        headers: Headers::new(&hs[..n]),
+                        params: Params::new(),
+                        body: &slot_ref.body,
+                        peer,
+                    };
+                    app.handle(&mut req, &mut w.res, &w.stats);
+                } else {
+                    w.res.set_error(400);
+                }
+            }
+            send_response(w, conn, id, slot, head_only);
+        });
+    }
+
+    /// Sends as much of the slot's pending body as flow control allows.
+    fn send_body(&mut self, pos: usize) {
+        let slot = &mut self.slots[pos];
+        let id = StreamId::new(slot.id);
+        loop {
+            if slot.out_pos < slot.out.len() {
+                let rest = &slot.out[slot.out_pos..];
+                let last = slot.stat.is_empty() && slot.stream.is_none();
+                match self.conn.send_data(id, rest, last) {
+                    Ok(n) => {
+                        slot.out_pos += n;
+                        if slot.out_pos < slot.out.len() {
+                            return;
+                        }
+                        slot.out.clear();
+                        slot.out_pos = 0;
+                    }
+                    Err(_) => {
+                        slot.out.clear();
+                        slot.out_pos = 0;
+                        slot.stat = &[];
+                        slot.stream = None;
+                        return;
+                    }
+                }
+                if last {
+                    return;
+                }
+            }
+            if !slot.stat.is_empty() {
+                let last = slot.stream.is_none();
+                match self.conn.send_data(id, slot.stat, last) {
+                    Ok(n) => {
+                        slot.stat = &slot.stat[n..];
+                        if !slot.stat.is_empty() {
+                            return;
+                        }
+                    }
+                    Err(_) => {
+                        slot.stat = &[];
+                        slot.stream = None;
+                        return;
+                    }
+                }
+                if last {
+                    return;
+                }
+            }
+            let Some(stream) = slot.stream.as_mut() else {
+                return;
+            };
+            match stream.next() {
+                Some(chunk) => {
+                    slot.out = chunk;
+                    slot.out_pos = 0;
+                    if slot.out.is_empty() {
+                        continue;
+                    }
+                    // Keep the stream so the chunk is not sent as the last one.
+                    let id2 = id;
+                    match self.conn.send_data(id2, &slot.out, false) {
+                        Ok(n) => {
+                            slot.out_pos = n;
+                            if n < slot.out.len() {
+                                return;
+                            }
+                            slot.out.clear();
+                            slot.out_pos = 0;
+                        }
+                        Err(_) => {
+                            slot.clear();
+                            return;
+                        }
+                    }
+                }
+                None => {
+                    slot.stream = None;
+                    let _ = self.conn.send_data(id, &[], true);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// HEADERS for the response in `w.res`, then the body (or what flow control lets through;
+/// the rest is kept in the slot).
+fn send_response(
+    w: &mut Worker,
+    conn: &mut Connection,
+    id: StreamId,
+    slot: &mut Slot,
+    head_only: bool,
+) {
+    let res = &mut w.res;
+    let mut status = res.status_code();
+    if status < 200 {
+        res.set_error(500);
+        status = 500;
+    }
+    w.stats.response(status);
+    let digits = crate::status::status_digits(status);
+    let no_body = head_only || status == 204 || status == 304;
+    let stream = if no_body { None } else { res.take_stream() };
+    let body_len = res.body_bytes().map_or(0, <[u8]>::len);
+    let mut len_buf = [0u8; 20];
+    let len_digits = decimal(body_len, &mut len_buf);
+    let date = *w.date.get();
+    let mut inline: [(&[u8], &[u8]); INLINE_FIELDS] = [(&[], &[]); INLINE_FIELDS];
+    let mut heap: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut n = 0;
+    let base: [(&[u8], &[u8]); 3] = [
+        (b":status", &digits),
+        (b"server", b"brisk"),
+        (b"date", &date),
+    ];
+    for f in base {
+        inline[n] = f;
+        n += 1;
+    }
+    if stream.is_none() && status != 204 && status != 304 {
+        inline[n] = (b"content-length", len_digits);
+        n += 1;
+    }
+    let user = res.headers().count();
+    if n + user <= INLINE_FIELDS {
+        for f in res.headers() {
+            inline[n] = f;
+            n += 1;
+        }
+    } else {
+        heap.extend_from_slice(&inline[..n]);
+        heap.extend(res.headers());
+    }
+    let list: &[(&[u8], &[u8])] = if heap.is_empty() { &inline[..n] } else { &heap };
+    let end = no_body || (stream.is_none() && body_len == 0);
+    if conn.send_headers(id, list, end).is_err() {
+        return;
+    }
+    if end {
+        return;
+    }
+    if let Some(s) = stream {
+        slot.stream = Some(s);
+        return;
+    }
+    match &mut res.body {
+        BodyKind::Static(s) => slot.stat = s,
+        BodyKind::Owned(v) => {
+            slot.out.clear();
+            slot.out.extend_from_slice(v);
+        }
+        _ => {
+            slot.out.clear();
+            slot.out.extend_from_slice(res.body_bytes().unwrap_or(&[]));
+        }
+    }
+    slot.out_pos = 0;
+}
+
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
     }
 }

@@ -20,8 +20,9 @@ mod status;
 mod worker;
 
 pub use brisk_http1::Header;
+pub use brisk_http2::Config as Http2Config;
 pub use brisk_router::{Method, RouteMethod};
-pub use config::{Http2Config, Limits, Timeouts};
+pub use config::{Limits, Timeouts};
 pub use counters::Counters;
 pub use error::Error;
 pub use query::{percent_decode, Query, QueryPair};

@@ -7,12 +7,13 @@ use std::time::Duration;
 use brisk_router::{RouteMethod, Router};
 
 use crate::app::{App, Handler};
-use crate::config::{Config, Http2Config, Limits, Timeouts};
+use crate::config::{Config, Limits, Timeouts};
 use crate::conn::Conn;
 use crate::counters::{Counters, WorkerCounters};
 use crate::error::Error;
 use crate::request::Request;
 use crate::response::Response;
+use brisk_http2::Config as Http2Config;
 
 /// The Brisk server. Build one with [`Server::builder`].
 ///

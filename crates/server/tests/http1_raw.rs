@@ -1,0 +1,301 @@
+//! HTTP/1.1 over raw sockets against an in-process server: pipelining, every error status,
+//! 100-continue, chunked request bodies, HEAD, keep-alive and `Connection: close`.
+
+mod util;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use util::{exchange, read_response, read_until_quiet, start};
+
+const QUIET: Duration = Duration::from_millis(300);
+
+fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn twenty_pipelined_requests_in_one_write_get_twenty_ordered_responses() {
+    let server = start(|_| {});
+    let mut batch = Vec::new();
+    for i in 0..20 {
+        write!(batch, "GET /hello/{i} HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    }
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(&batch).unwrap();
+    for i in 0..20 {
+        let (status, headers, body) = read_response(&mut s);
+        assert_eq!(status, 200, "response {i}");
+        assert_eq!(
+            body,
+            format!("Hello, {i}!").as_bytes(),
+            "response {i} out of order"
+        );
+        assert!(header(&headers, "date").is_some() && header(&headers, "server") == Some("brisk"));
+        assert_eq!(
+            header(&headers, "connection"),
+            None,
+            "keep-alive by default on 1.1"
+        );
+    }
+    server.shutdown();
+}
+
+/// Each error status of issue 9 item 4, with whether the connection must close.
+#[test]
+fn every_error_status_has_a_short_body_and_closes_when_it_must() {
+    let server = start(|b| {
+        b.max_body_size(1024 * 1024);
+    });
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
+    let many_headers = format!(
+        "GET / HTTP/1.1\r\nHost: a\r\n{}\r\n",
+        "X-A: b\r\n".repeat(200)
+    );
+    let rows: Vec<(&str, Vec<u8>, u16, bool)> = vec![
+        ("malformed header line", b"GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n".to_vec(), 400, true),
+        ("missing host", b"GET / HTTP/1.1\r\n\r\n".to_vec(), 400, true),
+        ("smuggling CL+TE", b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(), 400, true),
+        ("no route", b"GET /nope HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(), 404, false),
+        ("wrong method", b"DELETE /plaintext HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(), 405, false),
+        ("body over the limit", b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n".to_vec(), 413, true),
+        ("target too long", long_target.into_bytes(), 414, true),
+        ("too many header fields", many_headers.into_bytes(), 431, true),
+        ("handler panic", b"GET /panic HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(), 500, false),
+        ("unknown method", b"BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(), 501, true),
+        ("http version 2.5", b"GET / HTTP/2.5\r\nHost: a\r\n\r\n".to_vec(), 505, true),
+        ("http version 3.0", b"GET / HTTP/3.0\r\nHost: a\r\n\r\n".to_vec(), 505, true),
+    ];
+    for (name, req, want, closes) in rows {
+        let mut s = TcpStream::connect(server.local_addr()).unwrap();
+        s.write_all(&req).unwrap();
+        let (status, headers, body) = read_response(&mut s);
+        assert_eq!(status, want, "{name}");
+        assert!(
+            body.starts_with(want.to_string().as_bytes()) && body.len() < 64,
+            "{name}: {body:?}"
+        );
+        assert_eq!(
+            header(&headers, "connection") == Some("close"),
+            closes,
+            "{name}"
+        );
+        if want == 405 {
+            assert_eq!(header(&headers, "allow"), Some("GET, HEAD"), "{name}");
+        }
+        // The connection either closes, or serves the next request.
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+            .ok();
+        let rest = read_until_quiet(&mut s, QUIET);
+        if closes {
+            assert!(
+                rest.is_empty(),
+                "{name}: connection should be closed, got {:?}",
+                String::from_utf8_lossy(&rest)
+            );
+        } else {
+            assert!(
+                rest.starts_with(b"HTTP/1.1 200 OK"),
+                "{name}: connection should continue"
+            );
+        }
+    }
+    let c = server.counters();
+    assert_eq!(c.panics, 1);
+    server.shutdown();
+}
+
+#[test]
+fn header_read_timeout_answers_408_and_closes() {
+    let server = start(|b| {
+        b.header_timeout(Duration::from_millis(300));
+    });
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHo").unwrap();
+    let got = read_until_quiet(&mut s, Duration::from_secs(3));
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("Connection: close\r\n"), "{text}");
+    assert!(text.ends_with("408 request timeout\n"), "{text}");
+    server.shutdown();
+}
+
+#[test]
+fn continue_100_is_sent_only_when_a_handler_will_read_the_body() {
+    let server = start(|_| {});
+    // A route that reads the body: 100 Continue, then the answer.
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .unwrap();
+    let interim = read_until_quiet(&mut s, QUIET);
+    assert_eq!(interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    s.write_all(b"hello").unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!((status, body.as_slice()), (200, &b"hello"[..]));
+
+    // No route: the final answer comes at once, without 100, and the body is never read.
+    let got = exchange(
+        server.local_addr(),
+        b"POST /nowhere HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        QUIET,
+    );
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n"), "{text}");
+    assert!(!text.contains("100 Continue"), "{text}");
+
+    // Too large: 413 at once, no 100.
+    let got = exchange(
+        server.local_addr(),
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\nExpect: 100-continue\r\n\r\n",
+        QUIET,
+    );
+    assert!(
+        got.starts_with(b"HTTP/1.1 413 "),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    server.shutdown();
+}
+
+#[test]
+fn chunked_request_bodies_are_decoded() {
+    let server = start(|_| {});
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n4\r\ndefg\r\n0\r\nX-Trailer: t\r\n\r\n",
+    )
+    .unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!((status, body.as_slice()), (200, &b"abcdefg"[..]));
+    // Trickled chunked body over several writes, then the connection is reused.
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(b"lo\r\n6\r\n world\r\n0\r\n\r\n").unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!((status, body.as_slice()), (200, &b"hello world"[..]));
+    // Chunked body over the limit: 413 and close.
+    let server2 = start(|b| {
+        b.max_body_size(10);
+    });
+    let got = exchange(
+        server2.local_addr(),
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n",
+        QUIET,
+    );
+    assert!(
+        got.starts_with(b"HTTP/1.1 413 "),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    server.shutdown();
+    server2.shutdown();
+}
+
+#[test]
+fn head_gets_the_headers_of_get_without_a_body() {
+    let server = start(|_| {});
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(
+        b"HEAD /plaintext HTTP/1.1\r\nHost: a\r\n\r\nGET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n",
+    )
+    .unwrap();
+    let got = read_until_quiet(&mut s, QUIET);
+    let text = String::from_utf8_lossy(&got);
+    let (head, get) = text.split_at(text.rfind("HTTP/1.1 200").unwrap());
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        head.contains("Content-Length: 13\r\n") && head.ends_with("\r\n\r\n"),
+        "{head}"
+    );
+    assert!(get.ends_with("\r\n\r\nHello, World!"), "{get}");
+    server.shutdown();
+}
+
+#[test]
+fn keep_alive_follows_the_version_rules_and_connection_close_both_ways() {
+    let server = start(|_| {});
+    let rows: &[(&str, &[u8], bool)] = &[
+        (
+            "1.1 default keeps",
+            b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n",
+            false,
+        ),
+        (
+            "1.1 close",
+            b"GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            true,
+        ),
+        (
+            "1.0 default closes",
+            b"GET /plaintext HTTP/1.0\r\n\r\n",
+            true,
+        ),
+        (
+            "1.0 keep-alive keeps",
+            b"GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            false,
+        ),
+    ];
+    for (name, req, closes) in rows {
+        let mut s = TcpStream::connect(server.local_addr()).unwrap();
+        s.write_all(req).unwrap();
+        let (status, headers, body) = read_response(&mut s);
+        assert_eq!(
+            (status, body.as_slice()),
+            (200, &b"Hello, World!"[..]),
+            "{name}"
+        );
+        let conn = header(&headers, "connection");
+        if *closes {
+            assert_eq!(conn, Some("close"), "{name}");
+            assert!(
+                read_until_quiet(&mut s, QUIET).is_empty(),
+                "{name}: must close"
+            );
+        } else {
+            s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+                .unwrap();
+            let (status, _, _) = read_response(&mut s);
+            assert_eq!(status, 200, "{name}: second request");
+        }
+    }
+    server.shutdown();
+}
+
+#[test]
+fn large_bodies_both_ways_and_streamed_responses() {
+    let server = start(|_| {});
+    // 900 KB request body: larger than the reactor's input, collected across reads.
+    let body: Vec<u8> = (0..900 * 1024).map(|i| (i % 251) as u8).collect();
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    write!(
+        s,
+        "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(&body).unwrap();
+    let (status, _, echoed) = read_response(&mut s);
+    assert_eq!(status, 200);
+    assert!(echoed == body, "echoed body differs");
+    // 3 MiB response: larger than the output limit, written as the socket drains.
+    s.write_all(b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let (status, _, big) = read_response(&mut s);
+    assert_eq!((status, big.len()), (200, 3 * 1024 * 1024));
+    // Streamed: chunked transfer coding.
+    s.write_all(b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let (status, headers, body) = read_response(&mut s);
+    assert_eq!(header(&headers, "transfer-encoding"), Some("chunked"));
+    assert_eq!(status, 200);
+    assert_eq!(body, b"chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n");
+    server.shutdown();
+}
