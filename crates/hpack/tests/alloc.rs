@@ -1,0 +1,170 @@
+//! Allocation tests with a counting global allocator (one #[test], so no other test thread
+//! allocates meanwhile):
+//! 1. Zero allocations per block in steady state: after one warm-up pass over the nghttp2
+//!    stories, a second pass decodes every block (and encodes every story's header lists)
+//!    without a single allocation.
+//! 2. Decoding arbitrary bytes never allocates more than the configured limits allow, however
+//!    long the input (proptest).
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use brisk_hpack::{Decoder, Encoder, Field, Limits};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grow(n: usize) {
+    let v = LIVE.fetch_add(n, Relaxed) + n;
+    PEAK.fetch_max(v, Relaxed);
+}
+
+// SAFETY: forwards to the system allocator unchanged; only updates counters.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        grow(layout.size());
+        // SAFETY: same layout contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        grow(new_size);
+        // SAFETY: `ptr` came from `System` with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Empties a decoder's table with a legitimate block (size update to 0, then back to 4096),
+/// so a story can be replayed as if on a fresh connection.
+const RESET: [u8; 4] = [0x20, 0x3f, 0xe1, 0x1f];
+
+#[test]
+fn allocations() {
+    steady_state_blocks_do_not_allocate();
+    arbitrary_input_allocates_within_the_limits();
+}
+
+fn steady_state_blocks_do_not_allocate() {
+    let Some(corpora) = common::corpora("alloc::steady_state_blocks_do_not_allocate") else {
+        return;
+    };
+    let stories = common::stories(&corpora, "nghttp2");
+    let blocks: usize = stories.iter().map(|s| s.cases.len()).sum();
+    assert_eq!(blocks, 3384);
+    let mut decoders: Vec<Decoder> = stories.iter().map(|_| Decoder::new()).collect();
+    let mut encoders: Vec<Encoder> = stories.iter().map(|_| Encoder::new()).collect();
+    let mut out = Vec::with_capacity(64 * 1024);
+    for pass in 0..2 {
+        let before = ALLOCS.load(Relaxed);
+        let mut fields = 0usize;
+        for ((story, decoder), encoder) in stories.iter().zip(&mut decoders).zip(&mut encoders) {
+            decoder.decode(&RESET, |_| {}).unwrap();
+            encoder.set_peer_max_table_size(0);
+            out.clear();
+            encoder.encode([], &mut out);
+            encoder.set_peer_max_table_size(4096);
+            for case in &story.cases {
+                let wire = case.wire.as_deref().unwrap();
+                let mut i = 0;
+                let mut ok = true;
+                decoder
+                    .decode(wire, |f| {
+                        ok &= case
+                            .headers
+                            .get(i)
+                            .is_some_and(|(n, v)| f.name == n && f.value == v);
+                        i += 1;
+                    })
+                    .unwrap();
+                assert!(
+                    ok && i == case.headers.len(),
+                    "{} seqno {}",
+                    story.name,
+                    case.seqno
+                );
+                fields += i;
+                out.clear();
+                encoder.encode(case.headers.iter().map(|(n, v)| Field::new(n, v)), &mut out);
+                assert!(!out.is_empty() || case.headers.is_empty());
+            }
+        }
+        let allocs = ALLOCS.load(Relaxed) - before;
+        println!("pass {pass}: {blocks} blocks decoded and encoded, {fields} fields, {allocs} allocations");
+        if pass == 1 {
+            assert_eq!(
+                allocs, 0,
+                "steady state allocated {allocs} times over {blocks} blocks"
+            );
+        }
+    }
+}
+
+fn arbitrary_input_allocates_within_the_limits() {
+    let mut runner = TestRunner::new(Config {
+        cases: 512,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = (
+        prop::sample::select(vec![0usize, 64, 256, 4096]),
+        prop::sample::select(vec![0usize, 100, 1000, 16384]),
+        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..6000), 1..4),
+    );
+    let worst = std::cell::Cell::new(0usize);
+    runner
+        .run(&strategy, |(table, list, blocks)| {
+            let mut limits = Limits::default();
+            limits.max_table_size = table;
+            limits.max_header_list_size = list;
+            let base = LIVE.load(Relaxed);
+            PEAK.store(base, Relaxed);
+            let mut decoder = Decoder::with_limits(limits);
+            for block in &blocks {
+                if decoder
+                    .decode(block, |_| {})
+                    .is_err_and(|e| e.is_compression_error())
+                {
+                    break;
+                }
+            }
+            let peak = PEAK.load(Relaxed) - base;
+            drop(decoder);
+            // Table ring (2 * table) + entry offsets (<= 48 octets per 32 of table) + Huffman
+            // scratch for a name and a value (each <= max(list, table) + 2) plus a copied name,
+            // with Vec growth of up to 2x: independent of the input length (up to 24 KB here).
+            let keep = list.max(table);
+            let bound = 2 * table + 2 * table + 2 * (2 * (keep + 2) + table) + 1024;
+            worst.set(worst.get().max(peak * 100 / bound.max(1)));
+            prop_assert!(
+                peak <= bound,
+                "peak {} > bound {} (table {}, list {})",
+                peak,
+                bound,
+                table,
+                list
+            );
+            Ok(())
+        })
+        .unwrap();
+    println!(
+        "arbitrary input: worst peak at {}% of the bound",
+        worst.get()
+    );
+}
