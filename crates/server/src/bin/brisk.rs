@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use brisk_server::{Method, Request, Response, Server};
+use brisk_server::{Method, Request, Response, RouteMethod, Server};
 
 #[cfg(feature = "count-alloc")]
 mod count_alloc {
@@ -69,6 +69,7 @@ OPTIONS:
     SIZE is a number of bytes with an optional suffix K, M or G (powers of 1024), e.g. 64K.
 
 ROUTES:
+    any  /               this list
     GET  /plaintext      Hello, World!
     GET  /json           {\"message\":\"Hello, World!\"}
     POST /echo           the request body, echoed back
@@ -205,6 +206,12 @@ fn parse_duration(v: &str) -> Option<Duration> {
     (ms >= 1.0 && ms <= 86_400_000.0).then(|| Duration::from_micros((ms * 1000.0) as u64))
 }
 
+const INDEX: &str = "brisk: GET /plaintext, GET /json, POST /echo, GET /hello/{name}\n";
+
+fn index(_: &mut Request, res: &mut Response) {
+    res.text(INDEX);
+}
+
 fn plaintext(_: &mut Request, res: &mut Response) {
     res.text("Hello, World!");
 }
@@ -264,6 +271,7 @@ fn main() -> ExitCode {
         .header_timeout(args.header_timeout)
         .idle_timeout(args.idle_timeout)
         .shutdown_timeout(args.shutdown_timeout)
+        .route(RouteMethod::Any, "/", index)
         .route(Method::Get, "/plaintext", plaintext)
         .route(Method::Get, "/json", json)
         .route(Method::Post, "/echo", echo)
