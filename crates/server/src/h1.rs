@@ -209,7 +209,10 @@ impl H1 {
         if !self.spill.is_empty() {
             self.spill.flush(out);
         }
-        let _ = cx;
+        if cx.is_draining() && self.spill.is_empty() && self.collect.is_none() && !self.partial {
+            // Shutting down and the response in flight is out: nothing more to do here.
+            self.closing = true;
+        }
         self.after_output()
     }
 
