@@ -25,7 +25,7 @@ pub struct Config {
     /// Default: false.
     pub ignore_case: bool,
     /// Most parameters (catch-all included) in one pattern, checked at insert; values above
-    /// [`MAX_PARAMS`] (16) act as 16. Default: 16.
+    /// [`MAX_PARAMS`] (8) act as 8. Default: 8.
     pub max_params: usize,
     /// Most search steps (node visits and candidate lengths of in-segment parameters) one
     /// lookup may take before it gives up with
@@ -54,7 +54,7 @@ mod tests {
     fn defaults_match_the_docs() {
         let c = Config::default();
         assert!(!c.ignore_case);
-        assert_eq!(c.max_params, 16);
+        assert_eq!(c.max_params, 8);
         assert_eq!(c.max_steps, 65_536);
     }
 }

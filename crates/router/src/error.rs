@@ -192,7 +192,7 @@ pub enum MatchError<'r> {
     /// The lookup needed more than [`Config::max_steps`](crate::Config::max_steps) steps
     /// (a path crafted to make in-segment parameters backtrack).
     TooComplex,
-    /// The path is longer than 4 GiB, which the router does not index.
+    /// The path is longer than [`MAX_PATH_LEN`](crate::MAX_PATH_LEN) (65,535 bytes).
     PathTooLong,
 }
 
@@ -238,7 +238,7 @@ impl fmt::Display for MatchError<'_> {
                 write!(f, "method not allowed for this path (allowed: {allowed})")
             }
             MatchError::TooComplex => f.write_str("path needs too many steps to match"),
-            MatchError::PathTooLong => f.write_str("path is longer than 4 GiB"),
+            MatchError::PathTooLong => f.write_str("path is longer than 65535 bytes"),
         }
     }
 }

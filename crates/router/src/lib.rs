@@ -67,6 +67,7 @@ mod method;
 mod params;
 mod pattern;
 mod router;
+mod statics;
 mod tree;
 
 pub use config::Config;
@@ -76,4 +77,4 @@ pub use method::{
     InvalidMethod, Method, MethodSet, MethodSetIter, RouteMethod, MAX_EXTENSION_METHODS,
 };
 pub use params::{Match, Params, ParamsIter, MAX_PARAMS};
-pub use router::{Route, Router, Routes};
+pub use router::{Route, Router, Routes, MAX_PATH_LEN};

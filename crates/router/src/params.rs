@@ -6,7 +6,7 @@ use arrayvec::ArrayVec;
 
 /// Capacity of [`Params`]: no pattern may have more parameters than this (and
 /// [`Config::max_params`](crate::Config::max_params) may lower it).
-pub const MAX_PARAMS: usize = 16;
+pub const MAX_PARAMS: usize = 8;
 
 /// The parameters of a match: names from the route's pattern, values as zero-copy slices of
 /// the path (never percent-decoded: see [`percent_decode`](crate::percent_decode)).
@@ -29,7 +29,7 @@ pub struct Params<'r, 'p> {
     pub(crate) path: &'p str,
     pub(crate) names: &'r [Box<str>],
     /// INVARIANT: one span per name, each on `char` boundaries of `path`.
-    pub(crate) spans: ArrayVec<(u32, u32), MAX_PARAMS>,
+    pub(crate) spans: ArrayVec<(u16, u16), MAX_PARAMS>,
 }
 
 impl<'r, 'p> Params<'r, 'p> {

@@ -8,8 +8,14 @@ use crate::method::{
     is_tchar, Method, MethodSet, RouteMethod, ANY_BIT, MAX_EXTENSION_METHODS, STANDARD_COUNT,
 };
 use crate::params::{Match, Params, MAX_PARAMS};
+use crate::pattern::Part;
 use crate::pattern::{self, Pattern};
-use crate::tree::{Outcome, Tree, ANY_KEY, NONE, UNKNOWN_KEY};
+use crate::statics::StaticMap;
+use crate::tree::{Outcome, Spans, Tree, ANY_KEY, NONE, UNKNOWN_KEY};
+
+/// Longest path [`Router::at`] looks up (params are stored as 16-bit offsets); longer paths get
+/// [`MatchError::PathTooLong`]. HTTP servers commonly cap the request target at 8 KiB.
+pub const MAX_PATH_LEN: usize = u16::MAX as usize;
 
 /// One stored route.
 struct Entry<T> {
@@ -53,6 +59,8 @@ pub struct Router<T> {
     routes: Vec<Entry<T>>,
     extensions: Vec<Box<str>>,
     config: Config,
+    /// Fully static patterns (case-sensitive routers only), for the lookup fast path.
+    statics: StaticMap,
 }
 
 impl<T> Default for Router<T> {
@@ -99,6 +107,7 @@ impl<T> Router<T> {
             routes: Vec::new(),
             extensions: Vec::new(),
             config,
+            statics: StaticMap::default(),
         }
     }
 
@@ -263,6 +272,11 @@ impl<T> Router<T> {
             }
         }
         let t = self.tree.insert(&parsed.parts);
+        if let [Part::Static(bytes)] = &parsed.parts[..] {
+            if !self.config.ignore_case {
+                self.statics.insert(bytes, t);
+            }
+        }
         let index = self.routes.len() as u32;
         self.tree.terminals[t as usize].set(key, index);
         self.routes.push(Entry {
@@ -350,7 +364,7 @@ impl<T> Router<T> {
     /// - [`MatchError::NotFound`] when no route matches, with `trailing_slash` set when the
     ///   path with its final `/` removed (or one added) has a route for `method`;
     /// - [`MatchError::TooComplex`] when the search needs more than [`Config::max_steps`];
-    /// - [`MatchError::PathTooLong`] for a path of 4 GiB or more.
+    /// - [`MatchError::PathTooLong`] for a path longer than [`MAX_PATH_LEN`] (65,535 bytes).
     ///
     /// # Examples
     ///
@@ -375,7 +389,7 @@ impl<T> Router<T> {
         method: Method<'_>,
         path: &'p str,
     ) -> Result<Match<'r, 'p, T>, MatchError<'r>> {
-        if path.len() > u32::MAX as usize - 1 {
+        if path.len() > MAX_PATH_LEN {
             return Err(MatchError::PathTooLong);
         }
         let key = self.request_key(method);
@@ -385,15 +399,19 @@ impl<T> Router<T> {
             (1u64 << key) | ANY_BIT
         };
         let bytes = path.as_bytes();
-        let outcome = if self.config.ignore_case {
+        let mut spans = Spans::new();
+        let t = self.statics.get(bytes);
+        let outcome = if t != NONE && self.tree.terminals[t as usize].mask & want != 0 {
+            Outcome::Found(self.tree.terminals[t as usize].lookup(key))
+        } else if self.config.ignore_case {
             self.tree
-                .search::<true, false>(bytes, key, want, self.config.max_steps)
+                .search::<true, false>(bytes, key, want, self.config.max_steps, &mut spans)
         } else {
             self.tree
-                .search::<false, false>(bytes, key, want, self.config.max_steps)
+                .search::<false, false>(bytes, key, want, self.config.max_steps, &mut spans)
         };
         match outcome {
-            Outcome::Found(r, spans) => {
+            Outcome::Found(r) => {
                 let e = &self.routes[r as usize];
                 Ok(Match {
                     value: &e.value,
@@ -423,13 +441,14 @@ impl<T> Router<T> {
     fn trailing_slash(&self, path: &[u8], key: u8, want: u64) -> bool {
         let steps = self.config.max_steps;
         let ci = self.config.ignore_case;
+        let s = &mut Spans::new();
         let outcome = match path.split_last() {
             None => return false,
             Some((b'/', rest)) if rest.is_empty() => return false,
-            Some((b'/', rest)) if ci => self.tree.search::<true, false>(rest, key, want, steps),
-            Some((b'/', rest)) => self.tree.search::<false, false>(rest, key, want, steps),
-            Some(_) if ci => self.tree.search::<true, true>(path, key, want, steps),
-            Some(_) => self.tree.search::<false, true>(path, key, want, steps),
+            Some((b'/', rest)) if ci => self.tree.search::<true, false>(rest, key, want, steps, s),
+            Some((b'/', rest)) => self.tree.search::<false, false>(rest, key, want, steps, s),
+            Some(_) if ci => self.tree.search::<true, true>(path, key, want, steps, s),
+            Some(_) => self.tree.search::<false, true>(path, key, want, steps, s),
         };
         matches!(outcome, Outcome::Found(..))
     }

@@ -110,7 +110,7 @@ impl Terminal {
 
     /// The route a request with method `key` gets here: its own method first, else "any".
     #[inline]
-    fn lookup(&self, key: u8) -> u32 {
+    pub(crate) fn lookup(&self, key: u8) -> u32 {
         let k = key as usize;
         let own = if k < STANDARD_COUNT {
             self.std[k]
@@ -135,11 +135,15 @@ pub(crate) struct Tree {
     pub(crate) terminals: Vec<Terminal>,
 }
 
+/// Parameter spans (start, end) in pattern order. The caller keeps paths under 64 KiB; with
+/// the virtual final `/` an end may wrap, but those spans are never read.
+pub(crate) type Spans = ArrayVec<(u16, u16), MAX_PARAMS>;
+
 /// What a search found.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    /// Route index, and the parameter spans in pattern order.
-    Found(u32, ArrayVec<(u32, u32), MAX_PARAMS>),
+    /// Route index (the parameter spans are in the caller's `Spans`).
+    Found(u32),
     /// No route for this method; `allowed` is the union of the masks of every matching shape.
     Missing { allowed: u64 },
     /// The step budget ran out.
@@ -287,6 +291,7 @@ impl Tree {
         key: u8,
         want: u64,
         max_steps: u32,
+        params: &mut Spans,
     ) -> Outcome {
         let mut s = Search::<CI, SLASH> {
             tree: self,
@@ -295,7 +300,7 @@ impl Tree {
             want,
             steps: max_steps,
             allowed: 0,
-            params: ArrayVec::new(),
+            params,
             route: NONE,
             exhausted: false,
         };
@@ -303,7 +308,7 @@ impl Tree {
         if s.exhausted {
             Outcome::TooComplex
         } else if s.route != NONE {
-            Outcome::Found(s.route, s.params)
+            Outcome::Found(s.route)
         } else {
             Outcome::Missing {
                 allowed: s.allowed & !ANY_BIT,
@@ -314,19 +319,19 @@ impl Tree {
 
 /// State of one lookup. `SLASH` means the path has an extra virtual `/` at its end (used only
 /// for the trailing-slash hint); `CI` means static bytes compare ASCII-case-insensitively.
-struct Search<'t, 'p, const CI: bool, const SLASH: bool> {
+struct Search<'t, 'p, 's, const CI: bool, const SLASH: bool> {
     tree: &'t Tree,
     path: &'p [u8],
     key: u8,
     want: u64,
     steps: u32,
     allowed: u64,
-    params: ArrayVec<(u32, u32), MAX_PARAMS>,
+    params: &'s mut Spans,
     route: u32,
     exhausted: bool,
 }
 
-impl<const CI: bool, const SLASH: bool> Search<'_, '_, CI, SLASH> {
+impl<const CI: bool, const SLASH: bool> Search<'_, '_, '_, CI, SLASH> {
     #[inline(always)]
     fn len(&self) -> usize {
         self.path.len() + SLASH as usize
@@ -354,7 +359,7 @@ impl<const CI: bool, const SLASH: bool> Search<'_, '_, CI, SLASH> {
                 .enumerate()
                 .all(|(k, &b)| self.byte(pos + k) == b)
         } else {
-            &self.path[pos..pos + pre.len()] == pre
+            bytes_eq(&self.path[pos..pos + pre.len()], pre)
         }
     }
 
@@ -426,7 +431,7 @@ impl<const CI: bool, const SLASH: bool> Search<'_, '_, CI, SLASH> {
             let c = &self.tree.nodes[n.catch_all as usize];
             if self
                 .params
-                .try_push((pos as u32, self.len() as u32))
+                .try_push((pos as u16, self.len() as u16))
                 .is_ok()
             {
                 if self.terminal(c.terminal) {
@@ -465,7 +470,7 @@ impl<const CI: bool, const SLASH: bool> Search<'_, '_, CI, SLASH> {
     /// The param of node `id` spans `pos..q`: continue after it.
     #[inline(always)]
     fn after_param(&mut self, id: u32, pos: usize, q: usize) -> bool {
-        if self.params.try_push((pos as u32, q as u32)).is_err() {
+        if self.params.try_push((pos as u16, q as u16)).is_err() {
             return false;
         }
         let n = &self.tree.nodes[id as usize];
@@ -482,5 +487,32 @@ impl<const CI: bool, const SLASH: bool> Search<'_, '_, CI, SLASH> {
             self.params.pop();
         }
         done
+    }
+}
+
+/// `a == b` for slices of equal length, with word-sized loads instead of a `memcmp` call
+/// (prefixes are short: a call costs more than the comparison).
+#[inline(always)]
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w8 = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
+    let w4 = |s: &[u8], i: usize| u32::from_ne_bytes(s[i..i + 4].try_into().unwrap_or([0; 4]));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if w8(a, i) != w8(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        // The last word may overlap the previous one.
+        w8(a, n - 8) == w8(b, n - 8)
+    } else if n >= 4 {
+        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
     }
 }

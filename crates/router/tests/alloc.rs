@@ -48,7 +48,7 @@ fn ten_thousand_lookups_allocate_nothing() {
         .unwrap();
     router.insert(RouteMethod::Any, "/health", 8).unwrap();
     router
-        .insert(Method::Get, "/a/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}", 9)
+        .insert(Method::Get, "/a/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", 9)
         .unwrap();
     let purge = b"PURGE".to_vec();
     let cases: Vec<(Method<'_>, &str, i32)> = vec![
@@ -61,7 +61,7 @@ fn ten_thousand_lookups_allocate_nothing() {
         (Method::Post, "/users", 6),
         (Method::from_bytes(&purge).unwrap(), "/cache/k", 7),
         (Method::Delete, "/health", 8),
-        (Method::Get, "/a/1/2/3/4/5/6/7/8/9", 9),
+        (Method::Get, "/a/1/2/3/4/5/6/7/8", 9),
         (Method::Get, "/users", -405),
         (Method::Get, "/users/42/", -308),
         (Method::Get, "/nope/x", -404),

@@ -351,7 +351,7 @@ fn not_found_vs_method_not_allowed() {
     );
     assert_eq!(
         MatchError::PathTooLong.to_string(),
-        "path is longer than 4 GiB"
+        "path is longer than 65535 bytes"
     );
 }
 
@@ -592,4 +592,13 @@ fn backtracking_is_bounded() {
     r.insert(GET, "/{name}.json", ()).unwrap();
     let path = format!("/{}.json", ".".repeat(20_000));
     assert!(r.at(GET, &path).is_ok());
+    // Paths past the documented maximum are refused, not truncated.
+    let long = format!("/{}", "a".repeat(brisk_router::MAX_PATH_LEN));
+    assert_eq!(r.at(GET, &long), Err(MatchError::PathTooLong));
+    assert_eq!(
+        r.at(GET, &long[..brisk_router::MAX_PATH_LEN]),
+        Err(MatchError::NotFound {
+            trailing_slash: false
+        })
+    );
 }
