@@ -263,10 +263,8 @@ impl H1 {
         if self.closing {
             return Next::Stay(input.len(), self.after_output());
         }
-        if !self.spill.is_empty() {
-            if !self.spill.flush(out) {
-                return Next::Stay(0, Action::Keep);
-            }
+        if !self.spill.is_empty() && !self.spill.flush(out) {
+            return Next::Stay(0, Action::Keep);
         }
         let draining = cx.is_draining();
         let app = Arc::clone(&self.app);

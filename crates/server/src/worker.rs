@@ -20,6 +20,8 @@ pub(crate) struct Worker {
     pub(crate) head: Vec<u8>,
     pub(crate) date: DateCache,
     pub(crate) stats: Arc<WorkerCounters>,
+    // Boxed: they move between a connection and this list without reallocating.
+    #[allow(clippy::vec_box)]
     spare: Vec<Box<crate::h1::Collect>>,
 }
 

@@ -44,7 +44,7 @@ fn keep_alive_plaintext_allocates_nothing_per_request() {
     let mut s = TcpStream::connect(b.addr).unwrap();
     let one = b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n";
     let batch: Vec<u8> = one.repeat(16);
-    let mut round = |s: &mut TcpStream, n: usize| {
+    let round = |s: &mut TcpStream, n: usize| {
         for _ in 0..n {
             s.write_all(one).unwrap();
             let (status, _, body) = read_response(s);

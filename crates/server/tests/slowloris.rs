@@ -14,6 +14,10 @@ use util::{read_response, start};
 
 const ATTACKERS: usize = 200;
 
+/// An attacking connection: socket, head bytes sent, bytes received, when the first answer
+/// byte arrived, closed by the server.
+type Attacker = (TcpStream, usize, Vec<u8>, Option<Duration>, bool);
+
 #[test]
 fn two_hundred_trickling_connections_get_408_while_a_normal_client_succeeds() {
     let server = start(|b| {
@@ -43,7 +47,7 @@ fn two_hundred_trickling_connections_get_408_while_a_normal_client_succeeds() {
 
     let head = b"GET /plaintext HTTP/1.1\r\nHost: a\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     let started = Instant::now();
-    let mut conns: Vec<(TcpStream, usize, Vec<u8>, Option<Duration>, bool)> = (0..ATTACKERS)
+    let mut conns: Vec<Attacker> = (0..ATTACKERS)
         .map(|_| {
             let s = TcpStream::connect(addr).unwrap();
             s.set_nonblocking(true).unwrap();

@@ -203,7 +203,9 @@ fn parse_duration(v: &str) -> Option<Duration> {
         return None;
     }
     let ms = num.parse::<f64>().ok()? * unit_ms;
-    (ms >= 1.0 && ms <= 86_400_000.0).then(|| Duration::from_micros((ms * 1000.0) as u64))
+    (1.0..=86_400_000.0)
+        .contains(&ms)
+        .then(|| Duration::from_micros((ms * 1000.0) as u64))
 }
 
 const INDEX: &str = "brisk: GET /plaintext, GET /json, POST /echo, GET /hello/{name}\n";
