@@ -363,12 +363,22 @@ impl<const CI: bool, const SLASH: bool> Search<'_, '_, '_, CI, SLASH> {
         }
     }
 
-    /// End of the segment starting at `pos`: the next `/` or the end of the path.
+    /// End of the segment starting at `pos`: the next `/` or the end of the path (with SLASH
+    /// the virtual final `/` also ends the segment).
     #[inline(always)]
     fn segment_end(&self, pos: usize) -> usize {
-        match memchr::memchr(b'/', &self.path[pos.min(self.path.len())..]) {
-            Some(k) => pos + k,
-            // With SLASH the virtual final `/` also ends the segment.
+        let rest = self.path.get(pos..).unwrap_or(&[]);
+        // Segments are short: a plain scan first, memchr for long ones.
+        for (i, &b) in rest.iter().take(24).enumerate() {
+            if b == b'/' {
+                return pos + i;
+            }
+        }
+        if rest.len() <= 24 {
+            return self.path.len();
+        }
+        match memchr::memchr(b'/', &rest[24..]) {
+            Some(k) => pos + 24 + k,
             None => self.path.len(),
         }
     }
@@ -399,94 +409,120 @@ impl<const CI: bool, const SLASH: bool> Search<'_, '_, '_, CI, SLASH> {
         false
     }
 
-    /// Tries static child `id` at `pos`. True when the search is over (found or exhausted).
-    fn static_node(&mut self, id: u32, pos: usize) -> bool {
-        if !self.step() {
-            return true;
-        }
-        let n = &self.tree.nodes[id as usize];
-        let len = n.len as usize;
-        if self.len() - pos < len || !self.eq_at(pos, self.tree.prefix(n)) {
-            return false;
-        }
-        self.after_static(id, pos + len)
-    }
-
-    /// Node `id`'s prefix has matched and ends at `pos`: try its children in priority order.
-    fn after_static(&mut self, id: u32, pos: usize) -> bool {
-        let n = &self.tree.nodes[id as usize];
-        if pos == self.len() {
-            return self.terminal(n.terminal);
-        }
+    /// The static child of `n` starting with the byte at `pos` whose whole prefix matches
+    /// there: `(child, position after its prefix)`.
+    #[inline(always)]
+    fn static_child(&self, n: &Node, pos: usize) -> Option<(u32, usize)> {
         let b = self.byte(pos);
-        if let Some(slot) = n.first.iter().position(|&f| f == b) {
-            if self.static_node(n.children[slot], pos) {
-                return true;
-            }
+        let slot = n.first.iter().position(|&f| f == b)?;
+        let id = n.children[slot];
+        let c = &self.tree.nodes[id as usize];
+        let len = c.len as usize;
+        if self.len() - pos >= len && self.eq_at(pos, self.tree.prefix(c)) {
+            Some((id, pos + len))
+        } else {
+            None
         }
-        if n.param != NONE && self.param(n.param, pos) {
-            return true;
-        }
-        if n.catch_all != NONE {
-            let c = &self.tree.nodes[n.catch_all as usize];
-            if self
-                .params
-                .try_push((pos as u16, self.len() as u16))
-                .is_ok()
-            {
-                if self.terminal(c.terminal) {
-                    return true;
-                }
-                self.params.pop();
-            }
-        }
-        false
     }
 
-    /// Param node `id` starting at `pos` (the path is not exhausted at `pos`).
-    fn param(&mut self, id: u32, pos: usize) -> bool {
-        let n = &self.tree.nodes[id as usize];
-        let end = self.segment_end(pos);
-        if end == pos {
-            return false;
-        }
-        if n.segment_only {
-            return self.after_param(id, pos, end);
-        }
-        for q in pos + 1..=end {
-            if q < self.len() && !n.first.contains(&self.byte(q)) {
-                continue;
+    /// Node `id`'s prefix has matched and ends at `pos`: try its children in priority order
+    /// (static, param by increasing length, catch-all). True when the search is over (found
+    /// or out of steps). Spans pushed by a failed branch are dropped by the frame that tries
+    /// the next alternative; a branch with no alternative left continues in this loop.
+    fn after_static(&mut self, mut id: u32, mut pos: usize) -> bool {
+        loop {
+            let n = &self.tree.nodes[id as usize];
+            if pos == self.len() {
+                return self.terminal(n.terminal);
             }
             if !self.step() {
                 return true;
             }
-            if self.after_param(id, pos, q) {
-                return true;
+            let wild = n.param != NONE || n.catch_all != NONE;
+            if let Some((c, next)) = self.static_child(n, pos) {
+                if !wild {
+                    id = c;
+                    pos = next;
+                    continue;
+                }
+                let mark = self.params.len();
+                if self.after_static(c, next) {
+                    return true;
+                }
+                self.params.truncate(mark);
             }
+            if n.param != NONE {
+                let p = &self.tree.nodes[n.param as usize];
+                let end = self.segment_end(pos);
+                if end > pos {
+                    let mark = self.params.len();
+                    if p.segment_only && n.catch_all == NONE {
+                        // Last alternative: continue in this loop.
+                        if self.params.try_push((pos as u16, end as u16)).is_err() {
+                            return false;
+                        }
+                        if end == self.len() {
+                            return self.terminal(p.terminal);
+                        }
+                        match self.static_child(p, end) {
+                            Some((c, next)) => {
+                                id = c;
+                                pos = next;
+                                continue;
+                            }
+                            None => return false,
+                        }
+                    }
+                    if p.segment_only {
+                        if self.after_param(n.param, pos, end) {
+                            return true;
+                        }
+                        self.params.truncate(mark);
+                    } else {
+                        for q in pos + 1..=end {
+                            if q < self.len() && !p.first.contains(&self.byte(q)) {
+                                continue;
+                            }
+                            if !self.step() {
+                                return true;
+                            }
+                            if self.after_param(n.param, pos, q) {
+                                return true;
+                            }
+                            self.params.truncate(mark);
+                        }
+                    }
+                }
+            }
+            if n.catch_all != NONE {
+                let c = &self.tree.nodes[n.catch_all as usize];
+                if self
+                    .params
+                    .try_push((pos as u16, self.len() as u16))
+                    .is_ok()
+                {
+                    return self.terminal(c.terminal);
+                }
+            }
+            return false;
         }
-        false
     }
 
-    /// The param of node `id` spans `pos..q`: continue after it.
+    /// The param of node `id` spans `pos..q`: record it and continue after it. The caller
+    /// drops the span on failure.
     #[inline(always)]
     fn after_param(&mut self, id: u32, pos: usize, q: usize) -> bool {
         if self.params.try_push((pos as u16, q as u16)).is_err() {
             return false;
         }
         let n = &self.tree.nodes[id as usize];
-        let done = if q == self.len() {
-            self.terminal(n.terminal)
-        } else {
-            let b = self.byte(q);
-            match n.first.iter().position(|&f| f == b) {
-                Some(slot) => self.static_node(n.children[slot], q),
-                None => false,
-            }
-        };
-        if !done {
-            self.params.pop();
+        if q == self.len() {
+            return self.terminal(n.terminal);
         }
-        done
+        match self.static_child(n, q) {
+            Some((c, next)) => self.after_static(c, next),
+            None => false,
+        }
     }
 }
 
