@@ -151,3 +151,68 @@ fn sigterm_under_load_completes_started_responses_and_exits_before_the_deadline(
     assert!(t.elapsed() < Duration::from_secs(2));
     eprintln!("shutdown took {took:?}; {tally:?}");
 }
+
+const PY_GOAWAY: &str = r#"
+import socket, struct, sys, os, signal, time
+import h2.connection, h2.config, h2.events
+host, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.create_connection((host, port))
+s.settimeout(5)
+c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+c.initiate_connection()
+c.send_headers(1, [(":method", "GET"), (":path", "/plaintext"), (":scheme", "http"), (":authority", "x")], end_stream=True)
+s.sendall(c.data_to_send())
+done = False
+while not done:
+    for ev in c.receive_data(s.recv(65536)):
+        if isinstance(ev, h2.events.StreamEnded):
+            done = True
+    s.sendall(c.data_to_send())
+# From here on, raw frames: the library would stop at the first GOAWAY.
+os.kill(pid, signal.SIGTERM)
+buf, goaways = b"", []
+while True:
+    try:
+        d = s.recv(65536)
+    except (ConnectionResetError, socket.timeout) as e:
+        print("error", e); break
+    if not d:
+        break
+    buf += d
+    while len(buf) >= 9:
+        ln = int.from_bytes(buf[:3], "big"); typ, flags = buf[3], buf[4]
+        if len(buf) < 9 + ln: break
+        payload = buf[9:9 + ln]; buf = buf[9 + ln:]
+        if typ == 7:
+            goaways.append((int.from_bytes(payload[:4], "big") & 0x7fffffff, int.from_bytes(payload[4:8], "big")))
+        elif typ == 6 and not flags & 1:
+            s.sendall(struct.pack(">I", 8)[1:] + bytes([6, 1]) + b"\0\0\0\0" + payload)
+print("goaways", goaways)
+"#;
+
+#[test]
+fn sigterm_on_http2_sends_two_phase_goaway() {
+    if !util::have_peer(
+        "sigterm_on_http2_sends_two_phase_goaway",
+        std::process::Command::new("python3").args(["-c", "import h2"]),
+    ) {
+        return;
+    }
+    let mut b = Brisk::start(&["--workers", "1", "--shutdown-timeout", "5s"]);
+    let out = std::process::Command::new("python3")
+        .args(["-c", PY_GOAWAY, "127.0.0.1"])
+        .arg(b.addr.port().to_string())
+        .arg(b.child.id().to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // First GOAWAY(2^31-1, NO_ERROR), then, after our PING ACK, the final one naming stream 1.
+    assert_eq!(text.trim(), "goaways [(2147483647, 0), (1, 0)]", "{text}");
+    let took = b.wait_exit(Duration::from_secs(10)).expect("exits");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
