@@ -46,7 +46,9 @@ pub struct H2cRequest<'a> {
 /// ```
 pub fn decode_base64url(input: &[u8]) -> Option<Vec<u8>> {
     let trimmed = match input.iter().position(|&b| b == b'=') {
-        Some(p) if input[p..].iter().all(|&b| b == b'=') && input.len() % 4 == 0 => &input[..p],
+        Some(p) if input[p..].iter().all(|&b| b == b'=') && input.len().is_multiple_of(4) => {
+            &input[..p]
+        }
         Some(_) => return None,
         None => input,
     };
@@ -126,7 +128,11 @@ impl Connection {
     /// server.send_headers(StreamId::new(1), &[(":status", "200")], true)?;
     /// # Ok::<(), brisk_http2::Error>(())
     /// ```
-    pub fn from_h2c_upgrade(config: Config, http2_settings: &[u8], request: &H2cRequest<'_>) -> Result<Connection, Error> {
+    pub fn from_h2c_upgrade(
+        config: Config,
+        http2_settings: &[u8],
+        request: &H2cRequest<'_>,
+    ) -> Result<Connection, Error> {
         let bytes = decode_base64url(http2_settings).ok_or(Error::BadUpgradeSettings)?;
         let header = FrameHeader {
             length: bytes.len() as u32,
@@ -157,7 +163,9 @@ impl Connection {
             checker.field(arena, &lower, v);
         }
         let content_length = checker.content_length;
-        let block = checker.finish(&c.arena, true).ok_or(Error::InvalidHeaders)?;
+        let block = checker
+            .finish(&c.arena, true)
+            .ok_or(Error::InvalidHeaders)?;
         if content_length.is_some_and(|n| n != 0) {
             return Err(Error::InvalidHeaders);
         }

@@ -111,7 +111,20 @@ const fn name_table() -> [bool; 256] {
         t[i] = matches!(c, b'a'..=b'z' | b'0'..=b'9')
             || matches!(
                 c,
-                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
             );
         i += 1;
     }
@@ -483,7 +496,11 @@ mod tests {
         ));
         assert!(!check(
             BlockKind::Request,
-            &[(b":method", b"CONNECT"), (b":authority", b"a:443"), (b":path", b"/")],
+            &[
+                (b":method", b"CONNECT"),
+                (b":authority", b"a:443"),
+                (b":path", b"/")
+            ],
             false
         ));
         let mut v = REQ.to_vec();

@@ -120,7 +120,11 @@ impl ClosedStreams {
     }
 
     pub(crate) fn get(&self, id: u32) -> Option<Closed> {
-        self.ring.iter().rev().find(|(i, _)| *i == id).map(|&(_, c)| c)
+        self.ring
+            .iter()
+            .rev()
+            .find(|(i, _)| *i == id)
+            .map(|&(_, c)| c)
     }
 }
 

@@ -9,14 +9,24 @@ use brisk_http2::Config;
 
 #[test]
 fn httpwg_conformance_all_cases_pass() {
-    if !util::have_peer("httpwg_conformance_all_cases_pass", Command::new("httpwg").arg("-h")) {
+    if !util::have_peer(
+        "httpwg_conformance_all_cases_pass",
+        Command::new("httpwg").arg("-h"),
+    ) {
         // `httpwg -h` prints usage and exits 0 even for an unknown option.
         return;
     }
     let addr = util::spawn_server(Config::default());
     // Generous timeouts: CI has 2 busy cores; a passing case never waits for a timeout.
     let out = Command::new("httpwg")
-        .args(["-a", &addr.to_string(), "--frame-timeout", "2000", "--connect-timeout", "2000"])
+        .args([
+            "-a",
+            &addr.to_string(),
+            "--frame-timeout",
+            "2000",
+            "--connect-timeout",
+            "2000",
+        ])
         .output()
         .expect("run httpwg");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -35,7 +45,15 @@ fn httpwg_conformance_all_cases_pass() {
         failed.is_empty() && out.status.success(),
         "httpwg: {summary}\nfailed cases:\n{}\n--- full log tail ---\n{}",
         failed.join("\n"),
-        stderr.lines().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+        stderr
+            .lines()
+            .rev()
+            .take(60)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(summary.contains("107/107"), "httpwg summary: {summary}");
 }

@@ -505,7 +505,10 @@ impl Connection {
             match self.settings_deadline {
                 None => self.settings_deadline = Some(now + self.config.limits.settings_timeout),
                 Some(d) if now >= d => {
-                    self.fail(Error::conn(ErrorCode::SETTINGS_TIMEOUT, Violation::SettingsTimeout));
+                    self.fail(Error::conn(
+                        ErrorCode::SETTINGS_TIMEOUT,
+                        Violation::SettingsTimeout,
+                    ));
                     return;
                 }
                 _ => {}
@@ -532,7 +535,10 @@ impl Connection {
             let since = *s.blocked_since.get_or_insert(now);
             if now.saturating_duration_since(since) >= stall {
                 if conn_window <= 0 {
-                    self.fail(Error::conn(ErrorCode::ENHANCE_YOUR_CALM, Violation::SendStalled));
+                    self.fail(Error::conn(
+                        ErrorCode::ENHANCE_YOUR_CALM,
+                        Violation::SendStalled,
+                    ));
                     return;
                 }
                 self.reset_local(StreamId::new(id), ErrorCode::ENHANCE_YOUR_CALM);
@@ -553,7 +559,11 @@ impl Connection {
     /// ```
     pub fn ping(&mut self, payload: [u8; 8]) {
         if self.error.is_none() {
-            Frame::Ping { ack: false, payload }.encode(&mut self.out);
+            Frame::Ping {
+                ack: false,
+                payload,
+            }
+            .encode(&mut self.out);
         }
     }
 
@@ -712,7 +722,11 @@ impl Connection {
         let l = &self.config.limits;
         let window = s.send_window.min(self.conn_send_window).max(0) as usize;
         let conn_buf = l.max_send_buffer.saturating_sub(self.out.len());
-        let stream_used = if s.out_gen == self.out_gen { s.out_bytes } else { 0 };
+        let stream_used = if s.out_gen == self.out_gen {
+            s.out_bytes
+        } else {
+            0
+        };
         let stream_buf = l.max_stream_send_buffer.saturating_sub(stream_used);
         window.min(conn_buf).min(stream_buf)
     }
@@ -752,11 +766,16 @@ impl Connection {
     /// assert_eq!(c.send_capacity_of(brisk_http2::StreamId::new(1)), None);
     /// ```
     pub fn send_capacity_of(&self, stream: StreamId) -> Option<usize> {
-        self.streams.get(&stream.value()).map(|s| self.send_capacity(s))
+        self.streams
+            .get(&stream.value())
+            .map(|s| self.send_capacity(s))
     }
 
     /// Applies a SETTINGS payload from the peer (also used for the h2c HTTP2-Settings header).
-    pub(crate) fn apply_peer_settings(&mut self, payload: SettingsPayload<'_>) -> Result<(), Error> {
+    pub(crate) fn apply_peer_settings(
+        &mut self,
+        payload: SettingsPayload<'_>,
+    ) -> Result<(), Error> {
         for (id, v) in payload.iter() {
             match id {
                 SettingId::HEADER_TABLE_SIZE => {
@@ -766,7 +785,10 @@ impl Connection {
                 SettingId::ENABLE_PUSH => {
                     if self.role == Role::Client && v == 1 {
                         // RFC 9113 §6.5.2: a server MUST NOT send 1.
-                        return Err(Error::conn(ErrorCode::PROTOCOL_ERROR, Violation::BadSetting));
+                        return Err(Error::conn(
+                            ErrorCode::PROTOCOL_ERROR,
+                            Violation::BadSetting,
+                        ));
                     }
                     self.peer.enable_push = v == 1;
                 }
@@ -794,7 +816,10 @@ impl Connection {
                 SettingId::ENABLE_CONNECT_PROTOCOL => {
                     if self.peer.enable_connect_protocol && v == 0 {
                         // RFC 8441 §3: once 1, it cannot go back to 0.
-                        return Err(Error::conn(ErrorCode::PROTOCOL_ERROR, Violation::BadSetting));
+                        return Err(Error::conn(
+                            ErrorCode::PROTOCOL_ERROR,
+                            Violation::BadSetting,
+                        ));
                     }
                     self.peer.enable_connect_protocol = v == 1;
                 }

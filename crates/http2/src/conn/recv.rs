@@ -75,7 +75,10 @@ impl Connection {
             };
             let header = FrameHeader::parse(head);
             if header.length > max {
-                return Err(self.fail(conn_err(ErrorCode::FRAME_SIZE_ERROR, Violation::FrameTooLarge)));
+                return Err(self.fail(conn_err(
+                    ErrorCode::FRAME_SIZE_ERROR,
+                    Violation::FrameTooLarge,
+                )));
             }
             let end = pos + HEADER_LEN + header.length as usize;
             if input.len() < end {
@@ -129,10 +132,16 @@ impl Connection {
 
     fn handle_frame(&mut self, frame: Frame<'_>) -> Result<(), Error> {
         if !self.got_peer_settings && !matches!(frame, Frame::Settings { ack: false, .. }) {
-            return Err(conn_err(ErrorCode::PROTOCOL_ERROR, Violation::PrefaceNotSettings));
+            return Err(conn_err(
+                ErrorCode::PROTOCOL_ERROR,
+                Violation::PrefaceNotSettings,
+            ));
         }
         if self.cont.is_some() && !matches!(frame, Frame::Continuation { .. }) {
-            return Err(conn_err(ErrorCode::PROTOCOL_ERROR, Violation::ExpectedContinuation));
+            return Err(conn_err(
+                ErrorCode::PROTOCOL_ERROR,
+                Violation::ExpectedContinuation,
+            ));
         }
         match frame {
             Frame::Data {
@@ -158,7 +167,10 @@ impl Connection {
             Frame::Settings { ack, payload } => self.on_settings(ack, payload),
             Frame::PushPromise { .. } => {
                 // Servers never accept one; clients advertise SETTINGS_ENABLE_PUSH = 0.
-                Err(conn_err(ErrorCode::PROTOCOL_ERROR, Violation::PushNotAllowed))
+                Err(conn_err(
+                    ErrorCode::PROTOCOL_ERROR,
+                    Violation::PushNotAllowed,
+                ))
             }
             Frame::Ping { ack, payload } => {
                 if ack {
@@ -242,7 +254,10 @@ impl Connection {
 
     fn on_data(&mut self, id: u32, data: &[u8], end_stream: bool, flow: i64) -> Result<(), Error> {
         if flow > self.conn_recv_window {
-            return Err(conn_err(ErrorCode::FLOW_CONTROL_ERROR, Violation::WindowExceeded));
+            return Err(conn_err(
+                ErrorCode::FLOW_CONTROL_ERROR,
+                Violation::WindowExceeded,
+            ));
         }
         self.conn_recv_window -= flow;
         match self.status(id) {
@@ -255,7 +270,11 @@ impl Connection {
                     Some(Closed::Normal) => {
                         Err(conn_err(ErrorCode::STREAM_CLOSED, Violation::ClosedStream))
                     }
-                    _ => Err(stream_err(id, ErrorCode::STREAM_CLOSED, Violation::ClosedStream)),
+                    _ => Err(stream_err(
+                        id,
+                        ErrorCode::STREAM_CLOSED,
+                        Violation::ClosedStream,
+                    )),
                 };
             }
         }
@@ -271,7 +290,10 @@ impl Connection {
                 s.recv_window -= flow;
                 s.recv_len += data.len() as u64;
                 match s.content_length {
-                    Some(cl) if !s.no_body_check && (s.recv_len > cl || (end_stream && s.recv_len != cl)) => {
+                    Some(cl)
+                        if !s.no_body_check
+                            && (s.recv_len > cl || (end_stream && s.recv_len != cl)) =>
+                    {
                         Some((ErrorCode::PROTOCOL_ERROR, Violation::ContentLength))
                     }
                     _ => None,
@@ -326,7 +348,10 @@ impl Connection {
             return self.process_block(stream.value(), block, end_stream, self_dependent);
         }
         if block.len() > self.config.limits.max_header_block_size {
-            return Err(conn_err(ErrorCode::ENHANCE_YOUR_CALM, Violation::ContinuationFlood));
+            return Err(conn_err(
+                ErrorCode::ENHANCE_YOUR_CALM,
+                Violation::ContinuationFlood,
+            ));
         }
         self.block_buf.clear();
         self.block_buf.extend_from_slice(block);
@@ -339,17 +364,33 @@ impl Connection {
         Ok(())
     }
 
-    fn on_continuation(&mut self, stream: StreamId, block: &[u8], end_headers: bool) -> Result<(), Error> {
+    fn on_continuation(
+        &mut self,
+        stream: StreamId,
+        block: &[u8],
+        end_headers: bool,
+    ) -> Result<(), Error> {
         let Some(mut c) = self.cont else {
-            return Err(conn_err(ErrorCode::PROTOCOL_ERROR, Violation::UnexpectedContinuation));
+            return Err(conn_err(
+                ErrorCode::PROTOCOL_ERROR,
+                Violation::UnexpectedContinuation,
+            ));
         };
         if c.stream != stream {
-            return Err(conn_err(ErrorCode::PROTOCOL_ERROR, Violation::ExpectedContinuation));
+            return Err(conn_err(
+                ErrorCode::PROTOCOL_ERROR,
+                Violation::ExpectedContinuation,
+            ));
         }
         c.frames += 1;
         let l = &self.config.limits;
-        if c.frames > l.max_continuation_frames || self.block_buf.len() + block.len() > l.max_header_block_size {
-            return Err(conn_err(ErrorCode::ENHANCE_YOUR_CALM, Violation::ContinuationFlood));
+        if c.frames > l.max_continuation_frames
+            || self.block_buf.len() + block.len() > l.max_header_block_size
+        {
+            return Err(conn_err(
+                ErrorCode::ENHANCE_YOUR_CALM,
+                Violation::ContinuationFlood,
+            ));
         }
         self.block_buf.extend_from_slice(block);
         if !end_headers {
@@ -364,12 +405,21 @@ impl Connection {
     }
 
     /// Decodes a complete header block and applies it to its stream.
-    fn process_block(&mut self, id: u32, block: &[u8], end_stream: bool, self_dep: bool) -> Result<(), Error> {
+    fn process_block(
+        &mut self,
+        id: u32,
+        block: &[u8],
+        end_stream: bool,
+        self_dep: bool,
+    ) -> Result<(), Error> {
         let status = self.status(id);
         let kind = match status {
             Status::Idle => {
                 if self.role == Role::Client || id & 1 == 0 {
-                    return Err(conn_err(ErrorCode::PROTOCOL_ERROR, Violation::BadNewStreamId));
+                    return Err(conn_err(
+                        ErrorCode::PROTOCOL_ERROR,
+                        Violation::BadNewStreamId,
+                    ));
                 }
                 BlockKind::Request
             }
@@ -385,10 +435,18 @@ impl Connection {
         let mut checker = Checker::new(kind, connect_protocol, &self.arena);
         let arena = &mut self.arena;
         let mut too_large = false;
-        match self.decoder.decode(block, |f| checker.field(arena, f.name, f.value)) {
+        match self
+            .decoder
+            .decode(block, |f| checker.field(arena, f.name, f.value))
+        {
             Ok(()) => {}
             Err(brisk_hpack::Error::HeaderListTooLarge) => too_large = true,
-            Err(_) => return Err(conn_err(ErrorCode::COMPRESSION_ERROR, Violation::Compression)),
+            Err(_) => {
+                return Err(conn_err(
+                    ErrorCode::COMPRESSION_ERROR,
+                    Violation::Compression,
+                ))
+            }
         }
         let content_length = checker.content_length;
         let checked = if too_large {
@@ -406,11 +464,18 @@ impl Connection {
                 rollback(self);
                 match how {
                     Some(Closed::ByUs) => Ok(()),
-                    Some(Closed::ByPeer) => Err(stream_err(id, ErrorCode::STREAM_CLOSED, Violation::ClosedStream)),
-                    Some(Closed::Normal) => Err(conn_err(ErrorCode::STREAM_CLOSED, Violation::ClosedStream)),
-                    None if self.role == Role::Server => {
-                        Err(conn_err(ErrorCode::PROTOCOL_ERROR, Violation::BadNewStreamId))
+                    Some(Closed::ByPeer) => Err(stream_err(
+                        id,
+                        ErrorCode::STREAM_CLOSED,
+                        Violation::ClosedStream,
+                    )),
+                    Some(Closed::Normal) => {
+                        Err(conn_err(ErrorCode::STREAM_CLOSED, Violation::ClosedStream))
                     }
+                    None if self.role == Role::Server => Err(conn_err(
+                        ErrorCode::PROTOCOL_ERROR,
+                        Violation::BadNewStreamId,
+                    )),
                     None => Err(conn_err(ErrorCode::STREAM_CLOSED, Violation::ClosedStream)),
                 }
             }
@@ -430,21 +495,41 @@ impl Connection {
                 }
                 let Some(block_ref) = checked else {
                     rollback(self);
-                    return Err(stream_err(id, ErrorCode::PROTOCOL_ERROR, Violation::Malformed));
+                    return Err(stream_err(
+                        id,
+                        ErrorCode::PROTOCOL_ERROR,
+                        Violation::Malformed,
+                    ));
                 };
                 if self_dep {
                     rollback(self);
-                    return Err(stream_err(id, ErrorCode::PROTOCOL_ERROR, Violation::SelfDependency));
+                    return Err(stream_err(
+                        id,
+                        ErrorCode::PROTOCOL_ERROR,
+                        Violation::SelfDependency,
+                    ));
                 }
                 if end_stream && content_length.is_some_and(|n| n != 0) {
                     rollback(self);
-                    return Err(stream_err(id, ErrorCode::PROTOCOL_ERROR, Violation::ContentLength));
+                    return Err(stream_err(
+                        id,
+                        ErrorCode::PROTOCOL_ERROR,
+                        Violation::ContentLength,
+                    ));
                 }
                 if self.peer_open >= self.config.max_concurrent_streams {
                     rollback(self);
-                    return Err(stream_err(id, ErrorCode::REFUSED_STREAM, Violation::TooManyStreams));
+                    return Err(stream_err(
+                        id,
+                        ErrorCode::REFUSED_STREAM,
+                        Violation::TooManyStreams,
+                    ));
                 }
-                let mut s = Stream::new(true, self.peer.initial_window_size, self.recv_initial_window);
+                let mut s = Stream::new(
+                    true,
+                    self.peer.initial_window_size,
+                    self.recv_initial_window,
+                );
                 s.recv = if end_stream { Recv::Closed } else { Recv::Body };
                 s.content_length = content_length;
                 self.streams.insert(id, s);
@@ -465,11 +550,12 @@ impl Connection {
                     } else {
                         Violation::Malformed
                     };
-                    let code = if kind == BlockKind::Trailers && self.streams[&id].recv == Recv::Closed {
-                        ErrorCode::STREAM_CLOSED
-                    } else {
-                        ErrorCode::PROTOCOL_ERROR
-                    };
+                    let code =
+                        if kind == BlockKind::Trailers && self.streams[&id].recv == Recv::Closed {
+                            ErrorCode::STREAM_CLOSED
+                        } else {
+                            ErrorCode::PROTOCOL_ERROR
+                        };
                     return Err(stream_err(id, code, v));
                 };
                 self.tiny_data = 0;
@@ -478,12 +564,20 @@ impl Connection {
                     BlockKind::Trailers => {
                         if s.recv == Recv::Closed {
                             rollback(self);
-                            return Err(stream_err(id, ErrorCode::STREAM_CLOSED, Violation::ClosedStream));
+                            return Err(stream_err(
+                                id,
+                                ErrorCode::STREAM_CLOSED,
+                                Violation::ClosedStream,
+                            ));
                         }
                         if let Some(cl) = s.content_length {
                             if !s.no_body_check && cl != s.recv_len {
                                 rollback(self);
-                                return Err(stream_err(id, ErrorCode::PROTOCOL_ERROR, Violation::ContentLength));
+                                return Err(stream_err(
+                                    id,
+                                    ErrorCode::PROTOCOL_ERROR,
+                                    Violation::ContentLength,
+                                ));
                             }
                         }
                         s.recv = Recv::Closed;
@@ -505,9 +599,14 @@ impl Connection {
                         }
                         s.no_body_check = s.head_request || status == 204 || status == 304;
                         s.content_length = content_length;
-                        if end_stream && !s.no_body_check && content_length.is_some_and(|n| n != 0) {
+                        if end_stream && !s.no_body_check && content_length.is_some_and(|n| n != 0)
+                        {
                             rollback(self);
-                            return Err(stream_err(id, ErrorCode::PROTOCOL_ERROR, Violation::ContentLength));
+                            return Err(stream_err(
+                                id,
+                                ErrorCode::PROTOCOL_ERROR,
+                                Violation::ContentLength,
+                            ));
                         }
                         s.recv = if end_stream { Recv::Closed } else { Recv::Body };
                         self.events.push_back(Ev::Headers {
@@ -555,7 +654,10 @@ impl Connection {
             self.closed.insert(stream.value(), Closed::ByUs);
         }
         if !self.provoked_resets.take() {
-            return Err(conn_err(ErrorCode::ENHANCE_YOUR_CALM, Violation::ProvokedResets));
+            return Err(conn_err(
+                ErrorCode::ENHANCE_YOUR_CALM,
+                Violation::ProvokedResets,
+            ));
         }
         Ok(())
     }
@@ -573,7 +675,10 @@ impl Connection {
                     retryable: code == ErrorCode::REFUSED_STREAM,
                 });
                 if s.remote && !self.rapid_resets.take() {
-                    return Err(conn_err(ErrorCode::ENHANCE_YOUR_CALM, Violation::RapidReset));
+                    return Err(conn_err(
+                        ErrorCode::ENHANCE_YOUR_CALM,
+                        Violation::RapidReset,
+                    ));
                 }
                 Ok(())
             }
@@ -645,14 +750,21 @@ impl Connection {
 
     fn on_window_update(&mut self, id: u32, inc: i64) -> Result<(), Error> {
         self.window_updates += 1;
-        let allowed = u64::from(self.config.limits.max_window_update_frames) + 4 * self.data_frames_sent;
+        let allowed =
+            u64::from(self.config.limits.max_window_update_frames) + 4 * self.data_frames_sent;
         if self.window_updates > allowed {
-            return Err(conn_err(ErrorCode::ENHANCE_YOUR_CALM, Violation::WindowUpdateFlood));
+            return Err(conn_err(
+                ErrorCode::ENHANCE_YOUR_CALM,
+                Violation::WindowUpdateFlood,
+            ));
         }
         if id == 0 {
             self.conn_send_window += inc;
             if self.conn_send_window > MAX_WINDOW {
-                return Err(conn_err(ErrorCode::FLOW_CONTROL_ERROR, Violation::WindowOverflow));
+                return Err(conn_err(
+                    ErrorCode::FLOW_CONTROL_ERROR,
+                    Violation::WindowOverflow,
+                ));
             }
             if !self.blocked.is_empty() {
                 self.wake_blocked(None);
@@ -666,7 +778,11 @@ impl Connection {
                 let s = self.streams.get_mut(&id).expect("open");
                 s.send_window += inc;
                 if s.send_window > MAX_WINDOW {
-                    return Err(stream_err(id, ErrorCode::FLOW_CONTROL_ERROR, Violation::WindowOverflow));
+                    return Err(stream_err(
+                        id,
+                        ErrorCode::FLOW_CONTROL_ERROR,
+                        Violation::WindowOverflow,
+                    ));
                 }
                 if s.blocked {
                     self.wake_blocked(Some(id));

@@ -23,10 +23,14 @@ struct Summary {
 }
 
 /// Checks fields we are asked to send against RFC 9113 §8 (we never emit a malformed message).
-fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(fields: &[(N, V)], kind: Outgoing) -> Result<Summary, Error> {
+fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
+    fields: &[(N, V)],
+    kind: Outgoing,
+) -> Result<Summary, Error> {
     let mut sum = Summary::default();
     let mut regular = false;
-    let (mut method, mut scheme, mut path, mut authority, mut protocol) = (None, false, false, false, false);
+    let (mut method, mut scheme, mut path, mut authority, mut protocol) =
+        (None, false, false, false, false);
     for (n, v) in fields {
         let (n, v) = (n.as_ref(), v.as_ref());
         if !valid_value(v) {
@@ -83,7 +87,12 @@ fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(fields: &[(N, V)], kind: Outgoing) -> R
 
 impl Connection {
     /// Encodes `fields` with HPACK and writes HEADERS (+ CONTINUATION) frames.
-    fn write_block<N: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, stream: StreamId, fields: &[(N, V)], end_stream: bool) {
+    fn write_block<N: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &mut self,
+        stream: StreamId,
+        fields: &[(N, V)],
+        end_stream: bool,
+    ) {
         self.scratch.clear();
         self.encoder.encode(
             fields.iter().map(|(n, v)| Field {
@@ -105,7 +114,11 @@ impl Connection {
         self.out.extend_from_slice(first);
         let mut rest = chunks.peekable();
         while let Some(c) = rest.next() {
-            let f = if rest.peek().is_none() { flags::END_HEADERS } else { 0 };
+            let f = if rest.peek().is_none() {
+                flags::END_HEADERS
+            } else {
+                0
+            };
             write_frame_header(&mut self.out, c.len(), FrameType::CONTINUATION, f, stream);
             self.out.extend_from_slice(c);
         }
@@ -143,7 +156,10 @@ impl Connection {
         if self.role != Role::Client {
             return Err(Error::WrongRole);
         }
-        if self.shutdown != Shutdown::Running || self.goaway_received.is_some() || self.next_local_stream > StreamId::MAX.value() {
+        if self.shutdown != Shutdown::Running
+            || self.goaway_received.is_some()
+            || self.next_local_stream > StreamId::MAX.value()
+        {
             return Err(Error::Closing);
         }
         if self.local_open >= self.peer.max_concurrent_streams {
@@ -152,7 +168,11 @@ impl Connection {
         let sum = check(fields, Outgoing::Request)?;
         let id = self.next_local_stream;
         self.next_local_stream += 2;
-        let mut s = Stream::new(false, self.peer.initial_window_size, self.recv_initial_window);
+        let mut s = Stream::new(
+            false,
+            self.peer.initial_window_size,
+            self.recv_initial_window,
+        );
         s.head_request = sum.head;
         s.send = if end_stream { Send::Closed } else { Send::Open };
         self.streams.insert(id, s);
@@ -225,7 +245,11 @@ impl Connection {
     /// client.send_trailers(id, &[("x-checksum", "abc")])?;
     /// # Ok::<(), brisk_http2::Error>(())
     /// ```
-    pub fn send_trailers<N: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, stream: StreamId, fields: &[(N, V)]) -> Result<(), Error> {
+    pub fn send_trailers<N: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &mut self,
+        stream: StreamId,
+        fields: &[(N, V)],
+    ) -> Result<(), Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -264,7 +288,12 @@ impl Connection {
     /// assert_eq!(client.send_data(id, &big, true)?, 65_535);
     /// # Ok::<(), brisk_http2::Error>(())
     /// ```
-    pub fn send_data(&mut self, stream: StreamId, data: &[u8], end_stream: bool) -> Result<usize, Error> {
+    pub fn send_data(
+        &mut self,
+        stream: StreamId,
+        data: &[u8],
+        end_stream: bool,
+    ) -> Result<usize, Error> {
         if let Some(e) = self.error {
             return Err(e);
         }

@@ -192,7 +192,10 @@ impl<'a> SettingsPayload<'a> {
     /// assert!(brisk_http2::SettingsPayload::new(&[0; 5]).is_none());
     /// ```
     pub fn new(bytes: &'a [u8]) -> Option<Self> {
-        (bytes.len() % 6 == 0).then_some(SettingsPayload(bytes))
+        bytes
+            .len()
+            .is_multiple_of(6)
+            .then_some(SettingsPayload(bytes))
     }
 
     /// The pairs in order (a later pair for the same id overrides an earlier one).

@@ -53,7 +53,9 @@ fn check_settings(p: &SettingsPayload<'_>) -> Result<(), Error> {
             SettingId::INITIAL_WINDOW_SIZE if v > MAX_WINDOW => {
                 return Err(conn(ErrorCode::FLOW_CONTROL_ERROR, Violation::BadSetting));
             }
-            SettingId::MAX_FRAME_SIZE if !(DEFAULT_MAX_FRAME_SIZE..=MAX_MAX_FRAME_SIZE).contains(&v) => {
+            SettingId::MAX_FRAME_SIZE
+                if !(DEFAULT_MAX_FRAME_SIZE..=MAX_MAX_FRAME_SIZE).contains(&v) =>
+            {
                 return Err(conn(ErrorCode::PROTOCOL_ERROR, Violation::BadSetting));
             }
             _ => {}
@@ -90,7 +92,10 @@ impl<'a> Frame<'a> {
     /// // incomplete
     /// assert_eq!(Frame::parse(&bad[..12], 16_384), Ok(None));
     /// ```
-    pub fn parse(input: &'a [u8], max_frame_size: u32) -> Result<Option<(Frame<'a>, usize)>, Error> {
+    pub fn parse(
+        input: &'a [u8],
+        max_frame_size: u32,
+    ) -> Result<Option<(Frame<'a>, usize)>, Error> {
         let Some(head) = input.first_chunk::<HEADER_LEN>() else {
             return Ok(None);
         };
@@ -218,7 +223,9 @@ impl<'a> Frame<'a> {
                 }
                 Frame::PushPromise {
                     stream: s,
-                    promised: StreamId::new(u32::from_be_bytes([body[0], body[1], body[2], body[3]])),
+                    promised: StreamId::new(u32::from_be_bytes([
+                        body[0], body[1], body[2], body[3],
+                    ])),
                     block: &body[4..],
                     end_headers: h.flags & flags::END_HEADERS != 0,
                 }
@@ -257,7 +264,8 @@ impl<'a> Frame<'a> {
                     return Err(frame_size());
                 }
                 let increment =
-                    u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]) & MAX_WINDOW;
+                    u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]])
+                        & MAX_WINDOW;
                 if increment == 0 {
                     return Err(if s.is_zero() {
                         conn(ErrorCode::PROTOCOL_ERROR, Violation::ZeroWindowIncrement)

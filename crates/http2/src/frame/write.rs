@@ -13,7 +13,13 @@ use crate::error::StreamId;
 /// write_frame_header(&mut out, 8, FrameType::PING, 0, StreamId::CONNECTION);
 /// assert_eq!(out, [0, 0, 8, 6, 0, 0, 0, 0, 0]);
 /// ```
-pub fn write_frame_header(out: &mut Vec<u8>, length: usize, kind: FrameType, flags: u8, stream: StreamId) {
+pub fn write_frame_header(
+    out: &mut Vec<u8>,
+    length: usize,
+    kind: FrameType,
+    flags: u8,
+    stream: StreamId,
+) {
     let l = (length as u32).to_be_bytes();
     let s = stream.value().to_be_bytes();
     out.extend_from_slice(&[l[1], l[2], l[3], kind.0, flags, s[0], s[1], s[2], s[3]]);
@@ -30,7 +36,13 @@ pub fn write_frame_header(out: &mut Vec<u8>, length: usize, kind: FrameType, fla
 /// assert_eq!(out, [0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0]);
 /// ```
 pub fn write_settings(out: &mut Vec<u8>, pairs: &[(SettingId, u32)]) {
-    write_frame_header(out, pairs.len() * 6, FrameType::SETTINGS, 0, StreamId::CONNECTION);
+    write_frame_header(
+        out,
+        pairs.len() * 6,
+        FrameType::SETTINGS,
+        0,
+        StreamId::CONNECTION,
+    );
     for (id, v) in pairs {
         out.extend_from_slice(&id.0.to_be_bytes());
         out.extend_from_slice(&v.to_be_bytes());
@@ -61,7 +73,13 @@ impl Frame<'_> {
                 let padded = flow_len as usize > data.len();
                 if padded {
                     let pad = flow_len as usize - data.len() - 1;
-                    write_frame_header(out, flow_len as usize, FrameType::DATA, es | flags::PADDED, stream);
+                    write_frame_header(
+                        out,
+                        flow_len as usize,
+                        FrameType::DATA,
+                        es | flags::PADDED,
+                        stream,
+                    );
                     out.push(pad as u8);
                     out.extend_from_slice(data);
                     out.resize(out.len() + pad, 0);
@@ -104,7 +122,13 @@ impl Frame<'_> {
             }
             Frame::Settings { ack, payload } => {
                 let f = if ack { flags::ACK } else { 0 };
-                write_frame_header(out, payload.as_bytes().len(), FrameType::SETTINGS, f, StreamId::CONNECTION);
+                write_frame_header(
+                    out,
+                    payload.as_bytes().len(),
+                    FrameType::SETTINGS,
+                    f,
+                    StreamId::CONNECTION,
+                );
                 out.extend_from_slice(payload.as_bytes());
             }
             Frame::PushPromise {
@@ -128,7 +152,13 @@ impl Frame<'_> {
                 code,
                 debug,
             } => {
-                write_frame_header(out, 8 + debug.len(), FrameType::GOAWAY, 0, StreamId::CONNECTION);
+                write_frame_header(
+                    out,
+                    8 + debug.len(),
+                    FrameType::GOAWAY,
+                    0,
+                    StreamId::CONNECTION,
+                );
                 out.extend_from_slice(&last_stream.value().to_be_bytes());
                 out.extend_from_slice(&code.0.to_be_bytes());
                 out.extend_from_slice(debug);

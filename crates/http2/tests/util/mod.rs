@@ -113,10 +113,22 @@ impl App {
         let Some((path, req_body)) = self.requests.remove(&s) else {
             return;
         };
-        let body = if path == b"/echo" { req_body } else { body_for(&path) };
+        let body = if path == b"/echo" {
+            req_body
+        } else {
+            body_for(&path)
+        };
         let len = body.len().to_string();
         if conn
-            .send_headers(s, &[(":status", "200"), ("content-length", len.as_str()), ("server", "brisk-test")], false)
+            .send_headers(
+                s,
+                &[
+                    (":status", "200"),
+                    ("content-length", len.as_str()),
+                    ("server", "brisk-test"),
+                ],
+                false,
+            )
             .is_err()
         {
             return;
@@ -178,11 +190,17 @@ pub fn serve(mut sock: TcpStream, config: Config) {
                 Err(_) => break,
             }
         }
-        app.drive(&mut conn);
-        out.clear();
-        conn.poll_output(&mut out);
-        if !out.is_empty() && sock.write_all(&out).is_err() {
-            return;
+        // Draining the output can free send buffer and wake blocked streams (SendReady),
+        // so alternate until neither produces anything.
+        loop {
+            app.drive(&mut conn);
+            out.clear();
+            if conn.poll_output(&mut out) == 0 {
+                break;
+            }
+            if sock.write_all(&out).is_err() {
+                return;
+            }
         }
         if conn.is_closed() {
             break;
@@ -224,7 +242,11 @@ pub struct Response {
 
 /// Blocking client: sends `requests` (fields, body) on one connection to `addr`, concurrently,
 /// and returns the responses in order.
-pub fn fetch(addr: SocketAddr, authority: &str, requests: &[(&str, &str, Vec<u8>)]) -> Vec<Response> {
+pub fn fetch(
+    addr: SocketAddr,
+    authority: &str,
+    requests: &[(&str, &str, Vec<u8>)],
+) -> Vec<Response> {
     let mut sock = TcpStream::connect(addr).expect("connect");
     sock.set_nodelay(true).ok();
     sock.set_read_timeout(Some(Duration::from_secs(20))).ok();
@@ -240,7 +262,12 @@ pub fn fetch(addr: SocketAddr, authority: &str, requests: &[(&str, &str, Vec<u8>
     loop {
         while next < requests.len() {
             let (method, path, body) = &requests[next];
-            let fields = [(":method", *method), (":scheme", "http"), (":path", *path), (":authority", authority)];
+            let fields = [
+                (":method", *method),
+                (":scheme", "http"),
+                (":path", *path),
+                (":authority", authority),
+            ];
             match conn.send_request(&fields, body.is_empty()) {
                 Ok(id) => {
                     ids.push(id);
@@ -254,20 +281,22 @@ pub fn fetch(addr: SocketAddr, authority: &str, requests: &[(&str, &str, Vec<u8>
                 Err(e) => panic!("send_request: {e}"),
             }
         }
-        let keys: Vec<StreamId> = pending.keys().copied().collect();
-        for id in keys {
-            let (i, off) = pending[&id];
-            let body = &requests[i].2;
-            let n = conn.send_data(id, &body[off..], true).expect("send_data");
-            if off + n == body.len() {
-                pending.remove(&id);
-            } else {
-                pending.insert(id, (i, off + n));
+        loop {
+            let keys: Vec<StreamId> = pending.keys().copied().collect();
+            for id in keys {
+                let (i, off) = pending[&id];
+                let body = &requests[i].2;
+                let n = conn.send_data(id, &body[off..], true).expect("send_data");
+                if off + n == body.len() {
+                    pending.remove(&id);
+                } else {
+                    pending.insert(id, (i, off + n));
+                }
             }
-        }
-        out.clear();
-        conn.poll_output(&mut out);
-        if !out.is_empty() {
+            out.clear();
+            if conn.poll_output(&mut out) == 0 {
+                break;
+            }
             sock.write_all(&out).expect("write");
         }
         if done == requests.len() {
@@ -298,7 +327,11 @@ pub fn fetch(addr: SocketAddr, authority: &str, requests: &[(&str, &str, Vec<u8>
                     data,
                     end_stream,
                 } => {
-                    responses.get_mut(&stream).expect("known").body.extend_from_slice(data);
+                    responses
+                        .get_mut(&stream)
+                        .expect("known")
+                        .body
+                        .extend_from_slice(data);
                     consumed.push((stream, data.len()));
                     if end_stream {
                         done += 1;
@@ -323,7 +356,13 @@ pub fn fetch(addr: SocketAddr, authority: &str, requests: &[(&str, &str, Vec<u8>
 /// Frame builder: header + payload.
 pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
-    brisk_http2::write_frame_header(&mut v, payload.len(), brisk_http2::FrameType(kind), flags, StreamId::new(stream));
+    brisk_http2::write_frame_header(
+        &mut v,
+        payload.len(),
+        brisk_http2::FrameType(kind),
+        flags,
+        StreamId::new(stream),
+    );
     v.extend_from_slice(payload);
     v
 }
@@ -367,7 +406,12 @@ pub fn resets(bytes: &[u8]) -> Vec<(u32, ErrorCode)> {
     frames(bytes)
         .into_iter()
         .filter(|f| f.0 == 3)
-        .map(|f| (f.2, ErrorCode(u32::from_be_bytes([f.3[0], f.3[1], f.3[2], f.3[3]]))))
+        .map(|f| {
+            (
+                f.2,
+                ErrorCode(u32::from_be_bytes([f.3[0], f.3[1], f.3[2], f.3[3]])),
+            )
+        })
         .collect()
 }
 
@@ -412,9 +456,19 @@ fn lit(v: &mut Vec<u8>, s: &[u8]) {
 
 /// The usual request block for stream tests.
 pub fn get_block() -> Vec<u8> {
-    block(&[(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "localhost")])
+    block(&[
+        (":method", "GET"),
+        (":scheme", "http"),
+        (":path", "/"),
+        (":authority", "localhost"),
+    ])
 }
 
 pub fn post_block() -> Vec<u8> {
-    block(&[(":method", "POST"), (":scheme", "http"), (":path", "/"), (":authority", "localhost")])
+    block(&[
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":path", "/"),
+        (":authority", "localhost"),
+    ])
 }
