@@ -29,7 +29,10 @@ fn corpora() -> Option<PathBuf> {
     if std::env::var("BRISK_REQUIRE_CORPORA").as_deref() == Ok("1") {
         panic!("router bench: corpora not found at {}", dir.display());
     }
-    eprintln!("SKIPPED router bench: corpora not found at {}", dir.display());
+    eprintln!(
+        "SKIPPED router bench: corpora not found at {}",
+        dir.display()
+    );
     None
 }
 
@@ -66,12 +69,20 @@ fn lookups(c: &mut Criterion, name: &str, patterns: &[String], paths: &[String])
     let mut brisk = Router::new();
     let mut matchit = matchit::Router::new();
     for (i, p) in patterns.iter().enumerate() {
-        brisk.insert(Method::Get, p, i).unwrap_or_else(|e| panic!("brisk {p}: {e}"));
-        matchit.insert(p.as_str(), i).unwrap_or_else(|e| panic!("matchit {p}: {e}"));
+        brisk
+            .insert(Method::Get, p, i)
+            .unwrap_or_else(|e| panic!("brisk {p}: {e}"));
+        matchit
+            .insert(p.as_str(), i)
+            .unwrap_or_else(|e| panic!("matchit {p}: {e}"));
     }
     // Both routers agree before anything is timed.
     for (i, path) in paths.iter().enumerate() {
-        assert_eq!(*brisk.at(Method::Get, path).unwrap().value(), i, "brisk {path}");
+        assert_eq!(
+            *brisk.at(Method::Get, path).unwrap().value(),
+            i,
+            "brisk {path}"
+        );
         assert_eq!(*matchit.at(path).unwrap().value, i, "matchit {path}");
     }
     let mut group = c.benchmark_group("router");
@@ -111,7 +122,10 @@ fn router(c: &mut Criterion) {
     let samples: Vec<String> = g315.iter().map(|(_, s)| s.clone()).collect();
     lookups(c, "github_315", &patterns, &samples);
 
-    let statics: Vec<String> = rows(&dir, "static-api.tsv").into_iter().map(|(_, p)| p).collect();
+    let statics: Vec<String> = rows(&dir, "static-api.tsv")
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     lookups(c, "static", &statics, &statics);
 
     let mut group = c.benchmark_group("router");

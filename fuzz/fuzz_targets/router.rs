@@ -95,10 +95,18 @@ fn atoms(pattern: &str, ci: bool) -> Vec<Atom> {
             i += 2;
         } else if b[i] == b'{' {
             let close = i + b[i..].iter().position(|&c| c == b'}').unwrap();
-            out.push(if b[i + 1] == b'*' { Atom::CatchAll } else { Atom::Param });
+            out.push(if b[i + 1] == b'*' {
+                Atom::CatchAll
+            } else {
+                Atom::Param
+            });
             i = close + 1;
         } else {
-            out.push(Atom::Byte(if ci { b[i].to_ascii_lowercase() } else { b[i] }));
+            out.push(Atom::Byte(if ci {
+                b[i].to_ascii_lowercase()
+            } else {
+                b[i]
+            }));
             i += 1;
         }
     }
@@ -111,10 +119,14 @@ fn trace(a: &[Atom], p: &[u8], pos: usize, ci: bool, t: &mut Vec<usize>, budget:
         return false;
     }
     *budget -= 1;
-    let Some(first) = a.first() else { return pos == p.len() };
+    let Some(first) = a.first() else {
+        return pos == p.len();
+    };
     match *first {
         Atom::Byte(c) => {
-            let ok = p.get(pos).is_some_and(|&x| (if ci { x.to_ascii_lowercase() } else { x }) == c);
+            let ok = p
+                .get(pos)
+                .is_some_and(|&x| (if ci { x.to_ascii_lowercase() } else { x }) == c);
             if ok {
                 t.push(0);
                 if trace(&a[1..], p, pos + 1, ci, t, budget) {
@@ -168,7 +180,10 @@ fuzz_target!(|input: Input| {
                     Err(brisk_router::InsertError::Conflict { existing, .. }) => {
                         let same = |l: &Live| l.method == method && l.pattern == existing;
                         assert!(live.iter().any(same), "conflict with a route not present");
-                        assert!(atoms(&existing, ci) == atoms(&pattern, ci), "conflict of different shapes");
+                        assert!(
+                            atoms(&existing, ci) == atoms(&pattern, ci),
+                            "conflict of different shapes"
+                        );
                     }
                     Err(_) => {}
                 }
@@ -187,25 +202,41 @@ fuzz_target!(|input: Input| {
                 assert_eq!(router.len(), live.len());
             }
             Op::Lookup(m, raw) => {
-                let path = if raw.starts_with('/') { raw.clone() } else { format!("/{raw}") };
+                let path = if raw.starts_with('/') {
+                    raw.clone()
+                } else {
+                    format!("/{raw}")
+                };
                 let method = request_method(*m);
-                let matching = |path: &str, m: Method<'_>| -> (Option<Vec<usize>>, Vec<RouteMethod<'static>>, bool) {
-                    let (mut best, mut methods, mut exhausted) = (None::<Vec<usize>>, Vec::new(), false);
-                    for l in &live {
-                        let mut t = Vec::new();
-                        let mut budget = 100_000;
-                        if trace(&atoms(&l.pattern, ci), path.as_bytes(), 0, ci, &mut t, &mut budget) {
-                            methods.push(l.method);
-                            if l.method == RouteMethod::Any || l.method == RouteMethod::Only(m) {
-                                if best.as_ref().is_none_or(|b| t < *b) {
-                                    best = Some(t);
+                let matching =
+                    |path: &str,
+                     m: Method<'_>|
+                     -> (Option<Vec<usize>>, Vec<RouteMethod<'static>>, bool) {
+                        let (mut best, mut methods, mut exhausted) =
+                            (None::<Vec<usize>>, Vec::new(), false);
+                        for l in &live {
+                            let mut t = Vec::new();
+                            let mut budget = 100_000;
+                            if trace(
+                                &atoms(&l.pattern, ci),
+                                path.as_bytes(),
+                                0,
+                                ci,
+                                &mut t,
+                                &mut budget,
+                            ) {
+                                methods.push(l.method);
+                                if l.method == RouteMethod::Any || l.method == RouteMethod::Only(m)
+                                {
+                                    if best.as_ref().is_none_or(|b| t < *b) {
+                                        best = Some(t);
+                                    }
                                 }
                             }
+                            exhausted |= budget == 0;
                         }
-                        exhausted |= budget == 0;
-                    }
-                    (best, methods, exhausted)
-                };
+                        (best, methods, exhausted)
+                    };
                 let (best, methods, exhausted) = matching(&path, method);
                 if exhausted {
                     continue;
@@ -224,7 +255,8 @@ fuzz_target!(|input: Input| {
                                 continue;
                             }
                             let close = i + rest[i..].find('}').unwrap();
-                            let (name, value) = params.next().expect("fewer params than the pattern");
+                            let (name, value) =
+                                params.next().expect("fewer params than the pattern");
                             assert_eq!(rest[i + 1..close].trim_start_matches('*'), name);
                             assert!(!value.is_empty());
                             if !rest[i + 1..].starts_with('*') {
@@ -241,12 +273,22 @@ fuzz_target!(|input: Input| {
                             assert_eq!(spelled, path);
                         }
                         // It is the best route for this method.
-                        let l = live.iter().find(|l| l.pattern == found.pattern()
-                            && (l.method == RouteMethod::Any || l.method == RouteMethod::Only(method)));
+                        let l = live.iter().find(|l| {
+                            l.pattern == found.pattern()
+                                && (l.method == RouteMethod::Any
+                                    || l.method == RouteMethod::Only(method))
+                        });
                         assert!(l.is_some(), "matched a route of another method");
                         let mut t = Vec::new();
                         let mut budget = 100_000;
-                        assert!(trace(&atoms(found.pattern(), ci), path.as_bytes(), 0, ci, &mut t, &mut budget));
+                        assert!(trace(
+                            &atoms(found.pattern(), ci),
+                            path.as_bytes(),
+                            0,
+                            ci,
+                            &mut t,
+                            &mut budget
+                        ));
                         assert!(best.is_some_and(|b| b == t), "a better route exists");
                     }
                     Err(MatchError::MethodNotAllowed { allowed }) => {
@@ -271,7 +313,11 @@ fuzz_target!(|input: Input| {
                         };
                         let want = toggled.is_some_and(|t| {
                             let (b, _, ex) = matching(&t, method);
-                            if ex { trailing_slash } else { b.is_some() }
+                            if ex {
+                                trailing_slash
+                            } else {
+                                b.is_some()
+                            }
                         });
                         assert_eq!(trailing_slash, want);
                     }

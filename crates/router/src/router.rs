@@ -444,7 +444,7 @@ impl<T> Router<T> {
         let s = &mut Spans::new();
         let outcome = match path.split_last() {
             None => return false,
-            Some((b'/', rest)) if rest.is_empty() => return false,
+            Some((b'/', [])) => return false,
             Some((b'/', rest)) if ci => self.tree.search::<true, false>(rest, key, want, steps, s),
             Some((b'/', rest)) => self.tree.search::<false, false>(rest, key, want, steps, s),
             Some(_) if ci => self.tree.search::<true, true>(path, key, want, steps, s),

@@ -128,6 +128,9 @@ fn first_match(
     }
 }
 
+/// Trace, any-method flag, value, params of the best match so far.
+type Best = (Vec<Step>, bool, usize, Vec<(String, String)>);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Answer {
     Found {
@@ -180,7 +183,7 @@ impl Model {
     /// Best match for `method` among the routes: smallest trace, a route of the method
     /// itself before an any-method route.
     fn best(&self, method: &str, path: &[u8]) -> Option<(usize, Vec<(String, String)>)> {
-        let mut best: Option<(Vec<Step>, bool, usize, Vec<(String, String)>)> = None;
+        let mut best: Option<Best> = None;
         for r in &self.routes {
             let is_any = match &r.method {
                 None => true,
