@@ -153,6 +153,11 @@ pub(crate) struct LineState {
 }
 
 impl LineState {
+    /// True when no part of the current line has been scanned yet.
+    pub(crate) fn at_line_start(&self) -> bool {
+        self.phase == LinePhase::Start
+    }
+
     pub(crate) fn at(pos: usize) -> Self {
         LineState {
             pos,
@@ -291,6 +296,57 @@ pub(crate) fn field_line(
     }
     st.pos = pos;
     Ok(Line::Partial)
+}
+
+/// Where [`fast_fields`] stopped.
+pub(crate) enum Fast {
+    /// The head ends at this offset.
+    End(usize),
+    /// The line starting here needs the state machine (partial, malformed, or over a limit).
+    Stop(usize),
+}
+
+/// The fast path over whole, well-formed field lines starting at line start `pos`: plain
+/// locals, no per-byte state. Anything unusual stops it at the start of that line, and
+/// [`field_line`] takes over from there and reports it precisely, so each line is scanned at
+/// most twice and the total work stays linear.
+#[inline(always)]
+pub(crate) fn fast_fields<'b>(
+    buf: &'b [u8],
+    mut pos: usize,
+    slots: &mut [Header<'b>],
+    count: &mut usize,
+    max: usize,
+    max_field: usize,
+) -> Fast {
+    loop {
+        let ns = pos;
+        if buf.get(pos..pos + 2) == Some(b"\r\n") {
+            return Fast::End(pos + 2);
+        }
+        let ne = skip_class(buf, pos, TOKEN);
+        if ne == ns || buf.get(ne) != Some(&b':') {
+            return Fast::Stop(ns);
+        }
+        let mut vs = ne + 1;
+        while let Some(b' ' | b'\t') = buf.get(vs) {
+            vs += 1;
+        }
+        let stop = skip_value(buf, vs);
+        if buf.get(stop..stop + 2) != Some(b"\r\n") || stop - ns > max_field || *count >= max {
+            return Fast::Stop(ns);
+        }
+        let ve = trim_end(buf, vs, stop);
+        let Some(slot) = slots.get_mut(*count) else {
+            return Fast::Stop(ns);
+        };
+        *slot = Header {
+            name: &buf[ns..ne],
+            value: &buf[vs..ve],
+        };
+        *count += 1;
+        pos = stop + 2;
+    }
 }
 
 /// Fills `slots` from an already validated field section `buf[pos..end]` and returns the

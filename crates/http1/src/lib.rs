@@ -77,7 +77,7 @@
 //! assert!(out.ends_with(b"Content-Length: 5\r\n\r\nhello"));
 //! # Ok::<(), brisk_http1::Error>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // one audited exception: the SSE2 call in `scan::skip_value`
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 

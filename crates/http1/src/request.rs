@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::facts::{request_facts, RequestFacts};
-use crate::head::{field_line, refill, Header, Line, LineState, Status};
+use crate::head::{fast_fields, field_line, refill, Fast, Header, Line, LineState, Status};
 use crate::limits::Config;
 use crate::method::{parse_version, version_prefix_ok, Method, Version};
 use crate::scan::{skip_class, TOKEN, URI};
@@ -395,6 +395,25 @@ impl RequestParser {
                 }
                 Phase::Fields => {
                     let max = slots.len().min(limits.max_headers);
+                    if self.line.at_line_start() {
+                        let start = self.line.pos;
+                        match fast_fields(
+                            buf,
+                            start,
+                            slots,
+                            &mut self.count,
+                            max,
+                            limits.max_field_size,
+                        ) {
+                            Fast::End(end) => {
+                                if self.resumed {
+                                    refill(buf, self.headers_start, end, slots);
+                                }
+                                return Ok(Some(end));
+                            }
+                            Fast::Stop(p) => self.line = LineState::at(p),
+                        }
+                    }
                     loop {
                         match field_line(buf, &mut self.line, bare_lf, limits.max_field_size)? {
                             Line::Field(ns, ne, vs, ve) => {
