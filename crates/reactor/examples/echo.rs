@@ -46,7 +46,7 @@ fn raise_nofile() -> u64 {
     lim.rlim_cur = lim.rlim_max;
     // SAFETY: `lim` is a valid rlimit; raising the soft limit up to the hard one is allowed.
     unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

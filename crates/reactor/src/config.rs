@@ -192,8 +192,10 @@ mod tests {
 
     #[test]
     fn small_pools_are_allowed_when_input_fits() {
-        let mut c = Config::default();
-        c.pool_size = 5;
+        let mut c = Config {
+            pool_size: 5,
+            ..Config::default()
+        };
         assert!(c.validate().is_ok());
         c.pool_size = 4;
         assert!(c.validate().is_err());

@@ -424,6 +424,7 @@ impl std::error::Error for OutputFull {}
 ///         (input.len(), Action::Keep)
 ///     }
 /// }
+/// # let _: &dyn Protocol = &Hello;
 /// ```
 #[derive(Debug)]
 pub struct Output<'a> {
@@ -550,6 +551,7 @@ impl Output<'_> {
     ///     (n, Action::Keep)
     /// }
     /// # }
+    /// # let _: &dyn Protocol = &Upper;
     /// ```
     pub fn append_with(&mut self, max: usize, fill: impl FnOnce(&mut [u8]) -> usize) -> usize {
         let (b, at, len) = self.spare(max);

@@ -194,6 +194,7 @@ impl Clock {
 ///         }
 ///     }
 /// }
+/// # let _: &dyn Protocol = &Lines;
 /// ```
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -316,6 +317,7 @@ impl Context<'_> {
 ///         (n, Action::Keep)
 ///     }
 /// }
+/// # let _: &dyn Protocol = &Echo;
 /// ```
 pub trait Protocol {
     /// New input (see the contract above). Returns bytes consumed and what to do next.

@@ -736,7 +736,7 @@ where
             if !self.conns.contains(key) {
                 continue;
             }
-            if id % 2 == 0 {
+            if id.is_multiple_of(2) {
                 let kind = self.conns[key].kind.take().unwrap_or(TimeoutKind::Idle);
                 let action = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
                 if self.apply(key, action, CloseReason::Timeout(kind)) {

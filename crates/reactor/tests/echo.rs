@@ -22,7 +22,7 @@ fn two_hundred_clients_thousand_messages_up_to_64k() {
             std::thread::Builder::new()
                 .stack_size(256 * 1024)
                 .spawn(move || {
-                    let mut rng = Rng(0x1234_5678_9ABC_DEF1 ^ (c as u64 + 1) * 0x9E37_79B9);
+                    let mut rng = Rng(0x1234_5678_9ABC_DEF1 ^ ((c as u64 + 1) * 0x9E37_79B9));
                     // Messages are windows of a random pool at random offsets: every message
                     // differs without generating 6 GB of random bytes.
                     let mut pool = vec![0u8; 2 * MAX_SIZE as usize];
