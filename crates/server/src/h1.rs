@@ -15,12 +15,16 @@ use brisk_http1::{
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::{App, Route};
-use crate::request::{Headers, Params, Request, Version};
+use crate::request::{split_target, Headers, Params, Request, Version};
 use crate::response::BodyKind;
 use crate::worker::{with_worker, Worker};
 
 /// Header slots per request (the parser fails with 431 beyond them).
 pub(crate) const MAX_HEADER_SLOTS: usize = 128;
+
+/// Header slots tried first: most requests fit, and a small array is cheap to initialise on
+/// every read. A head with more fields is parsed again with [`MAX_HEADER_SLOTS`].
+const SMALL_HEADER_SLOTS: usize = 24;
 
 /// Output room kept free before another pipelined request is handled: a response that does
 /// not fit waits (spills) instead of being written.
@@ -159,6 +163,8 @@ pub(crate) struct H1 {
     partial: bool,
     /// No more requests: everything after the current response is discarded.
     closing: bool,
+    /// The current head has more fields than the small slot array: parse with the large one.
+    big_head: bool,
 }
 
 impl std::fmt::Debug for H1 {
@@ -194,6 +200,7 @@ impl H1 {
             served: 0,
             partial: false,
             closing: false,
+            big_head: false,
         }
     }
 
@@ -270,6 +277,7 @@ impl H1 {
         let app = Arc::clone(&self.app);
         with_worker(|w| {
             w.date.update(cx.system_time());
+            let mut small = [Header::EMPTY; SMALL_HEADER_SLOTS];
             let mut off = 0;
             loop {
                 if self.closing || !self.spill.is_empty() {
@@ -305,9 +313,29 @@ impl H1 {
                 if out.remaining() < MIN_ROOM {
                     break;
                 }
-                let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
-                let req = match self.parser.parse(buf, &mut slots) {
-                    Ok(Status::Complete(r)) => r,
+                let mut big;
+                let slots: &mut [Header<'_>] = if self.big_head {
+                    big = [Header::EMPTY; MAX_HEADER_SLOTS];
+                    &mut big
+                } else {
+                    &mut small
+                };
+                let mut parsed = self.parser.parse(buf, slots);
+                if parsed == Err(brisk_http1::Error::TooManyHeaders)
+                    && !self.big_head
+                    && self.parser.config().limits.max_headers > SMALL_HEADER_SLOTS
+                {
+                    // Start this head again with room for every allowed field.
+                    self.parser.reset();
+                    self.big_head = true;
+                    big = [Header::EMPTY; MAX_HEADER_SLOTS];
+                    parsed = self.parser.parse(buf, &mut big);
+                }
+                let req = match parsed {
+                    Ok(Status::Complete(r)) => {
+                        self.big_head = false;
+                        r
+                    }
                     Ok(Status::Partial) => {
                         if !self.partial {
                             self.partial = true;
@@ -323,6 +351,7 @@ impl H1 {
                     }
                     Err(e) => {
                         self.parser.reset();
+                        self.big_head = false;
                         self.error(w, out, e.status(), H1Version::Http11);
                         off = input.len();
                         break;
@@ -649,15 +678,19 @@ fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
 /// Path, query and target as `&str` (the parser validated them as ASCII).
 fn split<'b>(t: &brisk_http1::Target<'b>) -> Option<(&'b str, Option<&'b str>, &'b str)> {
     let target = t.as_str();
+    if target.is_empty() {
+        return None;
+    }
     match t.form() {
-        TargetForm::Origin | TargetForm::Absolute => {
-            let path = std::str::from_utf8(t.path()).ok()?;
-            let query = match t.query() {
-                Some(q) => Some(std::str::from_utf8(q).ok()?),
-                None => None,
-            };
-            let path = if path.is_empty() { "/" } else { path };
+        TargetForm::Origin => {
+            let (path, query) = split_target(target);
             Some((path, query, target))
+        }
+        TargetForm::Absolute => {
+            // The path is a suffix of the target: find where it starts.
+            let start = (t.path().as_ptr() as usize).checked_sub(target.as_ptr() as usize)?;
+            let (path, query) = split_target(target.get(start..)?);
+            Some((if path.is_empty() { "/" } else { path }, query, target))
         }
         TargetForm::Asterisk => Some(("*", None, target)),
         TargetForm::Authority => Some((target, None, target)),

@@ -140,6 +140,9 @@ pub(crate) struct Span {
 /// ```
 pub struct Response {
     status: u16,
+    /// A `Content-Type` set by [`text`](Self::text), [`html`](Self::html) or
+    /// [`json`](Self::json): a constant, so those helpers copy nothing.
+    static_type: Option<&'static str>,
     arena: Vec<u8>,
     spans: Vec<Span>,
     pub(crate) body: BodyKind,
@@ -200,6 +203,7 @@ impl Response {
     pub fn new() -> Self {
         Response {
             status: 200,
+            static_type: None,
             arena: Vec::new(),
             spans: Vec::new(),
             body: BodyKind::Empty,
@@ -211,6 +215,7 @@ impl Response {
     /// Clears everything for the next request, keeping the buffers' capacity.
     pub(crate) fn reset(&mut self) {
         self.status = 200;
+        self.static_type = None;
         self.arena.clear();
         self.spans.clear();
         self.body = BodyKind::Empty;
@@ -303,10 +308,13 @@ impl Response {
     /// assert_eq!(r.headers().count(), 2);
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
-        self.spans.iter().map(move |s| {
+        let fixed = self
+            .static_type
+            .map(|t| (&b"content-type"[..], t.as_bytes()));
+        fixed.into_iter().chain(self.spans.iter().map(move |s| {
             let (a, n, v) = (s.start as usize, s.name_len as usize, s.value_len as usize);
             (&self.arena[a..a + n], &self.arena[a + n..a + n + v])
-        })
+        }))
     }
 
     /// Sets the body.
@@ -369,7 +377,8 @@ impl Response {
     /// assert_eq!(r.get_header("content-type"), Some(&b"text/plain; charset=utf-8"[..]));
     /// ```
     pub fn text(&mut self, body: impl Into<Body>) -> &mut Self {
-        self.content_type("text/plain; charset=utf-8").body(body)
+        self.static_content_type("text/plain; charset=utf-8")
+            .body(body)
     }
 
     /// A `text/html; charset=utf-8` body.
@@ -382,7 +391,8 @@ impl Response {
     /// assert_eq!(r.get_header("content-type"), Some(&b"text/html; charset=utf-8"[..]));
     /// ```
     pub fn html(&mut self, body: impl Into<Body>) -> &mut Self {
-        self.content_type("text/html; charset=utf-8").body(body)
+        self.static_content_type("text/html; charset=utf-8")
+            .body(body)
     }
 
     /// An `application/json` body from an already serialized JSON text.
@@ -395,7 +405,7 @@ impl Response {
     /// assert_eq!(r.get_header("content-type"), Some(&b"application/json"[..]));
     /// ```
     pub fn json(&mut self, body: impl Into<Body>) -> &mut Self {
-        self.content_type("application/json").body(body)
+        self.static_content_type("application/json").body(body)
     }
 
     /// A redirect: `status` (301, 302, 303, 307 or 308; anything else becomes 302) and `Location`.
@@ -438,12 +448,23 @@ impl Response {
     /// assert_eq!(r.get_header("content-type"), Some(&b"c/d"[..]));
     /// ```
     pub fn content_type(&mut self, value: &str) -> &mut Self {
+        self.static_type = None;
         if let Some(i) = self.spans.iter().position(|s| {
             &self.arena[s.start as usize..(s.start + s.name_len) as usize] == b"content-type"
         }) {
             self.spans.remove(i);
         }
         self.header("content-type", value)
+    }
+
+    /// Sets `Content-Type` to a constant known to be valid, replacing an earlier one.
+    fn static_content_type(&mut self, value: &'static str) -> &mut Self {
+        if !self.spans.is_empty() {
+            self.content_type(value);
+            return self;
+        }
+        self.static_type = Some(value);
+        self
     }
 
     /// Takes a stream body out, leaving an empty one.
@@ -466,7 +487,7 @@ impl Response {
     pub(crate) fn set_error(&mut self, code: u16) {
         self.reset();
         self.status = code;
-        self.content_type("text/plain; charset=utf-8");
+        self.static_type = Some("text/plain; charset=utf-8");
         self.body = BodyKind::Static(crate::status::error_body(code));
     }
 }

@@ -299,3 +299,34 @@ fn large_bodies_both_ways_and_streamed_responses() {
     assert_eq!(body, b"chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n");
     server.shutdown();
 }
+
+#[test]
+fn heads_with_many_fields_are_parsed_whole_or_trickled() {
+    let server = start(|_| {});
+    let head = |n: usize| {
+        let mut h = String::from("GET /plaintext HTTP/1.1\r\nHost: a\r\n");
+        for i in 0..n {
+            h.push_str(&format!("X-Field-{i}: value {i}\r\n"));
+        }
+        h.push_str("\r\n");
+        h.into_bytes()
+    };
+    // 40 fields (more than the first slot array, within the default limit of 64).
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(&head(40)).unwrap();
+    assert_eq!(read_response(&mut s).0, 200);
+    // The same head trickled in 7-byte pieces on the same connection.
+    for piece in head(40).chunks(7) {
+        s.write_all(piece).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(read_response(&mut s).0, 200);
+    // 70 fields: over the limit.
+    let got = exchange(server.local_addr(), &head(70), QUIET);
+    assert!(
+        got.starts_with(b"HTTP/1.1 431 "),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    server.shutdown();
+}
