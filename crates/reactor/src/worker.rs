@@ -61,6 +61,8 @@ struct Conn<P> {
     kind: Option<TimeoutKind>,
     readable: bool,
     writable: bool,
+    /// The peer's FIN was reported: a short read does not mean drained, read on to EOF.
+    peer_closed: bool,
     /// Stop reading; close once output is written.
     closing: bool,
     close_reason: CloseReason,
@@ -90,6 +92,8 @@ pub(crate) struct Worker<A, P> {
     max_conns: usize,
     max_in_blocks: u32,
     max_out: usize,
+    /// Blocks input may not take (see `Config::reserve`).
+    reserve: usize,
     nodelay: bool,
     accept_batch: usize,
     read_batch: usize,
@@ -151,11 +155,13 @@ where
             max_conns: cfg.max_connections,
             max_in_blocks: cfg.max_input_blocks() as u32,
             max_out: cfg.max_pending_output,
+            reserve: cfg.reserve(),
             nodelay: cfg.nodelay,
             accept_batch: cfg.accept_batch,
             read_batch: cfg.read_batch,
-            again: Vec::with_capacity(cfg.max_connections + 64),
-            again_work: Vec::with_capacity(cfg.max_connections + 64),
+            // A key can be queued twice (closed and reused within a turn), rarely more.
+            again: Vec::with_capacity(cfg.max_connections * 2 + 64),
+            again_work: Vec::with_capacity(cfg.max_connections * 2 + 64),
             starved_head: NIL,
             starved_tail: NIL,
             expired: Vec::with_capacity(cfg.max_connections * 2),
@@ -201,6 +207,9 @@ where
                 } else if let Some(c) = self.conns.get_mut(t.0) {
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                         c.readable = true;
+                    }
+                    if ev.is_read_closed() || ev.is_error() {
+                        c.peer_closed = true;
                     }
                     if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
                         c.writable = true;
@@ -314,6 +323,7 @@ where
             kind: Some(TimeoutKind::HeaderRead),
             readable: false,
             writable: false,
+            peer_closed: false,
             closing: false,
             close_reason: CloseReason::Protocol,
             redeliver: false,
@@ -368,11 +378,31 @@ where
     /// to the protocol after each read, then writes everything produced with one `writev`.
     fn read_loop(&mut self, key: usize) {
         let mut reads = 0;
+        for _ in 0..WRITE_ROUNDS {
+            if !self.read_some(key, &mut reads) || !self.write_out(key) {
+                return;
+            }
+            // Output drained and input was waiting for room: hand it back now.
+            match self.conns.get(key) {
+                Some(c)
+                    if c.redeliver
+                        && !c.closing
+                        && c.out.len < self.max_out
+                        && !c.input.is_empty() => {}
+                _ => return,
+            }
+        }
+        self.schedule_again(key);
+    }
+
+    /// The reading half of [`read_loop`](Worker::read_loop). Returns false if the connection
+    /// closed.
+    fn read_some(&mut self, key: usize, reads: &mut usize) -> bool {
         // Leftover input blocked on output is handed back once output has room again.
         let mut redeliver = self.conns.get(key).is_some_and(|c| c.redeliver);
         loop {
             let Some(c) = self.conns.get_mut(key) else {
-                return;
+                return false;
             };
             if c.closing {
                 break;
@@ -382,7 +412,7 @@ where
                 c.redeliver = false;
                 if !c.input.is_empty() {
                     if !self.deliver(key) {
-                        return;
+                        return false;
                     }
                     continue;
                 }
@@ -393,7 +423,7 @@ where
             if c.out.len >= self.max_out {
                 // Write backpressure: write what we have; keep going only if it drained.
                 if !self.write_out(key) {
-                    return;
+                    return false;
                 }
                 match self.conns.get(key) {
                     Some(c) if c.out.len < self.max_out => {
@@ -403,7 +433,7 @@ where
                     _ => break,
                 }
             }
-            if reads >= self.read_batch {
+            if *reads >= self.read_batch {
                 self.schedule_again(key);
                 break;
             }
@@ -428,23 +458,26 @@ where
                     c.readable = false;
                     self.pool.release_input(&mut c.input, false);
                     if !self.begin_close(key, CloseReason::PeerClosed) {
-                        return;
+                        return false;
                     }
                     break;
                 }
                 Ok(n) => {
                     c.input.tail += n as u32;
                     self.shared.stats[self.index].add_in(n);
-                    reads += 1;
+                    *reads += 1;
                     if !self.deliver(key) {
-                        return;
+                        return false;
                     }
-                    if n < space {
-                        // Short read: the socket is drained, the next edge will come.
-                        if let Some(c) = self.conns.get_mut(key) {
+                    match self.conns.get_mut(key) {
+                        // Short read: the socket is drained, the next edge will come (unless
+                        // the FIN is already here: then read on to see it).
+                        Some(c) if n < space && !c.peer_closed => {
                             c.readable = false;
+                            break;
                         }
-                        break;
+                        Some(_) => {}
+                        None => return false,
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -455,11 +488,11 @@ where
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.close(key, CloseReason::Io(e.kind()));
-                    return;
+                    return false;
                 }
             }
         }
-        self.write_out(key);
+        true
     }
 
     /// Hands the unconsumed input to `on_read`. Returns false if the connection closed.
@@ -487,14 +520,20 @@ where
         c.input.head += consumed as u32;
         self.pool.release_input(&mut c.input, false);
         if !c.input.is_empty() && action == Action::Keep {
-            if remaining == 0 {
-                // Blocked on output, not on input: hand it back once output moves.
+            if c.out.len > 0 {
+                // Perhaps waiting for output room: hand it back once output drains.
                 c.redeliver = true;
-                if c.out.len < self.max_out {
-                    self.starve(key);
+            }
+            if remaining == 0 && c.out.len < self.max_out {
+                // The pool is short: wait for blocks to come back.
+                c.redeliver = true;
+                self.starve(key);
+            } else if input_full && consumed == 0 && c.out.len == 0 {
+                if self.pool.free_blocks() > self.reserve {
+                    return self.begin_close(key, CloseReason::InputLimit);
                 }
-            } else if input_full && consumed == 0 {
-                return self.begin_close(key, CloseReason::InputLimit);
+                c.redeliver = true;
+                self.starve(key);
             }
         }
         self.apply(key, action, CloseReason::Protocol)

@@ -109,3 +109,42 @@ fn shutdown_of_idle_reactor_is_prompt() {
     assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     assert!(util::closed_by_peer(&mut c));
 }
+
+#[test]
+fn leftover_input_blocked_on_output_is_handed_back_after_drain() {
+    // Two 40 KiB frames in one write with a 64 KiB output limit: the second frame's echo does
+    // not fit until the first is written, so it must be handed back once output drains.
+    let handle = reactor()
+        .workers(1)
+        .max_pending_output(64 * 1024)
+        .start(|_| Framed::default())
+        .unwrap();
+    let mut s = connect(handle.local_addr());
+    let mut both = frame(&[1; 40_000]);
+    both.extend(frame(&[2; 40_000]));
+    s.write_all(&both).unwrap();
+    let mut got = vec![0; both.len()];
+    s.read_exact(&mut got).unwrap();
+    assert!(got == both);
+    handle.shutdown(Duration::from_secs(1));
+    handle.join().unwrap();
+}
+
+#[test]
+fn data_then_half_close_is_echoed_and_closed_promptly() {
+    let handle = reactor().workers(1).start(|_| Echo).unwrap();
+    let mut s = connect(handle.local_addr());
+    s.write_all(b"last words").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let t = Instant::now();
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"last words");
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "EOF noticed only after {:?}",
+        t.elapsed()
+    );
+    handle.shutdown(Duration::from_secs(1));
+    handle.join().unwrap();
+}
