@@ -209,7 +209,7 @@ impl<'a> HeadWriter<'a> {
         self
     }
 
-    /// Ends the head with the empty line. Returns the vector's new length.
+    /// Ends the head with the empty line. Returns the vector's new length. Call it once, last.
     ///
     /// # Examples
     ///
@@ -220,7 +220,7 @@ impl<'a> HeadWriter<'a> {
     /// assert_eq!(&out[..len], b"HTTP/1.0 200 \r\n\r\n");
     /// # Ok::<(), brisk_http1::Error>(())
     /// ```
-    pub fn finish(self) -> usize {
+    pub fn finish(&mut self) -> usize {
         self.out.extend_from_slice(b"\r\n");
         self.out.len()
     }

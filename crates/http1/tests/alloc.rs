@@ -1,0 +1,112 @@
+//! Proves the parse path allocates nothing: every llhttp corpus request is parsed (head, facts,
+//! chunked body, also byte by byte) under a counting global allocator.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use brisk_http1::{Body, Chunk, ChunkedDecoder, Header, RequestParser, ResponseParser, Status};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged, only counting calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Parses one input completely; returns how many heads were parsed.
+fn parse_all(input: &[u8]) -> usize {
+    let mut pos = 0;
+    let mut n = 0;
+    while pos < input.len() {
+        let mut headers = [Header::EMPTY; 128];
+        let Ok(Status::Complete(req)) = RequestParser::new().parse(&input[pos..], &mut headers)
+        else {
+            break;
+        };
+        n += 1;
+        let Ok(facts) = req.facts() else { break };
+        let mut rest = &input[pos + req.head_len..];
+        match facts.body {
+            Body::Length(len) if (rest.len() as u64) >= len => rest = &rest[len as usize..],
+            Body::Chunked => {
+                let mut dec = ChunkedDecoder::new();
+                while let Ok((k, Some(c))) = dec.decode(rest) {
+                    rest = &rest[k..];
+                    if c == Chunk::End {
+                        break;
+                    }
+                }
+            }
+            Body::None => {}
+            _ => break,
+        }
+        pos = input.len() - rest.len();
+        if !facts.keep_alive {
+            break;
+        }
+    }
+    // The same head fed one byte at a time (the resumable path and the slot refill).
+    let mut p = RequestParser::new();
+    let mut headers = [Header::EMPTY; 128];
+    for end in 1..=input.len() {
+        if !matches!(p.parse(&input[..end], &mut headers), Ok(Status::Partial)) {
+            break;
+        }
+    }
+    let mut headers = [Header::EMPTY; 128];
+    let _ = ResponseParser::new().parse(input, &mut headers);
+    n
+}
+
+#[test]
+fn parse_path_does_not_allocate() {
+    let Some(dir) = common::corpora("parse_path_does_not_allocate") else {
+        return;
+    };
+    let inputs: Vec<Vec<u8>> = common::load_all(&dir)
+        .iter()
+        .map(common::request_bytes)
+        .collect();
+    // The counter does count.
+    let probe = ALLOCS.load(Ordering::SeqCst);
+    drop(std::hint::black_box(Box::new(7u64)));
+    assert!(ALLOCS.load(Ordering::SeqCst) > probe);
+
+    let before = ALLOCS.load(Ordering::SeqCst);
+    let mut accepted = 0;
+    for input in &inputs {
+        accepted += parse_all(input);
+    }
+    let after = ALLOCS.load(Ordering::SeqCst);
+    assert!(
+        accepted > 100,
+        "only {accepted} heads parsed: the test would prove little"
+    );
+    assert_eq!(
+        after - before,
+        0,
+        "the parse path allocated {} times over {} inputs",
+        after - before,
+        inputs.len()
+    );
+}
