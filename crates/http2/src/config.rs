@@ -95,8 +95,9 @@ pub struct Limits {
     /// Default: 64.
     pub max_pending_acks: usize,
     /// Consecutive DATA frames without END_STREAM carrying fewer than `tiny_data_frame_size`
-    /// bytes (empty-frame and tiny-DATA floods); one more is GOAWAY ENHANCE_YOUR_CALM. The count
-    /// restarts at any larger DATA frame or HEADERS and halves each second. Default: 128.
+    /// bytes while the windows allowed more (empty-frame and tiny-DATA floods); one more is
+    /// GOAWAY ENHANCE_YOUR_CALM. The count restarts at any larger DATA frame or HEADERS and
+    /// halves each second. Default: 128.
     pub max_tiny_data_frames: u32,
     /// Size below which a DATA frame without END_STREAM counts as tiny. Default: 16.
     pub tiny_data_frame_size: usize,

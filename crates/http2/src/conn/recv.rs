@@ -307,7 +307,9 @@ impl Connection {
         if end_stream {
             s.recv = Recv::Closed;
         }
-        if !end_stream && data.len() < tiny {
+        // A small frame is only suspicious if the windows allowed a bigger one.
+        let forced = s.recv_window.min(self.conn_recv_window) < tiny as i64;
+        if !end_stream && data.len() < tiny && !forced {
             self.tiny_data += 1;
             if self.tiny_data > self.config.limits.max_tiny_data_frames {
                 return Err(conn_err(ErrorCode::ENHANCE_YOUR_CALM, Violation::DataFlood));
@@ -697,10 +699,28 @@ impl Connection {
                 let new = self.config.initial_window_size;
                 let delta = i64::from(new) - i64::from(self.recv_initial_window);
                 if delta != 0 {
-                    for s in self.streams.values_mut() {
-                        s.recv_window += delta;
-                    }
                     self.recv_initial_window = new;
+                    let initial = i64::from(new);
+                    for (&id, s) in self.streams.iter_mut() {
+                        s.recv_window += delta;
+                        // Credit the application already returned may now reach the (new,
+                        // smaller) threshold; send it, or the peer could wait forever.
+                        if s.recv != Recv::Closed
+                            && s.recv_pending > 0
+                            && s.recv_pending >= (initial / 2).max(1)
+                        {
+                            let inc = s.recv_pending.min(MAX_WINDOW - s.recv_window.max(0));
+                            if inc > 0 {
+                                s.recv_window += inc;
+                                s.recv_pending -= inc;
+                                Frame::WindowUpdate {
+                                    stream: StreamId::new(id),
+                                    increment: inc as u32,
+                                }
+                                .encode(&mut self.out);
+                            }
+                        }
+                    }
                 }
                 self.events.push_back(Ev::SettingsAcked);
             }
