@@ -175,9 +175,9 @@ fn run(p: Params) {
     let mut index_of: HashMap<StreamId, usize> = HashMap::new();
     let mut client_sending: HashMap<StreamId, (Vec<u8>, usize)> = HashMap::new();
     let mut responses: HashMap<StreamId, (u16, usize, bool)> = HashMap::new();
-    for i in 0..p.streams {
-        let end = req_sizes[i] == 0;
-        let len = req_sizes[i].to_string();
+    for (i, &size) in req_sizes.iter().enumerate() {
+        let end = size == 0;
+        let len = size.to_string();
         let id = client
             .send_request(
                 &[
@@ -193,7 +193,7 @@ fn run(p: Params) {
         index_of.insert(id, i);
         responses.insert(id, (0, 0, false));
         if !end {
-            client_sending.insert(id, (req_body(id.value(), req_sizes[i]), 0));
+            client_sending.insert(id, (req_body(id.value(), size), 0));
         }
     }
 
