@@ -10,30 +10,24 @@
 //! gives the poll timeout: the wheel is driven entirely by `Poll::poll`'s timeout, no timer
 //! syscalls.
 
-const NIL: u32 = u32::MAX;
-
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    prev: u32,
-    next: u32,
-    /// INVARIANT: `slot == NIL` exactly when the timer is not armed.
-    slot: u32,
-    tick: u64,
-}
-
-const UNARMED: Entry = Entry {
-    prev: NIL,
-    next: NIL,
-    slot: NIL,
-    tick: 0,
-};
+/// Links are stored as `id + 1` so that 0 means "none" and every per-id array starts as
+/// zeroed memory: `vec![0; n]` comes from `calloc`, whose pages cost no resident memory until a
+/// timer id is first used.
+const NONE: u32 = 0;
 
 /// The wheel. Ticks are abstract `u64` counters; the worker converts `Instant`s to ticks.
 #[derive(Debug)]
 pub(crate) struct TimerWheel {
+    /// Per slot: first entry (`id + 1`) or `NONE`.
     heads: Vec<u32>,
     occupied: Vec<u64>,
-    entries: Vec<Entry>,
+    /// Per id: neighbours in the slot list (`id + 1` or `NONE`).
+    prev: Vec<u32>,
+    next: Vec<u32>,
+    /// Per id: `slot + 1`, or `NONE` when not armed.
+    /// INVARIANT: `slot_of[id] == NONE` exactly when timer `id` is not armed.
+    slot_of: Vec<u32>,
+    tick: Vec<u64>,
     mask: u64,
     /// Every tick `<= current` has been processed; armed timers have `tick > current`.
     current: u64,
@@ -46,9 +40,12 @@ impl TimerWheel {
     pub(crate) fn new(slots: usize, ids: usize) -> TimerWheel {
         let slots = slots.max(64).next_power_of_two();
         TimerWheel {
-            heads: vec![NIL; slots],
+            heads: vec![NONE; slots],
             occupied: vec![0; slots / 64],
-            entries: vec![UNARMED; ids],
+            prev: vec![NONE; ids],
+            next: vec![NONE; ids],
+            slot_of: vec![NONE; ids],
+            tick: vec![0; ids],
             mask: slots as u64 - 1,
             current: 0,
             armed: 0,
@@ -63,54 +60,60 @@ impl TimerWheel {
 
     /// Is timer `id` armed?
     pub(crate) fn is_armed(&self, id: usize) -> bool {
-        self.entries.get(id).is_some_and(|e| e.slot != NIL)
+        self.slot_of.get(id).is_some_and(|&s| s != NONE)
     }
 
     /// Arms (or re-arms) timer `id` to fire at `tick`. A tick already processed is moved to the
     /// next tick, so a timer never fires in the past of the wheel.
     pub(crate) fn arm(&mut self, id: usize, tick: u64) {
-        if id >= self.entries.len() {
-            self.entries.resize(id + 1, UNARMED);
+        if id >= self.slot_of.len() {
+            self.prev.resize(id + 1, NONE);
+            self.next.resize(id + 1, NONE);
+            self.slot_of.resize(id + 1, NONE);
+            self.tick.resize(id + 1, 0);
         }
         self.cancel(id);
         let tick = tick.max(self.current + 1);
-        let slot = (tick & self.mask) as u32;
-        let head = self.heads[slot as usize];
-        self.entries[id] = Entry {
-            prev: NIL,
-            next: head,
-            slot,
-            tick,
-        };
-        if head != NIL {
-            self.entries[head as usize].prev = id as u32;
+        let slot = (tick & self.mask) as usize;
+        let head = self.heads[slot];
+        let link = id as u32 + 1;
+        self.prev[id] = NONE;
+        self.next[id] = head;
+        self.slot_of[id] = slot as u32 + 1;
+        self.tick[id] = tick;
+        if head != NONE {
+            self.prev[head as usize - 1] = link;
         } else {
-            self.occupied[slot as usize / 64] |= 1 << (slot % 64);
+            self.occupied[slot / 64] |= 1 << (slot % 64);
         }
-        self.heads[slot as usize] = id as u32;
+        self.heads[slot] = link;
         self.armed += 1;
     }
 
     /// Cancels timer `id`; a no-op if it is not armed.
     pub(crate) fn cancel(&mut self, id: usize) {
-        let Some(&e) = self.entries.get(id) else {
+        let Some(&s) = self.slot_of.get(id) else {
             return;
         };
-        if e.slot == NIL {
+        if s == NONE {
             return;
         }
-        if e.prev != NIL {
-            self.entries[e.prev as usize].next = e.next;
+        let slot = s as usize - 1;
+        let (prev, next) = (self.prev[id], self.next[id]);
+        if prev != NONE {
+            self.next[prev as usize - 1] = next;
         } else {
-            self.heads[e.slot as usize] = e.next;
-            if e.next == NIL {
-                self.occupied[e.slot as usize / 64] &= !(1 << (e.slot % 64));
+            self.heads[slot] = next;
+            if next == NONE {
+                self.occupied[slot / 64] &= !(1 << (slot % 64));
             }
         }
-        if e.next != NIL {
-            self.entries[e.next as usize].prev = e.prev;
+        if next != NONE {
+            self.prev[next as usize - 1] = prev;
         }
-        self.entries[id] = UNARMED;
+        self.prev[id] = NONE;
+        self.next[id] = NONE;
+        self.slot_of[id] = NONE;
         self.armed -= 1;
     }
 
@@ -124,13 +127,13 @@ impl TimerWheel {
         for t in self.current + 1..=self.current + span {
             let slot = (t & self.mask) as usize;
             let mut at = self.heads[slot];
-            while at != NIL {
-                let e = self.entries[at as usize];
-                if e.tick <= now {
-                    self.cancel(at as usize);
-                    expired.push(at as usize);
+            while at != NONE {
+                let id = at as usize - 1;
+                at = self.next[id];
+                if self.tick[id] <= now {
+                    self.cancel(id);
+                    expired.push(id);
                 }
-                at = e.next;
             }
         }
         self.current = now;
