@@ -24,12 +24,37 @@
 //!   syscall (the wheel sets the `epoll_wait` timeout).
 //! * Memory: each worker allocates its pool, slab, timer wheel and queues at start and never
 //!   again. A connection holds pool buffers only while it has unconsumed input or pending
-//!   output, so an idle keep-alive connection costs its slab entry (about 100 bytes plus the
-//!   protocol value) and the kernel's socket.
+//!   output, so an idle keep-alive connection costs its slab entry (72 bytes plus the protocol
+//!   value) and the kernel's socket; timer slots are zeroed memory, resident only once used.
 //! * Fairness and backpressure: accepts and reads per wake-up are capped; a connection whose
 //!   output is full is not read; an empty pool stops reading (never allocates); a peer that
 //!   reads nothing is closed by the write-stall timer; at `max_connections` a worker stops
 //!   accepting until one closes.
+//!
+//! # Buffers
+//!
+//! Each worker owns one pool: `pool_size` buffers of `buffer_size` bytes in a single arena,
+//! allocated at start. Nothing is allocated past it; when it is empty, connections wait
+//! (reading stops) and resume, oldest first, as buffers come back.
+//!
+//! ```text
+//!  arena: | b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7 |
+//!           \___ input run of one connection ___/   b4 -> b6: output chain of another
+//! ```
+//!
+//! * **Input is contiguous.** A connection's unconsumed input lives in a *run* of adjacent
+//!   buffers, so [`Protocol::on_read`] always gets one `&[u8]` (zero-copy parsers need that).
+//!   A run starts as one buffer. When it is full and the protocol consumed nothing (a head
+//!   bigger than one buffer), it doubles: in place when the next buffers are free, otherwise by
+//!   moving to a free run (one copy), up to `max_input` bytes (rounded up to whole buffers).
+//!   A protocol that leaves a full `max_input` unconsumed is closed
+//!   ([`CloseReason::InputLimit`]); a body is streamed by consuming it piece by piece. Consumed
+//!   bytes are compacted away when the run fills; a fully consumed run goes back to the pool.
+//! * **Output is chained.** [`Output`] appends into single buffers linked in a chain, written
+//!   with one `writev`; each buffer goes back as soon as the socket took it. A connection's
+//!   pending output never exceeds `max_pending_output`; reading it pauses while it is full.
+//! * Input may only take a buffer while more than `pool_size / 16` (at least 1) are free, so
+//!   input can never take the whole pool and leave output nothing to drain through.
 //!
 //! # Examples
 //!

@@ -859,3 +859,15 @@ where
         self.stats().set_buffers(used, peak);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_slot_is_small() {
+        // The idle-connection cost, beyond the protocol's own state: the slab entry.
+        let entry = std::mem::size_of::<Conn<()>>();
+        assert!(entry <= 72, "Conn is {entry} bytes");
+    }
+}
