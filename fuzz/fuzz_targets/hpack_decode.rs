@@ -35,12 +35,21 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let mut list = 0usize;
         let result = decoder.decode(block, |f| {
             list += f.name.len() + f.value.len() + 32;
-            assert!(f.name.len() + f.value.len() <= block.len() * 8 / 5 + 4096, "field larger than any source");
+            assert!(
+                f.name.len() + f.value.len() <= block.len() * 8 / 5 + 4096,
+                "field larger than any source"
+            );
         });
-        assert!(list <= decoder.max_header_list_size(), "emitted {list} > limit");
+        assert!(
+            list <= decoder.max_header_list_size(),
+            "emitted {list} > limit"
+        );
         assert!(decoder.table_size() <= decoder.table_max_size());
         assert!(decoder.table_max_size() <= decoder.max_table_size());
-        let sum: usize = decoder.table_entries().map(|(n, v)| n.len() + v.len() + 32).sum();
+        let sum: usize = decoder
+            .table_entries()
+            .map(|(n, v)| n.len() + v.len() + 32)
+            .sum();
         assert_eq!(sum, decoder.table_size());
         match result {
             Ok(()) | Err(Error::HeaderListTooLarge) => {}

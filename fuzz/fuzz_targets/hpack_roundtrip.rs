@@ -24,11 +24,19 @@ struct Input {
 
 libfuzzer_sys::fuzz_target!(|input: Input| {
     let coded = brisk_hpack::fuzzing::huffman_encode(&input.huff_bytes);
-    assert_eq!(brisk_hpack::fuzzing::huffman_decode(&coded).as_deref(), Ok(&input.huff_bytes[..]));
+    assert_eq!(
+        brisk_hpack::fuzzing::huffman_decode(&coded).as_deref(),
+        Ok(&input.huff_bytes[..])
+    );
 
     let mut encoder = Encoder::new();
-    encoder.set_strategy([Strategy::Default, Strategy::IndexAll, Strategy::StaticOnly][usize::from(input.strategy % 3)]);
-    encoder.set_huffman([Huffman::Auto, Huffman::Always, Huffman::Never][usize::from(input.huffman % 3)]);
+    encoder.set_strategy(
+        [Strategy::Default, Strategy::IndexAll, Strategy::StaticOnly]
+            [usize::from(input.strategy % 3)],
+    );
+    encoder.set_huffman(
+        [Huffman::Auto, Huffman::Always, Huffman::Never][usize::from(input.huffman % 3)],
+    );
     encoder.set_table_size_cap(usize::from(input.cap));
     let mut limits = Limits::default();
     limits.max_header_list_size = usize::MAX;
@@ -44,12 +52,18 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
             Op::Block(fields) => {
                 block.clear();
                 encoder.encode(
-                    fields.iter().map(|(n, v, never)| Field { name: n, value: v, never_indexed: *never }),
+                    fields.iter().map(|(n, v, never)| Field {
+                        name: n,
+                        value: v,
+                        never_indexed: *never,
+                    }),
                     &mut block,
                 );
                 let mut got = Vec::new();
                 decoder
-                    .decode(&block, |f| got.push((f.name.to_vec(), f.value.to_vec(), f.never_indexed)))
+                    .decode(&block, |f| {
+                        got.push((f.name.to_vec(), f.value.to_vec(), f.never_indexed))
+                    })
                     .expect("our own block decodes");
                 assert_eq!(got.len(), fields.len());
                 for ((n, v, never), (gn, gv, gnever)) in fields.iter().zip(&got) {
@@ -58,7 +72,10 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
                         assert!(*gnever, "never-indexed flag lost");
                     }
                 }
-                assert!(encoder.table_entries().eq(decoder.table_entries()), "tables differ");
+                assert!(
+                    encoder.table_entries().eq(decoder.table_entries()),
+                    "tables differ"
+                );
                 assert_eq!(encoder.table_size(), decoder.table_size());
             }
         }

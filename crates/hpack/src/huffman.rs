@@ -51,6 +51,62 @@ pub(crate) fn encode(src: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Huffman-decodes `src` (RFC 7541 §5.2), appending the output to `out`.
+///
+/// # Errors
+///
+/// [`Error::HuffmanPaddingTooLong`], [`Error::HuffmanPaddingNotOnes`] or [`Error::HuffmanEos`];
+/// `out` keeps its previous contents then.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = Vec::new();
+/// brisk_hpack::huffman_decode(&[0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf], &mut out)?;
+/// assert_eq!(out, b"no-cache");
+/// # Ok::<(), brisk_hpack::Error>(())
+/// ```
+pub fn huffman_decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+    let start = out.len();
+    out.resize(start + max_decoded_len(src.len()) + OUT_SLACK, 0);
+    match decode::<false>(src, &mut out[start..]) {
+        Ok(n) => {
+            out.truncate(start + n);
+            Ok(())
+        }
+        Err(e) => {
+            out.truncate(start);
+            Err(e)
+        }
+    }
+}
+
+/// Huffman-encodes `src` (RFC 7541 Appendix B), appending [`huffman_encoded_len`] octets to
+/// `out`.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = Vec::new();
+/// brisk_hpack::huffman_encode(b"no-cache", &mut out);
+/// assert_eq!(out, [0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf]);
+/// ```
+pub fn huffman_encode(src: &[u8], out: &mut Vec<u8>) {
+    out.reserve(encoded_len(src));
+    encode(src, out);
+}
+
+/// Number of octets [`huffman_encode`] produces for `src`, padding included.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(brisk_hpack::huffman_encoded_len(b"no-cache"), 6);
+/// ```
+pub fn huffman_encoded_len(src: &[u8]) -> usize {
+    encoded_len(src)
+}
+
 /// Most octets `src_len` Huffman-coded octets can decode to (the shortest code has 5 bits).
 #[inline]
 pub(crate) fn max_decoded_len(src_len: usize) -> usize {
@@ -107,35 +163,43 @@ pub(crate) fn decode<const DISCARD: bool>(src: &[u8], out: &mut [u8]) -> Result<
         }
     }
 
-    // Tail: octet-wise refill; bits past the end read as ones so a lookup never sees garbage,
-    // and a code reaching into them ends the string (the padding check follows).
+    // Tail: octet-wise refill, reading ones past the end so a lookup never sees garbage; `left`
+    // counts the real bits, and a code that reaches into the ones ends the string (what is
+    // left is then checked as padding).
+    let mut left = nbits as usize + 8 * (src.len() - pos);
     loop {
-        while nbits <= 55 && pos < src.len() {
-            acc |= u64::from(src[pos]) << (56 - nbits);
+        while nbits <= 56 {
+            let b = src.get(pos).copied().unwrap_or(0xff);
+            acc |= u64::from(b) << (56 - nbits);
             pos += 1;
             nbits += 8;
         }
-        if nbits == 0 {
+        if left == 0 {
             return Ok(o);
         }
-        let filled = acc | (u64::MAX >> nbits);
-        let e = DECODE_FAST[(filled >> shift) as usize];
+        let e = DECODE_FAST[(acc >> shift) as usize];
         let len = e >> 24;
-        if len != 0 && len <= nbits {
+        if len != 0 && len as usize <= left {
             out[at(o)] = e as u8;
             out[at(o + 1)] = (e >> 8) as u8;
             o += ((e >> 16) & 3) as usize;
             acc <<= len;
             nbits -= len;
+            left -= len as usize;
             continue;
         }
-        let (sym, len) = canonical(filled, 5);
-        if len > nbits {
+        let len1 = (e >> 18) & 0x3f;
+        let (sym, len) = if len1 != 0 {
+            (e as u16 & 0xff, len1)
+        } else {
+            canonical(acc, DECODE_FAST_BITS + 1)
+        };
+        if len as usize > left {
             // What is left is padding (RFC 7541 §5.2): at most 7 bits, all ones.
-            if acc >> (64 - nbits) != (1u64 << nbits) - 1 {
+            if acc >> (64 - left) != (1u64 << left) - 1 {
                 return Err(Error::HuffmanPaddingNotOnes);
             }
-            if nbits > 7 {
+            if left > 7 {
                 return Err(Error::HuffmanPaddingTooLong);
             }
             return Ok(o);
@@ -147,6 +211,7 @@ pub(crate) fn decode<const DISCARD: bool>(src: &[u8], out: &mut [u8]) -> Result<
         o += 1;
         acc <<= len;
         nbits -= len;
+        left -= len as usize;
     }
 }
 
@@ -163,6 +228,38 @@ fn canonical(bits: u64, from: u32) -> (u16, u32) {
         }
         len += 1;
     }
+}
+
+/// Reference decoder, one bit at a time over the code list (tests and fuzzing only).
+#[cfg(any(test, fuzzing))]
+pub(crate) fn decode_reference(src: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    let (mut code, mut len) = (0u32, 0u32);
+    for &byte in src {
+        for bit in (0..8).rev() {
+            code = (code << 1) | u32::from((byte >> bit) & 1);
+            len += 1;
+            if let Some(sym) =
+                (0..257).find(|&s| u32::from(ENCODE_LENGTHS[s]) == len && ENCODE_CODES[s] == code)
+            {
+                if sym == 256 {
+                    return Err(Error::HuffmanEos);
+                }
+                out.push(sym as u8);
+                code = 0;
+                len = 0;
+            }
+        }
+    }
+    if len > 0 {
+        if code != (1 << len) - 1 {
+            return Err(Error::HuffmanPaddingNotOnes);
+        }
+        if len > 7 {
+            return Err(Error::HuffmanPaddingTooLong);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -221,6 +318,31 @@ mod tests {
             }
         }
         assert_eq!(dec(&[]).unwrap(), b"");
+    }
+
+    #[test]
+    fn agrees_with_the_bit_at_a_time_reference() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(dec(&[a, b]), decode_reference(&[a, b]), "{a:02x} {b:02x}");
+                assert_eq!(dec(&[a, b, 0xff]), decode_reference(&[a, b, 0xff]));
+            }
+        }
+        // Pseudo-random longer strings (xorshift), valid and not.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..4000usize {
+            let s: Vec<u8> = (0..len % 40)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            assert_eq!(dec(&s), decode_reference(&s), "{s:02x?}");
+            let coded = enc(&s);
+            assert_eq!(dec(&coded).as_deref(), Ok(&s[..]));
+        }
     }
 
     #[test]

@@ -62,5 +62,6 @@ pub use decoder::Decoder;
 pub use encoder::{Encoder, Huffman, Strategy, DEFAULT_ENCODER_TABLE_CAP};
 pub use error::Error;
 pub use field::Field;
+pub use huffman::{huffman_decode, huffman_encode, huffman_encoded_len};
 pub use limits::Limits;
 pub use table::TableEntries;

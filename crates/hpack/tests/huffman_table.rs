@@ -120,8 +120,9 @@ fn generate() -> String {
     }
     s.push_str("\n];\n\n");
     writeln!(s, "/// Bits looked up per fast decoding step.\npub(crate) const DECODE_FAST_BITS: u32 = {FAST_BITS};\n").unwrap();
-    s.push_str("/// Indexed by the next 12 bits: `sym1 | sym2 << 8 | count << 16 | bits << 24`, where `count`\n");
-    s.push_str("/// (1 or 2) whole codes fit in the 12 bits and take `bits` bits; 0 when the first code is longer.\n");
+    s.push_str("/// Indexed by the next 12 bits: `sym1 | sym2 << 8 | count << 16 | len1 << 18 | bits << 24`:\n");
+    s.push_str("/// `count` (1 or 2) whole codes fit in the 12 bits and take `bits` bits, the first `len1`;\n");
+    s.push_str("/// 0 when the first code is longer than 12 bits.\n");
     s.push_str("#[rustfmt::skip]\n");
     writeln!(
         s,
@@ -136,8 +137,10 @@ fn generate() -> String {
             Some((s1, l1)) => {
                 assert!(s1 < 256);
                 match decode_one(&codes, window << l1, FAST_BITS - l1) {
-                    Some((s2, l2)) => s1 as u32 | (s2 as u32) << 8 | 2 << 16 | (l1 + l2) << 24,
-                    None => s1 as u32 | 1 << 16 | l1 << 24,
+                    Some((s2, l2)) => {
+                        s1 as u32 | (s2 as u32) << 8 | 2 << 16 | l1 << 18 | (l1 + l2) << 24
+                    }
+                    None => s1 as u32 | 1 << 16 | l1 << 18 | l1 << 24,
                 }
             }
         };
