@@ -382,13 +382,10 @@ where
             if !self.read_some(key, &mut reads) || !self.write_out(key) {
                 return;
             }
-            // Output drained and input was waiting for room: hand it back now.
+            // Output fully drained and input was waiting for room: hand it back now. (Not
+            // after a partial write: the socket is full, the writable edge will bring it.)
             match self.conns.get(key) {
-                Some(c)
-                    if c.redeliver
-                        && !c.closing
-                        && c.out.len < self.max_out
-                        && !c.input.is_empty() => {}
+                Some(c) if c.redeliver && !c.closing && c.out.len == 0 && !c.input.is_empty() => {}
                 _ => return,
             }
         }
@@ -502,6 +499,7 @@ where
         let input_full =
             c.input.head == 0 && c.input.tail as usize == self.max_in_blocks as usize * bs;
         let len = c.input.len();
+        let out_before = c.out.len;
         let (input, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
         let mut cx = Context {
             now: self.now,
@@ -528,7 +526,9 @@ where
                 // The pool is short: wait for blocks to come back.
                 c.redeliver = true;
                 self.starve(key);
-            } else if input_full && consumed == 0 && c.out.len == 0 {
+            } else if input_full && consumed == 0 && out_before == 0 {
+                // Output had all its room and the pool is not short: the protocol cannot
+                // progress. Flush what it wrote now (its "too large" answer) and close.
                 if self.pool.free_blocks() > self.reserve {
                     return self.begin_close(key, CloseReason::InputLimit);
                 }
