@@ -17,7 +17,10 @@ use crate::response::BodyKind;
 use crate::worker::{with_worker, Worker};
 
 /// Response header fields sent without allocating (more fall back to a heap list).
-const INLINE_FIELDS: usize = 32;
+const INLINE_FIELDS: usize = 12;
+
+/// Request fields that fit the small array handed to handlers (more use the large one).
+const SMALL_FIELDS: usize = 24;
 
 type Span = (u32, u32);
 
@@ -83,6 +86,8 @@ pub(crate) struct H2 {
     peer: SocketAddr,
     conn: Connection,
     slots: Vec<Slot>,
+    /// `ids[i]` is the stream in `slots[i]`, 0 when the slot is free: a compact array to search.
+    ids: Vec<u32>,
     /// Frames taken from the connection that did not fit in the reactor's output yet.
     wbuf: Vec<u8>,
     wpos: usize,
@@ -111,6 +116,7 @@ impl H2 {
             peer,
             conn,
             slots: Vec::new(),
+            ids: Vec::new(),
             wbuf: Vec::new(),
             wpos: 0,
             ready: Vec::new(),
@@ -211,10 +217,16 @@ impl H2 {
                         end_stream,
                     } => {
                         let id = stream.value();
-                        let mut slot = match self.slots.iter().position(|s| s.id == 0) {
-                            Some(i) => self.slots.swap_remove(i),
-                            None => Slot::default(),
+                        let at = match self.ids.iter().position(|&s| s == 0) {
+                            Some(i) => i,
+                            None => {
+                                self.slots.push(Slot::default());
+                                self.ids.push(0);
+                                self.slots.len() - 1
+                            }
                         };
+                        self.ids[at] = id;
+                        let slot = &mut self.slots[at];
                         slot.id = id;
                         slot.method = slot.push(headers.method().unwrap_or(b""));
                         slot.path = slot.push(headers.path().unwrap_or(b""));
@@ -234,7 +246,6 @@ impl H2 {
                             slot.too_large = too_big;
                         }
                         let done = end_stream || slot.too_large;
-                        self.slots.push(slot);
                         if done {
                             self.ready.push(id);
                         }
@@ -246,7 +257,8 @@ impl H2 {
                     } => {
                         let id = stream.value();
                         let len = data.len();
-                        if let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) {
+                        if let Some(i) = self.ids.iter().position(|&s| s == id) {
+                            let slot = &mut self.slots[i];
                             if !slot.answered {
                                 if slot.body.len() + len > max_body {
                                     slot.too_large = true;
@@ -267,8 +279,9 @@ impl H2 {
                     }
                     Event::StreamReset { stream, .. } => {
                         let id = stream.value();
-                        if let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) {
-                            slot.clear();
+                        if let Some(i) = self.ids.iter().position(|&s| s == id) {
+                            self.slots[i].clear();
+                            self.ids[i] = 0;
                         }
                     }
                     Event::SendReady { stream } => {
@@ -282,7 +295,7 @@ impl H2 {
             while i < self.ready.len() {
                 let id = self.ready[i];
                 i += 1;
-                let Some(pos) = self.slots.iter().position(|s| s.id == id) else {
+                let Some(pos) = self.ids.iter().position(|&s| s == id) else {
                     continue;
                 };
                 if !self.slots[pos].answered {
@@ -294,6 +307,7 @@ impl H2 {
                 }
                 if !self.slots[pos].sending() && self.slots[pos].answered {
                     self.slots[pos].clear();
+                    self.ids[pos] = 0;
                 }
             }
             self.ready.clear();
@@ -348,7 +362,7 @@ impl H2 {
 
     /// Runs the handler for the request in slot `pos` and starts the response.
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
-        let app = Arc::clone(&self.app);
+        let app: &App = &self.app;
         let peer = self.peer;
         let slot = &mut self.slots[pos];
         slot.answered = true;
@@ -368,7 +382,14 @@ impl H2 {
                 } else if slot_ref.fields.len() + 1 > MAX_HEADER_SLOTS {
                     w.res.set_error(431);
                 } else if let Some(target) = target.filter(|t| t.starts_with('/') || *t == "*") {
-                    let mut hs = [Header::EMPTY; MAX_HEADER_SLOTS];
+                    let mut small = [Header::EMPTY; SMALL_FIELDS];
+                    let mut big;
+                    let hs: &mut [Header<'_>] = if slot_ref.fields.len() < SMALL_FIELDS {
+                        &mut small
+                    } else {
+                        big = [Header::EMPTY; MAX_HEADER_SLOTS];
+                        &mut big
+                    };
                     let mut n = 0;
                     let mut has_host = false;
                     for &(name, value) in &slot_ref.fields {
