@@ -151,9 +151,7 @@ fn scan<'b>(headers: &[Header<'b>]) -> Result<Scan<'b>, Error> {
                 s.host = h.value;
             }
             6 if n.eq_ignore_ascii_case(b"expect") => {
-                if list(h.value).any(|e| e.eq_ignore_ascii_case(b"100-continue")) {
-                    s.expect_continue = true;
-                }
+                s.expect_continue |= list(h.value).any(|e| e.eq_ignore_ascii_case(b"100-continue"));
             }
             7 if n.eq_ignore_ascii_case(b"upgrade") => {
                 s.upgrade.get_or_insert(h.value);
