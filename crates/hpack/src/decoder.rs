@@ -31,6 +31,15 @@ use crate::{Error, Field, Limits};
 /// See [`Error`]: every error but [`Error::HeaderListTooLarge`] leaves the decoder unusable (its
 /// table may no longer match the peer's); HTTP/2 treats it as a connection error.
 ///
+/// # Contract
+///
+/// One decoder per connection and direction. Feed it every header block the peer sends, whole
+/// (HEADERS plus its CONTINUATION fragments joined), in the order received, including blocks of
+/// streams you are going to refuse: skipping one desynchronises the table. Call
+/// [`Decoder::set_max_table_size`] when the peer acknowledges a SETTINGS frame carrying
+/// SETTINGS_HEADER_TABLE_SIZE, and [`Decoder::set_max_header_list_size`] to enforce the
+/// SETTINGS_MAX_HEADER_LIST_SIZE you advertise.
+///
 /// # Implementation notes
 ///
 /// In steady state a block is decoded without allocating: the table's ring buffer is allocated
@@ -45,6 +54,9 @@ pub struct Decoder {
     required_update: Option<usize>,
     /// Huffman output; its length only grows, the contents are per field.
     scratch: Vec<u8>,
+    /// The compression error that made this decoder unusable, returned again by every later
+    /// call (the table may no longer match the peer's).
+    failed: Option<Error>,
 }
 
 impl Default for Decoder {
@@ -116,6 +128,7 @@ impl Decoder {
             limits,
             required_update: None,
             scratch: Vec::new(),
+            failed: None,
         }
     }
 
@@ -239,7 +252,8 @@ impl Decoder {
     ///
     /// Any [`Error`]. On [`Error::HeaderListTooLarge`] the fields up to the limit were given to
     /// `sink`, the rest of the block was decoded (updating the table) without being emitted, and
-    /// the decoder remains usable.
+    /// the decoder remains usable. Any other error is sticky: this and every later call return
+    /// it, since the table may no longer match the peer's.
     ///
     /// # Examples
     ///
@@ -250,7 +264,24 @@ impl Decoder {
     /// assert_eq!(n, 3);
     /// # Ok::<(), brisk_hpack::Error>(())
     /// ```
-    pub fn decode<F: FnMut(Field<'_>)>(&mut self, block: &[u8], mut sink: F) -> Result<(), Error> {
+    pub fn decode<F: FnMut(Field<'_>)>(&mut self, block: &[u8], sink: F) -> Result<(), Error> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let result = self.decode_block(block, sink);
+        if let Err(e) = result {
+            if e.is_compression_error() {
+                self.failed = Some(e);
+            }
+        }
+        result
+    }
+
+    fn decode_block<F: FnMut(Field<'_>)>(
+        &mut self,
+        block: &[u8],
+        mut sink: F,
+    ) -> Result<(), Error> {
         let mut pos = 0;
         if let Some(min) = self.required_update {
             if block.first().is_none_or(|b| b & 0xe0 != 0x20) {

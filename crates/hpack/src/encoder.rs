@@ -81,6 +81,13 @@ pub enum Huffman {
 /// # Ok::<(), brisk_hpack::Error>(())
 /// ```
 ///
+/// # Contract
+///
+/// One encoder per connection and direction. The blocks must reach the peer in the order they
+/// were encoded (HPACK state is shared by all streams). Call
+/// [`Encoder::set_peer_max_table_size`] when a SETTINGS frame from the peer carries
+/// SETTINGS_HEADER_TABLE_SIZE (before encoding the next block).
+///
 /// # Implementation notes
 ///
 /// Static-table lookups go through a `match` on the name (no scan); dynamic-table lookups go

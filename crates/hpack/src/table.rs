@@ -6,10 +6,10 @@
 //! Each entry's name and value are stored back to back, contiguously, so a field can be lent out
 //! as two plain slices. An entry that does not fit before the physical end of the buffer is placed
 //! at offset 0 instead, wasting the tail. With a physical buffer of twice the largest table size
-//! the table may ever have, that placement never overlaps a live entry once RFC 7541 §4.4
-//! eviction has made room: the live bytes plus the one wasted tail are always below
-//! `2 * max_size`. So inserting never evicts more than the RFC says and never allocates, once the
-//! buffer exists (it is allocated on the first insert).
+//! the table has had, that placement never overlaps a live entry once RFC 7541 §4.4 eviction
+//! has made room: the live bytes plus the one wasted tail are always below `2 * max_size`. So
+//! inserting never evicts more than the RFC says and never allocates, once the buffer exists
+//! (it is allocated on the first insert, and regrown only when a size update sets a new high).
 
 use std::collections::VecDeque;
 
@@ -30,7 +30,7 @@ pub(crate) struct Entry {
 /// The dynamic table.
 #[derive(Debug)]
 pub(crate) struct Table {
-    /// Physical ring; empty until the first insert, then `2 * capacity` bytes.
+    /// Physical ring; empty until the first insert, then twice the largest `max_size` seen.
     buf: Vec<u8>,
     /// Newest entry first.
     entries: VecDeque<Entry>,
@@ -133,11 +133,13 @@ impl Table {
         while self.size > self.max_size {
             self.evict_one(&mut evicted);
         }
+        if !self.buf.is_empty() && max_size * 2 > self.buf.len() {
+            self.grow(max_size);
+        }
     }
 
-    /// Changes the capacity (the largest maximum size allowed), keeping the entries. Grows the
-    /// buffer if needed (rare: a settings change). A capacity below the current maximum size
-    /// also lowers the maximum size, evicting.
+    /// Changes the capacity (the largest maximum size allowed), keeping the entries. A capacity
+    /// below the current maximum size also lowers the maximum size, evicting.
     pub(crate) fn set_capacity(
         &mut self,
         capacity: usize,
@@ -146,22 +148,26 @@ impl Table {
         if capacity < self.max_size {
             self.set_max_size(capacity, evicted);
         }
-        if !self.buf.is_empty() && capacity * 2 > self.buf.len() {
-            // Re-lay the entries out, oldest first, in a bigger buffer.
-            let mut buf = vec![0u8; capacity * 2];
-            let mut at = 0;
-            for e in self.entries.iter_mut().rev() {
-                let len = e.name_len + e.value_len;
-                buf[at..at + len].copy_from_slice(&self.buf[e.off..e.off + len]);
-                e.off = at;
-                at += len;
-            }
-            self.buf = buf;
-            self.head = at;
-            self.entries
-                .reserve((capacity / ENTRY_OVERHEAD + 1).saturating_sub(self.entries.len()));
-        }
         self.capacity = capacity;
+    }
+
+    /// Re-lays the entries out, oldest first, in a buffer of `2 * max_size` octets. The buffer
+    /// follows the largest maximum size the table has had (not the capacity), so a peer that
+    /// keeps a small table costs little; it grows at most once per new high, never shrinks.
+    #[cold]
+    fn grow(&mut self, max_size: usize) {
+        let mut buf = vec![0u8; max_size * 2];
+        let mut at = 0;
+        for e in self.entries.iter_mut().rev() {
+            let len = e.name_len + e.value_len;
+            buf[at..at + len].copy_from_slice(&self.buf[e.off..e.off + len]);
+            e.off = at;
+            at += len;
+        }
+        self.buf = buf;
+        self.head = at;
+        self.entries
+            .reserve((max_size / ENTRY_OVERHEAD + 1).saturating_sub(self.entries.len()));
     }
 
     /// Inserts an entry (RFC 7541 §4.4): evicts until it fits; an entry larger than the maximum
@@ -187,8 +193,8 @@ impl Table {
             self.evict_one(&mut evicted);
         }
         if self.buf.is_empty() {
-            self.buf = vec![0u8; self.capacity * 2];
-            self.entries.reserve(self.capacity / ENTRY_OVERHEAD + 1);
+            self.buf = vec![0u8; self.max_size * 2];
+            self.entries.reserve(self.max_size / ENTRY_OVERHEAD + 1);
             self.head = 0;
         }
         let off = if self.head + len <= self.buf.len() {

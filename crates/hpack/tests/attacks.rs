@@ -210,3 +210,37 @@ fn oversized_huffman_string_is_validated_not_kept() {
     *bad.last_mut().unwrap() = 0x1e; // zero in the padding: still checked
     assert_eq!(decode(&mut d, &bad), Err(Error::HuffmanPaddingNotOnes));
 }
+
+#[test]
+fn compression_errors_are_sticky() {
+    let mut d = Decoder::new();
+    assert_eq!(decode(&mut d, &hex("80")), Err(Error::ZeroIndex));
+    assert_eq!(decode(&mut d, &hex("82")), Err(Error::ZeroIndex));
+    // HeaderListTooLarge is not: the decoder stays usable.
+    let mut d = Decoder::new();
+    d.set_max_header_list_size(10);
+    assert_eq!(decode(&mut d, &hex("82")), Err(Error::HeaderListTooLarge));
+    d.set_max_header_list_size(100);
+    assert_eq!(decode(&mut d, &hex("82")), Ok(1));
+}
+
+#[test]
+fn table_memory_follows_the_size_the_peer_uses() {
+    // A 1 MiB setting, but the peer keeps the default 4096: the ring stays small.
+    let mut limits = Limits::default();
+    limits.max_table_size = 1 << 20;
+    let mut d = Decoder::with_limits(limits);
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
+    d.decode(&[0x3f, 0xe1, 0x1f, 0x40, 0x01, b'a', 0x01, b'b'], |_| {})
+        .unwrap(); // update to 4096
+    let peak = PEAK.with(Cell::get) - base;
+    assert!(peak < 16 * 1024, "peak {peak}");
+    // Raised later, entries survive the regrowth.
+    let mut block = vec![0x3f, 0xff, 0x3f]; // size update to 31 + 0x7f + (0x3f << 7) = 8222
+    block.extend_from_slice(&[0x40, 0x01, b'c', 0x01, b'd']);
+    d.decode(&block, |_| {}).unwrap();
+    let entries: Vec<_> = d.table_entries().collect();
+    assert_eq!(entries, [(&b"c"[..], &b"d"[..]), (&b"a"[..], &b"b"[..])]);
+    assert_eq!(d.table_max_size(), 8222);
+}

@@ -245,7 +245,13 @@ fn check_encode(steps: &[Step], table_size: usize, huffman: Huffman) {
 
 #[test]
 fn c2_literal_representations() {
-    let rows: [(&str, &str, (&str, &str, bool), usize); 4] = [
+    type Row = (
+        &'static str,
+        &'static str,
+        (&'static str, &'static str, bool),
+        usize,
+    );
+    let rows: [Row; 4] = [
         (
             "C.2.1",
             "400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572",

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// Bytes from spaced or unspaced hex ("82 86 84" or "828684").
 pub fn hex(s: &str) -> Vec<u8> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    assert!(digits.len() % 2 == 0, "odd hex length");
+    assert!(digits.len().is_multiple_of(2), "odd hex length");
     digits
         .chunks(2)
         .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).expect("hex digit"))
@@ -313,11 +313,14 @@ pub fn encoder_folders(corpora: &std::path::Path) -> Vec<String> {
     v
 }
 
+/// A decoded field, owned: (name, value, never_indexed).
+pub type Decoded = (Vec<u8>, Vec<u8>, bool);
+
 /// Decodes a block into owned (name, value, never_indexed) triples.
 pub fn decode_all(
     decoder: &mut brisk_hpack::Decoder,
     block: &[u8],
-) -> Result<Vec<(Vec<u8>, Vec<u8>, bool)>, brisk_hpack::Error> {
+) -> Result<Vec<Decoded>, brisk_hpack::Error> {
     let mut out = Vec::new();
     decoder.decode(block, |f| {
         out.push((f.name.to_vec(), f.value.to_vec(), f.never_indexed))
