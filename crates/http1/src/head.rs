@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::scan::{is_token, skip_class, skip_value, trim_end, TOKEN};
+use crate::scan::{is_token, skip_token, skip_value, trim_end};
 
 /// One header field: name and value borrowed from the input, OWS trimmed from the value.
 ///
@@ -212,7 +212,7 @@ pub(crate) fn field_line(
                 }
             }
             LinePhase::Name => {
-                pos = skip_class(buf, pos, TOKEN);
+                pos = skip_token(buf, pos);
                 match buf.get(pos) {
                     None => break,
                     Some(b':') => {
@@ -324,7 +324,7 @@ pub(crate) fn fast_fields<'b>(
         if buf.get(pos..pos + 2) == Some(b"\r\n") {
             return Fast::End(pos + 2);
         }
-        let ne = skip_class(buf, pos, TOKEN);
+        let ne = skip_token(buf, pos);
         if ne == ns || buf.get(ne) != Some(&b':') {
             return Fast::Stop(ns);
         }

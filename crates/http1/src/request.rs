@@ -5,7 +5,7 @@ use crate::facts::{request_facts, RequestFacts};
 use crate::head::{fast_fields, field_line, refill, Fast, Header, Line, LineState, Status};
 use crate::limits::Config;
 use crate::method::{parse_version, version_prefix_ok, Method, Version};
-use crate::scan::{skip_class, TOKEN, URI};
+use crate::scan::{skip_class, skip_token, URI};
 use crate::target::{Target, TargetForm};
 
 /// A parsed request head. Everything borrows from the input buffer and the caller's slots.
@@ -265,6 +265,21 @@ impl RequestParser {
         if let Some(e) = self.error {
             return Err(e);
         }
+        if self.phase == Phase::Start && self.pos == 0 {
+            if let Some((method, target_end, target, version, n, head_len)) =
+                self.fast(buf, headers)
+            {
+                let raw = &buf[method.as_bytes().len() + 1..target_end];
+                let headers: &'h [Header<'b>] = headers;
+                return Ok(Status::Complete(Request {
+                    method,
+                    target: Target::from_parts(raw, target),
+                    version,
+                    headers: &headers[..n],
+                    head_len,
+                }));
+            }
+        }
         match self.run(buf, headers) {
             Ok(Some(head_len)) => {
                 let method = Method::from_bytes(&buf[self.method_start..self.method_end]);
@@ -290,6 +305,56 @@ impl RequestParser {
                 self.error = Some(e);
                 Err(e)
             }
+        }
+    }
+
+    /// The one-shot fast path for a whole, ordinary head in a fresh parser: locals only, no
+    /// state written. Anything else (partial input, leading empty lines, brackets, errors,
+    /// limits) returns `None` and the state machine parses from byte 0, reporting precisely;
+    /// that re-scan happens at most once per head, so the work stays linear.
+    #[allow(clippy::type_complexity)]
+    #[inline(always)]
+    fn fast<'b>(
+        &self,
+        full: &'b [u8],
+        slots: &mut [Header<'b>],
+    ) -> Option<(
+        Method<'b>,
+        usize,
+        (TargetForm, usize, usize),
+        Version,
+        usize,
+        usize,
+    )> {
+        let limits = &self.config.limits;
+        let buf = &full[..full.len().min(limits.max_head_size)];
+        let me = match buf.first_chunk::<8>()? {
+            [b'G', b'E', b'T', b' ', ..] => 3,
+            [b'P', b'O', b'S', b'T', b' ', ..] => 4,
+            [b'P', b'U', b'T', b' ', ..] => 3,
+            [b'H', b'E', b'A', b'D', b' ', ..] => 4,
+            _ => skip_token(buf, 0),
+        };
+        if me == 0 || buf.get(me) != Some(&b' ') {
+            return None;
+        }
+        let ts = me + 1;
+        let te = skip_class(buf, ts, URI);
+        if te == ts || te - ts > limits.max_target_len || buf.get(te) != Some(&b' ') {
+            return None;
+        }
+        let version = match buf.get(te + 1..te + 11)? {
+            b"HTTP/1.1\r\n" => Version::Http11,
+            b"HTTP/1.0\r\n" => Version::Http10,
+            _ => return None,
+        };
+        let method = Method::from_bytes(&buf[..me]);
+        let target = Target::classify(method, &buf[ts..te], false).ok()?.parts();
+        let max = slots.len().min(limits.max_headers);
+        let mut count = 0;
+        match fast_fields(buf, te + 11, slots, &mut count, max, limits.max_field_size) {
+            Fast::End(end) => Some((method, te, target, version, count, end)),
+            Fast::Stop(_) => None,
         }
     }
 
@@ -324,7 +389,7 @@ impl RequestParser {
                             }
                         }
                     }
-                    pos = skip_class(buf, pos, TOKEN);
+                    pos = skip_token(buf, pos);
                     match buf.get(pos) {
                         None => break,
                         Some(b' ') if pos > self.method_start => {
