@@ -98,14 +98,14 @@ impl Protocol for Conn {
                 if kind == TimeoutKind::HeaderRead {
                     // Nothing arrived at all (or only part of the h2 preface): answer as HTTP/1.1.
                     let mut h1 = H1::new(Arc::clone(&self.app), self.info.peer);
-                    let a = h1.on_timeout(kind, out);
+                    let a = h1.on_timeout(cx, kind, out);
                     self.state = State::H1(h1);
                     a
                 } else {
                     Action::CloseNow
                 }
             }
-            State::H1(h1) => h1.on_timeout(kind, out),
+            State::H1(h1) => h1.on_timeout(cx, kind, out),
             State::H2(h2) => h2.on_timeout(cx, kind, out),
         }
     }

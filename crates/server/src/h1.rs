@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use brisk_http1::{
     Body as Framing, Chunk, ChunkedDecoder, Header, Method as H1Method, RequestParser, Status,
@@ -153,7 +154,12 @@ pub(crate) enum Next {
 
 /// HTTP/1.1 connection state.
 pub(crate) struct H1 {
-    app: Arc<App>,
+    /// Taken out while `on_read` runs (moving the pointer costs no atomic operation, unlike a
+    /// clone), so the connection's own fields stay free to borrow.
+    app: Option<Arc<App>>,
+    /// Time of the last input: the idle timer is armed once and, when it fires early because
+    /// requests kept coming, re-armed for the rest (no timer work per request).
+    last_input: Option<Instant>,
     peer: SocketAddr,
     parser: RequestParser,
     collect: Option<Box<Collect>>,
@@ -193,7 +199,8 @@ impl H1 {
         cfg.limits.max_target_len = l.max_uri_len;
         H1 {
             parser: RequestParser::with_config(cfg),
-            app,
+            app: Some(app),
+            last_input: None,
             peer,
             collect: None,
             spill: Spill::default(),
@@ -223,7 +230,25 @@ impl H1 {
         self.after_output()
     }
 
-    pub(crate) fn on_timeout(&mut self, kind: TimeoutKind, out: &mut Output<'_>) -> Action {
+    pub(crate) fn on_timeout(
+        &mut self,
+        cx: &mut Context<'_>,
+        kind: TimeoutKind,
+        out: &mut Output<'_>,
+    ) -> Action {
+        if kind == TimeoutKind::Idle {
+            let idle = self
+                .app
+                .as_ref()
+                .map_or(Duration::ZERO, |a| a.config.timeouts.idle);
+            let quiet = self
+                .last_input
+                .map_or(idle, |t| cx.now().saturating_duration_since(t));
+            if quiet < idle && self.spill.is_empty() {
+                cx.set_timeout_in(TimeoutKind::Idle, idle - quiet);
+                return Action::Keep;
+            }
+        }
         match kind {
             TimeoutKind::HeaderRead | TimeoutKind::BodyRead if self.spill.is_empty() => {
                 with_worker(|w| {
@@ -273,8 +298,24 @@ impl H1 {
         if !self.spill.is_empty() && !self.spill.flush(out) {
             return Next::Stay(0, Action::Keep);
         }
+        let Some(app) = self.app.take() else {
+            return Next::Stay(input.len(), Action::CloseNow);
+        };
+        self.last_input = Some(cx.now());
+        let next = self.read_requests(&app, cx, input, out);
+        self.app = Some(app);
+        next
+    }
+
+    /// The body of `on_read`, with the application borrowed from outside `self`.
+    fn read_requests(
+        &mut self,
+        app: &Arc<App>,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> Next {
         let draining = cx.is_draining();
-        let app = Arc::clone(&self.app);
         with_worker(|w| {
             w.date.update(cx.system_time());
             let mut small = [Header::EMPTY; SMALL_HEADER_SLOTS];
@@ -392,7 +433,7 @@ impl H1 {
                 if facts.upgrade == Some(Upgrade::H2c) && body_len == Some(0) && !draining {
                     if let Some(settings) = req.header(b"http2-settings") {
                         if let Some(h2) =
-                            crate::h2::H2::from_upgrade(&app, self.peer, settings, &req)
+                            crate::h2::H2::from_upgrade(app, self.peer, settings, &req)
                         {
                             let _ = out.extend_from_slice(
                                 b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
@@ -503,7 +544,7 @@ impl H1 {
             {
                 if draining {
                     self.closing = true;
-                } else {
+                } else if cx.timeout() != Some(TimeoutKind::Idle) {
                     cx.set_timeout(TimeoutKind::Idle);
                 }
             }

@@ -1,5 +1,81 @@
-//! brisk-server: HTTP/1.1 and h2c on one port, built from brisk-reactor, brisk-http1,
-//! brisk-http2 and brisk-router.
+//! brisk-server: HTTP/1.1 and h2c on one port, built from brisk-reactor (event loop),
+//! brisk-http1 and brisk-http2 (sans-IO protocols) and brisk-router (routes), plus the `brisk`
+//! binary.
+//!
+//! ```text
+//!  socket ─> brisk-reactor ─> Conn: first bytes decide ─┬─> HTTP/1.1 (brisk-http1) ─┐
+//!                                                        │     └─ Upgrade: h2c ──────┤
+//!                                                        └─> h2c (brisk-http2) ──────┤
+//!                                                                                    v
+//!            writev <─ reactor output <─ serialized response <─ handler <─ brisk-router
+//! ```
+//!
+//! Handlers are plain functions `Fn(&mut Request, &mut Response)` run on the worker thread
+//! that owns the connection. A [`Request`] borrows the connection's buffers (nothing is copied
+//! for a request that arrived in one read); the [`Response`] is one value per worker, reused
+//! for every request, so a steady stream of keep-alive requests allocates nothing.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use brisk_server::{Method, Server};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::builder()
+//!     .bind("127.0.0.1:0".parse()?)
+//!     .workers(1)
+//!     .route(Method::Get, "/hello/{name}", |req, res| {
+//!         let name = req.param("name").unwrap_or("world");
+//!         res.body_mut().extend_from_slice(format!("Hello, {name}!").as_bytes());
+//!     })
+//!     .start()?;
+//!
+//! let mut s = std::net::TcpStream::connect(server.local_addr())?;
+//! s.write_all(b"GET /hello/brisk HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+//! let mut answer = String::new();
+//! s.read_to_string(&mut answer)?;
+//! assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(answer.ends_with("\r\n\r\nHello, brisk!"));
+//! server.shutdown();
+//! server.join();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What the server answers by itself
+//!
+//! | status | when | connection |
+//! |---|---|---|
+//! | 400 | malformed request (any brisk-http1 syntax or framing error) | closed |
+//! | 404 | no route matches the path (and no fallback) | kept |
+//! | 405 | routes match the path, none for the method; `Allow` lists them (GET implies HEAD) | kept |
+//! | 408 | the head did not arrive within [`Timeouts::header_read`] (slow-loris defense) | closed |
+//! | 413 | body larger than [`Limits::max_body_size`] (declared or chunked) | closed |
+//! | 414 | request target longer than [`Limits::max_uri_len`] | closed |
+//! | 431 | head larger than [`Limits::max_head_size`], or too many fields | closed |
+//! | 500 | the handler panicked, or set an invalid header or status | kept |
+//! | 501 | unknown method with no route for it | closed |
+//! | 505 | HTTP version other than 1.0 and 1.1 | closed |
+//!
+//! On HTTP/2 the same statuses come back on the stream; protocol violations end the stream
+//! (RST_STREAM) or the connection (GOAWAY) with the RFC 9113 code brisk-http2 chooses.
+//!
+//! # HTTP/1.1 behaviour
+//!
+//! Keep-alive follows the version rules (1.1 keeps unless `Connection: close`, 1.0 closes
+//! unless `Connection: keep-alive`); pipelined requests are answered in order, and every
+//! response produced for one read leaves in one `writev`; `Expect: 100-continue` gets its
+//! interim answer only when a handler will read the body; request bodies may be sized or
+//! chunked; HEAD gets the headers of GET; `Date` (formatted once per second) and `Server` are
+//! always sent.
+//!
+//! # Graceful shutdown
+//!
+//! [`Handle::shutdown`] stops accepting, lets in-flight requests finish (HTTP/1.1 responses
+//! then carry `Connection: close`; HTTP/2 connections get a GOAWAY with the last stream id
+//! 2^31-1, a PING, then the final GOAWAY), closes idle connections, and force-closes what is
+//! left at [`Timeouts::shutdown`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]

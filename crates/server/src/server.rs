@@ -107,6 +107,13 @@ impl std::fmt::Debug for Builder {
 impl Builder {
     /// Adds an address to listen on (port 0 picks a free port; see [`Handle::local_addrs`]).
     /// Without any, the server listens on `127.0.0.1:8080`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.bind("127.0.0.1:0".parse().unwrap());
+    /// ```
     pub fn bind(&mut self, addr: SocketAddr) -> &mut Self {
         self.addrs.push(addr);
         self
@@ -114,60 +121,132 @@ impl Builder {
 
     /// Worker threads, each with its own `SO_REUSEPORT` listener and event loop.
     /// Default: the number of CPUs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.workers(2);
+    /// ```
     pub fn workers(&mut self, n: usize) -> &mut Self {
         self.workers = n;
         self
     }
 
     /// All size limits at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.limits(brisk_server::Limits::default());
+    /// ```
     pub fn limits(&mut self, limits: Limits) -> &mut Self {
         self.config.limits = limits;
         self
     }
 
     /// Largest request body ([`Limits::max_body_size`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.max_body_size(64 * 1024);
+    /// ```
     pub fn max_body_size(&mut self, bytes: usize) -> &mut Self {
         self.config.limits.max_body_size = bytes;
         self
     }
 
     /// All timeouts at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.timeouts(brisk_server::Timeouts::default());
+    /// ```
     pub fn timeouts(&mut self, timeouts: Timeouts) -> &mut Self {
         self.config.timeouts = timeouts;
         self
     }
 
     /// [`Timeouts::header_read`] (408 and close when a head is not complete in time).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.header_timeout(std::time::Duration::from_secs(5));
+    /// ```
     pub fn header_timeout(&mut self, d: Duration) -> &mut Self {
         self.config.timeouts.header_read = d;
         self
     }
 
     /// [`Timeouts::idle`] (idle keep-alive connections are closed after it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.idle_timeout(std::time::Duration::from_secs(30));
+    /// ```
     pub fn idle_timeout(&mut self, d: Duration) -> &mut Self {
         self.config.timeouts.idle = d;
         self
     }
 
     /// [`Timeouts::body_read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.body_timeout(std::time::Duration::from_secs(20));
+    /// ```
     pub fn body_timeout(&mut self, d: Duration) -> &mut Self {
         self.config.timeouts.body_read = d;
         self
     }
 
     /// [`Timeouts::write_stall`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.write_timeout(std::time::Duration::from_secs(20));
+    /// ```
     pub fn write_timeout(&mut self, d: Duration) -> &mut Self {
         self.config.timeouts.write_stall = d;
         self
     }
 
     /// [`Timeouts::shutdown`]: the deadline for in-flight requests on shutdown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.shutdown_timeout(std::time::Duration::from_secs(3));
+    /// ```
     pub fn shutdown_timeout(&mut self, d: Duration) -> &mut Self {
         self.config.timeouts.shutdown = d;
         self
     }
 
     /// HTTP/2 settings and attack limits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// let mut h2 = brisk_server::Http2Config::default();
+    /// h2.max_concurrent_streams = 64;
+    /// b.http2(h2);
+    /// ```
     pub fn http2(&mut self, h2: Http2Config) -> &mut Self {
         self.config.h2 = h2;
         self
@@ -178,6 +257,15 @@ impl Builder {
     /// invalid pattern makes [`start`](Self::start) fail with [`Error::Route`].
     ///
     /// A `GET` route also answers `HEAD` (without the body) unless a `HEAD` route exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.route(brisk_server::Method::Get, "/users/{id}", |req, res| {
+    ///     res.text(format!("user {}", req.param("id").unwrap_or("")));
+    /// });
+    /// ```
     pub fn route<'m, F>(
         &mut self,
         method: impl Into<RouteMethod<'m>>,
@@ -204,6 +292,15 @@ impl Builder {
     }
 
     /// The handler for requests no route matches (instead of 404, 405 and 501).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.fallback(|req, res| {
+    ///     res.status(404).text(format!("nothing at {}", req.path()));
+    /// });
+    /// ```
     pub fn fallback<F>(&mut self, handler: F) -> &mut Self
     where
         F: Fn(&mut Request<'_>, &mut Response) + Send + Sync + 'static,
@@ -218,6 +315,15 @@ impl Builder {
     ///
     /// [`Error::Route`] for the first route that could not be added, [`Error::Config`] for an
     /// out-of-range value, [`Error::Reactor`] when binding or spawning fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).start()?;
+    /// h.shutdown();
+    /// h.join();
+    /// # Ok::<(), brisk_server::Error>(())
+    /// ```
     pub fn start(&mut self) -> Result<Handle, Error> {
         if let Some(e) = self.error.take() {
             return Err(e);
@@ -288,6 +394,13 @@ impl Builder {
     /// # Errors
     ///
     /// As [`start`](Self::start).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// brisk_server::Server::builder().bind("127.0.0.1:8080".parse().unwrap()).run()?;
+    /// # Ok::<(), brisk_server::Error>(())
+    /// ```
     pub fn run(&mut self) -> Result<(), Error> {
         let h = self.start()?;
         h.join();
@@ -323,16 +436,43 @@ pub struct Handle {
 
 impl Handle {
     /// The addresses the server listens on (with the real port when 0 was asked).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
+    /// assert_eq!(h.local_addrs().len(), 1);
+    /// # h.shutdown();
+    /// # h.join();
+    /// ```
     pub fn local_addrs(&self) -> &[SocketAddr] {
         self.reactor.local_addrs()
     }
 
     /// The first address the server listens on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
+    /// assert!(h.local_addr().ip().is_loopback());
+    /// # h.shutdown();
+    /// # h.join();
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.reactor.local_addr()
     }
 
     /// Counters summed over all workers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
+    /// assert_eq!(h.counters().panics, 0);
+    /// # h.shutdown();
+    /// # h.join();
+    /// ```
     pub fn counters(&self) -> Counters {
         let per: Vec<&WorkerCounters> = self.counters.iter().map(|c| &**c).collect();
         let mut c = Counters::sum(&per);
@@ -347,16 +487,44 @@ impl Handle {
     /// finish in-flight requests (`Connection: close` on HTTP/1.1, GOAWAY on HTTP/2), close
     /// idle connections, force-close what is left at the deadline. Returns at once; use
     /// [`join`](Self::join) to wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
+    /// h.shutdown(); // returns at once; join() waits
+    /// # h.shutdown();
+    /// # h.join();
+    /// ```
     pub fn shutdown(&self) {
         self.reactor.shutdown(self.shutdown);
     }
 
     /// Like [`shutdown`](Self::shutdown) with another deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
+    /// h.shutdown_within(std::time::Duration::from_millis(100));
+    /// # h.shutdown();
+    /// # h.join();
+    /// ```
     pub fn shutdown_within(&self, grace: Duration) {
         self.reactor.shutdown(grace);
     }
 
     /// Waits for every worker to stop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
+    /// h.shutdown();
+    /// h.join();
+    /// # h.shutdown();
+    /// # h.join();
+    /// ```
     pub fn join(&self) {
         let _ = self.reactor.join();
     }

@@ -330,3 +330,28 @@ fn heads_with_many_fields_are_parsed_whole_or_trickled() {
     );
     server.shutdown();
 }
+
+#[test]
+fn idle_keep_alive_connections_close_after_the_idle_timeout_busy_ones_do_not() {
+    let server = start(|b| {
+        b.idle_timeout(Duration::from_millis(500));
+    });
+    // Busy: a request every 150 ms for 1.5 s on one connection (three idle periods' worth).
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    for i in 0..10 {
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
+        assert_eq!(read_response(&mut s).0, 200, "request {i}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    // Then quiet: closed within the timeout plus a tick or two, without any answer.
+    let t = std::time::Instant::now();
+    let rest = read_until_quiet(&mut s, Duration::from_secs(3));
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_millis(1500),
+        "closed after {waited:?}"
+    );
+    server.shutdown();
+}

@@ -260,8 +260,17 @@ fn httpwg_conformance_107_of_107() {
     // Our own instance on a port the kernel picked (letting httpwg launch the binary on a
     // port chosen in advance races with the other tests' servers).
     let b = Brisk::start(&["--workers", "1"]);
+    // httpwg waits 100 ms for each expected frame by default: too tight on a loaded 2-core
+    // CI machine running the other tests in parallel.
     let (_, out, err) = run(Command::new("httpwg")
-        .args(["-a", &b.addr.to_string()])
+        .args([
+            "-a",
+            &b.addr.to_string(),
+            "--frame-timeout",
+            "2000",
+            "--connect-timeout",
+            "5000",
+        ])
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "warn"));
     let all = format!("{out}{err}");

@@ -17,6 +17,8 @@ struct Tally {
     complete: AtomicU64,
     /// The held 32 MiB response arrived whole.
     held_complete: AtomicU64,
+    /// The held client has written its whole request.
+    held_sent: AtomicBool,
     /// A reset or EOF before any byte of a response: the keep-alive close race, allowed.
     refused_before_response: AtomicU64,
     /// Bytes of a response arrived, then the connection failed: never allowed.
@@ -69,6 +71,7 @@ fn client(addr: SocketAddr, tally: Arc<Tally>, stop: Arc<AtomicBool>, body_len: 
                 break;
             }
             if hold {
+                tally.held_sent.store(true, Ordering::Relaxed);
                 while !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(10));
                 }
@@ -126,6 +129,13 @@ fn sigterm_under_load_completes_started_responses_and_exits_before_the_deadline(
         threads.push(std::thread::spawn(move || client(addr, t, s, len, hold)));
     }
     std::thread::sleep(Duration::from_millis(700));
+    // The held request must be on its way (its response then cannot finish before SIGTERM).
+    let t = Instant::now();
+    while !tally.held_sent.load(Ordering::Relaxed) {
+        assert!(t.elapsed() < Duration::from_secs(20), "held request never sent");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
     let before = tally.complete.load(Ordering::Relaxed);
     assert!(before > 50, "load did not run: {tally:?}");
     b.terminate();
