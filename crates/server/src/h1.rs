@@ -342,7 +342,7 @@ impl H1 {
                         }
                     }
                     let c = self.collect.take().expect("collect present");
-                    self.finish_collected(w, &app, out, &c, draining);
+                    self.finish_collected(w, app, out, &c, draining);
                     // The buffers go back to the worker for the next large body.
                     w.recycle(c);
                     continue;
@@ -449,7 +449,7 @@ impl H1 {
                     Some(n) if (buf.len() - head_len) as u64 >= n => Some(n as usize),
                     _ => None,
                 };
-                let keep_alive = facts.keep_alive && !draining && !self.limit_reached(&app);
+                let keep_alive = facts.keep_alive && !draining && !self.limit_reached(app);
                 let plan = Plan {
                     version,
                     keep_alive,

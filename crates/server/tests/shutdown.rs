@@ -132,7 +132,10 @@ fn sigterm_under_load_completes_started_responses_and_exits_before_the_deadline(
     // The held request must be on its way (its response then cannot finish before SIGTERM).
     let t = Instant::now();
     while !tally.held_sent.load(Ordering::Relaxed) {
-        assert!(t.elapsed() < Duration::from_secs(20), "held request never sent");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "held request never sent"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     std::thread::sleep(Duration::from_millis(100));
