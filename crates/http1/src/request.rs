@@ -5,7 +5,7 @@ use crate::facts::{request_facts, RequestFacts};
 use crate::head::{fast_fields, field_line, refill, Fast, Header, Line, LineState, Status};
 use crate::limits::Config;
 use crate::method::{parse_version, version_prefix_ok, Method, Version};
-use crate::scan::{skip_class, skip_token, URI};
+use crate::scan::{skip_token, skip_uri};
 use crate::target::{Target, TargetForm};
 
 /// A parsed request head. Everything borrows from the input buffer and the caller's slots.
@@ -339,7 +339,7 @@ impl RequestParser {
             return None;
         }
         let ts = me + 1;
-        let te = skip_class(buf, ts, URI);
+        let te = skip_uri(buf, ts);
         if te == ts || te - ts > limits.max_target_len || buf.get(te) != Some(&b' ') {
             return None;
         }
@@ -403,7 +403,7 @@ impl RequestParser {
                 Phase::Target => {
                     let start = self.method_end + 1;
                     loop {
-                        pos = skip_class(buf, pos, URI);
+                        pos = skip_uri(buf, pos);
                         match buf.get(pos) {
                             Some(b'[' | b']') => {
                                 self.brackets = true;
