@@ -163,16 +163,25 @@ pub(crate) fn decode<const DISCARD: bool>(src: &[u8], out: &mut [u8]) -> Result<
         }
     }
 
-    // Tail: octet-wise refill, reading ones past the end so a lookup never sees garbage; `left`
-    // counts the real bits, and a code that reaches into the ones ends the string (what is
-    // left is then checked as padding).
-    let mut left = nbits as usize + 8 * (src.len() - pos);
+    // Tail (fewer than 8 octets left): the rest of `src` is copied into a stack buffer padded
+    // with ones, so refills stay word-wide and a lookup never sees garbage. `left` counts the
+    // real bits; a code that reaches into the ones ends the string, and what is left is then
+    // checked as padding.
+    let rest = &src[pos..];
+    let mut left = nbits as usize + 8 * rest.len();
+    // INVARIANT: refills only load bits the loop may consume: at most the 56 real bits of
+    // `rest` plus one 63-bit refill ahead, so `tp <= 14` and `tp + 8 <= 22 < 32`.
+    let mut tail = [0xffu8; 32];
+    tail[..rest.len()].copy_from_slice(rest);
+    let mut tp = 0usize;
     loop {
-        while nbits <= 56 {
-            let b = src.get(pos).copied().unwrap_or(0xff);
-            acc |= u64::from(b) << (56 - nbits);
-            pos += 1;
-            nbits += 8;
+        if nbits < 30 {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&tail[tp..tp + 8]);
+            acc |= u64::from_be_bytes(word) >> nbits;
+            let k = (63 - nbits) >> 3;
+            tp += k as usize;
+            nbits += k * 8;
         }
         if left == 0 {
             return Ok(o);
