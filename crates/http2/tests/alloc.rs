@@ -38,15 +38,32 @@ fn pump(from: &mut Connection, to: &mut Connection, wire: &mut Vec<u8>) {
     assert_eq!(to.recv(wire).unwrap(), wire.len());
 }
 
-fn cycle(client: &mut Connection, server: &mut Connection, wire: &mut Vec<u8>, body: &[u8], consumed: &mut Vec<(StreamId, usize)>) {
-    let fields = [(":method", "POST"), (":scheme", "http"), (":path", "/upload"), (":authority", "localhost"), ("content-type", "application/octet-stream")];
+fn cycle(
+    client: &mut Connection,
+    server: &mut Connection,
+    wire: &mut Vec<u8>,
+    body: &[u8],
+    consumed: &mut Vec<(StreamId, usize)>,
+) {
+    let fields = [
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":path", "/upload"),
+        (":authority", "localhost"),
+        ("content-type", "application/octet-stream"),
+    ];
     let id = client.send_request(&fields, false).unwrap();
     assert_eq!(client.send_data(id, body, true).unwrap(), body.len());
     client.ping(*b"alloc-pi");
     pump(client, server, wire);
     let mut done = None;
     while let Some(ev) = server.poll_event() {
-        if let Event::Data { stream, data, end_stream } = ev {
+        if let Event::Data {
+            stream,
+            data,
+            end_stream,
+        } = ev
+        {
             consumed.push((stream, data.len()));
             if end_stream {
                 done = Some(stream);
@@ -57,7 +74,13 @@ fn cycle(client: &mut Connection, server: &mut Connection, wire: &mut Vec<u8>, b
         server.consume(s, n);
     }
     let s = done.unwrap();
-    server.send_headers(s, &[(":status", "200"), ("content-type", "text/plain")], false).unwrap();
+    server
+        .send_headers(
+            s,
+            &[(":status", "200"), ("content-type", "text/plain")],
+            false,
+        )
+        .unwrap();
     assert_eq!(server.send_data(s, body, true).unwrap(), body.len());
     pump(server, client, wire);
     while let Some(ev) = client.poll_event() {
@@ -90,5 +113,8 @@ fn steady_state_cycles_do_not_allocate() {
         cycle(&mut client, &mut server, &mut wire, &body, &mut consumed);
     }
     let allocs = ALLOCS.load(Ordering::Relaxed) - before;
-    assert_eq!(allocs, 0, "{allocs} allocations in 2,000 steady-state cycles");
+    assert_eq!(
+        allocs, 0,
+        "{allocs} allocations in 2,000 steady-state cycles"
+    );
 }

@@ -70,6 +70,43 @@ fn curl_prior_knowledge_get_and_post_1mib() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[test]
+fn curl_upgrade_h2c() {
+    if !util::have_peer("curl_upgrade_h2c", Command::new("curl").arg("--version")) {
+        return;
+    }
+    let addr = util::spawn_server(Config::default());
+    let dir = tmp_path("h2c");
+    let (a, b) = (dir.join("a.bin"), dir.join("b.bin"));
+    // Without prior knowledge curl sends HTTP/1.1 with `Upgrade: h2c` and `HTTP2-Settings`;
+    // the request becomes stream 1 and the second request on the same connection goes over h2.
+    let out = Command::new("curl")
+        .args(["-sS", "-v", "--http2"])
+        .arg(format!("http://{addr}/size/70000"))
+        .arg("-o")
+        .arg(&a)
+        .arg(format!("http://{addr}/size/10"))
+        .arg("-o")
+        .arg(&b)
+        .output()
+        .expect("curl");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "curl: {log}");
+    assert!(log.contains("< HTTP/1.1 101 Switching Protocols"), "{log}");
+    assert_eq!(log.matches("< HTTP/2 200").count(), 2, "{log}");
+    assert_eq!(
+        log.matches("Connected to").count(),
+        1,
+        "one connection: {log}"
+    );
+    assert!(
+        std::fs::read(&a).unwrap() == util::pattern(70_000),
+        "upgraded response body differs"
+    );
+    assert_eq!(std::fs::read(&b).unwrap(), util::pattern(10));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 const PY_CLIENT: &str = r#"
 import socket, sys
 import h2.connection, h2.config, h2.events, h2.settings

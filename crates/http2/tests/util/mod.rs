@@ -169,13 +169,85 @@ pub fn spawn_server(config: Config) -> SocketAddr {
     addr
 }
 
-/// Serves one connection until it closes.
+/// Reads an HTTP/1.1 request head that asks for `Upgrade: h2c`; answers 101 and builds the
+/// upgraded connection. Returns the connection and how many bytes of `inbuf` the head used, or
+/// `None` if it is not such a request (the bytes are then treated as HTTP/2).
+fn upgrade(
+    sock: &mut TcpStream,
+    inbuf: &mut [u8],
+    have: &mut usize,
+    config: Config,
+) -> Option<(Connection, usize)> {
+    let end = loop {
+        if let Some(p) = inbuf[..*have].windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+        match sock.read(&mut inbuf[*have..]) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => *have += n,
+        }
+    };
+    let head = std::str::from_utf8(&inbuf[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut parts = lines.next()?.split(' ');
+    let (method, path) = (parts.next()?, parts.next()?);
+    let mut fields: Vec<(&[u8], &[u8])> = Vec::new();
+    let (mut host, mut settings, mut wants_h2c) = ("", "", false);
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (n, v) = line.split_once(':')?;
+        let v = v.trim();
+        if n.eq_ignore_ascii_case("host") {
+            host = v;
+        } else if n.eq_ignore_ascii_case("http2-settings") {
+            settings = v;
+        } else if n.eq_ignore_ascii_case("upgrade") {
+            wants_h2c = v.eq_ignore_ascii_case("h2c");
+        }
+        fields.push((n.as_bytes(), v.as_bytes()));
+    }
+    if !wants_h2c {
+        return None;
+    }
+    let req = brisk_http2::H2cRequest {
+        method: method.as_bytes(),
+        path: path.as_bytes(),
+        authority: host.as_bytes(),
+        fields: &fields,
+    };
+    let conn = Connection::from_h2c_upgrade(config, settings.as_bytes(), &req).ok()?;
+    sock.write_all(
+        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+    )
+    .ok()?;
+    Some((conn, end))
+}
+
+/// Serves one connection until it closes: HTTP/2 with prior knowledge, or HTTP/1.1 with
+/// `Upgrade: h2c`.
 pub fn serve(mut sock: TcpStream, config: Config) {
     let _ = sock.set_nodelay(true);
-    let mut conn = Connection::server(config);
     let mut app = App::default();
     let mut inbuf = vec![0u8; 1 << 20];
     let mut have = 0;
+    while have < 4 {
+        match sock.read(&mut inbuf[have..]) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => have += n,
+        }
+    }
+    let mut conn = if inbuf.starts_with(b"PRI ") {
+        Connection::server(config)
+    } else {
+        match upgrade(&mut sock, &mut inbuf, &mut have, config.clone()) {
+            Some((conn, used)) => {
+                inbuf.copy_within(used..have, 0);
+                have -= used;
+                conn
+            }
+            // Not an upgrade: HTTP/2 rules apply (an invalid preface gets GOAWAY).
+            None => Connection::server(config),
+        }
+    };
     let mut out = Vec::new();
     loop {
         conn.handle_timeout(Instant::now());
