@@ -27,8 +27,9 @@ pub struct Config {
     pub workers: usize,
     /// `listen(2)` backlog of each listener. Default: 1024.
     pub backlog: i32,
-    /// Set `TCP_NODELAY` on accepted connections (responses are written whole, so Nagle only
-    /// adds latency). Default: true.
+    /// Set `TCP_NODELAY` on the listeners, which Linux copies to every accepted connection (no
+    /// syscall per accept). Responses are written whole, so Nagle would only add latency.
+    /// Default: true.
     pub nodelay: bool,
     /// `SO_SNDBUF` of the listeners, inherited by accepted connections (no syscall per
     /// accept); 0 keeps the kernel's autotuned default. Default: 0.

@@ -31,6 +31,12 @@
 //!   reads nothing is closed by the write-stall timer; at `max_connections` a worker stops
 //!   accepting until one closes.
 //!
+//! # Contract
+//!
+//! Writes use `writev`, which raises `SIGPIPE` when the peer has reset the connection unless the
+//! signal is ignored. Rust binaries ignore it by default (the standard library sets `SIG_IGN`
+//! before `main`); a program that restores the default action must not run a reactor.
+//!
 //! # Buffers
 //!
 //! Each worker owns one pool: `pool_size` buffers of `buffer_size` bytes in a single arena,

@@ -94,7 +94,6 @@ pub(crate) struct Worker<A, P> {
     max_out: usize,
     /// Blocks input may not take (see `Config::reserve`).
     reserve: usize,
-    nodelay: bool,
     accept_batch: usize,
     read_batch: usize,
     again: Vec<usize>,
@@ -156,7 +155,6 @@ where
             max_in_blocks: cfg.max_input_blocks() as u32,
             max_out: cfg.max_pending_output,
             reserve: cfg.reserve(),
-            nodelay: cfg.nodelay,
             accept_batch: cfg.accept_batch,
             read_batch: cfg.read_batch,
             // A key can be queued twice (closed and reused within a turn), rarely more.
@@ -297,10 +295,6 @@ where
             .is_err()
         {
             return;
-        }
-        if self.nodelay {
-            // Best effort: a failure only costs latency.
-            let _ = sock.set_nodelay(true);
         }
         let laddr = self.listeners[li].addr;
         let local = if laddr.ip().is_unspecified() {
