@@ -7,7 +7,17 @@ use crate::static_table::{self, STATIC_LEN};
 use crate::table::{Entry, Table, TableEntries, ENTRY_OVERHEAD};
 use crate::Field;
 
-/// Default cap on the dynamic table the encoder uses, whatever the peer allows.
+/// Default cap on the dynamic table the encoder uses, whatever the peer allows (the protocol's
+/// default table size: a larger table costs memory per connection for little gain).
+///
+/// # Examples
+///
+/// ```
+/// let mut encoder = brisk_hpack::Encoder::new();
+/// encoder.set_peer_max_table_size(1 << 20);
+/// encoder.encode([], &mut Vec::new());
+/// assert_eq!(encoder.table_max_size(), brisk_hpack::DEFAULT_ENCODER_TABLE_CAP);
+/// ```
 pub const DEFAULT_ENCODER_TABLE_CAP: usize = 4096;
 
 /// Which fields the encoder adds to the dynamic table.
