@@ -328,12 +328,15 @@ impl RequestParser {
     )> {
         let limits = &self.config.limits;
         let buf = &full[..full.len().min(limits.max_head_size)];
-        let me = match buf.first_chunk::<8>()? {
-            [b'G', b'E', b'T', b' ', ..] => 3,
-            [b'P', b'O', b'S', b'T', b' ', ..] => 4,
-            [b'P', b'U', b'T', b' ', ..] => 3,
-            [b'H', b'E', b'A', b'D', b' ', ..] => 4,
-            _ => skip_token(buf, 0),
+        let (method, me) = match buf.first_chunk::<8>()? {
+            [b'G', b'E', b'T', b' ', ..] => (Method::Get, 3),
+            [b'P', b'O', b'S', b'T', b' ', ..] => (Method::Post, 4),
+            [b'P', b'U', b'T', b' ', ..] => (Method::Put, 3),
+            [b'H', b'E', b'A', b'D', b' ', ..] => (Method::Head, 4),
+            _ => {
+                let me = skip_token(buf, 0);
+                (Method::from_bytes(&buf[..me]), me)
+            }
         };
         if me == 0 || buf.get(me) != Some(&b' ') {
             return None;
@@ -348,8 +351,11 @@ impl RequestParser {
             b"HTTP/1.0\r\n" => Version::Http10,
             _ => return None,
         };
-        let method = Method::from_bytes(&buf[..me]);
-        let target = Target::classify(method, &buf[ts..te], false).ok()?.parts();
+        let target = if buf[ts] == b'/' && method != Method::Connect {
+            (TargetForm::Origin, 0, 0)
+        } else {
+            Target::classify(method, &buf[ts..te], false).ok()?.parts()
+        };
         let max = slots.len().min(limits.max_headers);
         let mut count = 0;
         match fast_fields(buf, te + 11, slots, &mut count, max, limits.max_field_size) {

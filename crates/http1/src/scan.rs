@@ -138,6 +138,20 @@ pub(crate) fn skip_value(buf: &[u8], mut pos: usize) -> usize {
 /// unrolled table walk. Kept, and tested, so the choice can be re-measured.
 const TOKEN_SIMD: bool = false;
 
+/// The first control or DEL at or after `pos` (HTAB included), 16 bytes at a time.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn skip_value_narrow(buf: &[u8], pos: usize) -> usize {
+    #[cfg(target_feature = "sse2")]
+    {
+        sse2::skip::<VALUE>(buf, pos)
+    }
+    #[cfg(not(target_feature = "sse2"))]
+    {
+        skip_class(buf, pos, VALUE)
+    }
+}
+
 /// Returns the first position at or after `pos` whose byte is not a `tchar`, or `buf.len()`.
 #[inline(always)]
 pub(crate) fn skip_token(buf: &[u8], pos: usize) -> usize {
@@ -159,6 +173,54 @@ pub(crate) fn skip_uri(buf: &[u8], pos: usize) -> usize {
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     {
         skip_class(buf, pos, URI)
+    }
+}
+
+/// 32-byte field-value scan with AVX2. Only for inlining into functions compiled with
+/// `#[target_feature(enable = "avx2")]`, which are called after run-time detection.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+pub(crate) mod avx2 {
+    use std::arch::x86_64::{
+        _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_xor_si256,
+    };
+
+    /// As [`super::skip_value`], 32 bytes per step.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[inline(always)]
+    pub(crate) unsafe fn skip_value(buf: &[u8], mut pos: usize) -> usize {
+        loop {
+            match buf.get(pos..).and_then(|s| s.first_chunk::<32>()) {
+                Some(w) => {
+                    // SAFETY: the caller guarantees AVX2; `w` is 32 readable bytes and `loadu`
+                    // has no alignment requirement. Unsigned b < 0x20 is signed
+                    // (b ^ 0x80) < (0x20 ^ 0x80).
+                    let m = unsafe {
+                        let x = _mm256_loadu_si256(w.as_ptr().cast());
+                        let ctl = _mm256_cmpgt_epi8(
+                            _mm256_set1_epi8(0xa0u8 as i8),
+                            _mm256_xor_si256(x, _mm256_set1_epi8(i8::MIN)),
+                        );
+                        let del = _mm256_cmpeq_epi8(x, _mm256_set1_epi8(0x7f));
+                        _mm256_movemask_epi8(_mm256_or_si256(ctl, del)) as u32
+                    };
+                    if m == 0 {
+                        pos += 32;
+                        continue;
+                    }
+                    pos += m.trailing_zeros() as usize;
+                }
+                None => pos = super::skip_value_narrow(buf, pos),
+            }
+            if buf.get(pos) != Some(&b'\t') {
+                return pos;
+            }
+            pos += 1;
+        }
     }
 }
 
@@ -391,6 +453,33 @@ mod tests {
         let v = b"\xff\x80\t\xa0abc\t\t\x7e \x7fz";
         assert_eq!(skip_value(v, 0), naive_value(v, 0));
         assert_eq!(skip_value_swar(v, 0), naive_value(v, 0));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_matches_table() {
+        if !std::is_x86_feature_detected!("avx2") {
+            eprintln!("SKIPPED avx2_matches_table: no AVX2 on this CPU");
+            return;
+        }
+        for bad in 0u8..=255 {
+            for len in [5usize, 33, 70] {
+                for at in 0..len {
+                    let mut v = vec![b'a'; len];
+                    v[at] = bad;
+                    for start in (0..=at).step_by(3) {
+                        // SAFETY: AVX2 was detected above.
+                        #[allow(unsafe_code)]
+                        let got = unsafe { avx2::skip_value(&v, start) };
+                        assert_eq!(
+                            got,
+                            naive_value(&v, start),
+                            "byte {bad} at {at} from {start}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// The vector path and the portable path agree at every offset of every llhttp case file.
