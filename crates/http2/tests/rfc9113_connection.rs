@@ -932,3 +932,41 @@ fn connection_window_limits_all_streams() {
     s.recv(&frame(8, 0, 0, &[0, 0, 0x10, 0])).unwrap();
     assert_eq!(events(&mut s), ["ready 3"]);
 }
+
+// ---- Extended CONNECT (RFC 8441) end to end
+
+#[test]
+fn extended_connect_needs_the_servers_setting() {
+    let ws = [
+        (":method", "CONNECT"),
+        (":protocol", "websocket"),
+        (":scheme", "http"),
+        (":path", "/chat"),
+        (":authority", "a"),
+    ];
+    let mut client = Connection::client(Config::default());
+    assert_eq!(
+        client.send_request(&ws, false).unwrap_err(),
+        brisk_http2::Error::InvalidHeaders
+    );
+    let mut config = Config::default();
+    config.enable_connect_protocol = true;
+    let mut server = Connection::server(config);
+    let mut wire = Vec::new();
+    client.poll_output(&mut wire);
+    server.recv(&wire).unwrap();
+    wire.clear();
+    server.poll_output(&mut wire);
+    client.recv(&wire).unwrap();
+    assert!(client.peer_settings().enable_connect_protocol);
+    let id = client.send_request(&ws, false).unwrap();
+    wire.clear();
+    client.poll_output(&mut wire);
+    server.recv(&wire).unwrap();
+    let ev = events(&mut server);
+    assert_eq!(ev.last().unwrap(), &format!("headers {id} CONNECT"));
+    server
+        .send_headers(id, &[(":status", "200")], false)
+        .unwrap();
+    assert_eq!(server.send_data(id, b"tunnel bytes", false).unwrap(), 12);
+}

@@ -65,10 +65,21 @@ pub(crate) struct Continuation {
 ///   2. n = recv(&read_buf)?         -- drop the first n bytes; keep the rest for next time.
 ///                                      n < len with wants_read() false: drain output first
 ///   3. while let Some(ev) = poll_event() { ... send_headers / send_data / consume ... }
-///   4. poll_output(&mut write_buf)  -- coalesced frames; write them out
+///   4. poll_output(&mut write_buf)  -- coalesced frames; write them out. Draining the output
+///                                      can wake streams blocked on the send buffer: repeat 3-4
+///                                      until poll_output returns 0
 ///   5. if is_closed() and the write buffer is flushed: close the socket
 ///   sleep until readable/writable or poll_timeout()
 /// ```
+///
+/// A reactor that stops reading while its write buffer is full (write backpressure) bounds
+/// everything else: ACKs stop being produced because `recv` is not called, and `send_data`
+/// stops taking bytes at [`Limits::max_send_buffer`](crate::Limits::max_send_buffer) of
+/// undrained output.
+///
+/// On a connection error `recv` returns `Err`: write out what `poll_output` still yields (the
+/// GOAWAY), then close. Stream errors never surface as `Err`; they arrive as
+/// [`Event::StreamReset`] with `by_peer: false`.
 ///
 /// * Inputs: [`recv`](Self::recv), [`handle_timeout`](Self::handle_timeout).
 /// * Commands: [`send_request`](Self::send_request) (client), [`send_headers`](Self::send_headers)
@@ -92,7 +103,16 @@ pub(crate) struct Continuation {
 /// [`go_away`](Self::go_away) sends GOAWAY with last-stream-id 2^31-1 and a PING; when the
 /// PING's ACK returns (so every request the client had sent is known), the final GOAWAY with
 /// the real last stream id follows. Streams at or below it run to completion;
-/// [`is_closed`](Self::is_closed) turns true when none is left.
+/// [`is_closed`](Self::is_closed) turns true when none is left. If the client never answers the
+/// PING, call [`go_away_final`](Self::go_away_final) after a deadline of your choice, and close
+/// the socket after a second deadline if streams still linger.
+///
+/// # h2c
+///
+/// Prior knowledge: build with [`Connection::server`] and feed the bytes (the preface is
+/// checked). HTTP/1.1 `Upgrade: h2c`: answer `101 Switching Protocols` with the HTTP/1.1 layer,
+/// then build with [`Connection::from_h2c_upgrade`], which decodes `HTTP2-Settings` and queues
+/// the request as stream 1; bytes after the request head go to `recv` as usual.
 ///
 /// # Examples
 ///

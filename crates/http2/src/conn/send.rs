@@ -20,6 +20,7 @@ enum Outgoing {
 struct Summary {
     status: u16,
     head: bool,
+    protocol: bool,
 }
 
 /// Checks fields we are asked to send against RFC 9113 §8 (we never emit a malformed message).
@@ -69,6 +70,7 @@ fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
         Outgoing::Request => {
             let m = method.ok_or(Error::InvalidHeaders)?;
             sum.head = m == b"HEAD";
+            sum.protocol = protocol;
             let connect = m == b"CONNECT" && !protocol;
             let ok = if connect {
                 authority && !scheme && !path
@@ -131,7 +133,8 @@ impl Connection {
     /// # Errors
     ///
     /// [`Error::WrongRole`] on a server; [`Error::InvalidHeaders`] if the fields break RFC 9113
-    /// §8; [`Error::StreamLimit`] when the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
+    /// §8 (or carry `:protocol` before the server enabled extended CONNECT, RFC 8441);
+    /// [`Error::StreamLimit`] when the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
     /// (wait for a stream to end); [`Error::Closing`] after a GOAWAY or when ids ran out; the
     /// sticky connection error.
     ///
@@ -166,6 +169,10 @@ impl Connection {
             return Err(Error::StreamLimit);
         }
         let sum = check(fields, Outgoing::Request)?;
+        if sum.protocol && !self.peer.enable_connect_protocol {
+            // RFC 8441 §4: `:protocol` only after the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL.
+            return Err(Error::InvalidHeaders);
+        }
         let id = self.next_local_stream;
         self.next_local_stream += 2;
         let mut s = Stream::new(
