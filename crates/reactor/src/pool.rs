@@ -438,12 +438,44 @@ pub struct Output<'a> {
 
 impl Output<'_> {
     /// Bytes appended and not yet written to the socket (from this and earlier callbacks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let before = out.pending();
+    ///     let _ = out.extend_from_slice(b"ok\n");
+    ///     assert!(out.pending() == before + 3 || out.pending() == before);
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
     pub fn pending(&self) -> usize {
         self.chain.len
     }
 
     /// How many more bytes can be appended now: the smaller of what `max_pending_output` still
     /// allows and what the pool can hold (room left in the last block plus free blocks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     // Echo what fits; the rest is handed back once output drains.
+    ///     let n = input.len().min(out.remaining());
+    ///     out.extend_from_slice(&input[..n]).unwrap();
+    ///     (n, Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
     pub fn remaining(&self) -> usize {
         let by_limit = self.limit.saturating_sub(self.chain.len);
         let tail_room = if self.chain.tail == NIL {
@@ -512,6 +544,22 @@ impl Output<'_> {
     /// # Errors
     ///
     /// [`OutputFull`] if `data.len() > self.remaining()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     match out.extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n") {
+    ///         Ok(()) => (input.len(), Action::Keep),
+    ///         Err(brisk_reactor::OutputFull) => (0, Action::Keep), // retried after output drains
+    ///     }
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
     pub fn extend_from_slice(&mut self, data: &[u8]) -> Result<(), OutputFull> {
         if data.len() > self.remaining() {
             return Err(OutputFull);

@@ -211,11 +211,43 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// The monotonic time of this loop turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let started = cx.now(); // e.g. to time a request
+    ///     # let _ = (started, out);
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
     pub fn now(&self) -> Instant {
         self.now
     }
 
     /// The wall-clock time of this loop turn (read at most once per turn, on first use).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let secs = cx.system_time().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    ///     // One clock read per turn however many responses format a Date header from it.
+    ///     assert_eq!(cx.system_time().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(), secs);
+    ///     # let _ = out;
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
     pub fn system_time(&mut self) -> SystemTime {
         *self.wall.get_or_insert_with(SystemTime::now)
     }
@@ -248,6 +280,24 @@ impl Context<'_> {
 
     /// Arms the read timer as `kind`, to fire `after` from this turn's time (rounded up to
     /// the next tick of the wheel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, TimeoutKind};
+    /// # use std::time::Duration;
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     // A body upload gets 5 s per piece, whatever the configured default.
+    ///     cx.set_timeout_in(TimeoutKind::BodyRead, Duration::from_secs(5));
+    ///     assert_eq!(cx.timeout(), Some(TimeoutKind::BodyRead));
+    ///     # let _ = out;
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
     pub fn set_timeout_in(&mut self, kind: TimeoutKind, after: Duration) {
         let tick = self.clock.tick_at(self.now + after);
         self.timers.arm(self.timer_id, tick);
@@ -255,6 +305,26 @@ impl Context<'_> {
     }
 
     /// Cancels the read timer. O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     if input.is_empty() {
+    ///         return (0, Action::Keep);
+    ///     }
+    ///     // Streaming a long response: no read deadline while we talk.
+    ///     cx.clear_timeout();
+    ///     assert_eq!(cx.timeout(), None);
+    ///     # let _ = out;
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
     pub fn clear_timeout(&mut self) {
         self.timers.cancel(self.timer_id);
         *self.kind = None;

@@ -65,11 +65,28 @@ macro_rules! setter {
 
 impl Reactor {
     /// A builder with [`Config::default`] and no address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = brisk_reactor::Reactor::new().workers(2).max_connections(1000);
+    /// assert_eq!(r.config().workers, 2);
+    /// assert_eq!(r.config().max_connections, 1000);
+    /// ```
     pub fn new() -> Reactor {
         Reactor::default()
     }
 
     /// A builder with the given settings and no address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cfg = brisk_reactor::Config::default();
+    /// cfg.pool_size = 256;
+    /// let r = brisk_reactor::Reactor::with_config(cfg);
+    /// assert_eq!(r.config().pool_size, 256);
+    /// ```
     pub fn with_config(config: Config) -> Reactor {
         Reactor {
             config,
@@ -78,6 +95,16 @@ impl Reactor {
     }
 
     /// Adds an address to listen on (call again for more). Port 0 picks a free port.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Nothing is bound until `start`.
+    /// let r = brisk_reactor::Reactor::new()
+    ///     .bind("127.0.0.1:0".parse().unwrap())
+    ///     .bind("[::1]:0".parse().unwrap());
+    /// # let _ = r;
+    /// ```
     #[must_use]
     pub fn bind(mut self, addr: SocketAddr) -> Reactor {
         self.addrs.push(addr);
@@ -85,6 +112,12 @@ impl Reactor {
     }
 
     /// The settings so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(brisk_reactor::Reactor::new().config().nodelay);
+    /// ```
     pub fn config(&self) -> &Config {
         &self.config
     }
