@@ -288,3 +288,57 @@ fn httpwg_conformance_107_of_107() {
             .join("\n")
     );
 }
+
+#[test]
+fn curl_h2c_streamed_large_and_rejected_bodies_in_process() {
+    if !tool(
+        "curl_h2c_streamed_large_and_rejected_bodies_in_process",
+        "curl",
+    ) {
+        return;
+    }
+    let server = util::start(|b| {
+        b.max_body_size(64 * 1024);
+    });
+    let url = |p: &str| format!("http://{}{}", server.local_addr(), p);
+    // A streamed body: DATA frames as the chunks come.
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "10", "--http2-prior-knowledge"])
+        .arg(url("/stream"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n"
+    );
+    // 3 MiB: far above the initial windows, so flow control paces it.
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "20", "--http2-prior-knowledge"])
+        .arg(url("/big"))
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout.len(), 3 * 1024 * 1024);
+    assert!(out.stdout.iter().all(|&b| b == b'x'));
+    // Over the body limit: 413 on the stream, answered before the body is read.
+    let dir = std::env::temp_dir().join(format!("brisk-h2-413-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.bin");
+    std::fs::write(&file, vec![b'y'; 200 * 1024]).unwrap();
+    let (ok, out, err) = run(Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{http_version}",
+            "--max-time",
+            "20",
+        ])
+        .args(["--http2-prior-knowledge", "--data-binary"])
+        .arg(format!("@{}", file.display()))
+        .arg(url("/echo")));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(ok, "{err}");
+    assert_eq!(out, "413 2", "{err}");
+    server.shutdown();
+}
