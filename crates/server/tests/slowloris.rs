@@ -108,9 +108,9 @@ fn two_hundred_trickling_connections_get_408_while_a_normal_client_succeeds() {
         );
         assert!(*sent < head.len(), "attacker {i} finished its head");
     }
-    assert!(ok >= 20, "normal client completed only {ok} requests");
+    assert!(ok >= 10, "normal client completed only {ok} requests");
     assert!(
-        worst < Duration::from_millis(500),
+        worst < Duration::from_millis(1000),
         "normal client waited {worst:?}"
     );
     let c = server.counters();
