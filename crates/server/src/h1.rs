@@ -253,6 +253,7 @@ impl H1 {
             TimeoutKind::HeaderRead | TimeoutKind::BodyRead if self.spill.is_empty() => {
                 with_worker(|w| {
                     w.stats.timeout();
+                    w.date.update(cx.system_time());
                     self.error(w, out, 408, H1Version::Http11);
                 });
                 Action::CloseAfterFlush
