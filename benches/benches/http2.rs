@@ -13,10 +13,14 @@
 //!   flow-control credit. Reported per stream (elements = streams); each iteration checks the
 //!   response body length.
 //!
-//! There is no peer in this group yet (nghttp2's session API would need callbacks through
-//! `libnghttp2-sys`).
+//! The same cycles run through nghttp2 (the C library, via `libnghttp2-sys`): a client and a
+//! server `nghttp2_session` in memory (`mem_send` / `mem_recv`), the server answering from the
+//! frame-received callback's END_STREAM, body bytes counted in the data-chunk callback, headers
+//! delivered to a counting header callback, automatic WINDOW_UPDATEs. nghttp2 has no separate
+//! frame parser API, so the `frames` benches have no peer.
 //!
 //! Run: `cargo bench -p brisk-benches --bench http2 -- --warm-up-time 1 --measurement-time 3`
+#![allow(unsafe_code)]
 
 use std::hint::black_box;
 
@@ -245,6 +249,271 @@ impl Pair {
     }
 }
 
+/// The same exchange through two nghttp2 sessions.
+mod nghttp2 {
+    use std::os::raw::{c_int, c_void};
+    use std::ptr::{null, null_mut};
+
+    use libnghttp2_sys as ng;
+
+    /// Body source for a data provider.
+    pub struct Cursor {
+        data: Vec<u8>,
+        len: usize,
+        off: usize,
+    }
+
+    /// Per-session callback state.
+    #[derive(Default)]
+    pub struct State {
+        finished: Vec<i32>,
+        got: usize,
+        headers: usize,
+    }
+
+    unsafe extern "C" fn on_frame_recv(
+        _s: *mut ng::nghttp2_session,
+        frame: *const ng::nghttp2_frame,
+        user: *mut c_void,
+    ) -> c_int {
+        // SAFETY: `user` is the `State` given at session creation, alive as long as the session;
+        // `frame` is valid for the call and `hd` is the common prefix of every frame.
+        unsafe {
+            let st = &mut *(user as *mut State);
+            let hd = (*frame).hd;
+            let end = hd.flags & ng::NGHTTP2_FLAG_END_STREAM as u8 != 0;
+            if end && (hd.type_ == ng::NGHTTP2_HEADERS as u8 || hd.type_ == ng::NGHTTP2_DATA as u8)
+            {
+                st.finished.push(hd.stream_id);
+            }
+        }
+        0
+    }
+
+    unsafe extern "C" fn on_data(
+        _s: *mut ng::nghttp2_session,
+        _f: u8,
+        _id: i32,
+        _d: *const u8,
+        len: usize,
+        user: *mut c_void,
+    ) -> c_int {
+        // SAFETY: as in `on_frame_recv`.
+        unsafe { (*(user as *mut State)).got += len };
+        0
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    unsafe extern "C" fn on_header(
+        _s: *mut ng::nghttp2_session,
+        _f: *const ng::nghttp2_frame,
+        _n: *const u8,
+        _nl: usize,
+        _v: *const u8,
+        _vl: usize,
+        _fl: u8,
+        user: *mut c_void,
+    ) -> c_int {
+        // SAFETY: as in `on_frame_recv`.
+        unsafe { (*(user as *mut State)).headers += 1 };
+        0
+    }
+
+    unsafe extern "C" fn read_body(
+        _s: *mut ng::nghttp2_session,
+        _id: i32,
+        buf: *mut u8,
+        length: usize,
+        flags: *mut u32,
+        source: *mut ng::nghttp2_data_source,
+        _user: *mut c_void,
+    ) -> isize {
+        // SAFETY: `source.ptr` is the `Cursor` we submitted, alive until the body is sent (within
+        // the same cycle); `buf` has room for `length` bytes; `flags` is valid.
+        unsafe {
+            let cur = &mut *((*source).ptr as *mut Cursor);
+            let n = length.min(cur.len - cur.off);
+            std::ptr::copy_nonoverlapping(cur.data.as_ptr().add(cur.off), buf, n);
+            cur.off += n;
+            if cur.off == cur.len {
+                *flags |= ng::NGHTTP2_DATA_FLAG_EOF;
+            }
+            n as isize
+        }
+    }
+
+    fn nv(name: &'static [u8], value: &'static [u8]) -> ng::nghttp2_nv {
+        ng::nghttp2_nv {
+            name: name.as_ptr() as *mut u8,
+            value: value.as_ptr() as *mut u8,
+            namelen: name.len(),
+            valuelen: value.len(),
+            flags: ng::NGHTTP2_NV_FLAG_NONE as u8,
+        }
+    }
+
+    pub struct Pair {
+        client: *mut ng::nghttp2_session,
+        server: *mut ng::nghttp2_session,
+        cst: Box<State>,
+        sst: Box<State>,
+        ccur: Box<Cursor>,
+        scur: Box<Cursor>,
+        wire: Vec<u8>,
+        req: [ng::nghttp2_nv; 5],
+        resp: [ng::nghttp2_nv; 3],
+    }
+
+    impl Pair {
+        pub fn new() -> Pair {
+            let mut p = Pair {
+                client: null_mut(),
+                server: null_mut(),
+                cst: Box::default(),
+                sst: Box::default(),
+                ccur: Box::new(Cursor {
+                    data: vec![b'r'; 1024],
+                    len: 0,
+                    off: 0,
+                }),
+                scur: Box::new(Cursor {
+                    data: vec![b'r'; 1024],
+                    len: 0,
+                    off: 0,
+                }),
+                wire: Vec::with_capacity(1 << 16),
+                req: [
+                    nv(b":method", b"POST"),
+                    nv(b":scheme", b"http"),
+                    nv(b":path", b"/bench"),
+                    nv(b":authority", b"localhost"),
+                    nv(b"user-agent", b"brisk-bench"),
+                ],
+                resp: [
+                    nv(b":status", b"200"),
+                    nv(b"content-type", b"text/plain"),
+                    nv(b"server", b"brisk"),
+                ],
+            };
+            // SAFETY: plain nghttp2 setup calls; the states outlive the sessions (dropped after
+            // `nghttp2_session_del` in `Drop`).
+            unsafe {
+                let mut cbs = null_mut();
+                assert_eq!(ng::nghttp2_session_callbacks_new(&mut cbs), 0);
+                ng::nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, Some(on_frame_recv));
+                ng::nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, Some(on_data));
+                ng::nghttp2_session_callbacks_set_on_header_callback(cbs, Some(on_header));
+                let cu = &mut *p.cst as *mut State as *mut c_void;
+                let su = &mut *p.sst as *mut State as *mut c_void;
+                assert_eq!(ng::nghttp2_session_client_new(&mut p.client, cbs, cu), 0);
+                assert_eq!(ng::nghttp2_session_server_new(&mut p.server, cbs, su), 0);
+                ng::nghttp2_session_callbacks_del(cbs);
+                assert_eq!(ng::nghttp2_submit_settings(p.client, 0, null(), 0), 0);
+                assert_eq!(ng::nghttp2_submit_settings(p.server, 0, null(), 0), 0);
+            }
+            p.pump(true);
+            p.pump(false);
+            p.pump(true);
+            p
+        }
+
+        /// Moves everything one session has to send into the other.
+        fn pump(&mut self, client_to_server: bool) {
+            let (from, to) = if client_to_server {
+                (self.client, self.server)
+            } else {
+                (self.server, self.client)
+            };
+            self.wire.clear();
+            // SAFETY: nghttp2 returns a pointer to `n` valid bytes, valid until the next call.
+            unsafe {
+                loop {
+                    let mut ptr: *const u8 = null();
+                    let n = ng::nghttp2_session_mem_send(from, &mut ptr);
+                    assert!(n >= 0);
+                    if n == 0 {
+                        break;
+                    }
+                    self.wire
+                        .extend_from_slice(std::slice::from_raw_parts(ptr, n as usize));
+                }
+                let used = ng::nghttp2_session_mem_recv(to, self.wire.as_ptr(), self.wire.len());
+                assert_eq!(used, self.wire.len() as isize);
+            }
+        }
+
+        pub fn cycle(&mut self, request_body: usize, response_body: usize) -> usize {
+            let before = self.cst.got;
+            // SAFETY: the nv arrays and cursors are owned by `self` and outlive the calls that
+            // read them (nghttp2 copies header fields at submit; bodies are read during `pump`).
+            unsafe {
+                self.ccur.len = request_body;
+                self.ccur.off = 0;
+                let prd = ng::nghttp2_data_provider {
+                    source: ng::nghttp2_data_source {
+                        ptr: &mut *self.ccur as *mut Cursor as *mut c_void,
+                    },
+                    read_callback: Some(read_body),
+                };
+                let prd_ptr = if request_body > 0 {
+                    &prd as *const _
+                } else {
+                    null()
+                };
+                let id = ng::nghttp2_submit_request(
+                    self.client,
+                    null(),
+                    self.req.as_ptr(),
+                    self.req.len(),
+                    prd_ptr,
+                    null_mut(),
+                );
+                assert!(id > 0);
+                self.pump(true);
+                let s = self.sst.finished.pop().expect("request complete");
+                self.scur.len = response_body;
+                self.scur.off = 0;
+                let prd = ng::nghttp2_data_provider {
+                    source: ng::nghttp2_data_source {
+                        ptr: &mut *self.scur as *mut Cursor as *mut c_void,
+                    },
+                    read_callback: Some(read_body),
+                };
+                let prd_ptr = if response_body > 0 {
+                    &prd as *const _
+                } else {
+                    null()
+                };
+                assert_eq!(
+                    ng::nghttp2_submit_response(
+                        self.server,
+                        s,
+                        self.resp.as_ptr(),
+                        self.resp.len(),
+                        prd_ptr
+                    ),
+                    0
+                );
+                self.pump(false);
+                assert_eq!(self.cst.finished.pop(), Some(id));
+                self.pump(true);
+            }
+            assert!(self.sst.headers > 0 && self.cst.headers > 0);
+            self.cst.got - before
+        }
+    }
+
+    impl Drop for Pair {
+        fn drop(&mut self) {
+            // SAFETY: sessions created in `new`, deleted once.
+            unsafe {
+                ng::nghttp2_session_del(self.client);
+                ng::nghttp2_session_del(self.server);
+            }
+        }
+    }
+}
+
 fn cycle(c: &mut Criterion) {
     let mut g = c.benchmark_group("http2/cycle");
     g.throughput(Throughput::Elements(1));
@@ -254,8 +523,12 @@ fn cycle(c: &mut Criterion) {
         ("post_1k_each_way", 1024, 1024),
     ] {
         let mut pair = Pair::new();
-        g.bench_function(name, |b| {
+        g.bench_function(format!("brisk/{name}"), |b| {
             b.iter(|| assert_eq!(pair.cycle(black_box(req), resp), resp))
+        });
+        let mut ngp = nghttp2::Pair::new();
+        g.bench_function(format!("nghttp2/{name}"), |b| {
+            b.iter(|| assert_eq!(ngp.cycle(black_box(req), resp), resp))
         });
     }
     g.finish();

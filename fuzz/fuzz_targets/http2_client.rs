@@ -23,7 +23,15 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     for i in 0..n_requests {
         let method = if i % 3 == 0 { "HEAD" } else { "POST" };
         let id = client
-            .send_request(&[(":method", method), (":scheme", "http"), (":path", "/"), (":authority", "fuzz")], i % 2 == 0)
+            .send_request(
+                &[
+                    (":method", method),
+                    (":scheme", "http"),
+                    (":path", "/"),
+                    (":authority", "fuzz"),
+                ],
+                i % 2 == 0,
+            )
             .expect("request");
         mine.insert(id);
         if i % 2 == 1 {
@@ -60,16 +68,26 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let mut consumed: Vec<(StreamId, usize)> = Vec::new();
         while let Some(ev) = client.poll_event() {
             match ev {
-                Event::Headers { stream, headers, .. } => {
-                    assert!(mine.contains(&stream), "headers on a stream we never opened");
-                    assert!(headers.status().is_some(), "response without :status surfaced");
+                Event::Headers {
+                    stream, headers, ..
+                } => {
+                    assert!(
+                        mine.contains(&stream),
+                        "headers on a stream we never opened"
+                    );
+                    assert!(
+                        headers.status().is_some(),
+                        "response without :status surfaced"
+                    );
                     assert!(headers.method().is_none());
                 }
                 Event::Data { stream, data, .. } => {
                     assert!(mine.contains(&stream));
                     consumed.push((stream, data.len()));
                 }
-                Event::Trailers { stream, .. } | Event::StreamReset { stream, .. } | Event::SendReady { stream } => {
+                Event::Trailers { stream, .. }
+                | Event::StreamReset { stream, .. }
+                | Event::SendReady { stream } => {
                     assert!(mine.contains(&stream));
                 }
                 Event::GoAway { .. } => goaway = true,
@@ -81,12 +99,24 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
         assert!(client.open_streams() <= mine.len());
         if goaway {
-            let r = client.send_request(&[(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "f")], true);
+            let r = client.send_request(
+                &[
+                    (":method", "GET"),
+                    (":scheme", "http"),
+                    (":path", "/"),
+                    (":authority", "f"),
+                ],
+                true,
+            );
             assert_eq!(r.unwrap_err(), Error::Closing);
         }
         out.clear();
         client.poll_output(&mut out);
-        let skip = if out.starts_with(brisk_http2::PREFACE) { 24 } else { 0 };
+        let skip = if out.starts_with(brisk_http2::PREFACE) {
+            24
+        } else {
+            0
+        };
         frame_types(&out[skip..]);
     }
 });

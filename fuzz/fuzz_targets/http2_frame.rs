@@ -32,7 +32,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 assert!(header.length <= max);
                 let mut again = Vec::new();
                 frame.encode(&mut again);
-                let (reparsed, n) = Frame::parse(&again, u32::MAX).expect("re-encoded frame parses").expect("whole");
+                let (reparsed, n) = Frame::parse(&again, u32::MAX)
+                    .expect("re-encoded frame parses")
+                    .expect("whole");
                 assert_eq!(n, again.len());
                 assert_eq!(reparsed, frame);
                 rest = &rest[used..];
@@ -40,7 +42,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             Err(e) => {
                 let code = e.code();
                 assert!(
-                    [ErrorCode::PROTOCOL_ERROR, ErrorCode::FRAME_SIZE_ERROR, ErrorCode::FLOW_CONTROL_ERROR].contains(&code),
+                    [
+                        ErrorCode::PROTOCOL_ERROR,
+                        ErrorCode::FRAME_SIZE_ERROR,
+                        ErrorCode::FLOW_CONTROL_ERROR
+                    ]
+                    .contains(&code),
                     "unexpected code {code}"
                 );
                 if let Error::Stream { stream, .. } = e {

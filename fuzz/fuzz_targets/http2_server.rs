@@ -27,7 +27,10 @@ impl Window {
         }
         while let Ok(Some((f, n))) = Frame::parse(bytes, u32::MAX) {
             match f {
-                Frame::Settings { ack: false, payload } => {
+                Frame::Settings {
+                    ack: false,
+                    payload,
+                } => {
                     for (id, v) in payload.iter() {
                         if id.0 == 4 {
                             let d = i64::from(v) - self.initial;
@@ -40,7 +43,8 @@ impl Window {
                     if stream.is_zero() {
                         self.conn += i64::from(increment);
                     } else {
-                        *self.streams.entry(stream.value()).or_insert(self.initial) += i64::from(increment);
+                        *self.streams.entry(stream.value()).or_insert(self.initial) +=
+                            i64::from(increment);
                     }
                 }
                 _ => {}
@@ -61,7 +65,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let max_open = config.max_concurrent_streams as usize;
     let send_bound = config.limits.max_send_buffer;
     let mut server = Connection::server(config);
-    let mut window = Window { conn: 65_535, initial: 65_535, streams: Default::default() };
+    let mut window = Window {
+        conn: 65_535,
+        initial: 65_535,
+        streams: Default::default(),
+    };
     let mut peer_max_frame = 16_384usize;
     let t0 = Instant::now();
     let mut input = PREFACE.to_vec();
@@ -98,10 +106,22 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             }
         }
         server.handle_timeout(t0 + Duration::from_millis(step * 50));
+        if server.error().is_some() {
+            // A timer fired (SETTINGS ACK timeout, stalled reader): GOAWAY is queued.
+            out.clear();
+            server.poll_output(&mut out);
+            assert!(
+                frames(&out).any(|(t, _)| t == 7),
+                "a timeout error writes GOAWAY"
+            );
+            return;
+        }
         let mut to_answer = Vec::new();
         while let Some(ev) = server.poll_event() {
             match ev {
-                Event::Headers { stream, end_stream, .. } => to_answer.push((stream, end_stream)),
+                Event::Headers {
+                    stream, end_stream, ..
+                } => to_answer.push((stream, end_stream)),
                 Event::Data { stream, data, .. } => {
                     let n = data.len();
                     to_answer.push((stream, false));
@@ -113,14 +133,26 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
         assert!(server.open_streams() <= max_open);
         for (stream, _) in to_answer {
-            if server.send_headers(stream, &[(":status", "200")], false).is_ok() {
+            if server
+                .send_headers(stream, &[(":status", "200")], false)
+                .is_ok()
+            {
                 open.push(stream);
             }
         }
-        open.retain(|&s| server.send_data(s, &body, step % 3 == 0).map(|n| n < body.len() || step % 3 != 0).unwrap_or(false));
+        open.retain(|&s| {
+            server
+                .send_data(s, &body, step % 3 == 0)
+                .map(|n| n < body.len() || step % 3 != 0)
+                .unwrap_or(false)
+        });
         out.clear();
         server.poll_output(&mut out);
-        assert!(out.len() <= send_bound + 64 * 1024, "output {} beyond bounds", out.len());
+        assert!(
+            out.len() <= send_bound + 64 * 1024,
+            "output {} beyond bounds",
+            out.len()
+        );
         for (kind, (stream, len)) in frames(&out) {
             assert!(len <= peer_max_frame.max(16_384));
             if kind == 0 {
