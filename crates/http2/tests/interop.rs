@@ -295,16 +295,3 @@ fn client_role_fetches_file_from_nghttpd() {
     assert_eq!(responses[1].body, b"small file\n");
     assert_eq!(responses[2].status, 404);
 }
-
-/// Manual debugging aid: `BRISK_SERVE_SECS=60 cargo test --test interop serve_for_manual_testing -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn serve_for_manual_testing() {
-    let addr = util::spawn_server(Config::default());
-    println!("listening on {addr}");
-    let secs = std::env::var("BRISK_SERVE_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    std::thread::sleep(Duration::from_secs(secs));
-}

@@ -970,3 +970,33 @@ fn extended_connect_needs_the_servers_setting() {
         .unwrap();
     assert_eq!(server.send_data(id, b"tunnel bytes", false).unwrap(), 12);
 }
+
+// ---- HPACK table-size rules (RFC 9113 §4.3.1, RFC 7541 §4.2)
+
+#[test]
+fn peer_header_table_size_is_signalled_at_the_start_of_our_next_block() {
+    let mut s = handshaken_server(Config::default());
+    // The client shrinks our encoder's table to 0.
+    s.recv(&frame(4, 0, 0, &[0, 1, 0, 0, 0, 0])).unwrap();
+    s.recv(&hdrs(1, 5, &get_block())).unwrap();
+    let _ = events(&mut s);
+    let _ = {
+        let mut o = Vec::new();
+        s.poll_output(&mut o);
+        o
+    };
+    s.send_headers(
+        StreamId::new(1),
+        &[(":status", "200"), ("x-long-header-name", "some value")],
+        true,
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    s.poll_output(&mut out);
+    let f = frames(&out);
+    assert_eq!(f[0].0, 1);
+    assert_eq!(
+        f[0].3[0], 0x20,
+        "block starts with a dynamic table size update to 0"
+    );
+}
