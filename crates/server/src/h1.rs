@@ -27,10 +27,6 @@ pub(crate) const MAX_HEADER_SLOTS: usize = 128;
 /// every read. A head with more fields is parsed again with [`MAX_HEADER_SLOTS`].
 const SMALL_HEADER_SLOTS: usize = 24;
 
-/// Output room kept free before another pipelined request is handled: a response that does
-/// not fit waits (spills) instead of being written.
-const MIN_ROOM: usize = 2048;
-
 /// A body arriving over several reads: the head is kept as bytes and re-parsed when the
 /// body is complete.
 #[derive(Debug, Default)]
@@ -104,7 +100,7 @@ impl Spill {
             let Some(stream) = self.stream.as_mut() else {
                 return true;
             };
-            if out.remaining() < MIN_ROOM {
+            if out.remaining() == 0 {
                 return false;
             }
             // Pull one chunk and frame it (chunked transfer coding, RFC 9112 §7.1).
@@ -352,7 +348,8 @@ impl H1 {
                 if buf.is_empty() {
                     break;
                 }
-                if out.remaining() < MIN_ROOM {
+                if out.remaining() == 0 {
+                    // The reactor hands the rest back once the output drains.
                     break;
                 }
                 let mut big;

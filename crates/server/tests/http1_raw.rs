@@ -355,3 +355,26 @@ fn idle_keep_alive_connections_close_after_the_idle_timeout_busy_ones_do_not() {
     );
     server.shutdown();
 }
+
+#[test]
+fn thousands_of_pipelined_requests_outrunning_the_output_limit_all_get_answers() {
+    let server = start(|_| {});
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    let n = 4000;
+    let batch = b"GET /hello/pipelined-client HTTP/1.1\r\nHost: a\r\n\r\n".repeat(n);
+    let mut w = s.try_clone().unwrap();
+    // Write from another thread: the server's answers (about 700 KB) outrun its output limit
+    // and the socket buffers, so it must pause and resume reading.
+    let writer = std::thread::spawn(move || w.write_all(&batch).unwrap());
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    for i in 0..n {
+        let (status, _, body) = read_response(&mut s);
+        assert_eq!(
+            (status, body.as_slice()),
+            (200, &b"Hello, pipelined-client!"[..]),
+            "response {i}"
+        );
+    }
+    writer.join().unwrap();
+    server.shutdown();
+}
