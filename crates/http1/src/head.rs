@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::scan::{is_token, skip_token, skip_value, trim_end};
+use crate::scan::{find_lf, is_token, skip_token, skip_value, trim_end};
 
 /// One header field: name and value borrowed from the input, OWS trimmed from the value.
 ///
@@ -402,28 +402,27 @@ fn fast_fields_impl<'b, const AVX2: bool>(
 
 /// Fills `slots` from an already validated field section `buf[pos..end]` and returns the
 /// number of fields. Used when a head completes after being fed in pieces: earlier calls saw
-/// other buffers, so the slots are rebuilt from this one in a single linear pass.
+/// other buffers, so the slots are rebuilt from this one in a single linear pass. The bytes
+/// are known to be valid, so this only splits: the name ends at the colon, the line at LF.
 pub(crate) fn refill<'b>(
     buf: &'b [u8],
     mut pos: usize,
     end: usize,
     slots: &mut [Header<'b>],
 ) -> usize {
+    let buf = &buf[..end];
     let mut n = 0;
     while pos < end {
-        let Some(lf) = memchr::memchr(b'\n', &buf[pos..end]) else {
-            break;
-        };
-        let lf = pos + lf;
+        let lf = find_lf(buf, pos);
         let content_end = if lf > pos && buf[lf - 1] == b'\r' {
             lf - 1
         } else {
             lf
         };
-        if content_end == pos {
+        if content_end <= pos {
             break;
         }
-        let colon = pos + memchr::memchr(b':', &buf[pos..content_end]).unwrap_or(0);
+        let colon = skip_token(buf, pos);
         let mut vs = colon + 1;
         while vs < content_end && matches!(buf[vs], b' ' | b'\t') {
             vs += 1;
@@ -432,7 +431,7 @@ pub(crate) fn refill<'b>(
         if let Some(slot) = slots.get_mut(n) {
             *slot = Header {
                 name: &buf[pos..colon],
-                value: &buf[vs..ve],
+                value: &buf[vs.min(ve)..ve],
             };
         }
         n += 1;

@@ -39,6 +39,7 @@ pub struct Limits {
 }
 
 impl Default for Limits {
+    #[inline]
     fn default() -> Self {
         Limits {
             max_head_size: 16 * 1024,

@@ -160,8 +160,31 @@ pub struct RequestParser {
     line: LineState,
     count: usize,
     resumed: bool,
+    /// Offsets (name start, name end, value start, value end) of the fields completed in
+    /// earlier calls, so a resumed head needs no second pass. Allocated inline on the first
+    /// `Partial` only; `None` keeps one-shot parsers cheap to create.
+    saved: Option<[[u16; 4]; SAVED]>,
+    /// False once a field could not be saved (beyond `SAVED` fields or past 64 KiB): the
+    /// slots are then rebuilt by one linear pass instead.
+    saved_ok: bool,
     error: Option<Error>,
 }
+
+/// What the fast path found.
+struct FastHead<'b> {
+    method: Method<'b>,
+    target_end: usize,
+    target: (TargetForm, usize, usize),
+    version: Version,
+    /// Fields stored in the slots.
+    count: usize,
+    /// The head length when `complete`, else the start of the line the fast path stopped at.
+    end: usize,
+    complete: bool,
+}
+
+/// Fields whose offsets a resumed parse remembers; beyond this, one extra pass rebuilds them.
+const SAVED: usize = 128;
 
 impl Default for RequestParser {
     fn default() -> Self {
@@ -178,6 +201,7 @@ impl RequestParser {
     /// let parser = brisk_http1::RequestParser::new();
     /// # let _ = parser;
     /// ```
+    #[inline]
     pub fn new() -> Self {
         Self::with_config(Config::default())
     }
@@ -194,6 +218,7 @@ impl RequestParser {
     /// let parser = RequestParser::with_config(config);
     /// # let _ = parser;
     /// ```
+    #[inline]
     pub fn with_config(config: Config) -> Self {
         RequestParser {
             config,
@@ -209,6 +234,8 @@ impl RequestParser {
             line: LineState::at(0),
             count: 0,
             resumed: false,
+            saved: None,
+            saved_ok: true,
             error: None,
         }
     }
@@ -265,22 +292,38 @@ impl RequestParser {
         if let Some(e) = self.error {
             return Err(e);
         }
+        let mut first = self.count;
         if self.phase == Phase::Start && self.pos == 0 {
-            if let Some((method, target_end, target, version, n, head_len)) =
-                self.fast(buf, headers)
-            {
-                let raw = &buf[method.as_bytes().len() + 1..target_end];
-                let headers: &'h [Header<'b>] = headers;
-                return Ok(Status::Complete(Request {
-                    method,
-                    target: Target::from_parts(raw, target),
-                    version,
-                    headers: &headers[..n],
-                    head_len,
-                }));
+            match self.fast(buf, headers) {
+                Some(f) if f.complete => {
+                    let raw = &buf[f.method.as_bytes().len() + 1..f.target_end];
+                    let headers: &'h [Header<'b>] = headers;
+                    return Ok(Status::Complete(Request {
+                        method: f.method,
+                        target: Target::from_parts(raw, f.target),
+                        version: f.version,
+                        headers: &headers[..f.count],
+                        head_len: f.end,
+                    }));
+                }
+                Some(f) => {
+                    // Continue in the state machine at the line the fast path stopped at.
+                    self.method_start = 0;
+                    self.method_end = f.method.as_bytes().len();
+                    self.target_end = f.target_end;
+                    self.target = f.target;
+                    self.version = f.version;
+                    self.headers_start = f.target_end + 11;
+                    self.count = f.count;
+                    self.line = LineState::at(f.end);
+                    self.phase = Phase::Fields;
+                    self.pos = f.end;
+                    first = 0;
+                }
+                None => {}
             }
         }
-        match self.run(buf, headers) {
+        match self.run(buf, headers, first) {
             Ok(Some(head_len)) => {
                 let method = Method::from_bytes(&buf[self.method_start..self.method_end]);
                 let raw = &buf[self.method_end + 1..self.target_end];
@@ -308,24 +351,13 @@ impl RequestParser {
         }
     }
 
-    /// The one-shot fast path for a whole, ordinary head in a fresh parser: locals only, no
-    /// state written. Anything else (partial input, leading empty lines, brackets, errors,
-    /// limits) returns `None` and the state machine parses from byte 0, reporting precisely;
-    /// that re-scan happens at most once per head, so the work stays linear.
-    #[allow(clippy::type_complexity)]
+    /// The one-shot fast path for an ordinary head in a fresh parser: locals only, no state
+    /// written. An unusual request-line (leading empty lines, brackets, errors, limits, too
+    /// little input) gives `None` and the state machine parses from byte 0, reporting
+    /// precisely. When the request-line is fine but a field line is not whole or not ordinary,
+    /// the state machine takes over at that line. Either way no byte is scanned more than twice.
     #[inline(always)]
-    fn fast<'b>(
-        &self,
-        full: &'b [u8],
-        slots: &mut [Header<'b>],
-    ) -> Option<(
-        Method<'b>,
-        usize,
-        (TargetForm, usize, usize),
-        Version,
-        usize,
-        usize,
-    )> {
+    fn fast<'b>(&self, full: &'b [u8], slots: &mut [Header<'b>]) -> Option<FastHead<'b>> {
         let limits = &self.config.limits;
         let buf = &full[..full.len().min(limits.max_head_size)];
         let (method, me) = match buf.first_chunk::<8>()? {
@@ -358,16 +390,29 @@ impl RequestParser {
         };
         let max = slots.len().min(limits.max_headers);
         let mut count = 0;
-        match fast_fields(buf, te + 11, slots, &mut count, max, limits.max_field_size) {
-            Fast::End(end) => Some((method, te, target, version, count, end)),
-            Fast::Stop(_) => None,
-        }
+        let (end, complete) =
+            match fast_fields(buf, te + 11, slots, &mut count, max, limits.max_field_size) {
+                Fast::End(end) => (end, true),
+                Fast::Stop(at) => (at, false),
+            };
+        Some(FastHead {
+            method,
+            target_end: te,
+            target,
+            version,
+            count,
+            end,
+            complete,
+        })
     }
 
+    /// The state machine. Fields `0..first` were found by earlier calls (their slots are
+    /// restored on completion); fields from `first` on were found by this call.
     fn run<'b>(
         &mut self,
         full: &'b [u8],
         slots: &mut [Header<'b>],
+        first: usize,
     ) -> Result<Option<usize>, Error> {
         let limits = self.config.limits;
         let bare_lf = self.config.allow_bare_lf;
@@ -466,26 +511,28 @@ impl RequestParser {
                 }
                 Phase::Fields => {
                     let max = slots.len().min(limits.max_headers);
-                    if self.line.at_line_start() {
-                        let start = self.line.pos;
-                        match fast_fields(
-                            buf,
-                            start,
-                            slots,
-                            &mut self.count,
-                            max,
-                            limits.max_field_size,
-                        ) {
-                            Fast::End(end) => {
-                                if self.resumed {
-                                    refill(buf, self.headers_start, end, slots);
-                                }
-                                return Ok(Some(end));
-                            }
-                            Fast::Stop(p) => self.line = LineState::at(p),
-                        }
-                    }
                     loop {
+                        // Whole, ordinary lines take the fast path; the state machine takes the
+                        // one line it stops at, then the fast path resumes.
+                        if self.line.at_line_start() {
+                            let start = self.line.pos;
+                            match fast_fields(
+                                buf,
+                                start,
+                                slots,
+                                &mut self.count,
+                                max,
+                                limits.max_field_size,
+                            ) {
+                                Fast::End(end) => {
+                                    if self.resumed {
+                                        self.restore(buf, slots, first);
+                                    }
+                                    return Ok(Some(end));
+                                }
+                                Fast::Stop(p) => self.line = LineState::at(p),
+                            }
+                        }
                         match field_line(buf, &mut self.line, bare_lf, limits.max_field_size)? {
                             Line::Field(ns, ne, vs, ve) => {
                                 if self.count >= max {
@@ -500,7 +547,7 @@ impl RequestParser {
                             Line::End => {
                                 let end = self.line.pos;
                                 if self.resumed {
-                                    refill(buf, self.headers_start, end, slots);
+                                    self.restore(buf, slots, first);
                                 }
                                 return Ok(Some(end));
                             }
@@ -533,6 +580,47 @@ impl RequestParser {
         if full.len() >= limits.max_head_size {
             return Err(Error::HeadTooLarge);
         }
+        self.save(buf, slots, first);
         Ok(None)
+    }
+
+    /// Records the offsets of the fields completed in this call (`first..count`).
+    fn save(&mut self, buf: &[u8], slots: &[Header<'_>], first: usize) {
+        if !self.saved_ok || first == self.count {
+            return;
+        }
+        let saved = self.saved.get_or_insert([[0; 4]; SAVED]);
+        let base = buf.as_ptr() as usize;
+        for (i, h) in slots.iter().enumerate().take(self.count).skip(first) {
+            let ns = h.name.as_ptr() as usize - base;
+            let vs = h.value.as_ptr() as usize - base;
+            let o = [ns, ns + h.name.len(), vs, vs + h.value.len()];
+            match (saved.get_mut(i), o.map(u16::try_from)) {
+                (Some(slot), [Ok(a), Ok(b), Ok(c), Ok(d)]) => *slot = [a, b, c, d],
+                _ => {
+                    self.saved_ok = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Fills the slots of fields completed in earlier calls (`0..first`) from this buffer.
+    fn restore<'b>(&self, buf: &'b [u8], slots: &mut [Header<'b>], first: usize) {
+        match (&self.saved, self.saved_ok) {
+            (Some(saved), true) => {
+                for (slot, o) in slots.iter_mut().zip(saved).take(first) {
+                    let [a, b, c, d] = o.map(usize::from);
+                    *slot = Header {
+                        name: &buf[a..b],
+                        value: &buf[c..d],
+                    };
+                }
+            }
+            (None, _) => {}
+            (Some(_), false) => {
+                refill(buf, self.headers_start, buf.len(), slots);
+            }
+        }
     }
 }

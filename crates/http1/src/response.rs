@@ -317,26 +317,28 @@ impl ResponseParser {
                 }
                 Phase::Fields => {
                     let max = slots.len().min(limits.max_headers);
-                    if self.line.at_line_start() {
-                        let start = self.line.pos;
-                        match fast_fields(
-                            buf,
-                            start,
-                            slots,
-                            &mut self.count,
-                            max,
-                            limits.max_field_size,
-                        ) {
-                            Fast::End(end) => {
-                                if self.resumed {
-                                    refill(buf, self.headers_start, end, slots);
-                                }
-                                return Ok(Some(end));
-                            }
-                            Fast::Stop(p) => self.line = LineState::at(p),
-                        }
-                    }
                     loop {
+                        // Whole, ordinary lines take the fast path; the state machine takes the
+                        // one line it stops at, then the fast path resumes.
+                        if self.line.at_line_start() {
+                            let start = self.line.pos;
+                            match fast_fields(
+                                buf,
+                                start,
+                                slots,
+                                &mut self.count,
+                                max,
+                                limits.max_field_size,
+                            ) {
+                                Fast::End(end) => {
+                                    if self.resumed {
+                                        refill(buf, self.headers_start, end, slots);
+                                    }
+                                    return Ok(Some(end));
+                                }
+                                Fast::Stop(p) => self.line = LineState::at(p),
+                            }
+                        }
                         match field_line(buf, &mut self.line, bare_lf, limits.max_field_size)? {
                             Line::Field(ns, ne, vs, ve) => {
                                 if self.count >= max {

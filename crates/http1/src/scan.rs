@@ -12,6 +12,11 @@ pub(crate) const URI: u8 = 2;
 pub(crate) const VALUE: u8 = 4;
 /// Host characters: RFC 3986 `reg-name` (unreserved, sub-delims, `%`).
 pub(crate) const HOST: u8 = 8;
+/// Every byte but LF (for splitting validated lines).
+pub(crate) const NOT_LF: u8 = 16;
+/// Selects the LF search in the SIMD scanners.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+const LF: u8 = NOT_LF;
 
 const fn build() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -54,6 +59,9 @@ const fn build() -> [u8; 256] {
         }
         if b == b'\t' || (b >= 0x20 && b != 0x7f) {
             c |= VALUE;
+        }
+        if b != b'\n' {
+            c |= NOT_LF;
         }
         t[i] = c;
         i += 1;
@@ -149,6 +157,21 @@ fn skip_value_narrow(buf: &[u8], pos: usize) -> usize {
     #[cfg(not(target_feature = "sse2"))]
     {
         skip_class(buf, pos, VALUE)
+    }
+}
+
+/// Returns the first position at or after `pos` holding LF, or `buf.len()`.
+#[inline(always)]
+pub(crate) fn find_lf(buf: &[u8], pos: usize) -> usize {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        sse2::skip::<LF>(buf, pos)
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        buf.get(pos..)
+            .and_then(|s| memchr::memchr(b'\n', s))
+            .map_or(buf.len(), |i| pos + i)
     }
 }
 
@@ -327,6 +350,7 @@ mod sse2 {
         let stops = |w: &[u8; 16]| match CLASS {
             super::VALUE => value_stops(w),
             super::TOKEN => token_stops(w),
+            super::LF => bits(eq(load(w), b'\n')),
             _ => uri_stops(w),
         };
         while let Some(w) = buf.get(pos..).and_then(|s| s.first_chunk::<16>()) {
@@ -544,6 +568,20 @@ mod tests {
                             "byte {bad} at {at}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_lf_matches_naive() {
+        for len in [0usize, 5, 16, 17, 40] {
+            for at in 0..len {
+                let mut v = vec![b'x'; len];
+                v[at] = b'\n';
+                for start in 0..=len {
+                    let want = if start <= at { at } else { len };
+                    assert_eq!(find_lf(&v, start), want, "lf at {at} from {start} in {len}");
                 }
             }
         }
