@@ -16,7 +16,6 @@
 #![allow(unsafe_code)]
 
 #[path = "../../crates/hpack/tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::hint::black_box;
