@@ -3,7 +3,7 @@
 //!
 //! The reactor knows nothing about HTTP. A protocol plugs in through [`Protocol`]: one value
 //! per connection, fed its unconsumed input as one contiguous slice, appending its answers to
-//! an [`Output`] that the reactor writes with one `writev`.
+//! an [`Output`] that the reactor writes with one `send`/`writev`.
 //!
 //! ```text
 //!            Handle (any thread): shutdown(grace), join(), counters (atomics)
@@ -19,7 +19,7 @@
 //! # Costs, by design
 //!
 //! * Syscalls: a read that returns less than the room offered is not followed by another read;
-//!   all output of one readable event goes out in one `writev`; each connection is registered
+//!   all output of one readable event goes out in one `send`/`writev`; each connection is registered
 //!   once (readable + writable, edge-triggered), so no `epoll_ctl` per request; timers cost no
 //!   syscall (the wheel sets the `epoll_wait` timeout).
 //! * Memory: each worker allocates its pool, slab, timer wheel and queues at start and never
@@ -33,7 +33,7 @@
 //!
 //! # Contract
 //!
-//! Writes use `writev`, which raises `SIGPIPE` when the peer has reset the connection unless the
+//! Multi-block writes use `writev`, which raises `SIGPIPE` when the peer has reset the connection unless the
 //! signal is ignored. Rust binaries ignore it by default (the standard library sets `SIG_IGN`
 //! before `main`); a program that restores the default action must not run a reactor.
 //!
@@ -57,7 +57,7 @@
 //!   ([`CloseReason::InputLimit`]); a body is streamed by consuming it piece by piece. Consumed
 //!   bytes are compacted away when the run fills; a fully consumed run goes back to the pool.
 //! * **Output is chained.** [`Output`] appends into single buffers linked in a chain, written
-//!   with one `writev`; each buffer goes back as soon as the socket took it. A connection's
+//!   with one `send`/`writev`; each buffer goes back as soon as the socket took it. A connection's
 //!   pending output never exceeds `max_pending_output`; reading it pauses while it is full.
 //! * Input may only take a buffer while more than `pool_size / 16` (at least 1) are free, so
 //!   input can never take the whole pool and leave output nothing to drain through.

@@ -398,7 +398,7 @@ impl std::error::Error for OutputFull {}
 /// A connection's output buffer, handed to every [`Protocol`](crate::Protocol) callback.
 ///
 /// Appends go into blocks of the worker's fixed pool, chained; the reactor writes the whole
-/// chain with one `writev` once the callback returns (all callbacks of one readable event share
+/// chain with one `send`/`writev` once the callback returns (all callbacks of one readable event share
 /// one write). It never allocates: an append that would pass the connection's
 /// `max_pending_output`, or need a block the pool does not have, fails and appends nothing
 /// ([`remaining`](Output::remaining) says how much fits). A protocol with more to say (a large

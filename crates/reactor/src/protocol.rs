@@ -355,7 +355,7 @@ impl Context<'_> {
 /// | [`on_close`](Protocol::on_close) | the connection is gone | no |
 ///
 /// All output appended during one readable event (several reads and `on_read` calls when the
-/// socket had a lot to say) goes out with one `writev`.
+/// socket had a lot to say) goes out with one `send`/`writev`.
 ///
 /// # Contract
 ///
