@@ -638,10 +638,11 @@ impl H1 {
         };
         if chunked {
             head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
-        } else if stream.is_none() && status != 204 {
+        } else if stream.is_none() && !no_body {
+            // 204 has no body and 304 describes a body it does not carry: no length for them.
             head.extend_from_slice(b"Content-Length: ");
             let mut digits = [0u8; 20];
-            head.extend_from_slice(decimal(if no_body { 0 } else { body_len }, &mut digits));
+            head.extend_from_slice(decimal(body_len, &mut digits));
             head.extend_from_slice(b"\r\n");
         }
         if !keep_alive {
