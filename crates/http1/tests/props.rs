@@ -54,7 +54,7 @@ fn value() -> impl Strategy<Value = Vec<u8>> {
 type Fields = Vec<(String, Vec<u8>)>;
 
 fn parse_whole(input: &[u8], cfg: Config) -> String {
-    let mut h = [Header::EMPTY; 128];
+    let mut h = [Header::EMPTY; 256];
     format!("{:?}", RequestParser::with_config(cfg).parse(input, &mut h))
 }
 
@@ -67,7 +67,7 @@ fn parse_pieces(input: &[u8], cuts: &[usize], cfg: Config) -> String {
     let mut last = String::new();
     for end in ends {
         let copy = input[..end].to_vec();
-        let mut h = [Header::EMPTY; 128];
+        let mut h = [Header::EMPTY; 256];
         let r = p.parse(&copy, &mut h);
         last = format!("{r:?}");
         if !matches!(r, Ok(Status::Partial)) {
@@ -202,7 +202,7 @@ fn corpus_splits_equal_whole() {
                 i
             );
             // The body after a complete head, split the same way.
-            let mut h = [Header::EMPTY; 128];
+            let mut h = [Header::EMPTY; 256];
             if let Ok(Status::Complete(r)) = RequestParser::with_config(cfg).parse(input, &mut h) {
                 let body = &input[r.head_len..];
                 prop_assert_eq!(
@@ -222,5 +222,37 @@ fn corpus_splits_equal_whole() {
             parse_whole(input, Config::default()),
             parse_pieces(input, &cuts, Config::default())
         );
+    }
+}
+
+/// Heads beyond the remembered-offsets capacity (more than 128 fields, or longer than 64 KiB)
+/// still give the whole-input result when fed in pieces.
+#[test]
+fn large_heads_split_equal_whole() {
+    let mut cfg = Config::default();
+    cfg.limits.max_headers = 1000;
+    cfg.limits.max_head_size = 1 << 20;
+    let mut many = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+    for i in 0..150 {
+        many.extend_from_slice(format!("X-F{i}: v{i}\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"\r\n");
+    let mut long = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+    for i in 0..40 {
+        long.extend_from_slice(format!("X-L{i}: {}\r\n", "v".repeat(2000)).as_bytes());
+    }
+    long.extend_from_slice(b"\r\n");
+    assert!(long.len() > 70_000);
+    for input in [&many, &long] {
+        let whole = parse_whole(input, cfg);
+        assert!(
+            whole.starts_with("Ok(Complete("),
+            "{}",
+            &whole[..whole.len().min(80)]
+        );
+        for step in [1usize, 7, 512, 4096] {
+            let cuts: Vec<usize> = (step..input.len()).step_by(step).collect();
+            assert_eq!(whole, parse_pieces(input, &cuts, cfg), "step {step}");
+        }
     }
 }
