@@ -454,7 +454,6 @@ impl Decoder {
                 if self.scratch.len() < used + n_len {
                     self.scratch.resize(used + n_len, 0);
                 }
-                let (n, _) = self.table.get(i).expect("entry checked above");
                 self.scratch[used..used + n_len].copy_from_slice(n);
                 let (before, after) = self.scratch.split_at(used);
                 let value_bytes = match value {

@@ -21,15 +21,14 @@ fn rfc_codes() -> Vec<(u32, u32)> {
     {
         // "    'a' ( 97)  |00011  3  [ 5]": the symbol number is the "(...)" holding digits
         // (the quoted character may itself be a parenthesis or a bar).
-        let (open, close, sym) = line
+        let (close, sym) = line
             .match_indices('(')
             .find_map(|(open, _)| {
                 let close = open + line[open..].find(')')?;
                 let n: usize = line[open + 1..close].trim().parse().ok()?;
-                Some((open, close, n))
+                Some((close, n))
             })
             .expect("symbol number");
-        let _ = open;
         assert_eq!(sym, codes.len(), "symbols in order: {line}");
         let rest = &line[close + 1..];
         let mut parts = rest.split_whitespace();
