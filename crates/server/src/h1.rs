@@ -18,6 +18,7 @@ use brisk_reactor::{Action, Context, Output, TimeoutKind};
 use crate::app::{App, Route};
 use crate::request::{split_target, Headers, Params, Request, Version};
 use crate::response::BodyKind;
+use crate::status::decimal;
 use crate::worker::{with_worker, Worker};
 
 /// Header slots per request (the parser fails with 431 beyond them).
@@ -701,18 +702,6 @@ impl H1 {
 /// Whether a connection may continue after answering with `status`.
 fn keeps(status: u16) -> bool {
     !matches!(status, 400 | 408 | 413 | 414 | 431 | 501 | 505)
-}
-
-fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
 }
 
 /// Path, query and target as `&str` (the parser validated them as ASCII).

@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::h1::MAX_HEADER_SLOTS;
 use crate::request::{split_target, Headers, Params, Request, Version};
 use crate::response::BodyKind;
+use crate::status::decimal;
 use crate::worker::{with_worker, Worker};
 
 /// Response header fields sent without allocating (more fall back to a heap list).
@@ -587,16 +588,4 @@ fn send_response(
         }
     }
     slot.out_pos = 0;
-}
-
-fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
 }

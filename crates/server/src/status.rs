@@ -87,6 +87,20 @@ pub(crate) fn status_digits(code: u16) -> [u8; 3] {
     ]
 }
 
+/// Writes `n` in decimal into the end of `buf` and returns the digits (a `Content-Length`
+/// value without going through `fmt`).
+pub(crate) fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
