@@ -67,6 +67,7 @@ mod method;
 mod params;
 mod pattern;
 mod router;
+mod segments;
 mod statics;
 mod tree;
 

@@ -10,6 +10,7 @@ use crate::method::{
 use crate::params::{Match, Params, MAX_PARAMS};
 use crate::pattern::Part;
 use crate::pattern::{self, Pattern};
+use crate::segments::{self, SegIndex};
 use crate::statics::StaticMap;
 use crate::tree::{Outcome, Spans, Tree, ANY_KEY, NONE, UNKNOWN_KEY};
 
@@ -61,6 +62,14 @@ pub struct Router<T> {
     config: Config,
     /// Fully static patterns (case-sensitive routers only), for the lookup fast path.
     statics: StaticMap,
+    /// The routes again, by whole segments, while every route's params span whole segments.
+    segments: SegIndex,
+    /// Every route inserted so far fits `segments` (and the router is case-sensitive).
+    all_segments: bool,
+    /// Lookups use `segments`: `all_segments`, and the trie is small enough that its search
+    /// can never run out of steps (each node is visited at most once for such routes), so
+    /// both searches give the same answers.
+    fast: bool,
 }
 
 impl<T> Default for Router<T> {
@@ -106,8 +115,11 @@ impl<T> Router<T> {
             tree: Tree::new(),
             routes: Vec::new(),
             extensions: Vec::new(),
+            all_segments: !config.ignore_case,
             config,
             statics: StaticMap::default(),
+            segments: SegIndex::new(),
+            fast: false,
         }
     }
 
@@ -277,6 +289,13 @@ impl<T> Router<T> {
                 self.statics.insert(bytes, t);
             }
         }
+        if self.all_segments {
+            match segments::split(&parsed.parts) {
+                Some(segs) => self.segments.insert(&segs, t),
+                None => self.all_segments = false,
+            }
+        }
+        self.fast = self.all_segments && self.tree.node_count() <= self.config.max_steps as usize;
         let index = self.routes.len() as u32;
         self.tree.terminals[t as usize].set(key, index);
         self.routes.push(Entry {
@@ -384,6 +403,9 @@ impl<T> Router<T> {
     /// # Ok(())
     /// # }
     /// ```
+    // Inlined into the caller: the `Match` is then built in place instead of being written
+    // by a call and copied back (a store-forwarding stall on every lookup).
+    #[inline(always)]
     pub fn at<'r, 'p>(
         &'r self,
         method: Method<'_>,
@@ -403,12 +425,18 @@ impl<T> Router<T> {
         let t = self.statics.get(bytes);
         let outcome = if t != NONE && self.tree.terminals[t as usize].mask & want != 0 {
             Outcome::Found(self.tree.terminals[t as usize].lookup(key))
-        } else if self.config.ignore_case {
-            self.tree
-                .search::<true, false>(bytes, key, want, self.config.max_steps, &mut spans)
+        } else if self.fast {
+            match self
+                .segments
+                .search(&self.tree.terminals, bytes, key, want, &mut spans)
+            {
+                Ok(r) => Outcome::Found(r),
+                Err(allowed) => Outcome::Missing {
+                    allowed: allowed & !ANY_BIT,
+                },
+            }
         } else {
-            self.tree
-                .search::<false, false>(bytes, key, want, self.config.max_steps, &mut spans)
+            self.trie_search(bytes, key, want, &mut spans)
         };
         match outcome {
             Outcome::Found(r) => {
@@ -423,16 +451,38 @@ impl<T> Router<T> {
                     },
                 })
             }
-            Outcome::TooComplex => Err(MatchError::TooComplex),
-            Outcome::Missing { allowed } if allowed != 0 => Err(MatchError::MethodNotAllowed {
+            outcome => Err(self.miss(outcome, bytes, key, want)),
+        }
+    }
+
+    /// The trie's search (routes with params inside segments, case-insensitive routers).
+    #[inline(never)]
+    fn trie_search(&self, bytes: &[u8], key: u8, want: u64, spans: &mut Spans) -> Outcome {
+        let steps = self.config.max_steps;
+        if self.config.ignore_case {
+            self.tree
+                .search::<true, false>(bytes, key, want, steps, spans)
+        } else {
+            self.tree
+                .search::<false, false>(bytes, key, want, steps, spans)
+        }
+    }
+
+    /// The error for a search that found no route.
+    #[cold]
+    #[inline(never)]
+    fn miss(&self, outcome: Outcome, bytes: &[u8], key: u8, want: u64) -> MatchError<'_> {
+        match outcome {
+            Outcome::Missing { allowed } if allowed != 0 => MatchError::MethodNotAllowed {
                 allowed: MethodSet {
                     bits: allowed,
                     extensions: &self.extensions,
                 },
-            }),
-            Outcome::Missing { .. } => Err(MatchError::NotFound {
+            },
+            Outcome::Missing { .. } => MatchError::NotFound {
                 trailing_slash: self.trailing_slash(bytes, key, want),
-            }),
+            },
+            _ => MatchError::TooComplex,
         }
     }
 

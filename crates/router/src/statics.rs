@@ -10,8 +10,10 @@ use crate::tree::{bytes_eq, NONE};
 /// Path bytes to terminal index.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StaticMap {
-    /// Entry index per slot, `NONE` when empty; length is a power of two (or zero).
-    slots: Vec<u32>,
+    /// (hash tag, entry index) per slot, entry `NONE` when empty; length is a power of two
+    /// (or zero). The tag (the hash's high half) turns most misses away without reading
+    /// the entry.
+    slots: Vec<(u32, u32)>,
     entries: Vec<(Box<[u8]>, u32)>,
 }
 
@@ -41,15 +43,19 @@ impl StaticMap {
             return NONE;
         }
         let mask = self.slots.len() - 1;
-        let mut i = hash(path) as usize & mask;
+        let h = hash(path);
+        let tag = (h >> 32) as u32;
+        let mut i = h as usize & mask;
         loop {
-            let e = self.slots[i];
+            let (t, e) = self.slots[i];
             if e == NONE {
                 return NONE;
             }
-            let (bytes, terminal) = &self.entries[e as usize];
-            if bytes_eq(bytes, path) {
-                return *terminal;
+            if t == tag {
+                let (bytes, terminal) = &self.entries[e as usize];
+                if bytes_eq(bytes, path) {
+                    return *terminal;
+                }
             }
             i = (i + 1) & mask;
         }
@@ -63,7 +69,7 @@ impl StaticMap {
         self.entries.push((bytes.into(), terminal));
         if self.entries.len() * 2 > self.slots.len() {
             let size = (self.entries.len() * 4).next_power_of_two();
-            self.slots = vec![NONE; size];
+            self.slots = vec![(0, NONE); size];
             for k in 0..self.entries.len() {
                 self.place(k as u32);
             }
@@ -74,10 +80,11 @@ impl StaticMap {
 
     fn place(&mut self, e: u32) {
         let mask = self.slots.len() - 1;
-        let mut i = hash(&self.entries[e as usize].0) as usize & mask;
-        while self.slots[i] != NONE {
+        let h = hash(&self.entries[e as usize].0);
+        let mut i = h as usize & mask;
+        while self.slots[i].1 != NONE {
             i = (i + 1) & mask;
         }
-        self.slots[i] = e;
+        self.slots[i] = ((h >> 32) as u32, e);
     }
 }

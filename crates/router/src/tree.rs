@@ -159,6 +159,11 @@ impl Tree {
         }
     }
 
+    /// Number of nodes.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     fn prefix(&self, n: &Node) -> &[u8] {
         &self.arena[n.start as usize..(n.start + n.len) as usize]
     }

@@ -504,3 +504,83 @@ proptest! {
         }
     }
 }
+
+/// A pattern whose params each span a whole segment (`/a/{p0}/{*p1}`): route sets made only
+/// of these are looked up by the router's segment index rather than its trie.
+fn whole_segment_pattern() -> impl Strategy<Value = String> {
+    let segment = prop_oneof![
+        4 => (0..STATICS.len()).prop_map(|i| STATICS[i].to_string()),
+        1 => Just(String::new()),
+        3 => Just("{P}".to_string()),
+    ];
+    (prop::collection::vec(segment, 0..5), 0..4u8).prop_map(|(segs, tail)| {
+        let mut p = String::new();
+        for s in &segs {
+            p.push('/');
+            p.push_str(s);
+        }
+        match tail {
+            0 => p.push_str("/{*P}"),
+            1 => p.push('/'),
+            _ if p.is_empty() => p.push('/'),
+            _ => {}
+        }
+        let mut out = String::new();
+        for (i, part) in p.split('P').enumerate() {
+            if i > 0 {
+                out.push_str(&format!("p{}", (i - 1) % 2 + ((i - 1) / 2) * 10));
+            }
+            out.push_str(part);
+        }
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// Route sets with whole-segment params only (the router's segment-index lookups) give
+    /// the model's answers, before and after removals, and after a route with a param
+    /// inside a segment switches the router back to its trie.
+    #[test]
+    fn whole_segment_routes_agree_with_model(
+        routes in prop::collection::vec(
+            ((0..METHODS.len()).prop_map(|i| METHODS[i]), whole_segment_pattern()),
+            1..16,
+        ),
+        raw in raw_paths(),
+        removals in prop::collection::vec(any::<usize>(), 0..4),
+    ) {
+        let mut model = Model::default();
+        let order: Vec<usize> = (0..routes.len()).collect();
+        let (mut router, results) = build(&routes, &order, false);
+        for (i, (m, p)) in routes.iter().enumerate() {
+            let expected = model.insert(*m, p, i);
+            prop_assert_eq!(results[i].is_ok(), expected.is_ok(), "insert {:?} {}", m, p);
+        }
+        let mut paths = paths(&routes, &raw);
+        paths.extend(["/a/a.json", "/v1/x"].map(String::from));
+        let check = |router: &Router<usize>, model: &Model| -> Result<(), TestCaseError> {
+            for path in &paths {
+                for method in METHOD_QUERIES {
+                    let got = answer(router, method, path);
+                    let want = model.at(method, path);
+                    prop_assert_eq!(&got, &want, "{} {:?} routes {:?}", method, path, routes);
+                }
+            }
+            Ok(())
+        };
+        check(&router, &model)?;
+        for r in removals {
+            let (m, p) = &routes[r % routes.len()];
+            prop_assert_eq!(router.remove(method_of(*m), p), model.remove(*m, p));
+        }
+        check(&router, &model)?;
+        let extra = routes.len();
+        if router.insert(Method::Get, "/{p0}.json", extra).is_ok() {
+            let accepted = model.insert(Some("GET"), "/{p0}.json", extra).is_ok();
+            prop_assert!(accepted);
+            check(&router, &model)?;
+        }
+    }
+}
