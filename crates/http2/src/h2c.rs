@@ -98,7 +98,10 @@ impl Connection {
     /// `HTTP2-Settings` (base64url SETTINGS payload, acknowledged implicitly), and queues the
     /// upgraded request as an [`Event::Headers`](crate::Event::Headers) on stream 1, which is
     /// half-closed (remote): answer it with `send_headers(StreamId::new(1), ..)`. The client
-    /// then sends the usual preface, which `recv` expects as for prior knowledge.
+    /// then sends the usual preface, which `recv` expects as for prior knowledge. Until that
+    /// preface arrives, [`poll_output`](Connection::poll_output) yields only the server's
+    /// SETTINGS frame: a client still reading HTTP/1.1 cannot be asked to buffer a response
+    /// (curl 7.88 fails when more than 32 KiB follows the 101).
     ///
     /// The request must have had no body (or the caller read it under HTTP/1.1 already).
     ///
@@ -144,6 +147,7 @@ impl Connection {
             return Err(Error::BadUpgradeSettings);
         };
         let mut c = Connection::server(config);
+        c.h2c_hold = crate::conn::H2cHold::Settings;
         c.apply_peer_settings(payload)
             .map_err(|_| Error::BadUpgradeSettings)?;
         let connect_protocol = c.config.enable_connect_protocol;
@@ -186,6 +190,40 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conn::PREFACE;
+
+    #[test]
+    fn upgraded_output_waits_for_the_client_preface() {
+        let req = H2cRequest {
+            method: b"GET",
+            path: b"/",
+            authority: b"example.com",
+            fields: &[],
+        };
+        let mut server = Connection::from_h2c_upgrade(Config::default(), b"", &req).unwrap();
+        while server.poll_event().is_some() {}
+        server
+            .send_headers(StreamId::new(1), &[(":status", "200")], false)
+            .unwrap();
+        let sent = server
+            .send_data(StreamId::new(1), &[7u8; 1000], true)
+            .unwrap();
+        assert_eq!(sent, 1000);
+        let mut out = Vec::new();
+        let n = server.poll_output(&mut out);
+        // Only our SETTINGS frame: type 0x4 on stream 0, and exactly one frame.
+        assert_eq!(out[3], 0x4);
+        assert_eq!(n, 9 + (usize::from(out[1]) << 8 | usize::from(out[2])));
+        assert_eq!(server.poll_output(&mut out), 0, "held until the preface");
+        // The client preface and its (empty) SETTINGS release the response.
+        let mut wire = PREFACE.to_vec();
+        wire.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+        assert_eq!(server.recv(&wire).unwrap(), wire.len());
+        out.clear();
+        let n = server.poll_output(&mut out);
+        assert!(n > 1000, "HEADERS and DATA follow the preface: {n} bytes");
+        assert!(out.windows(1000).any(|w| w == [7u8; 1000]));
+    }
 
     #[test]
     fn base64url_round_numbers() {

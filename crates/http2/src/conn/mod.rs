@@ -194,6 +194,24 @@ pub struct Connection {
     pub(crate) data_frames_sent: u64,
     pub(crate) last_now: Option<Instant>,
     pub(crate) tiny_decay_at: Option<Instant>,
+    /// h2c upgrade: output past our SETTINGS is held until the client preface arrives.
+    pub(crate) h2c_hold: H2cHold,
+}
+
+/// What an upgraded (h2c) server connection may write before the client's preface.
+///
+/// RFC 7540 §3.2 lets the server send frames right after `101 Switching Protocols`, but a client
+/// still reading HTTP/1.1 has to keep whatever follows the 101 in its HTTP/1.1 buffer (curl 7.88
+/// fails with "connection buffer size is too small" past 32 KiB). Its preface proves it has
+/// switched, so only our SETTINGS frame goes out before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum H2cHold {
+    /// Not upgraded, or the client preface has arrived: no hold.
+    Off,
+    /// Upgraded; our SETTINGS frame (the first bytes of `out`) has not been written yet.
+    Settings,
+    /// Upgraded; SETTINGS written, everything else waits for the client preface.
+    Preface,
 }
 
 impl Connection {
@@ -242,6 +260,7 @@ impl Connection {
             data_frames_sent: 0,
             last_now: None,
             tiny_decay_at: None,
+            h2c_hold: H2cHold::Off,
             config,
         };
         if role == Role::Client {
@@ -425,6 +444,12 @@ impl Connection {
     /// assert_eq!(server.poll_output(&mut out), 0);
     /// ```
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> usize {
+        if self.h2c_hold != H2cHold::Off {
+            if self.preface_matched < PREFACE.len() && self.error.is_none() {
+                return self.poll_h2c_settings(out);
+            }
+            self.h2c_hold = H2cHold::Off;
+        }
         let n = self.out.len();
         if n == 0 {
             return 0;
@@ -441,6 +466,24 @@ impl Connection {
             self.wake_blocked(None);
         }
         n
+    }
+
+    /// [`poll_output`](Self::poll_output) of an upgraded connection before the client preface:
+    /// only the SETTINGS frame at the front of `out`, once (see [`H2cHold`]).
+    fn poll_h2c_settings(&mut self, out: &mut Vec<u8>) -> usize {
+        if self.h2c_hold != H2cHold::Settings || self.out.len() < 9 {
+            return 0;
+        }
+        let len = 9
+            + (usize::from(self.out[0]) << 16
+                | usize::from(self.out[1]) << 8
+                | usize::from(self.out[2]));
+        let len = len.min(self.out.len());
+        out.extend_from_slice(&self.out[..len]);
+        self.out.drain(..len);
+        self.out_gen += 1;
+        self.h2c_hold = H2cHold::Preface;
+        len
     }
 
     /// The next event, if any. Drain events after each [`recv`](Self::recv): borrowed data is
