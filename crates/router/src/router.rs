@@ -69,7 +69,7 @@ pub struct Router<T> {
     /// Lookups use `segments`: `all_segments`, and the trie is small enough that its search
     /// can never run out of steps (each node is visited at most once for such routes), so
     /// both searches give the same answers.
-    fast: bool,
+    pub(crate) fast: bool,
 }
 
 impl<T> Default for Router<T> {

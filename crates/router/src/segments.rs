@@ -25,6 +25,9 @@ struct SegNode {
     catch_all: u32,
     /// The trie terminal of the shape ending here, or `NONE`.
     terminal: u32,
+    /// Mixed into the hash of its static children's segments: a per-node constant, so the
+    /// segment's hash does not wait for the node's id to be known.
+    seed: u64,
 }
 
 impl SegNode {
@@ -33,6 +36,7 @@ impl SegNode {
         param: NONE,
         catch_all: NONE,
         terminal: NONE,
+        seed: 0,
     };
 }
 
@@ -41,6 +45,8 @@ impl SegNode {
 struct Slot {
     /// The segment's first 8 bytes, zero-padded (little-endian).
     head: u64,
+    /// Its bytes 8 to 16, zero-padded.
+    head2: u64,
     parent: u32,
     child: u32,
     /// The segment's bytes: `arena[start..start + len]`.
@@ -50,6 +56,7 @@ struct Slot {
 
 const FREE: Slot = Slot {
     head: 0,
+    head2: 0,
     parent: NONE,
     child: NONE,
     start: 0,
@@ -135,10 +142,10 @@ const K: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Bytes `pos..pos + 8` of `path` as a little-endian word, zero past the end.
 #[inline(always)]
 fn word(path: &[u8], pos: usize) -> u64 {
-    if let Some(w) = path.get(pos..pos + 8) {
-        return u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-    }
     let n = path.len();
+    if n >= 8 && pos <= n - 8 {
+        return u64::from_le_bytes(path[pos..pos + 8].try_into().unwrap_or([0; 8]));
+    }
     if n >= 8 {
         // The path's last word, shifted so that byte `pos` comes first.
         let w = u64::from_le_bytes(path[n - 8..].try_into().unwrap_or([0; 8]));
@@ -154,6 +161,20 @@ fn word(path: &[u8], pos: usize) -> u64 {
         t[..rest.len()].copy_from_slice(rest);
         u64::from_le_bytes(t)
     }
+}
+
+/// End of a segment known to run at least to `from` (or to the path's end): the next `/`
+/// or the path's end.
+#[inline(never)]
+fn long_end(path: &[u8], mut from: usize) -> usize {
+    while from < path.len() {
+        let k = first_slash(word(path, from));
+        from += k;
+        if k < 8 {
+            return from;
+        }
+    }
+    path.len()
 }
 
 /// `w` keeping its first `len` bytes.
@@ -177,10 +198,21 @@ fn first_slash(w: u64) -> usize {
     (z.trailing_zeros() / 8) as usize
 }
 
+/// The first two words of a segment, zero-padded.
+fn heads(bytes: &[u8]) -> (u64, u64) {
+    let len = bytes.len();
+    let head2 = if len > 8 {
+        keep(word(bytes, 8), len - 8)
+    } else {
+        0
+    };
+    (keep(word(bytes, 0), len), head2)
+}
+
+/// Hash of a segment, to be xor-ed with its parent's seed (the top bits pick the slot).
 #[inline(always)]
-fn hash(parent: u32, head: u64, len: usize, tail: u64) -> u64 {
-    let h = head ^ tail.rotate_left(23) ^ ((len as u64) << 56) ^ (parent as u64).wrapping_mul(K);
-    h.wrapping_mul(K)
+fn hash(head: u64, head2: u64, len: usize) -> u64 {
+    (head ^ head2.rotate_left(23) ^ ((len as u64) << 56)).wrapping_mul(K)
 }
 
 impl SegIndex {
@@ -229,14 +261,20 @@ impl SegIndex {
     }
 
     fn push(&mut self) -> u32 {
-        self.nodes.push(SegNode::EMPTY);
-        self.nodes.len() as u32 - 1
+        let id = self.nodes.len() as u32;
+        self.nodes.push(SegNode {
+            seed: (id as u64 + 1)
+                .wrapping_mul(0xD6E8_FEB8_6659_FD93)
+                .rotate_left(32),
+            ..SegNode::EMPTY
+        });
+        id
     }
 
-    fn slot_hash(parent: u32, bytes: &[u8]) -> u64 {
+    fn slot_hash(&self, parent: u32, bytes: &[u8]) -> u64 {
         let len = bytes.len();
-        let tail = if len > 8 { word(bytes, len - 8) } else { 0 };
-        hash(parent, keep(word(bytes, 0), len), len, tail)
+        let (head, head2) = heads(bytes);
+        hash(head, head2, len) ^ self.nodes[parent as usize].seed
     }
 
     fn find_static(&self, parent: u32, bytes: &[u8]) -> Option<u32> {
@@ -244,7 +282,7 @@ impl SegIndex {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let mut i = (Self::slot_hash(parent, bytes) >> self.shift) as usize;
+        let mut i = (self.slot_hash(parent, bytes) >> self.shift) as usize;
         loop {
             let s = &self.slots[i];
             if s.parent == NONE {
@@ -263,7 +301,8 @@ impl SegIndex {
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(bytes);
         let slot = Slot {
-            head: keep(word(bytes, 0), bytes.len()),
+            head: heads(bytes).0,
+            head2: heads(bytes).1,
             parent,
             child,
             start,
@@ -285,7 +324,7 @@ impl SegIndex {
     fn place(&mut self, s: Slot) {
         let mask = self.slots.len() - 1;
         let bytes = &self.arena[s.start as usize..(s.start + s.len) as usize];
-        let mut i = (Self::slot_hash(s.parent, bytes) >> self.shift) as usize;
+        let mut i = (self.slot_hash(s.parent, bytes) >> self.shift) as usize;
         while self.slots[i].parent != NONE {
             i = (i + 1) & mask;
         }
@@ -325,6 +364,48 @@ impl SegIndex {
     }
 }
 
+/// The static child of `parent` for the segment `pos..end` whose first two words are
+/// `head` and `head2`.
+#[inline(always)]
+fn probe(
+    index: &SegIndex,
+    path: &[u8],
+    parent: u32,
+    seed: u64,
+    (pos, end): (usize, usize),
+    (head, head2): (u64, u64),
+) -> u32 {
+    let len = end - pos;
+    let mask = index.slots.len() - 1;
+    let mut i = ((hash(head, head2, len) ^ seed) >> index.shift) as usize;
+    loop {
+        let s = &index.slots[i];
+        if s.parent == parent
+            && s.head == head
+            && s.head2 == head2
+            && s.len as usize == len
+            && (len <= 16 || tail_eq(index, s, path, pos, end))
+        {
+            return s.child;
+        }
+        if s.parent == NONE {
+            return NONE;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+/// Bytes after the first 16 of a long segment `pos..end` equal slot `s`'s (out of line, so
+/// the probe loop does not set up this comparison for short segments).
+#[inline(never)]
+fn tail_eq(index: &SegIndex, s: &Slot, path: &[u8], pos: usize, end: usize) -> bool {
+    let start = s.start as usize;
+    bytes_eq(
+        &index.arena[start + 16..start + (end - pos)],
+        &path[pos + 16..end],
+    )
+}
+
 struct SegSearch<'a, 'p, 's> {
     index: &'a SegIndex,
     terminals: &'a [Terminal],
@@ -354,53 +435,34 @@ impl SegSearch<'_, '_, '_> {
         false
     }
 
-    /// The static child of `parent` for the segment `pos..end` whose first word is `head`.
-    #[inline(always)]
-    fn probe(&self, parent: u32, pos: usize, end: usize, head: u64) -> u32 {
-        let index = self.index;
-        let len = end - pos;
-        let tail = if len > 8 { word(self.path, end - 8) } else { 0 };
-        let mask = index.slots.len() - 1;
-        let mut i = (hash(parent, head, len, tail) >> index.shift) as usize;
-        loop {
-            let s = &index.slots[i];
-            if s.parent == parent
-                && s.head == head
-                && s.len as usize == len
-                && (len <= 8
-                    || bytes_eq(
-                        &index.arena[s.start as usize + 8..s.start as usize + len],
-                        &self.path[pos + 8..end],
-                    ))
-            {
-                return s.child;
-            }
-            if s.parent == NONE {
-                return NONE;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
     /// At node `id`, the next segment starts at `pos` (just after a `/`): try its static,
     /// param and catch-all children in that order. True when found.
     fn walk(&mut self, mut id: u32, mut pos: usize) -> bool {
+        // Shared borrows copied out, so they stay in registers across `params` writes.
+        let (index, path) = (self.index, self.path);
         loop {
-            let n = self.index.nodes[id as usize];
+            let n = index.nodes[id as usize];
             // The segment: `pos..end`, `head` its first 8 bytes.
-            let w = word(self.path, pos);
-            let mut k = first_slash(w);
-            let head = keep(w, k);
-            let mut end = pos + k;
-            while k == 8 && end < self.path.len() {
-                k = first_slash(word(self.path, end));
-                end += k;
-            }
-            let end = end.min(self.path.len());
-            let last = end == self.path.len();
+            let w = word(path, pos);
+            let k = first_slash(w);
+            // A `/` found is a real one (bytes past the end read as zero).
+            let (end, head, head2) = if k < 8 {
+                (pos + k, w & ((1u64 << (k * 8)) - 1), 0)
+            } else {
+                let w2 = word(path, (pos + 8).min(path.len()));
+                let k2 = first_slash(w2);
+                if k2 < 8 {
+                    (pos + 8 + k2, w, w2 & ((1u64 << (k2 * 8)) - 1))
+                } else if pos + 16 >= path.len() {
+                    (path.len(), w, w2)
+                } else {
+                    (long_end(path, pos + 16), w, w2)
+                }
+            };
+            let last = end == path.len();
             let wild = n.param != NONE || n.catch_all != NONE;
             if n.statics != 0 {
-                let c = self.probe(id, pos, end, head);
+                let c = probe(index, path, id, n.seed, (pos, end), (head, head2));
                 if c != NONE {
                     if last {
                         if self.terminal(c) {
@@ -479,6 +541,38 @@ mod tests {
         assert_eq!(segs("/{x}.json"), None);
         assert_eq!(segs("/v{x}"), None);
         assert_eq!(segs("/{x}.{y}"), None);
+    }
+
+    #[test]
+    fn static_segments_of_every_length_match_exactly() {
+        use crate::{Method, Router};
+        const TEXT: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF";
+        for len in 0..=TEXT.len() {
+            let seg = &TEXT[..len];
+            let mut r = Router::new();
+            r.insert(Method::Get, &format!("/x/{seg}/y"), 1).unwrap();
+            r.insert(Method::Get, &format!("/x/{seg}"), 2).unwrap();
+            r.insert(Method::Get, "/x/{p}/y", 3).unwrap();
+            r.insert(Method::Get, "/x/{p}", 4).unwrap();
+            r.insert(Method::Get, "/{a}/{b}/{c}/{d}", 5).unwrap();
+            assert!(r.fast);
+            let at = |p: &str| r.at(Method::Get, p).map(|m| *m.value()).ok();
+            assert_eq!(at(&format!("/x/{seg}/y")), Some(1));
+            assert_eq!(at(&format!("/x/{seg}")), Some(2));
+            assert_eq!(at(&format!("/x/{seg}/y/z")), Some(5).filter(|_| len > 0));
+            for i in 0..len {
+                let mut other = seg.as_bytes().to_vec();
+                other[i] = b'_';
+                let other = String::from_utf8(other).unwrap();
+                assert_eq!(at(&format!("/x/{other}/y")), Some(3), "{other}");
+                assert_eq!(at(&format!("/x/{other}")), Some(4), "{other}");
+            }
+            // One byte longer or shorter: a different segment.
+            assert_eq!(at(&format!("/x/{seg}_/y")), Some(3));
+            if len > 1 {
+                assert_eq!(at(&format!("/x/{}", &seg[..len - 1])), Some(4));
+            }
+        }
     }
 
     #[test]

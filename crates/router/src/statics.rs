@@ -15,6 +15,9 @@ pub(crate) struct StaticMap {
     /// the entry.
     slots: Vec<(u32, u32)>,
     entries: Vec<(Box<[u8]>, u32)>,
+    /// Bit `len % 256` is set when some entry has length `len`: most paths with params are
+    /// turned away by their length alone, before any hashing.
+    lens: [u64; 4],
 }
 
 #[inline(always)]
@@ -39,7 +42,8 @@ impl StaticMap {
     /// The terminal of the static pattern equal to `path`, or `NONE`.
     #[inline]
     pub(crate) fn get(&self, path: &[u8]) -> u32 {
-        if self.slots.is_empty() {
+        let n = path.len() % 256;
+        if self.lens[n / 64] & (1 << (n % 64)) == 0 {
             return NONE;
         }
         let mask = self.slots.len() - 1;
@@ -67,6 +71,8 @@ impl StaticMap {
             return;
         }
         self.entries.push((bytes.into(), terminal));
+        let n = bytes.len() % 256;
+        self.lens[n / 64] |= 1 << (n % 64);
         if self.entries.len() * 2 > self.slots.len() {
             let size = (self.entries.len() * 4).next_power_of_two();
             self.slots = vec![(0, NONE); size];
