@@ -17,8 +17,9 @@ use crate::tree::{bytes_eq, Spans, Terminal, NONE};
 /// One node: the alternatives for the segment after it and the routes ending at it.
 #[derive(Debug, Clone, Copy)]
 struct SegNode {
-    /// Number of static children (0: no probe).
-    statics: u32,
+    /// `HAS_STATIC` (probe the table) | `HAS_WILD` (a param or catch-all child too, so a
+    /// static branch needs a way back).
+    kind: u32,
     /// The `{param}` child, or `NONE`.
     param: u32,
     /// The `{*catch_all}` child, or `NONE`.
@@ -30,9 +31,12 @@ struct SegNode {
     seed: u64,
 }
 
+const HAS_STATIC: u32 = 1;
+const HAS_WILD: u32 = 2;
+
 impl SegNode {
     const EMPTY: SegNode = SegNode {
-        statics: 0,
+        kind: 0,
         param: NONE,
         catch_all: NONE,
         terminal: NONE,
@@ -243,6 +247,7 @@ impl SegIndex {
                     NONE => {
                         let c = self.push();
                         self.nodes[node as usize].param = c;
+                        self.nodes[node as usize].kind |= HAS_WILD;
                         c
                     }
                     c => c,
@@ -251,6 +256,7 @@ impl SegIndex {
                     NONE => {
                         let c = self.push();
                         self.nodes[node as usize].catch_all = c;
+                        self.nodes[node as usize].kind |= HAS_WILD;
                         c
                     }
                     c => c,
@@ -308,7 +314,7 @@ impl SegIndex {
             start,
             len: bytes.len() as u32,
         };
-        self.nodes[parent as usize].statics += 1;
+        self.nodes[parent as usize].kind |= HAS_STATIC;
         self.edges += 1;
         if self.edges * 2 > self.slots.len() {
             let size = (self.edges * 4).next_power_of_two();
@@ -460,8 +466,8 @@ impl SegSearch<'_, '_, '_> {
                 }
             };
             let last = end == path.len();
-            let wild = n.param != NONE || n.catch_all != NONE;
-            if n.statics != 0 {
+            let wild = n.kind & HAS_WILD != 0;
+            if n.kind & HAS_STATIC != 0 {
                 let c = probe(index, path, id, n.seed, (pos, end), (head, head2));
                 if c != NONE {
                     if last {
