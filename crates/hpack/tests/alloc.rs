@@ -9,7 +9,9 @@
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::cell::Cell;
+use std::sync::atomic::Ordering::{self, Relaxed};
+use std::thread::LocalKey;
 
 use brisk_hpack::{Decoder, Encoder, Field, Limits};
 use proptest::prelude::*;
@@ -17,9 +19,43 @@ use proptest::test_runner::{Config, TestRunner};
 
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static ALLOCS_TL: Cell<usize> = const { Cell::new(0) };
+    static LIVE_TL: Cell<usize> = const { Cell::new(0) };
+    static PEAK_TL: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A per-thread counter with the `AtomicUsize` calls used below: only what the measuring
+/// thread allocates is counted, so the test harness's own threads (which may allocate while
+/// a loaded machine keeps the test running) cannot disturb a measurement.
+struct PerThread(&'static LocalKey<Cell<usize>>);
+
+impl PerThread {
+    fn load(&self, _: Ordering) -> usize {
+        self.0.try_with(Cell::get).unwrap_or(0)
+    }
+    fn store(&self, v: usize, _: Ordering) {
+        let _ = self.0.try_with(|c| c.set(v));
+    }
+    fn fetch_add(&self, n: usize, _: Ordering) -> usize {
+        self.0
+            .try_with(|c| c.replace(c.get().wrapping_add(n)))
+            .unwrap_or(0)
+    }
+    fn fetch_sub(&self, n: usize, _: Ordering) -> usize {
+        // Saturating: memory allocated by another thread may be freed on this one.
+        self.0
+            .try_with(|c| c.replace(c.get().saturating_sub(n)))
+            .unwrap_or(0)
+    }
+    fn fetch_max(&self, n: usize, _: Ordering) -> usize {
+        self.0.try_with(|c| c.replace(c.get().max(n))).unwrap_or(0)
+    }
+}
+
+static ALLOCS: PerThread = PerThread(&ALLOCS_TL);
+static LIVE: PerThread = PerThread(&LIVE_TL);
+static PEAK: PerThread = PerThread(&PEAK_TL);
 
 fn grow(n: usize) {
     let v = LIVE.fetch_add(n, Relaxed) + n;
@@ -57,6 +93,13 @@ const RESET: [u8; 4] = [0x20, 0x3f, 0xe1, 0x1f];
 
 #[test]
 fn allocations() {
+    // The counter is live on this thread: a deliberate allocation moves it.
+    let probe = ALLOCS.load(Relaxed);
+    std::hint::black_box(vec![0u8; 16]);
+    assert!(
+        ALLOCS.load(Relaxed) > probe,
+        "the counting allocator sees this thread"
+    );
     steady_state_blocks_do_not_allocate();
     arbitrary_input_allocates_within_the_limits();
 }
