@@ -158,10 +158,52 @@ impl LineState {
         self.phase == LinePhase::Start
     }
 
+    /// Where the current line starts.
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
     pub(crate) fn at(pos: usize) -> Self {
         LineState {
             pos,
             ..LineState::default()
+        }
+    }
+
+    /// The state [`field_line`] reaches when the input ends inside the line starting at
+    /// `start` whose name ends at `name_end` (at the colon), the value (or, when `value_start`
+    /// is `None`, the OWS before it) having been validated up to `pos`.
+    fn partial(start: usize, name_end: usize, value_start: Option<usize>, pos: usize) -> Self {
+        LineState {
+            phase: if value_start.is_some() {
+                LinePhase::Value
+            } else {
+                LinePhase::Ows
+            },
+            pos,
+            start,
+            name_end,
+            value_start: value_start.unwrap_or(0),
+            value_end: 0,
+        }
+    }
+
+    /// The state [`field_line`] reaches when the input ends just after the CR ending the value
+    /// `value_start..value_end` (`value_end` already trimmed) of the line at `start`.
+    fn after_cr(
+        start: usize,
+        name_end: usize,
+        value_start: usize,
+        value_end: usize,
+        pos: usize,
+    ) -> Self {
+        LineState {
+            phase: LinePhase::ValueLf,
+            pos,
+            start,
+            name_end,
+            value_start,
+            value_end,
         }
     }
 }
@@ -290,8 +332,14 @@ pub(crate) fn field_line(
             },
         }
     }
-    // Out of input inside a line (never in `Start`, which returns above).
-    if pos - st.start > max_field {
+    // Out of input inside a line (never in `Start`, which returns above). A CR just read is
+    // not counted, as when the line completes: a split never fails a line the whole accepts.
+    let content_end = if st.phase == LinePhase::ValueLf {
+        pos - 1
+    } else {
+        pos
+    };
+    if content_end - st.start > max_field {
         return Err(Error::HeaderFieldTooLarge);
     }
     st.pos = pos;
@@ -302,8 +350,13 @@ pub(crate) fn field_line(
 pub(crate) enum Fast {
     /// The head ends at this offset.
     End(usize),
-    /// The line starting here needs the state machine (partial, malformed, or over a limit).
+    /// The line starting here needs the state machine (malformed, over a limit, or cut off
+    /// before its value).
     Stop(usize),
+    /// The input ended inside a well-formed line's value (or the OWS before it, or just after
+    /// its CR): the state [`field_line`] would have reached scanning that line itself, so a
+    /// resumed call continues there instead of scanning the line again.
+    Partial(LineState),
 }
 
 /// The fast path over whole, well-formed field lines starting at line start `pos`: plain
@@ -385,6 +438,20 @@ fn fast_fields_impl<'b, const AVX2: bool>(
         #[cfg(not(target_arch = "x86_64"))]
         let stop = skip_value(buf, vs);
         if buf.get(stop..stop + 2) != Some(b"\r\n") || stop - ns > max_field || count >= max {
+            // Out of input inside a value that is within the size limit: hand over the
+            // line's state so it is not scanned again (exactly what `field_line` would have
+            // reached; it reports the limit itself).
+            if stop == buf.len() && stop - ns <= max_field {
+                let vs = (vs < stop).then_some(vs);
+                return (Fast::Partial(LineState::partial(ns, ne, vs, stop)), count);
+            }
+            if stop + 1 == buf.len() && buf[stop] == b'\r' && stop - ns <= max_field {
+                let ve = trim_end(buf, vs, stop);
+                return (
+                    Fast::Partial(LineState::after_cr(ns, ne, vs, ve, stop + 1)),
+                    count,
+                );
+            }
             return (Fast::Stop(ns), count);
         }
         let ve = trim_end(buf, vs, stop);

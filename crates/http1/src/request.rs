@@ -144,8 +144,10 @@ enum Phase {
 /// 16-byte SSE2 scans of the target and field values, 32-byte AVX2 value scans on CPUs that
 /// have it, detected at run time). Anything it does not take whole and ordinary goes to a
 /// resumable state machine over the start line and one field line at a time, which reports
-/// the precise error; after each such line the fast path resumes. No byte is scanned more than
-/// twice. When a head completes after several calls, the fields found by earlier calls are
+/// the precise error; after each such line the fast path resumes. When the input ends inside
+/// a well-formed line, the fast path hands over that line's state, so a resumed call continues
+/// inside the line instead of scanning it again. No byte is scanned more than twice. The fast
+/// path for a fresh parser is inlined into the caller; the state machine is not. When a head completes after several calls, the fields found by earlier calls are
 /// rebuilt from remembered offsets (kept inline, allocated on the first `Partial`; a head with
 /// more than 128 fields or longer than 64 KiB falls back to one linear re-split).
 #[derive(Debug, Clone)]
@@ -288,18 +290,19 @@ impl RequestParser {
     /// let err = RequestParser::new().parse(b"GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n", &mut h);
     /// assert_eq!(err.unwrap_err(), Error::BareLf);
     /// ```
+    #[inline(always)]
     pub fn parse<'b, 'h>(
         &mut self,
         buf: &'b [u8],
         headers: &'h mut [Header<'b>],
     ) -> Result<Status<Request<'b, 'h>>, Error> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let mut first = self.count;
-        if self.phase == Phase::Start && self.pos == 0 {
-            match self.fast(buf, headers) {
-                Some(f) if f.complete => {
+        // A fresh parser first tries the one-shot fast path, inlined into the caller; the rest
+        // (resumption, errors, unusual heads) is the out-of-line state machine, which returns
+        // only the head length and leaves the head's description in `self`, so the request is
+        // built from scalars on either path (no large value crosses the call).
+        if self.phase == Phase::Start && self.pos == 0 && self.error.is_none() {
+            if let Some(f) = self.fast(buf, headers) {
+                if f.complete {
                     let raw = &buf[f.method.as_bytes().len() + 1..f.target_end];
                     let headers: &'h [Header<'b>] = headers;
                     return Ok(Status::Complete(Request {
@@ -310,43 +313,73 @@ impl RequestParser {
                         head_len: f.end,
                     }));
                 }
-                Some(f) => {
-                    // Continue in the state machine at the line the fast path stopped at.
-                    self.method_start = 0;
-                    self.method_end = f.method.as_bytes().len();
-                    self.target_end = f.target_end;
-                    self.target = f.target;
-                    self.version = f.version;
-                    self.headers_start = f.target_end + 11;
-                    self.count = f.count;
-                    self.line = LineState::at(f.end);
-                    self.phase = Phase::Fields;
-                    self.pos = f.end;
-                    first = 0;
-                }
-                None => {}
+                // Continue in the state machine at the line the fast path stopped at.
+                self.begin();
+                self.method_end = f.method.as_bytes().len();
+                self.target_end = f.target_end;
+                self.target = f.target;
+                self.version = f.version;
+                self.headers_start = f.target_end + 11;
+                self.count = f.count;
+                self.line = LineState::at(f.end);
+                self.phase = Phase::Fields;
+                self.pos = f.end;
             }
         }
+        let Some(head_len) = self.parse_slow(buf, headers)? else {
+            return Ok(Status::Partial);
+        };
+        let method = Method::from_bytes(&buf[self.method_start..self.method_end]);
+        let raw = &buf[self.method_end + 1..self.target_end];
+        let headers: &'h [Header<'b>] = headers;
+        Ok(Status::Complete(Request {
+            method,
+            target: Target::from_parts(raw, self.target),
+            version: self.version,
+            headers: &headers[..self.count],
+            head_len,
+        }))
+    }
+
+    /// Clears the per-head state for a head starting at byte 0 (the configuration and the
+    /// inline offset store stay).
+    #[inline(always)]
+    fn begin(&mut self) {
+        self.method_start = 0;
+        self.brackets = false;
+        self.count = 0;
+        self.resumed = false;
+        self.saved_ok = true;
+    }
+
+    /// The state machine's entry: the head length when complete (the head's description then
+    /// stays in `self` for [`parse`](Self::parse) to read, and the phase is back to the start
+    /// for the next head), `None` when more input is needed. Errors are sticky.
+    #[inline(never)]
+    fn parse_slow<'b>(
+        &mut self,
+        buf: &'b [u8],
+        headers: &mut [Header<'b>],
+    ) -> Result<Option<usize>, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.phase == Phase::Start && self.pos == 0 {
+            self.begin();
+        }
+        // Fields `0..first` were found by earlier calls; after a fast-path hand-over (not yet
+        // `resumed`) all of them were found by this call.
+        let first = if self.resumed { self.count } else { 0 };
         match self.run(buf, headers, first) {
             Ok(Some(head_len)) => {
-                let method = Method::from_bytes(&buf[self.method_start..self.method_end]);
-                let raw = &buf[self.method_end + 1..self.target_end];
-                let target = Target::from_parts(raw, self.target);
-                let version = self.version;
-                let n = self.count;
-                self.reset();
-                let headers: &'h [Header<'b>] = headers;
-                Ok(Status::Complete(Request {
-                    method,
-                    target,
-                    version,
-                    headers: &headers[..n],
-                    head_len,
-                }))
+                // Ready for the next head; `parse` reads the description fields first.
+                self.phase = Phase::Start;
+                self.pos = 0;
+                Ok(Some(head_len))
             }
             Ok(None) => {
                 self.resumed = true;
-                Ok(Status::Partial)
+                Ok(None)
             }
             Err(e) => {
                 self.error = Some(e);
@@ -394,10 +427,13 @@ impl RequestParser {
         };
         let max = slots.len().min(limits.max_headers);
         let mut count = 0;
+        // A line cut off by the end of the input is scanned again by the state machine (once:
+        // resumed calls continue inside the line).
         let (end, complete) =
             match fast_fields(buf, te + 11, slots, &mut count, max, limits.max_field_size) {
                 Fast::End(end) => (end, true),
                 Fast::Stop(at) => (at, false),
+                Fast::Partial(line) => (line.start(), false),
             };
         Some(FastHead {
             method,
@@ -535,6 +571,7 @@ impl RequestParser {
                                     return Ok(Some(end));
                                 }
                                 Fast::Stop(p) => self.line = LineState::at(p),
+                                Fast::Partial(line) => self.line = line,
                             }
                         }
                         match field_line(buf, &mut self.line, bare_lf, limits.max_field_size)? {
@@ -594,18 +631,25 @@ impl RequestParser {
             return;
         }
         let saved = self.saved.get_or_insert([[0; 4]; SAVED]);
+        let (Some(src), Some(dst)) = (
+            slots.get(first..self.count),
+            saved.get_mut(first..self.count),
+        ) else {
+            self.saved_ok = false;
+            return;
+        };
         let base = buf.as_ptr() as usize;
-        for (i, h) in slots.iter().enumerate().take(self.count).skip(first) {
+        for (h, o) in src.iter().zip(dst) {
+            // These slots were filled from `buf` by this call: name before value, so the
+            // value's end is the largest offset.
             let ns = h.name.as_ptr() as usize - base;
             let vs = h.value.as_ptr() as usize - base;
-            let o = [ns, ns + h.name.len(), vs, vs + h.value.len()];
-            match (saved.get_mut(i), o.map(u16::try_from)) {
-                (Some(slot), [Ok(a), Ok(b), Ok(c), Ok(d)]) => *slot = [a, b, c, d],
-                _ => {
-                    self.saved_ok = false;
-                    return;
-                }
+            let ve = vs + h.value.len();
+            if ve > usize::from(u16::MAX) {
+                self.saved_ok = false;
+                return;
             }
+            *o = [ns as u16, (ns + h.name.len()) as u16, vs as u16, ve as u16];
         }
     }
 
@@ -625,6 +669,121 @@ impl RequestParser {
             (Some(_), false) => {
                 refill(buf, self.headers_start, buf.len(), slots);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::ResponseParser;
+
+    fn whole(p: &mut RequestParser, head: &[u8]) -> String {
+        let mut h = [Header::EMPTY; 8];
+        format!("{:?}", p.parse(head, &mut h))
+    }
+
+    /// Feeds `head` cut at `cuts` (each prefix a separate call, as a read loop would).
+    fn pieces(p: &mut RequestParser, head: &[u8], cuts: &[usize]) -> String {
+        for &c in cuts {
+            let mut h = [Header::EMPTY; 8];
+            match p.parse(&head[..c], &mut h) {
+                Ok(Status::Partial) => {}
+                other => return format!("{other:?}"),
+            }
+        }
+        whole(p, head)
+    }
+
+    const HEADS: &[&[u8]] = &[
+        b"GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX:  \t v \t \r\nE:\r\nF: \r\nG:\t\r\n\r\n",
+        b"POST /x HTTP/1.0\r\nA: 0123456789abcdef\r\nBb: 0123456789abcde\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nLong: 0123456789abcdefghijklmnop\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nV: a\x01b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nV: ab\rc\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nV: ab\nC: d\r\n\r\n",
+        b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n",
+        b"\r\nGET http://[::1]:80/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\n \r\n\r\n",
+    ];
+
+    fn configs() -> Vec<Config> {
+        let mut small = Config::default();
+        // Field lines of HEADS[2]/[3] sit on both sides of this limit, with and without CR.
+        small.limits.max_field_size = 19;
+        small.limits.max_headers = 4;
+        let lenient = Config {
+            allow_bare_lf: true,
+            ..Config::default()
+        };
+        vec![Config::default(), small, lenient]
+    }
+
+    /// Resumed calls continue inside a line cut by the end of the input (in its OWS, value or
+    /// after its CR) instead of scanning it again: every split, and every pair of splits, gives
+    /// what one whole parse gives, under each limit set.
+    #[test]
+    fn splits_inside_lines_equal_whole() {
+        for cfg in configs() {
+            for head in HEADS {
+                let want = whole(&mut RequestParser::with_config(cfg), head);
+                for a in 0..head.len() {
+                    let got = pieces(&mut RequestParser::with_config(cfg), head, &[a]);
+                    assert_eq!(
+                        got,
+                        want,
+                        "{:?} cut at {a}",
+                        head.escape_ascii().to_string()
+                    );
+                    for b in a + 1..head.len() {
+                        let got = pieces(&mut RequestParser::with_config(cfg), head, &[a, b]);
+                        assert_eq!(got, want, "cut at {a}, {b}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a head completes on the state machine, the same parser takes the next head (on the
+    /// fast path or the state machine) exactly as a fresh parser would.
+    #[test]
+    fn parser_reused_after_resumed_head() {
+        for cfg in configs() {
+            for first in HEADS {
+                for next in HEADS {
+                    let mut p = RequestParser::with_config(cfg);
+                    let done = pieces(&mut p, first, &[first.len() / 2]);
+                    if !done.starts_with("Ok(Complete") {
+                        continue;
+                    }
+                    let want = whole(&mut RequestParser::with_config(cfg), next);
+                    let mut q = p.clone();
+                    assert_eq!(whole(&mut p, next), want);
+                    let got = pieces(&mut q, next, &[next.len() / 3]);
+                    assert_eq!(got, want);
+                }
+            }
+        }
+    }
+
+    /// The response parser shares the mid-line hand-over.
+    #[test]
+    fn response_splits_inside_lines_equal_whole() {
+        let head: &[u8] = b"HTTP/1.1 200 OK\r\nA:  x y \r\nB:\r\nC: \t\r\nDd: 0123456789\r\n\r\n";
+        let parse = |cuts: &[usize]| {
+            let mut p = ResponseParser::new();
+            for &c in cuts {
+                let mut h = [Header::EMPTY; 8];
+                assert!(matches!(p.parse(&head[..c], &mut h), Ok(Status::Partial)));
+            }
+            let mut h = [Header::EMPTY; 8];
+            format!("{:?}", p.parse(head, &mut h))
+        };
+        let want = parse(&[]);
+        assert!(want.starts_with("Ok(Complete"), "{want}");
+        for a in 0..head.len() {
+            assert_eq!(parse(&[a]), want, "cut at {a}");
         }
     }
 }

@@ -337,6 +337,7 @@ impl ResponseParser {
                                     return Ok(Some(end));
                                 }
                                 Fast::Stop(p) => self.line = LineState::at(p),
+                                Fast::Partial(line) => self.line = line,
                             }
                         }
                         match field_line(buf, &mut self.line, bare_lf, limits.max_field_size)? {
