@@ -27,7 +27,10 @@ pub const MAX_PARAMS: usize = 8;
 #[derive(Clone)]
 pub struct Params<'r, 'p> {
     pub(crate) path: &'p str,
-    pub(crate) names: &'r [Box<str>],
+    /// The route's names, behind the route's own box: borrowing it needs no load at match
+    /// time, only the route's address.
+    #[allow(clippy::borrowed_box)] // on purpose: see above
+    pub(crate) names: &'r Box<[Box<str>]>,
     /// INVARIANT: one span per name, each on `char` boundaries of `path`.
     pub(crate) spans: ArrayVec<(u16, u16), MAX_PARAMS>,
 }
@@ -160,7 +163,9 @@ impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match<'r, 'p, T> {
     pub(crate) value: &'r T,
-    pub(crate) pattern: &'r str,
+    /// Behind the route's own box, like [`Params::names`].
+    #[allow(clippy::borrowed_box)] // on purpose: see above
+    pub(crate) pattern: &'r Box<str>,
     pub(crate) params: Params<'r, 'p>,
 }
 

@@ -26,9 +26,6 @@ struct SegNode {
     catch_all: u32,
     /// The trie terminal of the shape ending here, or `NONE`.
     terminal: u32,
-    /// Mixed into the hash of its static children's segments: a per-node constant, so the
-    /// segment's hash does not wait for the node's id to be known.
-    seed: u64,
 }
 
 const HAS_STATIC: u32 = 1;
@@ -40,31 +37,46 @@ impl SegNode {
         param: NONE,
         catch_all: NONE,
         terminal: NONE,
-        seed: 0,
     };
 }
 
-/// One static edge: (`parent`, segment bytes) -> `child`. `parent == NONE` marks a free slot.
+/// One static edge: (`parent`, segment bytes) -> `child`. A parent of `NONE` marks a free
+/// slot.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     /// The segment's first 8 bytes, zero-padded (little-endian).
     head: u64,
     /// Its bytes 8 to 16, zero-padded.
     head2: u64,
-    parent: u32,
+    /// [`edge`]`(parent, segment length)`: both compared at once.
+    edge: u64,
     child: u32,
-    /// The segment's bytes: `arena[start..start + len]`.
+    /// The segment's bytes: `arena[start..start + edge_len]`.
     start: u32,
-    len: u32,
+}
+
+impl Slot {
+    fn parent(&self) -> u32 {
+        self.edge as u32
+    }
+
+    fn len(&self) -> usize {
+        (self.edge >> 32) as usize
+    }
+}
+
+/// A slot's parent (low half) and segment length (high half).
+#[inline(always)]
+fn edge(parent: u32, len: usize) -> u64 {
+    parent as u64 | (len as u64) << 32
 }
 
 const FREE: Slot = Slot {
     head: 0,
     head2: 0,
-    parent: NONE,
+    edge: NONE as u64,
     child: NONE,
     start: 0,
-    len: 0,
 };
 
 /// One segment of a simple shape.
@@ -191,15 +203,48 @@ fn keep(w: u64, len: usize) -> u64 {
     }
 }
 
-/// Index of the first `/` byte in `w`, or 8.
+/// Bit 7 set in the bytes of `w` that may be `/`: the lowest one set is exactly the first
+/// `/` (a borrow only flags bytes above a real one), `0` when `w` has none.
 #[inline(always)]
-fn first_slash(w: u64) -> usize {
+fn slash_flags(w: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let x = w ^ 0x2F2F_2F2F_2F2F_2F2F;
-    // The lowest flagged byte is exact (borrows only flag bytes above a zero byte).
-    let z = x.wrapping_sub(LO) & !x & HI;
-    (z.trailing_zeros() / 8) as usize
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// Index of the first `/` byte in `w`, or 8.
+#[inline(always)]
+fn first_slash(w: u64) -> usize {
+    (slash_flags(w).trailing_zeros() / 8) as usize
+}
+
+/// End of the segment at `pos` whose first word is `w` with [`slash_flags`] `z`: the next
+/// `/` or the path's end.
+#[inline(always)]
+fn seg_end(path: &[u8], pos: usize, z: u64) -> usize {
+    if z != 0 {
+        pos + (z.trailing_zeros() / 8) as usize
+    } else if pos + 8 >= path.len() {
+        path.len()
+    } else {
+        long_end(path, pos + 8)
+    }
+}
+
+/// First two words of the segment `pos..end` (zero-padded, as [`heads`] gives them for a
+/// static segment), its first word being `w` with [`slash_flags`] `z`.
+#[inline(always)]
+fn seg_heads(path: &[u8], (pos, end): (usize, usize), w: u64, z: u64) -> (u64, u64) {
+    if z != 0 {
+        // The lowest flag is bit 8k + 7 of the `/` at byte k: keep the 8k bits below it.
+        (w & (((z & z.wrapping_neg()) >> 7) - 1), 0)
+    } else if end - pos <= 8 {
+        // The path ends within `w`, which is zero past it.
+        (w, 0)
+    } else {
+        (w, keep(word(path, pos + 8), end - pos - 8))
+    }
 }
 
 /// The first two words of a segment, zero-padded.
@@ -213,10 +258,11 @@ fn heads(bytes: &[u8]) -> (u64, u64) {
     (keep(word(bytes, 0), len), head2)
 }
 
-/// Hash of a segment, to be xor-ed with its parent's seed (the top bits pick the slot).
+/// Slot hash of a static segment under a parent: its first two words and
+/// [`edge`]`(parent, length)` (the top bits pick the slot).
 #[inline(always)]
-fn hash(head: u64, head2: u64, len: usize) -> u64 {
-    (head ^ head2.rotate_left(23) ^ ((len as u64) << 56)).wrapping_mul(K)
+fn hash(head: u64, head2: u64, edge: u64) -> u64 {
+    (head ^ head2.rotate_left(23) ^ edge.wrapping_mul(0xD6E8_FEB8_6659_FD93)).wrapping_mul(K)
 }
 
 impl SegIndex {
@@ -268,19 +314,13 @@ impl SegIndex {
 
     fn push(&mut self) -> u32 {
         let id = self.nodes.len() as u32;
-        self.nodes.push(SegNode {
-            seed: (id as u64 + 1)
-                .wrapping_mul(0xD6E8_FEB8_6659_FD93)
-                .rotate_left(32),
-            ..SegNode::EMPTY
-        });
+        self.nodes.push(SegNode::EMPTY);
         id
     }
 
     fn slot_hash(&self, parent: u32, bytes: &[u8]) -> u64 {
-        let len = bytes.len();
         let (head, head2) = heads(bytes);
-        hash(head, head2, len) ^ self.nodes[parent as usize].seed
+        hash(head, head2, edge(parent, bytes.len()))
     }
 
     fn find_static(&self, parent: u32, bytes: &[u8]) -> Option<u32> {
@@ -291,12 +331,10 @@ impl SegIndex {
         let mut i = (self.slot_hash(parent, bytes) >> self.shift) as usize;
         loop {
             let s = &self.slots[i];
-            if s.parent == NONE {
+            if s.parent() == NONE {
                 return None;
             }
-            if s.parent == parent
-                && &self.arena[s.start as usize..(s.start + s.len) as usize] == bytes
-            {
+            if s.parent() == parent && &self.arena[s.start as usize..][..s.len()] == bytes {
                 return Some(s.child);
             }
             i = (i + 1) & mask;
@@ -309,10 +347,9 @@ impl SegIndex {
         let slot = Slot {
             head: heads(bytes).0,
             head2: heads(bytes).1,
-            parent,
+            edge: edge(parent, bytes.len()),
             child,
             start,
-            len: bytes.len() as u32,
         };
         self.nodes[parent as usize].kind |= HAS_STATIC;
         self.edges += 1;
@@ -320,7 +357,7 @@ impl SegIndex {
             let size = (self.edges * 4).next_power_of_two();
             let old = std::mem::replace(&mut self.slots, vec![FREE; size]);
             self.shift = 64 - size.trailing_zeros();
-            for s in old.into_iter().filter(|s| s.parent != NONE) {
+            for s in old.into_iter().filter(|s| s.parent() != NONE) {
                 self.place(s);
             }
         }
@@ -329,9 +366,9 @@ impl SegIndex {
 
     fn place(&mut self, s: Slot) {
         let mask = self.slots.len() - 1;
-        let bytes = &self.arena[s.start as usize..(s.start + s.len) as usize];
-        let mut i = (self.slot_hash(s.parent, bytes) >> self.shift) as usize;
-        while self.slots[i].parent != NONE {
+        let bytes = &self.arena[s.start as usize..][..s.len()];
+        let mut i = (self.slot_hash(s.parent(), bytes) >> self.shift) as usize;
+        while self.slots[i].parent() != NONE {
             i = (i + 1) & mask;
         }
         self.slots[i] = s;
@@ -377,24 +414,23 @@ fn probe(
     index: &SegIndex,
     path: &[u8],
     parent: u32,
-    seed: u64,
     (pos, end): (usize, usize),
     (head, head2): (u64, u64),
 ) -> u32 {
     let len = end - pos;
     let mask = index.slots.len() - 1;
-    let mut i = ((hash(head, head2, len) ^ seed) >> index.shift) as usize;
+    let want = edge(parent, len);
+    let mut i = (hash(head, head2, want) >> index.shift) as usize;
     loop {
         let s = &index.slots[i];
-        if s.parent == parent
+        if s.edge == want
             && s.head == head
             && s.head2 == head2
-            && s.len as usize == len
             && (len <= 16 || tail_eq(index, s, path, pos, end))
         {
             return s.child;
         }
-        if s.parent == NONE {
+        if s.parent() == NONE {
             return NONE;
         }
         i = (i + 1) & mask;
@@ -448,27 +484,14 @@ impl SegSearch<'_, '_, '_> {
         let (index, path) = (self.index, self.path);
         loop {
             let n = index.nodes[id as usize];
-            // The segment: `pos..end`, `head` its first 8 bytes.
             let w = word(path, pos);
-            let k = first_slash(w);
-            // A `/` found is a real one (bytes past the end read as zero).
-            let (end, head, head2) = if k < 8 {
-                (pos + k, w & ((1u64 << (k * 8)) - 1), 0)
-            } else {
-                let w2 = word(path, (pos + 8).min(path.len()));
-                let k2 = first_slash(w2);
-                if k2 < 8 {
-                    (pos + 8 + k2, w, w2 & ((1u64 << (k2 * 8)) - 1))
-                } else if pos + 16 >= path.len() {
-                    (path.len(), w, w2)
-                } else {
-                    (long_end(path, pos + 16), w, w2)
-                }
-            };
+            let z = slash_flags(w);
+            let end = seg_end(path, pos, z);
             let last = end == path.len();
             let wild = n.kind & HAS_WILD != 0;
             if n.kind & HAS_STATIC != 0 {
-                let c = probe(index, path, id, n.seed, (pos, end), (head, head2));
+                let heads = seg_heads(path, (pos, end), w, z);
+                let c = probe(index, path, id, (pos, end), heads);
                 if c != NONE {
                     if last {
                         if self.terminal(c) {

@@ -40,12 +40,21 @@ fn hash(bytes: &[u8]) -> u64 {
 
 impl StaticMap {
     /// The terminal of the static pattern equal to `path`, or `NONE`.
-    #[inline]
+    ///
+    /// The length check is inlined into the caller (it turns most paths with params away);
+    /// the probe is not.
+    #[inline(always)]
     pub(crate) fn get(&self, path: &[u8]) -> u32 {
         let n = path.len() % 256;
         if self.lens[n / 64] & (1 << (n % 64)) == 0 {
             return NONE;
         }
+        self.probe(path)
+    }
+
+    /// The probe of [`StaticMap::get`], for a path of a length some entry has.
+    #[inline(never)]
+    fn probe(&self, path: &[u8]) -> u32 {
         let mask = self.slots.len() - 1;
         let h = hash(path);
         let tag = (h >> 32) as u32;
