@@ -60,14 +60,29 @@ impl DateCache {
     /// assert_eq!(dates.get(UNIX_EPOCH + Duration::from_millis(1_500)), "Thu, 01 Jan 1970 00:00:01 GMT");
     /// ```
     pub fn get(&mut self, now: SystemTime) -> &str {
+        // The buffer only ever holds ASCII.
+        std::str::from_utf8(self.bytes(now)).unwrap_or("")
+    }
+
+    /// [`DateCache::get`] as the 29 bytes of the date, without the UTF-8 check (for writers of
+    /// response heads, which want bytes anyway).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let mut dates = brisk_http1::DateCache::new();
+    /// assert_eq!(dates.bytes(UNIX_EPOCH + Duration::from_secs(784_111_777)), b"Sun, 06 Nov 1994 08:49:37 GMT");
+    /// ```
+    pub fn bytes(&mut self, now: SystemTime) -> &[u8; 29] {
         let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if self.secs != Some(secs) {
             self.secs = Some(secs);
             self.formats += 1;
             format_imf_fixdate(secs, &mut self.buf);
         }
-        // The buffer only ever holds ASCII.
-        std::str::from_utf8(&self.buf).unwrap_or("")
+        &self.buf
     }
 }
 

@@ -95,7 +95,18 @@ impl<'b> Method<'b> {
     /// assert_eq!(brisk_http1::Method::Other(b"M-SEARCH").as_str(), "M-SEARCH");
     /// ```
     pub fn as_str(&self) -> &'b str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or("")
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Connect => "CONNECT",
+            Method::Options => "OPTIONS",
+            Method::Trace => "TRACE",
+            Method::Patch => "PATCH",
+            Method::Other(b) => std::str::from_utf8(b).unwrap_or(""),
+        }
     }
 }
 

@@ -250,11 +250,18 @@ pub(crate) fn host_port(a: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
         }
         (&a[..close + 1], &a[close + 1..])
     } else {
-        let end = a.iter().position(|&b| b == b':').unwrap_or(a.len());
-        if !a[..end].iter().all(|&b| is(b, HOST)) {
-            return None;
+        // One pass: host characters up to the first `:` (which is not one).
+        let mut end = 0;
+        while let Some(&b) = a.get(end) {
+            if b == b':' {
+                break;
+            }
+            if !is(b, HOST) {
+                return None;
+            }
+            end += 1;
         }
-        (&a[..end], &a[end..])
+        a.split_at(end)
     };
     match rest {
         [] => Some((host, None)),

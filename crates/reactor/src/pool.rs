@@ -334,8 +334,9 @@ impl Meta {
         }
         let words = self.used.len();
         if n == 1 {
-            for k in 0..words {
-                let w = (self.hint + k) % words;
+            // From the hint round to it again (a compare, not a division, per step).
+            let mut w = self.hint.min(words.saturating_sub(1));
+            for _ in 0..words {
                 let bits = self.used[w];
                 if bits != u64::MAX {
                     let i = w * 64 + bits.trailing_ones() as usize;
@@ -347,6 +348,10 @@ impl Meta {
                         self.hi[i] = 0;
                         return Some(i as u32);
                     }
+                }
+                w += 1;
+                if w == words {
+                    w = 0;
                 }
             }
             return None;

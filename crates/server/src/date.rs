@@ -25,10 +25,7 @@ impl DateCache {
 
     /// Takes the loop turn's time; the formatter re-formats only when the second changed.
     pub(crate) fn update(&mut self, now: SystemTime) {
-        let text = self.formatter.get(now).as_bytes();
-        if text.len() == DATE_LEN {
-            self.value.copy_from_slice(text);
-        }
+        self.value = *self.formatter.bytes(now);
     }
 
     pub(crate) fn get(&self) -> &[u8; DATE_LEN] {

@@ -622,57 +622,61 @@ impl H1 {
         let stream = if no_body { None } else { res.take_stream() };
         let chunked = stream.is_some() && plan.version == H1Version::Http11;
         let keep_alive = plan.keep_alive && (stream.is_none() || chunked);
-
-        let head = &mut w.head;
-        head.clear();
-        head.extend_from_slice(b"HTTP/1.1 ");
-        head.extend_from_slice(&crate::status::status_digits(status));
-        head.push(b' ');
-        head.extend_from_slice(crate::status::reason_phrase(status).as_bytes());
-        head.extend_from_slice(b"\r\nServer: brisk\r\nDate: ");
-        head.extend_from_slice(w.date.get());
-        head.extend_from_slice(b"\r\n");
         let body_len = if stream.is_some() {
             0
         } else {
             res.body_bytes().map_or(0, <[u8]>::len)
         };
-        if chunked {
-            head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
-        } else if stream.is_none() && !no_body {
+        let head = Head {
+            status,
+            date: w.date.get(),
             // 204 has no body and 304 describes a body it does not carry: no length for them.
-            head.extend_from_slice(b"Content-Length: ");
-            let mut digits = [0u8; 20];
-            head.extend_from_slice(decimal(body_len, &mut digits));
-            head.extend_from_slice(b"\r\n");
-        }
-        if !keep_alive {
-            head.extend_from_slice(b"Connection: close\r\n");
-        } else if plan.version == H1Version::Http10 {
-            head.extend_from_slice(b"Connection: keep-alive\r\n");
-        }
-        for (name, value) in res.headers() {
-            head.extend_from_slice(name);
-            head.extend_from_slice(b": ");
-            head.extend_from_slice(value);
-            head.extend_from_slice(b"\r\n");
-        }
-        head.extend_from_slice(b"\r\n");
+            length: (stream.is_none() && !no_body).then_some(body_len),
+            chunked,
+            connection: if !keep_alive {
+                Some(&b"Connection: close\r\n"[..])
+            } else if plan.version == H1Version::Http10 {
+                Some(&b"Connection: keep-alive\r\n"[..])
+            } else {
+                None
+            },
+        };
         let send_body = !(plan.head_only || no_body);
-        let body_len = if send_body { body_len } else { 0 };
-
         if !keep_alive {
             self.closing = true;
         }
-        if self.spill.is_empty() && out.remaining() >= head.len() + body_len && stream.is_none() {
-            let _ = out.extend_from_slice(head);
-            if send_body {
-                let _ = out.extend_from_slice(res.body_bytes().unwrap_or(&[]));
+        let direct = self.spill.is_empty() && stream.is_none();
+        let body = match res.body_bytes() {
+            Some(b) if direct && send_body => b,
+            _ => &[],
+        };
+        if direct {
+            // Fast path: head and body written straight into one free region of the output.
+            let written = out.append_with(out.remaining(), |buf| {
+                let mut c = Cursor { buf, at: 0 };
+                if head.write(&mut c, res) && c.put(body) {
+                    c.at
+                } else {
+                    0
+                }
+            });
+            if written > 0 {
+                return;
             }
-            return;
+        }
+        let bytes = &mut w.head;
+        bytes.clear();
+        head.write(bytes, res);
+        if direct {
+            // Not in one region, perhaps across several blocks of the output.
+            if out.remaining() >= bytes.len() + body.len() {
+                let _ = out.extend_from_slice(bytes);
+                let _ = out.extend_from_slice(body);
+                return;
+            }
         }
         // Slow path: what does not fit waits in the spill (a large or streamed body).
-        self.spill.bytes.extend_from_slice(head);
+        self.spill.bytes.extend_from_slice(bytes);
         match &mut res.body {
             BodyKind::Static(s) if send_body => self.spill.stat = s,
             BodyKind::Owned(v) if send_body => self.spill.bytes.extend_from_slice(v),
@@ -696,6 +700,81 @@ impl H1 {
         }
         // The connection answers nothing else until the spill is out.
         self.spill.flush(out);
+    }
+}
+
+/// What a response head says besides the handler's fields.
+struct Head<'a> {
+    status: u16,
+    date: &'a [u8; crate::date::DATE_LEN],
+    /// `Content-Length`, if the response has one.
+    length: Option<usize>,
+    chunked: bool,
+    /// The `Connection` line, if any.
+    connection: Option<&'static [u8]>,
+}
+
+impl Head<'_> {
+    /// Writes the head (status line, `Server`, `Date`, framing, `Connection`, the response's
+    /// fields, the blank line) into `sink`; false if it did not fit.
+    #[inline]
+    fn write(&self, sink: &mut impl Sink, res: &crate::response::Response) -> bool {
+        let mut ok = sink.put(b"HTTP/1.1 ")
+            && sink.put(&crate::status::status_digits(self.status))
+            && sink.put(b" ")
+            && sink.put(crate::status::reason_phrase(self.status).as_bytes())
+            && sink.put(b"\r\nServer: brisk\r\nDate: ")
+            && sink.put(self.date)
+            && sink.put(b"\r\n");
+        if self.chunked {
+            ok = ok && sink.put(b"Transfer-Encoding: chunked\r\n");
+        } else if let Some(n) = self.length {
+            let mut digits = [0u8; 20];
+            ok = ok
+                && sink.put(b"Content-Length: ")
+                && sink.put(decimal(n, &mut digits))
+                && sink.put(b"\r\n");
+        }
+        if let Some(line) = self.connection {
+            ok = ok && sink.put(line);
+        }
+        for (name, value) in res.headers() {
+            ok = ok && sink.put(name) && sink.put(b": ") && sink.put(value) && sink.put(b"\r\n");
+        }
+        ok && sink.put(b"\r\n")
+    }
+}
+
+/// Where a response head is written.
+trait Sink {
+    /// Appends `bytes`; false if they do not fit (the sink is then abandoned).
+    fn put(&mut self, bytes: &[u8]) -> bool;
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) -> bool {
+        self.extend_from_slice(bytes);
+        true
+    }
+}
+
+/// A fixed region of the output, filled from the front.
+struct Cursor<'a> {
+    buf: &'a mut [u8],
+    at: usize,
+}
+
+impl Sink for Cursor<'_> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) -> bool {
+        match self.buf.get_mut(self.at..self.at + bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.at += bytes.len();
+                true
+            }
+            None => false,
+        }
     }
 }
 

@@ -378,3 +378,46 @@ fn thousands_of_pipelined_requests_outrunning_the_output_limit_all_get_answers()
     writer.join().unwrap();
     server.shutdown();
 }
+
+#[test]
+fn echoed_bodies_around_the_buffer_size_come_back_whole_in_order() {
+    // Responses of every size class: inside one free region of the output, across two or
+    // more of its 16 KiB blocks, and past the pending-output limit into the spill. Pipelined
+    // in one write, so each response starts wherever the previous one ended.
+    let server = start(|_| {});
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    let sizes = [
+        0usize, 1, 100, 16_000, 16_384, 16_500, 40_000, 70_000, 16_200, 5, 300_000, 2,
+    ];
+    let bodies: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| (0..n).map(|i| ((i * 7 + k) % 251) as u8).collect())
+        .collect();
+    let mut batch = Vec::new();
+    for b in &bodies {
+        write!(
+            batch,
+            "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n",
+            b.len()
+        )
+        .unwrap();
+        batch.extend_from_slice(b);
+    }
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || w.write_all(&batch).unwrap());
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    for (k, b) in bodies.iter().enumerate() {
+        let (status, headers, body) = read_response(&mut s);
+        assert_eq!(status, 200, "response {k}");
+        let length = b.len().to_string();
+        assert_eq!(header(&headers, "content-length"), Some(length.as_str()));
+        assert!(
+            body == *b,
+            "response {k}: body of {} bytes differs",
+            b.len()
+        );
+    }
+    writer.join().unwrap();
+    server.shutdown();
+}
