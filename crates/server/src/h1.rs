@@ -271,6 +271,8 @@ impl H1 {
     }
 
     /// Writes a server-generated error answer with `Connection: close` and stops reading.
+    #[cold]
+    #[inline(never)]
     fn error(&mut self, w: &mut Worker, out: &mut Output<'_>, code: u16, version: H1Version) {
         w.res.set_error(code);
         let plan = Plan {
@@ -369,7 +371,7 @@ impl H1 {
                     self.parser.reset();
                     self.big_head = true;
                     big = [Header::EMPTY; MAX_HEADER_SLOTS];
-                    parsed = self.parser.parse(buf, &mut big);
+                    parsed = parse_out_of_line(&mut self.parser, buf, &mut big);
                 }
                 let req = match parsed {
                     Ok(Status::Complete(r)) => {
@@ -557,6 +559,7 @@ impl H1 {
     }
 
     /// Re-parses a collected head and answers it with the collected body.
+    #[inline(never)]
     fn finish_collected(
         &mut self,
         w: &mut Worker,
@@ -778,6 +781,18 @@ impl Sink for Cursor<'_> {
     }
 }
 
+/// The parser's call, not inlined: for heads past the small slot array, so the common path's
+/// code stays small.
+#[inline(never)]
+#[cold]
+fn parse_out_of_line<'b, 'h>(
+    parser: &mut RequestParser,
+    buf: &'b [u8],
+    slots: &'h mut [Header<'b>],
+) -> Result<Status<brisk_http1::Request<'b, 'h>>, brisk_http1::Error> {
+    parser.parse(buf, slots)
+}
+
 /// Whether a connection may continue after answering with `status`.
 fn keeps(status: u16) -> bool {
     !matches!(status, 400 | 408 | 413 | 414 | 431 | 501 | 505)
@@ -806,6 +821,7 @@ fn split<'b>(t: &brisk_http1::Target<'b>) -> Option<(&'b str, Option<&'b str>, &
 }
 
 /// Feeds body bytes into a collect. Returns (consumed, complete) or the error status.
+#[inline(never)]
 fn feed_body(c: &mut Collect, input: &[u8], max: usize) -> Result<(usize, bool), u16> {
     match c.chunked.as_mut() {
         None => {

@@ -128,6 +128,7 @@ impl H2 {
     /// The HTTP/2 side of an accepted `Upgrade: h2c` (RFC 7540 §3.2): applies the client's
     /// HTTP2-Settings and queues the upgraded request as stream 1. `None` when the settings
     /// or the request cannot be carried over (the caller then stays on HTTP/1.1).
+    #[inline(never)]
     pub(crate) fn from_upgrade(
         app: &Arc<App>,
         peer: SocketAddr,
