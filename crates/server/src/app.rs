@@ -119,6 +119,15 @@ impl App {
             run(&**handler, req, res, stats);
             return;
         }
+        self.miss(req, res, stats);
+    }
+
+    /// [`App::handle`] for a request no route takes: the fallback, or the error answer (405
+    /// with `Allow`, a 308 to the trailing-slash twin, ...). Out of line: the hit path stays small.
+    #[cold]
+    #[inline(never)]
+    fn miss<'a>(&'a self, req: &mut Request<'a>, res: &mut Response, stats: &WorkerCounters) {
+        let path = req.path;
         match self.route(req.method.as_bytes(), path) {
             Route::Handler(_) => match &self.fallback {
                 Some(f) => run(&**f, req, res, stats),

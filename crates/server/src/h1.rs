@@ -632,7 +632,7 @@ impl H1 {
         };
         let head = Head {
             status,
-            date: w.date.get(),
+            date: *w.date.get(),
             // 204 has no body and 304 describes a body it does not carry: no length for them.
             length: (stream.is_none() && !no_body).then_some(body_len),
             chunked,
@@ -667,6 +667,29 @@ impl H1 {
                 return;
             }
         }
+        self.write_slow(w, out, plan, &head, stream, send_body);
+    }
+
+    /// [`H1::write_response`] when the answer is not in one free region of the output: across
+    /// its blocks if it fits, else into the spill (a large or streamed body).
+    #[cold]
+    #[inline(never)]
+    fn write_slow(
+        &mut self,
+        w: &mut Worker,
+        out: &mut Output<'_>,
+        plan: &Plan,
+        head: &Head,
+        stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
+        send_body: bool,
+    ) {
+        let res = &mut w.res;
+        let chunked = head.chunked;
+        let direct = self.spill.is_empty() && stream.is_none();
+        let body = match res.body_bytes() {
+            Some(b) if direct && send_body => b,
+            _ => &[],
+        };
         let bytes = &mut w.head;
         bytes.clear();
         head.write(bytes, res);
@@ -707,9 +730,9 @@ impl H1 {
 }
 
 /// What a response head says besides the handler's fields.
-struct Head<'a> {
+struct Head {
     status: u16,
-    date: &'a [u8; crate::date::DATE_LEN],
+    date: [u8; crate::date::DATE_LEN],
     /// `Content-Length`, if the response has one.
     length: Option<usize>,
     chunked: bool,
@@ -717,7 +740,7 @@ struct Head<'a> {
     connection: Option<&'static [u8]>,
 }
 
-impl Head<'_> {
+impl Head {
     /// Writes the head (status line, `Server`, `Date`, framing, `Connection`, the response's
     /// fields, the blank line) into `sink`; false if it did not fit.
     #[inline]
@@ -727,7 +750,7 @@ impl Head<'_> {
             && sink.put(b" ")
             && sink.put(crate::status::reason_phrase(self.status).as_bytes())
             && sink.put(b"\r\nServer: brisk\r\nDate: ")
-            && sink.put(self.date)
+            && sink.put(&self.date)
             && sink.put(b"\r\n");
         if self.chunked {
             ok = ok && sink.put(b"Transfer-Encoding: chunked\r\n");
