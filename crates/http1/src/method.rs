@@ -73,16 +73,8 @@ impl<'b> Method<'b> {
     /// ```
     pub fn as_bytes(&self) -> &'b [u8] {
         match self {
-            Method::Get => b"GET",
-            Method::Head => b"HEAD",
-            Method::Post => b"POST",
-            Method::Put => b"PUT",
-            Method::Delete => b"DELETE",
-            Method::Connect => b"CONNECT",
-            Method::Options => b"OPTIONS",
-            Method::Trace => b"TRACE",
-            Method::Patch => b"PATCH",
             Method::Other(b) => b,
+            standard => standard.as_str().as_bytes(),
         }
     }
 
