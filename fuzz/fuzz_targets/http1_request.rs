@@ -2,7 +2,8 @@
 //!
 //! Invariants checked: `head_len <= input.len()`; fields fit the slots; a head fed in pieces
 //! gives exactly the whole-input result; whatever strict mode accepts, lenient mode accepts
-//! identically; a chunked body never reports consuming more than it was given.
+//! identically; an accepted target is ASCII (`Target::as_str` relies on it); a chunked body
+//! never reports consuming more than it was given.
 #![no_main]
 use brisk_http1::{Body, Chunk, ChunkedDecoder, Config, Header, RequestParser, Status};
 
@@ -48,6 +49,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
 
     if let Ok(Status::Complete(req)) = whole {
         assert!(req.head_len <= input.len());
+        // `Target::as_str` skips the UTF-8 check: the target must be ASCII.
+        assert!(req.target.as_bytes().is_ascii(), "non-ASCII target");
+        assert_eq!(req.target.as_str().as_bytes(), req.target.as_bytes());
         assert!(req.headers.len() <= 32);
         for h in req.headers {
             assert!(!h.name.is_empty());

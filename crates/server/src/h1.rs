@@ -250,7 +250,7 @@ impl H1 {
             TimeoutKind::HeaderRead | TimeoutKind::BodyRead if self.spill.is_empty() => {
                 with_worker(|w| {
                     w.stats.timeout();
-                    w.date.update(cx.system_time());
+                    w.date.update(cx.now(), || cx.system_time());
                     self.error(w, out, 408, H1Version::Http11);
                 });
                 Action::CloseAfterFlush
@@ -317,7 +317,7 @@ impl H1 {
     ) -> Next {
         let draining = cx.is_draining();
         with_worker(|w| {
-            w.date.update(cx.system_time());
+            w.date.update(cx.now(), || cx.system_time());
             let mut small = [Header::EMPTY; SMALL_HEADER_SLOTS];
             let mut off = 0;
             loop {

@@ -371,7 +371,7 @@ impl H2 {
         let id = StreamId::new(slot.id);
         let conn = &mut self.conn;
         with_worker(|w| {
-            w.date.update(cx.system_time());
+            w.date.update(cx.now(), || cx.system_time());
             w.res.reset();
             let head_only;
             {

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use arrayvec::ArrayVec;
 use brisk_http1::Header;
 
 use crate::query::Query;
@@ -167,10 +168,11 @@ pub const MAX_PARAMS: usize = 16;
 /// assert_eq!(p.get("id"), Some("42"));
 /// assert_eq!(p.get("other"), None);
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Params<'a> {
-    items: [(&'a str, &'a str); MAX_PARAMS],
-    len: usize,
+    // An ArrayVec, not an initialized array: building an empty `Params` for every request
+    // writes one length word instead of 16 pairs.
+    items: ArrayVec<(&'a str, &'a str), MAX_PARAMS>,
 }
 
 impl<'a> Params<'a> {
@@ -183,8 +185,7 @@ impl<'a> Params<'a> {
     /// ```
     pub fn new() -> Self {
         Params {
-            items: [("", ""); MAX_PARAMS],
-            len: 0,
+            items: ArrayVec::new_const(),
         }
     }
 
@@ -196,12 +197,7 @@ impl<'a> Params<'a> {
     /// assert!(brisk_server::Params::new().push("a", "b"));
     /// ```
     pub fn push(&mut self, name: &'a str, value: &'a str) -> bool {
-        if self.len == MAX_PARAMS {
-            return false;
-        }
-        self.items[self.len] = (name, value);
-        self.len += 1;
-        true
+        self.items.try_push((name, value)).is_ok()
     }
 
     /// The value of parameter `name`.
@@ -214,10 +210,7 @@ impl<'a> Params<'a> {
     /// assert_eq!(p.get("a"), Some("b"));
     /// ```
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.items[..self.len]
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
+        self.items.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
     /// All `(name, value)` pairs in pattern order.
@@ -230,7 +223,7 @@ impl<'a> Params<'a> {
     /// assert_eq!(p.iter().collect::<Vec<_>>(), [("a", "1")]);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.items[..self.len].iter().copied()
+        self.items.iter().copied()
     }
 
     /// Number of parameters.
@@ -241,7 +234,7 @@ impl<'a> Params<'a> {
     /// assert_eq!(brisk_server::Params::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.len
+        self.items.len()
     }
 
     /// True when there are none.
@@ -252,7 +245,7 @@ impl<'a> Params<'a> {
     /// assert!(brisk_server::Params::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.items.is_empty()
     }
 }
 
@@ -476,8 +469,35 @@ impl<'a> Request<'a> {
 
 /// Splits a request target into path and query.
 pub(crate) fn split_target(target: &str) -> (&str, Option<&str>) {
-    match target.find('?') {
+    // Once per request: a plain loop on short targets (memchr's set-up costs more than it
+    // saves there), memchr on long ones. `?` is ASCII, so both halves are on char boundaries.
+    let bytes = target.as_bytes();
+    let q = if bytes.len() <= 32 {
+        bytes.iter().position(|&b| b == b'?')
+    } else {
+        memchr::memchr(b'?', bytes)
+    };
+    match q {
         Some(i) => (&target[..i], Some(&target[i + 1..])),
         None => (target, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_target;
+
+    #[test]
+    fn split_target_finds_the_first_question_mark_in_short_and_long_targets() {
+        assert_eq!(split_target("/a"), ("/a", None));
+        assert_eq!(split_target("/a?"), ("/a", Some("")));
+        assert_eq!(split_target("/a?b=1?c"), ("/a", Some("b=1?c")));
+        // Both sides of the 32-byte switch from the loop to memchr.
+        for len in [31, 32, 33, 200] {
+            let path = format!("/{}", "p".repeat(len - 1));
+            assert_eq!(split_target(&path), (path.as_str(), None));
+            let target = format!("{path}?x=1?y");
+            assert_eq!(split_target(&target), (path.as_str(), Some("x=1?y")));
+        }
     }
 }
