@@ -7,7 +7,8 @@
 # server's CPU time per request (utime + stime from /proc/PID/stat, before and after). The table of
 # medians and the ratios against each peer go to stdout and, with --write, into BENCHMARKS.md.
 #
-# Usage: benches/load/compare.sh [--rounds N] [--seconds S] [--servers "brisk nginx h2o hyper"] [--write]
+# Usage: benches/load/compare.sh [--rounds N] [--seconds S] [--servers "brisk nginx h2o hyper"]
+#        [--modes "keepalive pipelined h2c"] [--write]
 # Needs: wrk, h2load (nghttp2-client), nginx (nginx-light), h2o, taskset; builds brisk and the
 # hyper peer in release mode. Not part of CI: every run is bounded by --seconds, and the whole
 # script by rounds x servers x 3 runs.
@@ -17,15 +18,21 @@ ROUNDS=3
 SECONDS_PER_RUN=5
 WRITE=0
 SERVERS=(brisk nginx h2o hyper)
+MODES=(keepalive pipelined h2c)
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
     --write) WRITE=1; shift ;;
     --servers) read -r -a SERVERS <<<"$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) echo "unknown argument: $1 (allowed: --rounds N, --seconds S, --write)" >&2; exit 2 ;;
+    --modes) read -r -a MODES <<<"$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (allowed: --rounds N, --seconds S, --servers LIST, --modes LIST, --write)" >&2; exit 2 ;;
   esac
+done
+
+for m in "${MODES[@]}"; do
+  case "$m" in keepalive|pipelined|h2c) ;; *) echo "unknown mode: $m (allowed: keepalive pipelined h2c)" >&2; exit 2 ;; esac
 done
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -143,7 +150,6 @@ run_one() { # server mode -> "reqs_per_sec cpu_us_per_req"
 }
 
 declare -A RPS CPU
-MODES=(keepalive pipelined h2c)
 for round in $(seq 1 "$ROUNDS"); do
   for mode in "${MODES[@]}"; do
     for s in "${SERVERS[@]}"; do
@@ -175,7 +181,7 @@ if [ "$WRITE" = 1 ]; then
     echo
     echo "## Server load comparison, $(date -u +%Y-%m-%d)"
     echo
-    echo "Command: \`benches/load/compare.sh --rounds $ROUNDS --seconds $SECONDS_PER_RUN --write\` on $(nproc) cores;"
+    echo "Command: \`benches/load/compare.sh --rounds $ROUNDS --seconds $SECONDS_PER_RUN --servers \"${SERVERS[*]}\" --modes \"${MODES[*]}\" --write\` on $(nproc) cores;"
     echo "servers pinned to CPU 0, load tool to CPU 1; medians of $ROUNDS rounds."
     echo
     cat "$WORK/table.md"

@@ -596,7 +596,21 @@ where
 
     /// Writes pending output (one `writev` per round) while the socket takes it, calling
     /// `on_write_ready` whenever it drains. Returns false if the connection closed.
+    ///
+    /// The nothing-to-do check is inlined: every readable event calls this before reading,
+    /// usually with no output pending.
+    #[inline(always)]
     fn write_out(&mut self, key: usize) -> bool {
+        match self.conns.get(key) {
+            None => false,
+            Some(c) if c.out.len == 0 || !c.writable => true,
+            Some(_) => self.write_pending(key),
+        }
+    }
+
+    /// [`Worker::write_out`] with output pending on a writable socket.
+    #[inline(never)]
+    fn write_pending(&mut self, key: usize) -> bool {
         for _ in 0..WRITE_ROUNDS {
             let Some(c) = self.conns.get_mut(key) else {
                 return false;

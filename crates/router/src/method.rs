@@ -99,7 +99,6 @@ impl<'a> Method<'a> {
     /// assert_eq!(Method::from_bytes(b"DELETE"), Ok(Method::Delete));
     /// assert_eq!(Method::from_bytes(b"get"), Ok(Method::Extension("get")));
     /// ```
-    #[inline]
     pub fn from_bytes(token: &'a [u8]) -> Result<Method<'a>, InvalidMethod> {
         let m = match token {
             b"GET" => Method::Get,

@@ -745,13 +745,17 @@ impl Head {
     /// fields, the blank line) into `sink`; false if it did not fit.
     #[inline]
     fn write(&self, sink: &mut impl Sink, res: &crate::response::Response) -> bool {
-        let mut ok = sink.put(b"HTTP/1.1 ")
-            && sink.put(&crate::status::status_digits(self.status))
-            && sink.put(b" ")
-            && sink.put(crate::status::reason_phrase(self.status).as_bytes())
-            && sink.put(b"\r\nServer: brisk\r\nDate: ")
-            && sink.put(&self.date)
-            && sink.put(b"\r\n");
+        let mut ok = if self.status == 200 {
+            // The common answer: status line and the fixed fields' start as one constant.
+            sink.put(b"HTTP/1.1 200 OK\r\nServer: brisk\r\nDate: ")
+        } else {
+            sink.put(b"HTTP/1.1 ")
+                && sink.put(&crate::status::status_digits(self.status))
+                && sink.put(b" ")
+                && sink.put(crate::status::reason_phrase(self.status).as_bytes())
+                && sink.put(b"\r\nServer: brisk\r\nDate: ")
+        };
+        ok = ok && sink.put(&self.date) && sink.put(b"\r\n");
         if self.chunked {
             ok = ok && sink.put(b"Transfer-Encoding: chunked\r\n");
         } else if let Some(n) = self.length {
@@ -764,7 +768,10 @@ impl Head {
         if let Some(line) = self.connection {
             ok = ok && sink.put(line);
         }
-        for (name, value) in res.headers() {
+        if let Some(t) = res.helper_type() {
+            ok = ok && sink.put(b"content-type: ") && sink.put(t.as_bytes()) && sink.put(b"\r\n");
+        }
+        for (name, value) in res.set_fields() {
             ok = ok && sink.put(name) && sink.put(b": ") && sink.put(value) && sink.put(b"\r\n");
         }
         ok && sink.put(b"\r\n")

@@ -311,10 +311,21 @@ impl Response {
         let fixed = self
             .static_type
             .map(|t| (&b"content-type"[..], t.as_bytes()));
-        fixed.into_iter().chain(self.spans.iter().map(move |s| {
+        fixed.into_iter().chain(self.set_fields())
+    }
+
+    /// The `Content-Type` value set by a helper ([`text`](Self::text) and the like), which
+    /// [`headers`](Self::headers) yields first; the HTTP/1.1 writer puts it out as one constant.
+    pub(crate) fn helper_type(&self) -> Option<&'static str> {
+        self.static_type
+    }
+
+    /// The fields [`headers`](Self::headers) yields after the helper's `Content-Type`.
+    pub(crate) fn set_fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.spans.iter().map(move |s| {
             let (a, n, v) = (s.start as usize, s.name_len as usize, s.value_len as usize);
             (&self.arena[a..a + n], &self.arena[a + n..a + n + v])
-        }))
+        })
     }
 
     /// Sets the body.
