@@ -349,7 +349,7 @@ impl Context<'_> {
 /// | callback | when | may append output |
 /// |---|---|---|
 /// | [`on_read`](Protocol::on_read) | new input arrived, or output drained / pool blocks came back while input was left unconsumed | yes |
-/// | [`on_write_ready`](Protocol::on_write_ready) | pending output was fully written | yes |
+/// | [`on_write_ready`](Protocol::on_write_ready) | pending output was fully written (outside shutdown, only while [`wants_write_ready`](Protocol::wants_write_ready)) | yes |
 /// | [`on_timeout`](Protocol::on_timeout) | the read timer or the write-stall timer fired | yes (not useful for `WriteStall`) |
 /// | [`on_drain`](Protocol::on_drain) | graceful shutdown began | yes |
 /// | [`on_close`](Protocol::on_close) | the connection is gone | no |
@@ -403,6 +403,13 @@ pub trait Protocol {
     fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         let _ = (cx, out);
         Action::Keep
+    }
+
+    /// Whether [`on_write_ready`](Protocol::on_write_ready) has work when the output drains
+    /// (more of a streamed answer, a flow-controlled send). When it returns false the reactor
+    /// skips that call, except during graceful shutdown, when it always makes it. Default: true.
+    fn wants_write_ready(&self) -> bool {
+        true
     }
 
     /// A timer fired (the read timer is disarmed now). Default:

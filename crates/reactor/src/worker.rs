@@ -666,6 +666,9 @@ where
                 self.close(key, reason);
                 return false;
             }
+            if self.drain_deadline.is_none() && !c.proto.wants_write_ready() {
+                return true;
+            }
             let action = self.callback(key, |p, cx, out| p.on_write_ready(cx, out));
             if !self.apply(key, action, CloseReason::Protocol) {
                 return false;

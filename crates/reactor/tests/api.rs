@@ -1,6 +1,6 @@
 //! The contract a protocol (the HTTP server) relies on: streaming a large response through
 //! `on_write_ready`, `ConnInfo`, several bound addresses, the per-turn clock, and a panicking
-//! protocol surfacing from `join`.
+//! protocol surfacing from `join`, and `wants_write_ready` sparing the `on_write_ready` call.
 
 mod util;
 
@@ -85,6 +85,66 @@ fn large_response_streams_through_on_write_ready() {
     assert!(w.buffers_peak() <= 64 / 16 + 2, "peak {}", w.buffers_peak());
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
+}
+
+/// Echoes, counting `on_write_ready` calls; says through `wants_write_ready` whether it wants them.
+struct CountingEcho {
+    wants: bool,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Protocol for CountingEcho {
+    fn on_read(
+        &mut self,
+        _cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> (usize, Action) {
+        let n = input.len().min(out.remaining());
+        out.extend_from_slice(&input[..n]).unwrap();
+        (n, Action::Keep)
+    }
+
+    fn wants_write_ready(&self) -> bool {
+        self.wants
+    }
+
+    fn on_write_ready(&mut self, _cx: &mut Context<'_>, _out: &mut Output<'_>) -> Action {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Action::Keep
+    }
+}
+
+#[test]
+fn on_write_ready_is_called_only_while_the_protocol_wants_it() {
+    for wants in [false, true] {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let c = calls.clone();
+        let handle = reactor()
+            .workers(1)
+            .start(move |_| CountingEcho {
+                wants,
+                calls: c.clone(),
+            })
+            .unwrap();
+        let mut s = connect(handle.local_addr());
+        for i in 0..10u8 {
+            s.write_all(&[b'a' + i]).unwrap();
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).unwrap();
+            assert_eq!(b[0], b'a' + i);
+        }
+        drop(s);
+        handle.shutdown(Duration::from_secs(1));
+        handle.join().unwrap();
+        let n = calls.load(std::sync::atomic::Ordering::Relaxed);
+        if wants {
+            assert!(n >= 10, "one call per drained answer, got {n}");
+        } else {
+            assert_eq!(n, 0, "called although not wanted");
+        }
+    }
 }
 
 /// Writes what it knows about the connection and the turn's clock, then closes.

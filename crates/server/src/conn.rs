@@ -79,6 +79,14 @@ impl Protocol for Conn {
         }
     }
 
+    fn wants_write_ready(&self) -> bool {
+        match &self.state {
+            State::Detect => false,
+            State::H1(h1) => h1.wants_write_ready(),
+            State::H2(_) => true,
+        }
+    }
+
     fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         match &mut self.state {
             State::Detect => Action::Keep,

@@ -216,6 +216,12 @@ impl H1 {
         }
     }
 
+    /// Whether [`H1::on_write_ready`] has work outside shutdown: a spill to flush (a large or
+    /// streamed answer), or a close to report.
+    pub(crate) fn wants_write_ready(&self) -> bool {
+        self.closing || !self.spill.is_empty()
+    }
+
     pub(crate) fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         if !self.spill.is_empty() {
             self.spill.flush(out);
