@@ -5,7 +5,8 @@
 # the servers; each round runs: wrk keep-alive (-t1 -c64), wrk pipelining 16 requests per write
 # (pipeline.lua), and h2load h2c prior knowledge (-c64 -m32). For every run we record req/s and the
 # server's CPU time per request (utime + stime from /proc/PID/stat, before and after). The table of
-# medians and the ratios against each peer go to stdout and, with --write, into BENCHMARKS.md.
+# medians, the ratios of those medians against each peer, and the median (and range) of the
+# per-round ratios go to stdout and, with --write, into BENCHMARKS.md.
 #
 # Usage: benches/load/compare.sh [--rounds N] [--seconds S] [--servers "brisk nginx h2o hyper"]
 #        [--modes "keepalive pipelined h2c"] [--write]
@@ -162,15 +163,31 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# Brisk's CPU per request over the server's, round by round (the two runs of a round are
+# seconds apart, so they share the machine's state more than runs of different rounds do).
+paired() { # brisk-list other-list -> one ratio per round
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ");
+    for (i = 1; i <= n; i++) if (x[i] > 0 && y[i] > 0) printf "%.4f ", x[i] / y[i] }'
+}
+
 {
-  echo "| mode | server | req/s (median) | CPU us/req (median) | brisk CPU/req ratio vs this server |"
-  echo "|---|---|---:|---:|---:|"
+  echo "| mode | server | req/s (median) | CPU us/req (median) | brisk CPU/req ratio vs this server | median of per-round ratios (range) |"
+  echo "|---|---|---:|---:|---:|---:|"
   for mode in "${MODES[@]}"; do
     bc=$(median <<<"${CPU[brisk,$mode]:-}")
     for s in "${SERVERS[@]}"; do
       r=$(median <<<"${RPS[$s,$mode]}"); c=$(median <<<"${CPU[$s,$mode]}")
       ratio=$(awk -v a="$bc" -v b="$c" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }')
-      echo "| $mode | $s | $r | $c | $ratio |"
+      pr=$(paired "${CPU[brisk,$mode]:-}" "${CPU[$s,$mode]}")
+      if [ -n "$pr" ]; then
+        pm=$(median <<<"$pr")
+        lo=$(tr ' ' '\n' <<<"$pr" | grep -v '^$' | sort -g | head -1)
+        hi=$(tr ' ' '\n' <<<"$pr" | grep -v '^$' | sort -g | tail -1)
+        pcol=$(awk -v m="$pm" -v l="$lo" -v h="$hi" 'BEGIN { printf "%.2fx (%.2f-%.2f)", m, l, h }')
+      else
+        pcol="-"
+      fi
+      echo "| $mode | $s | $r | $c | $ratio | $pcol |"
     done
   done
 } > "$WORK/table.md"
