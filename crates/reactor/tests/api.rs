@@ -87,7 +87,8 @@ fn large_response_streams_through_on_write_ready() {
     handle.join().unwrap();
 }
 
-/// Echoes, counting `on_write_ready` calls; says through `wants_write_ready` whether it wants them.
+/// Echoes (as [`util::Echo`]), counting `on_write_ready` calls; says through
+/// `wants_write_ready` whether it wants them.
 struct CountingEcho {
     wants: bool,
     calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -96,13 +97,11 @@ struct CountingEcho {
 impl Protocol for CountingEcho {
     fn on_read(
         &mut self,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         input: &[u8],
         out: &mut Output<'_>,
     ) -> (usize, Action) {
-        let n = input.len().min(out.remaining());
-        out.extend_from_slice(&input[..n]).unwrap();
-        (n, Action::Keep)
+        util::Echo.on_read(cx, input, out)
     }
 
     fn wants_write_ready(&self) -> bool {
