@@ -631,11 +631,9 @@ impl H1 {
         let stream = if no_body { None } else { res.take_stream() };
         let chunked = stream.is_some() && plan.version == H1Version::Http11;
         let keep_alive = plan.keep_alive && (stream.is_none() || chunked);
-        let body_len = if stream.is_some() {
-            0
-        } else {
-            res.body_bytes().map_or(0, <[u8]>::len)
-        };
+        // `None` only for a streamed body left in place (a 204 or 304 does not send it).
+        let bytes = res.body_bytes().unwrap_or(&[]);
+        let body_len = if stream.is_some() { 0 } else { bytes.len() };
         let head = Head {
             status,
             date: *w.date.get(),
@@ -655,10 +653,7 @@ impl H1 {
             self.closing = true;
         }
         let direct = self.spill.is_empty() && stream.is_none();
-        let body = match res.body_bytes() {
-            Some(b) if direct && send_body => b,
-            _ => &[],
-        };
+        let body = if direct && send_body { bytes } else { &[] };
         if direct {
             // Fast path: head and body written straight into one free region of the output.
             let written = out.append_with(out.remaining(), |buf| {
