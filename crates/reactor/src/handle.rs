@@ -173,7 +173,8 @@ impl Shared {
 struct Inner {
     shared: Arc<Shared>,
     wakers: Vec<mio::Waker>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Spawned workers with their index (worker 0 is missing when the caller runs it).
+    threads: Mutex<Vec<(usize, JoinHandle<()>)>>,
     addrs: Vec<SocketAddr>,
 }
 
@@ -219,7 +220,7 @@ impl Handle {
     pub(crate) fn new(
         shared: Arc<Shared>,
         wakers: Vec<mio::Waker>,
-        threads: Vec<JoinHandle<()>>,
+        threads: Vec<(usize, JoinHandle<()>)>,
         addrs: Vec<SocketAddr>,
     ) -> Handle {
         Handle {
@@ -266,6 +267,10 @@ impl Handle {
     /// connections are refused) within one loop turn, calls
     /// [`Protocol::on_drain`](crate::Protocol::on_drain) on each connection, and force-closes
     /// what is left `grace` from now. A second call does not move the deadline.
+    ///
+    /// A signal handler may call this: it takes no lock and allocates nothing. It stores two
+    /// atomics, reads the monotonic clock and writes once to each worker's wake-up eventfd
+    /// (mio's `Waker` on Linux), all async-signal-safe.
     pub fn shutdown(&self, grace: Duration) {
         let s = &self.inner.shared;
         if !s.shutdown.load(Ordering::Acquire) {
@@ -285,8 +290,10 @@ impl Handle {
         self.inner.shared.shutdown.load(Ordering::Acquire)
     }
 
-    /// Waits for every worker to finish (after [`shutdown`](Handle::shutdown)). Later calls,
-    /// or calls racing the first, return at once.
+    /// Waits for every worker thread to finish (after [`shutdown`](Handle::shutdown)). Later
+    /// calls, or calls racing the first, return at once. A worker run on the caller's thread by
+    /// [`Reactor::run_per_worker`](crate::Reactor::run_per_worker) is not waited for here: that
+    /// call returns when it is done.
     ///
     /// # Errors
     ///
@@ -295,7 +302,7 @@ impl Handle {
         let threads =
             std::mem::take(&mut *self.inner.threads.lock().unwrap_or_else(|e| e.into_inner()));
         let mut result = Ok(());
-        for (i, t) in threads.into_iter().enumerate() {
+        for (i, t) in threads {
             if t.join().is_err() && result.is_ok() {
                 result = Err(Error::WorkerPanicked(i));
             }

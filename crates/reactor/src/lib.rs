@@ -22,6 +22,10 @@
 //!   all output of one readable event goes out in one `send`/`writev`; each connection is registered
 //!   once (readable + writable, edge-triggered), so no `epoll_ctl` per request; timers cost no
 //!   syscall (the wheel sets the `epoll_wait` timeout).
+//! * Threads: [`Reactor::run_per_worker`] serves on the calling thread as worker 0, so one
+//!   worker needs no thread at all. In a single-threaded process the kernel looks each socket
+//!   up without touching a reference count, and glibc skips its thread-cancellation bookkeeping
+//!   around `recv` and `send`.
 //! * Memory: each worker allocates its pool, slab, timer wheel and queues at start and never
 //!   again. A connection holds pool buffers only while it has unconsumed input or pending
 //!   output, so an idle keep-alive connection costs its slab entry (72 bytes plus the protocol

@@ -212,6 +212,71 @@ impl Reactor {
         A: FnMut(&ConnInfo) -> P + 'static,
         P: Protocol + 'static,
     {
+        self.launch(make, false).map(|(handle, _)| handle)
+    }
+
+    /// Like [`start_per_worker`](Reactor::start_per_worker), but the calling thread is worker 0
+    /// and this returns only after graceful shutdown finished on every worker. `ready` gets the
+    /// [`Handle`] once everything is bound and the other workers run, before this thread starts
+    /// serving: keep a clone to call [`Handle::shutdown`] from another thread or from a signal
+    /// handler.
+    ///
+    /// With one worker no thread is spawned at all. A single-threaded process is cheaper for
+    /// the kernel: every socket call looks its descriptor up without the atomic reference count
+    /// a shared descriptor table needs.
+    ///
+    /// # Errors
+    ///
+    /// As for [`start`](Reactor::start), and [`Error::WorkerPanicked`] if a spawned worker
+    /// panicked. A panic of worker 0 unwinds out of this call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+    /// # use std::time::Duration;
+    /// # struct Sink;
+    /// # impl Protocol for Sink {
+    /// #     fn on_read(&mut self, _: &mut Context<'_>, i: &[u8], _: &mut Output<'_>) -> (usize, Action) { (i.len(), Action::Keep) }
+    /// # }
+    /// # fn main() -> Result<(), brisk_reactor::Error> {
+    /// Reactor::new()
+    ///     .bind("127.0.0.1:0".parse().unwrap())
+    ///     .workers(1)
+    ///     .run_per_worker(
+    ///         |_worker| |_info: &brisk_reactor::ConnInfo| Sink,
+    ///         |handle| handle.shutdown(Duration::ZERO), // stop at once: this is only an example
+    ///     )?;
+    /// # Ok(()) }
+    /// ```
+    pub fn run_per_worker<M, A, P, R>(self, make: M, ready: R) -> Result<(), Error>
+    where
+        M: Fn(usize) -> A + Send + Sync + 'static,
+        A: FnMut(&ConnInfo) -> P + 'static,
+        P: Protocol + 'static,
+        R: FnOnce(&Handle),
+    {
+        let (handle, local) = self.launch(make, true)?;
+        ready(&handle);
+        if let Some(run) = local {
+            run();
+        }
+        handle.join()
+    }
+
+    /// Binds every worker's listeners, then spawns the workers; with `local`, worker 0 is
+    /// returned as a closure for the calling thread instead of getting a thread.
+    #[allow(clippy::type_complexity)]
+    fn launch<M, A, P>(
+        self,
+        make: M,
+        local: bool,
+    ) -> Result<(Handle, Option<Box<dyn FnOnce() + Send>>), Error>
+    where
+        M: Fn(usize) -> A + Send + Sync + 'static,
+        A: FnMut(&ConnInfo) -> P + 'static,
+        P: Protocol + 'static,
+    {
         let cfg = self.config;
         cfg.validate()?;
         if self.addrs.is_empty() {
@@ -235,22 +300,28 @@ impl Reactor {
         let make = Arc::new(make);
         let mut wakers = Vec::with_capacity(cfg.workers);
         let mut threads = Vec::with_capacity(cfg.workers);
+        let mut here = None;
         for (i, (poll, waker, listeners)) in per_worker.into_iter().enumerate() {
             wakers.push(waker);
             let (cfg, shared_w, make) = (cfg.clone(), Arc::clone(&shared), Arc::clone(&make));
+            let body = move || {
+                let factory = make(i);
+                let events = cfg.events_capacity;
+                // Registering the listeners can only fail for lack of kernel memory; the
+                // worker then exits and its listeners close (the others serve on).
+                if let Ok(w) = Worker::new(i, &cfg, poll, listeners, factory, shared_w) {
+                    w.run(events);
+                }
+            };
+            if local && i == 0 {
+                here = Some(Box::new(body) as Box<dyn FnOnce() + Send>);
+                continue;
+            }
             let t = std::thread::Builder::new()
                 .name(format!("brisk-worker-{i}"))
-                .spawn(move || {
-                    let factory = make(i);
-                    let events = cfg.events_capacity;
-                    // Registering the listeners can only fail for lack of kernel memory; the
-                    // worker then exits and its listeners close (the others serve on).
-                    if let Ok(w) = Worker::new(i, &cfg, poll, listeners, factory, shared_w) {
-                        w.run(events);
-                    }
-                });
+                .spawn(body);
             match t {
-                Ok(t) => threads.push(t),
+                Ok(t) => threads.push((i, t)),
                 Err(e) => {
                     let h = Handle::new(shared, wakers, threads, bound);
                     h.shutdown(Duration::ZERO);
@@ -259,7 +330,7 @@ impl Reactor {
                 }
             }
         }
-        Ok(Handle::new(shared, wakers, threads, bound))
+        Ok((Handle::new(shared, wakers, threads, bound), here))
     }
 }
 

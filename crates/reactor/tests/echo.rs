@@ -4,7 +4,11 @@
 mod util;
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use brisk_reactor::ConnInfo;
 
 use util::{connect, frame, reactor, roundtrip, Echo, Framed, Rng};
 
@@ -185,4 +189,57 @@ fn full_unconsumed_input_closes_after_the_answer_is_flushed() {
     assert_eq!(handle.totals().active, 0);
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
+}
+
+#[test]
+fn run_per_worker_serves_on_the_calling_thread_and_returns_after_shutdown() {
+    // Worker 0 is this thread; worker 1 gets a thread of its own. `ready` runs before serving
+    // starts, so a client thread it spawns can use the handle and stop the reactor.
+    let here = std::thread::current().id();
+    let on_caller = Arc::new(AtomicUsize::new(0));
+    let spawned = Arc::new(AtomicUsize::new(0));
+    let (c, s) = (Arc::clone(&on_caller), Arc::clone(&spawned));
+    let mut client = None;
+    let t = Instant::now();
+    reactor()
+        .workers(2)
+        .run_per_worker(
+            move |_worker| {
+                let counter = if std::thread::current().id() == here {
+                    &c
+                } else {
+                    &s
+                };
+                counter.fetch_add(1, Ordering::SeqCst);
+                |_: &ConnInfo| Echo
+            },
+            |handle| {
+                let h = handle.clone();
+                client = Some(std::thread::spawn(move || {
+                    // Enough connections that both workers (SO_REUSEPORT) are very likely
+                    // used; each one must echo.
+                    let mut conns: Vec<_> = (0..16).map(|_| connect(h.local_addr())).collect();
+                    for c in &mut conns {
+                        roundtrip(c, b"ping", &mut Vec::new());
+                    }
+                    h.shutdown(Duration::from_secs(5));
+                    conns
+                }));
+            },
+        )
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(
+        on_caller.load(Ordering::SeqCst),
+        1,
+        "worker 0 on the calling thread"
+    );
+    assert_eq!(
+        spawned.load(Ordering::SeqCst),
+        1,
+        "worker 1 on a thread of its own"
+    );
+    for mut c in client.unwrap().join().unwrap() {
+        assert!(util::closed_by_peer(&mut c));
+    }
 }

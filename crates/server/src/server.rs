@@ -325,6 +325,79 @@ impl Builder {
     /// # Ok::<(), brisk_server::Error>(())
     /// ```
     pub fn start(&mut self) -> Result<Handle, Error> {
+        let (reactor, app, counters) = self.prepare()?;
+        let reactor = reactor
+            .start_per_worker(per_worker(app, Arc::clone(&counters)))
+            .map_err(Error::Reactor)?;
+        Ok(Handle {
+            reactor,
+            counters,
+            shutdown: self.config.timeouts.shutdown,
+        })
+    }
+
+    /// Starts the server and blocks until it has stopped, serving on the calling thread as worker
+    /// 0 (see [`run_with`](Self::run_with), which also hands out the [`Handle`] to stop it).
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// brisk_server::Server::builder().bind("127.0.0.1:8080".parse().unwrap()).run()?;
+    /// # Ok::<(), brisk_server::Error>(())
+    /// ```
+    pub fn run(&mut self) -> Result<(), Error> {
+        self.run_with(|_| {})
+    }
+
+    /// Starts the server, calls `ready` with its [`Handle`] once every address is bound, then
+    /// serves on the calling thread as worker 0 and returns after graceful shutdown finished on
+    /// every worker. Keep a clone of the handle to stop the server from another thread or from
+    /// a signal handler ([`Handle::shutdown`] takes no lock and allocates nothing).
+    ///
+    /// With one worker the server spawns no thread at all, which saves the kernel work that a
+    /// shared descriptor table costs on every socket call.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start); [`Error::Reactor`] also when a spawned worker panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut seen = None;
+    /// brisk_server::Server::builder()
+    ///     .bind("127.0.0.1:0".parse().unwrap())
+    ///     .workers(1)
+    ///     .run_with(|h| {
+    ///         seen = Some(h.local_addr());
+    ///         h.shutdown(); // a real caller keeps the handle for later
+    ///     })?;
+    /// assert!(seen.is_some());
+    /// # Ok::<(), brisk_server::Error>(())
+    /// ```
+    pub fn run_with<R>(&mut self, ready: R) -> Result<(), Error>
+    where
+        R: FnOnce(&Handle),
+    {
+        let (reactor, app, counters) = self.prepare()?;
+        let shutdown = self.config.timeouts.shutdown;
+        reactor
+            .run_per_worker(per_worker(app, Arc::clone(&counters)), |r| {
+                ready(&Handle {
+                    reactor: r.clone(),
+                    counters,
+                    shutdown,
+                })
+            })
+            .map_err(Error::Reactor)
+    }
+
+    /// Checks the settings and builds the application and the reactor (not yet started).
+    fn prepare(&mut self) -> Result<(brisk_reactor::Reactor, Arc<App>, SharedCounters), Error> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -372,39 +445,26 @@ impl Builder {
         for a in addrs {
             reactor = reactor.bind(a);
         }
-        let make_counters = Arc::clone(&counters);
-        let reactor = reactor
-            .start_per_worker(move |worker| {
-                let stats = Arc::clone(&make_counters[worker]);
-                let app = Arc::clone(&app);
-                crate::worker::init(&stats);
-                move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info)
-            })
-            .map_err(Error::Reactor)?;
-        Ok(Handle {
-            reactor,
-            counters,
-            shutdown: self.config.timeouts.shutdown,
-        })
+        Ok((reactor, app, counters))
     }
+}
 
-    /// Starts the server and blocks until it stops (after [`Handle::shutdown`] from another
-    /// thread, which [`start`](Self::start) makes possible).
-    ///
-    /// # Errors
-    ///
-    /// As [`start`](Self::start).
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// brisk_server::Server::builder().bind("127.0.0.1:8080".parse().unwrap()).run()?;
-    /// # Ok::<(), brisk_server::Error>(())
-    /// ```
-    pub fn run(&mut self) -> Result<(), Error> {
-        let h = self.start()?;
-        h.join();
-        Ok(())
+/// Per-worker counters, shared by the workers and the handles.
+type SharedCounters = Arc<Vec<Arc<WorkerCounters>>>;
+
+/// What each worker runs first: it registers the worker's counters and returns the factory of
+/// its connections.
+fn per_worker(
+    app: Arc<App>,
+    counters: SharedCounters,
+) -> impl Fn(usize) -> Box<dyn FnMut(&brisk_reactor::ConnInfo) -> Conn> + Send + Sync + 'static {
+    move |worker| {
+        let stats = Arc::clone(&counters[worker]);
+        let app = Arc::clone(&app);
+        crate::worker::init(&stats);
+        // Boxed because a closure type cannot be named in the return type; one indirect call
+        // per accepted connection.
+        Box::new(move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info))
     }
 }
 
@@ -488,6 +548,9 @@ impl Handle {
     /// idle connections, force-close what is left at the deadline. Returns at once; use
     /// [`join`](Self::join) to wait.
     ///
+    /// A signal handler may call this (and [`shutdown_within`](Self::shutdown_within)): it
+    /// takes no lock and allocates nothing (see [`brisk_reactor::Handle::shutdown`]).
+    ///
     /// # Examples
     ///
     /// ```
@@ -514,7 +577,8 @@ impl Handle {
         self.reactor.shutdown(grace);
     }
 
-    /// Waits for every worker to stop.
+    /// Waits for every worker thread to stop (a worker that [`Builder::run_with`] runs on its
+    /// caller's thread is done when that call returns).
     ///
     /// # Examples
     ///

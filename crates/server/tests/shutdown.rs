@@ -229,3 +229,45 @@ fn sigterm_on_http2_sends_two_phase_goaway() {
     let took = b.wait_exit(Duration::from_secs(10)).expect("exits");
     assert!(took < Duration::from_secs(5), "{took:?}");
 }
+
+/// Threads of a running process, from /proc.
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .count()
+}
+
+#[test]
+fn one_worker_serves_on_the_main_thread_and_sigint_stops_it() {
+    // With one worker the binary spawns no thread (the kernel then skips the reference count
+    // of a shared descriptor table on every socket call); with three, worker 0 is the main
+    // thread and two more run. Either way SIGINT, taken by a signal handler, stops it.
+    for (workers, want) in [("1", 1), ("3", 3)] {
+        let mut b = Brisk::start(&["--workers", workers, "--shutdown-timeout", "5s"]);
+        let mut s = TcpStream::connect(b.addr).unwrap();
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let (status, _, body) = util::read_response(&mut s);
+        assert_eq!((status, &body[..]), (200, &b"Hello, World!"[..]));
+        assert_eq!(threads(b.child.id()), want, "--workers {workers}");
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &b.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let took = b
+            .wait_exit(Duration::from_secs(10))
+            .expect("exits on SIGINT");
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        let mut err = String::new();
+        b.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(err.contains("SIGINT received, shutting down"), "{err}");
+        assert!(err.contains("brisk: stopped"), "{err}");
+    }
+}

@@ -261,10 +261,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Block SIGINT/SIGTERM before any thread starts, so every worker inherits the mask and
-    // the main thread alone takes them with sigwait.
-    signals::block();
-
     let mut builder = Server::builder();
     builder
         .bind(args.bind)
@@ -281,70 +277,85 @@ fn main() -> ExitCode {
     #[cfg(feature = "count-alloc")]
     builder.route(Method::Get, "/__allocations", allocations);
 
-    let handle = match builder.start() {
-        Ok(h) => h,
+    // This thread serves as worker 0: with `--workers 1` the process has no other thread.
+    let result = builder.run_with(|handle| {
+        // Handlers first, so that a signal sent on seeing the line below is handled.
+        signals::install(handle, args.shutdown_timeout);
+        for addr in handle.local_addrs() {
+            println!(
+                "brisk listening on http://{addr} (HTTP/1.1 and h2c, {} worker{})",
+                args.workers,
+                if args.workers == 1 { "" } else { "s" }
+            );
+        }
+    });
+    match result {
+        Ok(()) => {
+            eprintln!("brisk: stopped");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("brisk: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    for addr in handle.local_addrs() {
-        println!(
-            "brisk listening on http://{addr} (HTTP/1.1 and h2c, {} worker{})",
-            args.workers,
-            if args.workers == 1 { "" } else { "s" }
-        );
     }
-    let sig = signals::wait();
-    eprintln!(
-        "brisk: {} received, shutting down (deadline {:?})",
-        if sig == libc::SIGINT {
-            "SIGINT"
-        } else {
-            "SIGTERM"
-        },
-        args.shutdown_timeout
-    );
-    handle.shutdown();
-    handle.join();
-    eprintln!("brisk: stopped");
-    ExitCode::SUCCESS
 }
 
 mod signals {
-    //! SIGINT/SIGTERM through `sigwait`: blocked in every thread, taken by the main thread.
+    //! SIGINT and SIGTERM start graceful shutdown, from a signal handler: the server's
+    //! `Handle::shutdown` takes no lock and allocates nothing, and the notice goes out with one
+    //! write(2), so the handler only makes async-signal-safe calls.
 
-    fn set() -> libc::sigset_t {
-        // SAFETY: sigemptyset/sigaddset initialise the zeroed set in place; the pointers are to a
-        // live local.
-        unsafe {
-            let mut s: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut s);
-            libc::sigaddset(&mut s, libc::SIGINT);
-            libc::sigaddset(&mut s, libc::SIGTERM);
-            s
-        }
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use brisk_server::Handle;
+
+    struct Installed {
+        handle: Handle,
+        /// The notices, formatted before any signal can arrive.
+        on_int: String,
+        on_term: String,
     }
 
-    /// Blocks SIGINT and SIGTERM in the calling thread (and the threads it spawns later).
-    pub fn block() {
-        let s = set();
-        // SAFETY: `s` is an initialised signal set; a null old-set pointer is allowed.
-        unsafe {
-            libc::pthread_sigmask(libc::SIG_BLOCK, &s, std::ptr::null_mut());
-        }
+    static INSTALLED: OnceLock<Installed> = OnceLock::new();
+
+    extern "C" fn on_signal(sig: libc::c_int) {
+        let Some(i) = INSTALLED.get() else {
+            return;
+        };
+        let msg = if sig == libc::SIGINT {
+            &i.on_int
+        } else {
+            &i.on_term
+        };
+        // SAFETY: write(2) is async-signal-safe; `msg` lives in a static that is never
+        // changed after it was set.
+        let _ = unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+        i.handle.shutdown();
     }
 
-    /// Waits for SIGINT or SIGTERM and returns its number.
-    pub fn wait() -> i32 {
-        let s = set();
-        let mut sig: libc::c_int = 0;
-        loop {
-            // SAFETY: `s` is initialised and `sig` is a live local the call writes to.
-            let rc = unsafe { libc::sigwait(&s, &mut sig) };
-            if rc == 0 {
-                return sig;
-            }
+    /// Makes SIGINT and SIGTERM shut `handle` down gracefully within `deadline`.
+    pub fn install(handle: &Handle, deadline: Duration) {
+        let notice =
+            |name: &str| format!("brisk: {name} received, shutting down (deadline {deadline:?})\n");
+        let installed = Installed {
+            handle: handle.clone(),
+            on_int: notice("SIGINT"),
+            on_term: notice("SIGTERM"),
+        };
+        if INSTALLED.set(installed).is_err() {
+            return;
+        }
+        // SAFETY: `sa` is a zeroed `sigaction` with its mask initialised by sigemptyset and an
+        // `extern "C" fn(c_int)` handler (no SA_SIGINFO); null is allowed for the old action.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+            libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
         }
     }
 }
