@@ -15,6 +15,10 @@
 //! for a request that arrived in one read); the [`Response`] is one value per worker, reused
 //! for every request, so a steady stream of keep-alive requests allocates nothing.
 //!
+//! [`Builder::start`] runs every worker on a thread of its own and returns a [`Handle`];
+//! [`Builder::run_with`] serves on the calling thread as worker 0 (the `brisk` binary does this,
+//! so `--workers 1` is a single-threaded process) and hands the [`Handle`] to a callback first.
+//!
 //! # Examples
 //!
 //! ```
