@@ -227,8 +227,9 @@ impl Reactor {
     ///
     /// # Errors
     ///
-    /// As for [`start`](Reactor::start), and [`Error::WorkerPanicked`] if a spawned worker
-    /// panicked. A panic of worker 0 unwinds out of this call.
+    /// As for [`start`](Reactor::start), and [`Error::WorkerPanicked`] if a worker panicked.
+    /// When worker 0 (this thread) panics, the other workers are shut down at once (no grace)
+    /// and joined before this returns.
     ///
     /// # Examples
     ///
@@ -258,8 +259,13 @@ impl Reactor {
     {
         let (handle, local) = self.launch(make, true)?;
         ready(&handle);
-        if let Some(run) = local {
-            run();
+        let ran = local.map(|run| std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)));
+        if let Some(Err(_)) = ran {
+            // Worker 0 is gone with this call; stop the others rather than leave them running
+            // without anybody to join them.
+            handle.shutdown(Duration::ZERO);
+            let _ = handle.join();
+            return Err(Error::WorkerPanicked(0));
         }
         handle.join()
     }

@@ -50,6 +50,10 @@ fn two_hundred_clients_thousand_messages_up_to_64k() {
         .map(|t| t.join().expect("client failed"))
         .sum();
     let took = started.elapsed();
+    // A worker counts bytes out after `send` returns, so a client can have its last echo
+    // before the count moves: read the counters once the workers are done.
+    handle.shutdown(Duration::from_secs(1));
+    handle.join().unwrap();
     let t = handle.totals();
     eprintln!(
         "echo {CLIENTS}x{MESSAGES} up to {MAX_SIZE} B: {:.1} MiB each way in {:.2?} ({:.0} MiB/s each way), {t:?}",
@@ -62,8 +66,6 @@ fn two_hundred_clients_thousand_messages_up_to_64k() {
     assert_eq!(t.accepted, CLIENTS as u64);
     // Both workers took a share of the connections (SO_REUSEPORT).
     assert!(handle.workers().iter().all(|w| w.accepted() > 0), "{t:?}");
-    handle.shutdown(Duration::from_secs(1));
-    handle.join().unwrap();
     assert_eq!(handle.totals().active, 0);
     assert_eq!(handle.totals().buffers_in_use, 0);
 }
@@ -242,4 +244,57 @@ fn run_per_worker_serves_on_the_calling_thread_and_returns_after_shutdown() {
     for mut c in client.unwrap().join().unwrap() {
         assert!(util::closed_by_peer(&mut c));
     }
+}
+
+/// Panics on its first input when `.0` is set, else echoes.
+struct PanicsOrEchoes(bool);
+
+impl brisk_reactor::Protocol for PanicsOrEchoes {
+    fn on_read(
+        &mut self,
+        cx: &mut brisk_reactor::Context<'_>,
+        input: &[u8],
+        out: &mut brisk_reactor::Output<'_>,
+    ) -> (usize, brisk_reactor::Action) {
+        assert!(!self.0, "protocol bug (expected by this test)");
+        Echo.on_read(cx, input, out)
+    }
+}
+
+#[test]
+fn run_per_worker_reports_a_panic_of_the_calling_thread_and_stops_the_others() {
+    // Two workers; the one on this thread panics on its first input. The call must not
+    // unwind, must stop worker 1 and must say which worker failed.
+    let t = Instant::now();
+    let mut client = None;
+    let result = reactor().workers(2).run_per_worker(
+        |worker| move |_: &ConnInfo| PanicsOrEchoes(worker == 0),
+        |handle| {
+            let addr = handle.local_addr();
+            client = Some(std::thread::spawn(move || {
+                // SO_REUSEPORT spreads connections over both workers. Worker 1 echoes; a
+                // connection that worker 0 took is dropped when it panics, and then this
+                // client stops (so it never reaches a later test's server on a reused port).
+                for _ in 0..200 {
+                    let mut s = connect(addr);
+                    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+                    s.write_all(b"x").unwrap();
+                    let mut b = [0u8; 1];
+                    if !matches!(s.read(&mut b), Ok(1)) {
+                        return true;
+                    }
+                }
+                false
+            }));
+        },
+    );
+    assert!(
+        client.unwrap().join().unwrap(),
+        "worker 0 never got a connection"
+    );
+    assert!(
+        matches!(result, Err(brisk_reactor::Error::WorkerPanicked(0))),
+        "{result:?}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
 }
