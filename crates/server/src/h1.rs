@@ -180,6 +180,39 @@ impl std::fmt::Debug for H1 {
     }
 }
 
+/// A parsed request whose body has not all arrived ([`H1::start_body`]).
+struct Pending<'b, 'h> {
+    method: H1Method<'b>,
+    target: &'b str,
+    path: &'b str,
+    query: Option<&'b str>,
+    headers: &'h [Header<'b>],
+    version: H1Version,
+    head_len: usize,
+    /// `None` for a chunked body.
+    body_len: Option<u64>,
+    expect_continue: bool,
+    plan: Plan,
+}
+
+/// Answers `Upgrade: h2c` with `101 Switching Protocols` and builds the HTTP/2 connection
+/// with the request as stream 1, if the request carries valid `HTTP2-Settings`.
+#[cold]
+#[inline(never)]
+fn upgrade_h2c(
+    app: &Arc<App>,
+    peer: SocketAddr,
+    req: &brisk_http1::Request<'_, '_>,
+    out: &mut Output<'_>,
+) -> Option<Box<crate::h2::H2>> {
+    let settings = req.header(b"http2-settings")?;
+    let h2 = crate::h2::H2::from_upgrade(app, peer, settings, req)?;
+    let _ = out.extend_from_slice(
+        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+    );
+    Some(Box::new(h2))
+}
+
 /// The answer to one request, decided after the handler ran.
 struct Plan {
     version: H1Version,
@@ -330,28 +363,21 @@ impl H1 {
                 if self.closing || !self.spill.is_empty() {
                     break;
                 }
-                if let Some(c) = self.collect.as_mut() {
-                    match feed_body(c, &input[off..], app.config.limits.max_body_size) {
-                        Ok((n, done)) => {
+                if self.collect.is_some() {
+                    match self.continue_body(w, app, cx, out, &input[off..], draining) {
+                        Some((n, true)) => {
                             off += n;
-                            if !done {
-                                if cx.timeout() != Some(TimeoutKind::BodyRead) {
-                                    cx.set_timeout(TimeoutKind::BodyRead);
-                                }
-                                break;
-                            }
+                            continue;
                         }
-                        Err(code) => {
-                            self.error(w, out, code, H1Version::Http11);
+                        Some((n, false)) => {
+                            off += n;
+                            break;
+                        }
+                        None => {
                             off = input.len();
                             break;
                         }
                     }
-                    let c = self.collect.take().expect("collect present");
-                    self.finish_collected(w, app, out, &c, draining);
-                    // The buffers go back to the worker for the next large body.
-                    w.recycle(c);
-                    continue;
                 }
                 let buf = &input[off..];
                 if buf.is_empty() {
@@ -420,7 +446,6 @@ impl H1 {
                     off = input.len();
                     break;
                 };
-                let method = req.method.as_bytes();
                 let head_len = req.head_len;
                 let body_len = match facts.body {
                     Framing::None | Framing::CloseDelimited => Some(0),
@@ -438,18 +463,11 @@ impl H1 {
                 // only for requests without a body, as curl and nghttp send them. A bad
                 // HTTP2-Settings header means the upgrade is ignored and HTTP/1.1 answers.
                 if facts.upgrade == Some(Upgrade::H2c) && body_len == Some(0) && !draining {
-                    if let Some(settings) = req.header(b"http2-settings") {
-                        if let Some(h2) =
-                            crate::h2::H2::from_upgrade(app, self.peer, settings, &req)
-                        {
-                            let _ = out.extend_from_slice(
-                                b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
-                            );
-                            return Next::UpgradeH2c {
-                                consumed: off + head_len,
-                                h2: Box::new(h2),
-                            };
-                        }
+                    if let Some(h2) = upgrade_h2c(app, self.peer, &req, out) {
+                        return Next::UpgradeH2c {
+                            consumed: off + head_len,
+                            h2,
+                        };
                     }
                 }
                 let complete_body = match body_len {
@@ -495,54 +513,24 @@ impl H1 {
                     continue;
                 }
                 // The body is not all here: decide now whether a handler will read it.
-                match app.route(method, path) {
-                    Route::Handler(_) => {}
-                    Route::Error(code) => {
-                        self.error(w, out, code, version);
-                        off = input.len();
-                        break;
-                    }
-                    Route::NotAllowed | Route::TrailingSlash => {
-                        // Answer without reading the body, then close (the body is unread).
-                        let mut request = Request {
-                            method: req.method.as_str(),
-                            target,
-                            path,
-                            query,
-                            version: Version::Http11,
-                            headers: Headers::new(req.headers),
-                            params: Params::new(),
-                            body: &[],
-                            peer: self.peer,
-                        };
-                        w.res.reset();
-                        app.handle(&mut request, &mut w.res, &w.stats);
-                        let plan = Plan {
-                            keep_alive: false,
-                            ..plan
-                        };
-                        self.write_response(w, out, &plan);
-                        self.closing = true;
-                        off = input.len();
-                        break;
-                    }
+                let pending = Pending {
+                    method: req.method,
+                    target,
+                    path,
+                    query,
+                    headers: req.headers,
+                    version,
+                    head_len,
+                    body_len,
+                    expect_continue: facts.expect_continue,
+                    plan,
+                };
+                if self.start_body(w, app, out, buf, pending) {
+                    off += head_len;
+                } else {
+                    off = input.len();
+                    break;
                 }
-                if facts.expect_continue && buf.len() == head_len {
-                    let line: &[u8] = if version == H1Version::Http10 {
-                        b""
-                    } else {
-                        b"HTTP/1.1 100 Continue\r\n\r\n"
-                    };
-                    let _ = out.extend_from_slice(line);
-                }
-                let mut c = w.collect_buffers();
-                c.head.extend_from_slice(&buf[..head_len]);
-                match body_len {
-                    Some(n) => c.remaining = n,
-                    None => c.chunked = Some(ChunkedDecoder::new()),
-                }
-                self.collect = Some(c);
-                off += head_len;
             }
             if !self.closing
                 && self.collect.is_none()
@@ -557,6 +545,102 @@ impl H1 {
             }
             Next::Stay(off.min(input.len()), self.after_output())
         })
+    }
+
+    /// A request whose body is not all in this read: answers it now if no handler will read
+    /// the body (then the connection closes), else sends `100 Continue` if asked and starts
+    /// collecting the body. Returns false if no more input is read.
+    #[cold]
+    #[inline(never)]
+    fn start_body(
+        &mut self,
+        w: &mut Worker,
+        app: &App,
+        out: &mut Output<'_>,
+        buf: &[u8],
+        p: Pending<'_, '_>,
+    ) -> bool {
+        match app.route(p.method.as_bytes(), p.path) {
+            Route::Handler(_) => {}
+            Route::Error(code) => {
+                self.error(w, out, code, p.version);
+                return false;
+            }
+            Route::NotAllowed | Route::TrailingSlash => {
+                // Answer without reading the body, then close (the body is unread).
+                let mut request = Request {
+                    method: p.method.as_str(),
+                    target: p.target,
+                    path: p.path,
+                    query: p.query,
+                    version: Version::Http11,
+                    headers: Headers::new(p.headers),
+                    params: Params::new(),
+                    body: &[],
+                    peer: self.peer,
+                };
+                w.res.reset();
+                app.handle(&mut request, &mut w.res, &w.stats);
+                let plan = Plan {
+                    keep_alive: false,
+                    ..p.plan
+                };
+                self.write_response(w, out, &plan);
+                self.closing = true;
+                return false;
+            }
+        }
+        if p.expect_continue && buf.len() == p.head_len {
+            let line: &[u8] = if p.version == H1Version::Http10 {
+                b""
+            } else {
+                b"HTTP/1.1 100 Continue\r\n\r\n"
+            };
+            let _ = out.extend_from_slice(line);
+        }
+        let mut c = w.collect_buffers();
+        c.head.extend_from_slice(&buf[..p.head_len]);
+        match p.body_len {
+            Some(n) => c.remaining = n,
+            None => c.chunked = Some(ChunkedDecoder::new()),
+        }
+        self.collect = Some(c);
+        true
+    }
+
+    /// Feeds input to the body being collected; once it is complete, answers the request.
+    /// Returns the bytes used and whether the body completed, or `None` after an error answer.
+    #[cold]
+    #[inline(never)]
+    fn continue_body(
+        &mut self,
+        w: &mut Worker,
+        app: &App,
+        cx: &mut Context<'_>,
+        out: &mut Output<'_>,
+        input: &[u8],
+        draining: bool,
+    ) -> Option<(usize, bool)> {
+        let c = self.collect.as_mut()?;
+        match feed_body(c, input, app.config.limits.max_body_size) {
+            Ok((n, true)) => {
+                let c = self.collect.take().expect("collect present");
+                self.finish_collected(w, app, out, &c, draining);
+                // The buffers go back to the worker for the next large body.
+                w.recycle(c);
+                Some((n, true))
+            }
+            Ok((n, false)) => {
+                if cx.timeout() != Some(TimeoutKind::BodyRead) {
+                    cx.set_timeout(TimeoutKind::BodyRead);
+                }
+                Some((n, false))
+            }
+            Err(code) => {
+                self.error(w, out, code, H1Version::Http11);
+                None
+            }
+        }
     }
 
     fn limit_reached(&self, app: &App) -> bool {
