@@ -740,9 +740,15 @@ impl H1 {
         let body = if direct && send_body { bytes } else { &[] };
         if direct {
             // Fast path: head and body written straight into one free region of the output.
+            // A head like the last one comes from the worker's copy of it.
+            let cached = w.heads.get(&head, res);
             let written = out.append_with(out.remaining(), |buf| {
                 let mut c = Cursor { buf, at: 0 };
-                if head.write(&mut c, res) && c.put(body) {
+                let head_ok = match cached {
+                    Some(bytes) => c.put(bytes),
+                    None => head.write(&mut c, res),
+                };
+                if head_ok && c.put(body) {
                     c.at
                 } else {
                     0
@@ -811,6 +817,69 @@ impl H1 {
         }
         // The connection answers nothing else until the spill is out.
         self.spill.flush(out);
+    }
+}
+
+/// The worker's copy of the last response head it serialized without handler fields, keyed
+/// by everything that head says. Repeated answers (the same status, type, length and
+/// connection handling within one second of `Date`) are then one copy instead of a field by
+/// field serialization. One entry: a miss costs one serialization into it, as before.
+#[derive(Debug)]
+pub(crate) struct HeadCache {
+    key: Option<HeadKey>,
+    len: usize,
+    bytes: [u8; HEAD_CACHE_LEN],
+}
+
+/// Longest head kept in the [`HeadCache`].
+const HEAD_CACHE_LEN: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HeadKey {
+    status: u16,
+    date: [u8; crate::date::DATE_LEN],
+    length: usize,
+    connection: Option<&'static [u8]>,
+    content_type: Option<&'static str>,
+}
+
+impl HeadCache {
+    pub(crate) fn new() -> Self {
+        HeadCache {
+            key: None,
+            len: 0,
+            bytes: [0; HEAD_CACHE_LEN],
+        }
+    }
+
+    /// The serialized `head` for `res`, from the cache or written into it; `None` when the
+    /// head is not cacheable (handler fields, chunked framing, too long).
+    #[inline]
+    fn get(&mut self, head: &Head, res: &crate::response::Response) -> Option<&[u8]> {
+        let length = match head.length {
+            Some(n) if !head.chunked && !res.has_fields() => n,
+            _ => return None,
+        };
+        let key = HeadKey {
+            status: head.status,
+            date: head.date,
+            length,
+            connection: head.connection,
+            content_type: res.helper_type(),
+        };
+        if self.key != Some(key) {
+            self.key = None;
+            let mut c = Cursor {
+                buf: &mut self.bytes,
+                at: 0,
+            };
+            if !head.write(&mut c, res) {
+                return None;
+            }
+            self.len = c.at;
+            self.key = Some(key);
+        }
+        Some(&self.bytes[..self.len])
     }
 }
 
@@ -964,5 +1033,87 @@ fn feed_body(c: &mut Collect, input: &[u8], max: usize) -> Result<(usize, bool),
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::Response;
+
+    fn head(
+        status: u16,
+        date: &[u8; 29],
+        length: usize,
+        connection: Option<&'static [u8]>,
+    ) -> Head {
+        Head {
+            status,
+            date: *date,
+            length: Some(length),
+            chunked: false,
+            connection,
+        }
+    }
+
+    fn fresh(h: &Head, res: &Response) -> Vec<u8> {
+        let mut v = Vec::new();
+        assert!(h.write(&mut v, res));
+        v
+    }
+
+    #[test]
+    fn head_cache_gives_what_a_fresh_serialization_gives_and_misses_on_any_change() {
+        let d1 = b"Tue, 24 Nov 2026 03:21:08 GMT";
+        let d2 = b"Tue, 24 Nov 2026 03:21:09 GMT";
+        let mut text = Response::new();
+        text.text("Hello, World!");
+        let mut json = Response::new();
+        json.json("{}");
+        let mut cache = HeadCache::new();
+        let close = Some(&b"Connection: close\r\n"[..]);
+        // Each case differs from the one before in one key part; the cache must follow.
+        let cases = [
+            (head(200, d1, 13, None), &text),
+            (head(200, d1, 13, None), &text),
+            (head(200, d2, 13, None), &text),
+            (head(200, d2, 14, None), &text),
+            (head(200, d2, 14, close), &text),
+            (head(404, d2, 14, close), &text),
+            (head(404, d2, 14, close), &json),
+            (head(200, d1, 13, None), &text),
+        ];
+        for (h, res) in cases {
+            let want = fresh(&h, res);
+            assert_eq!(cache.get(&h, res), Some(&want[..]));
+        }
+        let expected =
+            b"HTTP/1.1 200 OK\r\nServer: brisk\r\nDate: Tue, 24 Nov 2026 03:21:08 GMT\r\n\
+            Content-Length: 13\r\ncontent-type: text/plain; charset=utf-8\r\n\r\n";
+        assert_eq!(
+            cache.get(&head(200, d1, 13, None), &text),
+            Some(&expected[..])
+        );
+    }
+
+    #[test]
+    fn head_cache_leaves_out_heads_with_handler_fields_or_chunked_framing() {
+        let d = b"Tue, 24 Nov 2026 03:21:08 GMT";
+        let mut cache = HeadCache::new();
+        let mut res = Response::new();
+        res.text("x");
+        res.header("x-a", "1");
+        assert_eq!(cache.get(&head(200, d, 1, None), &res), None);
+        let plain = Response::new();
+        let mut chunked = head(200, d, 0, None);
+        chunked.length = None;
+        chunked.chunked = true;
+        assert_eq!(cache.get(&chunked, &plain), None);
+        // A head too long for the cache is written the ordinary way.
+        let mut long = Response::new();
+        long.text("yyyyyyyyyy");
+        let mut h = head(200, d, 10, None);
+        h.connection = Some(&[b'z'; HEAD_CACHE_LEN][..]);
+        assert_eq!(cache.get(&h, &long), None);
     }
 }

@@ -320,6 +320,11 @@ impl Response {
         self.static_type
     }
 
+    /// Whether the handler set fields of its own (besides a helper's `Content-Type`).
+    pub(crate) fn has_fields(&self) -> bool {
+        !self.spans.is_empty()
+    }
+
     /// The fields [`headers`](Self::headers) yields after the helper's `Content-Type`.
     pub(crate) fn set_fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
         self.spans.iter().map(move |s| {

@@ -19,6 +19,7 @@ pub(crate) struct Worker {
     pub(crate) res: Response,
     pub(crate) head: Vec<u8>,
     pub(crate) date: DateCache,
+    pub(crate) heads: crate::h1::HeadCache,
     pub(crate) stats: Arc<WorkerCounters>,
     // Boxed: they move between a connection and this list without reallocating.
     #[allow(clippy::vec_box)]
@@ -56,6 +57,7 @@ pub(crate) fn init(stats: &Arc<WorkerCounters>) {
                 res: Response::new(),
                 head: Vec::with_capacity(512),
                 date: DateCache::new(),
+                heads: crate::h1::HeadCache::new(),
                 stats: Arc::clone(stats),
                 spare: Vec::new(),
             });
