@@ -8,8 +8,8 @@ microseconds per request (utime + stime from /proc/PID/stat, before and after) a
 the first build's in that same round; the script prints the median ratio and its spread.
 
 Because the builds share the same moments of the run, a slow stretch of the host slows them
-alike: two copies of one binary give ratios within about 0.5 % of 1.00x, where alternating
-single-server rounds (`compare.sh`) spread by +-10 % on a busy host. The regime differs from
+alike: two copies of one binary gave median ratios of 1.001x and 0.999x (single rounds within
++-1.2 %), where alternating single-server rounds (`compare.sh`) spread by +-10 % on a busy host. The regime differs from
 `compare.sh` (the servers share CPU 0, so neither idles much), so use this to rank builds, and
 `compare.sh` for figures against peers.
 
