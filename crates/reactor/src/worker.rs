@@ -559,7 +559,7 @@ where
         }
     }
 
-    /// First half of a turn's reading: one read for each connection that became readable
+    /// First phase of a turn: one read for each connection that became readable
     /// with nothing else pending ([`Conn::fetchable`]), all before any is handed to the
     /// protocol. Reads run back to back, then protocol work, then writes, so each stays warm
     /// in the caches instead of evicting the others once per connection.
@@ -573,7 +573,7 @@ where
                 continue;
             }
             let Ok(room) = self.pool.input_room(&mut c.input, self.max_in_blocks) else {
-                // Starved or full: `drive` handles it in the second half.
+                // Starved or full: `drive` handles it in the second phase.
                 continue;
             };
             let f = &mut self.fetched[i];
@@ -582,7 +582,7 @@ where
         }
     }
 
-    /// Second half: hands each fetched read to the protocol and queues the output for
+    /// Second phase: hands each fetched read to the protocol and queues the output for
     /// [`flush_all`](Worker::flush_all); connections that need more than one read go on
     /// through [`read_loop`](Worker::read_loop).
     fn deliver_fetched(&mut self) {
@@ -614,7 +614,7 @@ where
         self.fetched = fetched;
     }
 
-    /// Third half: writes the output [`deliver_fetched`](Worker::deliver_fetched) queued.
+    /// Third phase: writes the output [`deliver_fetched`](Worker::deliver_fetched) queued.
     fn flush_all(&mut self) {
         for i in 0..self.flush.len() {
             let key = self.flush[i];
