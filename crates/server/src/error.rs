@@ -30,6 +30,13 @@ pub enum Error {
     Config(&'static str),
     /// The reactor failed to start (binding a socket, spawning a worker).
     Reactor(brisk_reactor::Error),
+    /// A directory given to [`Builder::static_dir`](crate::Builder::static_dir) cannot be served.
+    StaticDir {
+        /// The directory as given.
+        dir: std::path::PathBuf,
+        /// Why: it does not exist, is not a directory, or cannot be read.
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for Error {
@@ -38,6 +45,9 @@ impl fmt::Display for Error {
             Error::Route { route, source } => write!(f, "route {route}: {source}"),
             Error::Config(what) => write!(f, "invalid configuration: {what}"),
             Error::Reactor(e) => write!(f, "cannot start: {e}"),
+            Error::StaticDir { dir, source } => {
+                write!(f, "cannot serve directory {}: {source}", dir.display())
+            }
         }
     }
 }
@@ -48,6 +58,7 @@ impl std::error::Error for Error {
             Error::Route { source, .. } => Some(source),
             Error::Config(_) => None,
             Error::Reactor(e) => Some(e),
+            Error::StaticDir { source, .. } => Some(source),
         }
     }
 }

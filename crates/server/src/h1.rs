@@ -17,7 +17,7 @@ use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::{App, Route};
 use crate::request::{split_target, Headers, Params, Request, Version};
-use crate::response::BodyKind;
+use crate::response::{BodyKind, Stream};
 use crate::status::decimal;
 use crate::worker::{with_worker, Worker};
 
@@ -54,6 +54,10 @@ struct Spill {
     pos: usize,
     stat: &'static [u8],
     stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
+    /// For a stream of declared length: the bytes still owed (sent raw, not chunked).
+    owed: Option<u64>,
+    /// A stream of declared length ended before all of it was produced.
+    short: bool,
 }
 
 impl std::fmt::Debug for Spill {
@@ -62,6 +66,8 @@ impl std::fmt::Debug for Spill {
             .field("bytes", &(self.bytes.len() - self.pos))
             .field("static", &self.stat.len())
             .field("stream", &self.stream.is_some())
+            .field("owed", &self.owed)
+            .field("short", &self.short)
             .finish()
     }
 }
@@ -104,9 +110,22 @@ impl Spill {
             if out.remaining() == 0 {
                 return false;
             }
-            // Pull one chunk and frame it (chunked transfer coding, RFC 9112 §7.1).
+            // Pull one chunk and frame it (chunked transfer coding, RFC 9112 §7.1), or for a
+            // sized stream pass it on raw up to the declared length.
             match stream.next() {
                 Some(chunk) if chunk.is_empty() => continue,
+                Some(chunk) if self.owed.is_some() => {
+                    let owed = self.owed.unwrap_or(0);
+                    let take = usize::try_from(owed).map_or(chunk.len(), |o| o.min(chunk.len()));
+                    self.bytes.extend_from_slice(&chunk[..take]);
+                    let owed = owed - take as u64;
+                    if owed == 0 {
+                        self.stream = None;
+                        self.owed = None;
+                    } else {
+                        self.owed = Some(owed);
+                    }
+                }
                 Some(chunk) => {
                     let mut size = [0u8; 20];
                     let hex = hex_len(chunk.len(), &mut size);
@@ -117,7 +136,11 @@ impl Spill {
                 }
                 None => {
                     self.stream = None;
-                    self.bytes.extend_from_slice(b"0\r\n\r\n");
+                    if self.owed.take().is_some() {
+                        self.short = true;
+                    } else {
+                        self.bytes.extend_from_slice(b"0\r\n\r\n");
+                    }
                 }
             }
         }
@@ -257,7 +280,7 @@ impl H1 {
 
     pub(crate) fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         if !self.spill.is_empty() {
-            self.spill.flush(out);
+            self.flush_spill(out);
         }
         if cx.is_draining() && self.spill.is_empty() && self.collect.is_none() && !self.partial {
             // Shutting down and the response in flight is out: nothing more to do here.
@@ -334,7 +357,7 @@ impl H1 {
         if self.closing {
             return Next::Stay(input.len(), self.after_output());
         }
-        if !self.spill.is_empty() && !self.spill.flush(out) {
+        if !self.spill.is_empty() && !self.flush_spill(out) {
             return Next::Stay(0, Action::Keep);
         }
         let Some(app) = self.app.take() else {
@@ -713,8 +736,11 @@ impl H1 {
         w.stats.response(status);
         let no_body = status == 204 || status == 304;
         let stream = if no_body { None } else { res.take_stream() };
-        let chunked = stream.is_some() && plan.version == H1Version::Http11;
-        let keep_alive = plan.keep_alive && (stream.is_none() || chunked);
+        // A stream of declared length is delimited by `Content-Length`, others are chunked
+        // (HTTP/1.1) or end with the connection (HTTP/1.0).
+        let sized = stream.as_ref().and_then(|s| s.len);
+        let chunked = stream.is_some() && sized.is_none() && plan.version == H1Version::Http11;
+        let keep_alive = plan.keep_alive && (stream.is_none() || chunked || sized.is_some());
         // `None` only for a streamed body left in place (a 204 or 304 does not send it).
         let bytes = res.body_bytes().unwrap_or(&[]);
         let body_len = if stream.is_some() { 0 } else { bytes.len() };
@@ -722,7 +748,10 @@ impl H1 {
             status,
             date: *w.date.get(),
             // 204 has no body and 304 describes a body it does not carry: no length for them.
-            length: (stream.is_none() && !no_body).then_some(body_len),
+            length: match sized {
+                Some(n) => Some(n),
+                None => (stream.is_none() && !no_body).then_some(body_len as u64),
+            },
             chunked,
             connection: if !keep_alive {
                 Some(&b"Connection: close\r\n"[..])
@@ -771,7 +800,7 @@ impl H1 {
         out: &mut Output<'_>,
         plan: &Plan,
         head: &Head,
-        stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
+        stream: Option<Stream>,
         send_body: bool,
     ) {
         let res = &mut w.res;
@@ -805,18 +834,36 @@ impl H1 {
         }
         if !plan.head_only {
             if let Some(s) = stream {
-                if chunked {
-                    self.spill.stream = Some(s);
-                } else {
-                    // HTTP/1.0: close-delimited, unframed chunks.
-                    for chunk in s {
-                        self.spill.bytes.extend_from_slice(&chunk);
+                match s.len {
+                    // Raw chunks up to the declared length (`Content-Length` delimits them).
+                    Some(n) if n > 0 => {
+                        self.spill.stream = Some(s.chunks);
+                        self.spill.owed = Some(n);
+                    }
+                    Some(_) => {}
+                    None if chunked => self.spill.stream = Some(s.chunks),
+                    None => {
+                        // HTTP/1.0: close-delimited, unframed chunks.
+                        for chunk in s.chunks {
+                            self.spill.bytes.extend_from_slice(&chunk);
+                        }
                     }
                 }
             }
         }
         // The connection answers nothing else until the spill is out.
-        self.spill.flush(out);
+        self.flush_spill(out);
+    }
+
+    /// Writes what fits of the spill. A sized stream that ended short cannot be finished on
+    /// this connection: it closes once the bytes already produced are out, so the client sees
+    /// a body shorter than its `Content-Length`.
+    fn flush_spill(&mut self, out: &mut Output<'_>) -> bool {
+        let done = self.spill.flush(out);
+        if self.spill.short {
+            self.closing = true;
+        }
+        done
     }
 }
 
@@ -838,7 +885,7 @@ const HEAD_CACHE_LEN: usize = 256;
 struct HeadKey {
     status: u16,
     date: [u8; crate::date::DATE_LEN],
-    length: usize,
+    length: u64,
     connection: Option<&'static [u8]>,
     content_type: Option<&'static str>,
 }
@@ -888,7 +935,7 @@ struct Head {
     status: u16,
     date: [u8; crate::date::DATE_LEN],
     /// `Content-Length`, if the response has one.
-    length: Option<usize>,
+    length: Option<u64>,
     chunked: bool,
     /// The `Connection` line, if any.
     connection: Option<&'static [u8]>,
@@ -1041,12 +1088,7 @@ mod tests {
     use super::*;
     use crate::response::Response;
 
-    fn head(
-        status: u16,
-        date: &[u8; 29],
-        length: usize,
-        connection: Option<&'static [u8]>,
-    ) -> Head {
+    fn head(status: u16, date: &[u8; 29], length: u64, connection: Option<&'static [u8]>) -> Head {
         Head {
             status,
             date: *date,

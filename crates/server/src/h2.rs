@@ -43,6 +43,8 @@ struct Slot {
     out_pos: usize,
     stat: &'static [u8],
     stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
+    /// For a stream of declared length: the bytes it still owes.
+    owed: Option<u64>,
 }
 
 impl std::fmt::Debug for Slot {
@@ -64,6 +66,7 @@ impl Slot {
         self.out_pos = 0;
         self.stat = &[];
         self.stream = None;
+        self.owed = None;
     }
 
     fn push(&mut self, bytes: &[u8]) -> Span {
@@ -486,6 +489,20 @@ impl H2 {
                 Some(chunk) => {
                     slot.out = chunk;
                     slot.out_pos = 0;
+                    if let Some(owed) = slot.owed {
+                        // A sized stream: nothing past the declared length, and the chunk
+                        // that completes it goes out as the last DATA frame.
+                        if let Ok(o) = usize::try_from(owed) {
+                            slot.out.truncate(o);
+                        }
+                        let owed = owed - slot.out.len() as u64;
+                        if owed == 0 {
+                            slot.stream = None;
+                            slot.owed = None;
+                            continue;
+                        }
+                        slot.owed = Some(owed);
+                    }
                     if slot.out.is_empty() {
                         continue;
                     }
@@ -508,7 +525,13 @@ impl H2 {
                 }
                 None => {
                     slot.stream = None;
-                    let _ = self.conn.send_data(id, &[], true);
+                    if slot.owed.take().is_some() {
+                        // Ended short of its declared length: the client must not take
+                        // what it got for the whole body.
+                        let _ = self.conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
+                    } else {
+                        let _ = self.conn.send_data(id, &[], true);
+                    }
                     return;
                 }
             }
@@ -534,10 +557,16 @@ fn send_response(
     w.stats.response(status);
     let digits = crate::status::status_digits(status);
     let no_body = head_only || status == 204 || status == 304;
+    // The body's length when it is known (also for HEAD, which answers with GET's): a stream
+    // without a declared length has none, and 204 and 304 carry no `content-length`.
+    let known_len = if status == 204 || status == 304 {
+        None
+    } else {
+        res.stream_len()
+            .or_else(|| res.body_bytes().map(|b| b.len() as u64))
+    };
     let stream = if no_body { None } else { res.take_stream() };
-    let body_len = res.body_bytes().map_or(0, <[u8]>::len);
     let mut len_buf = [0u8; 20];
-    let len_digits = decimal(body_len, &mut len_buf);
     let date = *w.date.get();
     let mut inline: [(&[u8], &[u8]); INLINE_FIELDS] = [(&[], &[]); INLINE_FIELDS];
     let mut heap: Vec<(&[u8], &[u8])> = Vec::new();
@@ -551,8 +580,8 @@ fn send_response(
         inline[n] = f;
         n += 1;
     }
-    if stream.is_none() && status != 204 && status != 304 {
-        inline[n] = (b"content-length", len_digits);
+    if let Some(len) = known_len {
+        inline[n] = (b"content-length", decimal(len, &mut len_buf));
         n += 1;
     }
     let user = res.headers().count();
@@ -566,7 +595,7 @@ fn send_response(
         heap.extend(res.headers());
     }
     let list: &[(&[u8], &[u8])] = if heap.is_empty() { &inline[..n] } else { &heap };
-    let end = no_body || (stream.is_none() && body_len == 0);
+    let end = no_body || known_len == Some(0);
     if conn.send_headers(id, list, end).is_err() {
         return;
     }
@@ -574,7 +603,8 @@ fn send_response(
         return;
     }
     if let Some(s) = stream {
-        slot.stream = Some(s);
+        slot.stream = Some(s.chunks);
+        slot.owed = s.len;
         return;
     }
     match &mut res.body {

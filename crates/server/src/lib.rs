@@ -90,6 +90,7 @@ mod conn;
 mod counters;
 mod date;
 mod error;
+mod files;
 mod h1;
 mod h2;
 mod query;

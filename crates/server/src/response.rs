@@ -30,7 +30,15 @@ pub(crate) enum BodyKind {
     Owned(Vec<u8>),
     /// The response's reusable buffer ([`Response::body_mut`]).
     Buffer,
-    Stream(Box<dyn Iterator<Item = Vec<u8>> + Send>),
+    /// Chunks, and the total length when it was declared up front ([`Body::sized_stream`]).
+    Stream(Box<dyn Iterator<Item = Vec<u8>> + Send>, Option<u64>),
+}
+
+/// A stream body taken out of a [`Response`] for sending.
+pub(crate) struct Stream {
+    pub(crate) chunks: Box<dyn Iterator<Item = Vec<u8>> + Send>,
+    /// The declared length: sent as `Content-Length`, never chunked.
+    pub(crate) len: Option<u64>,
 }
 
 impl Body {
@@ -57,10 +65,29 @@ impl Body {
     where
         I: Iterator<Item = Vec<u8>> + Send + 'static,
     {
-        Body(BodyKind::Stream(Box::new(chunks)))
+        Body(BodyKind::Stream(Box::new(chunks), None))
     }
 
-    /// The length when known up front (`None` for a stream).
+    /// A stream whose total length is known up front (a file): sent with `Content-Length`
+    /// instead of chunked, on HTTP/1.0 as on HTTP/1.1, and `content-length` on HTTP/2. If the
+    /// chunks end short of `len` the client is told, not left with a shorter body that looks
+    /// whole: the HTTP/1.1 connection closes mid-body, the HTTP/2 stream is reset with
+    /// `INTERNAL_ERROR`. Bytes past `len` are not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = brisk_server::Body::sized_stream(6, vec![b"abc".to_vec(), b"def".to_vec()].into_iter());
+    /// assert_eq!(b.len(), Some(6));
+    /// ```
+    pub fn sized_stream<I>(len: u64, chunks: I) -> Self
+    where
+        I: Iterator<Item = Vec<u8>> + Send + 'static,
+    {
+        Body(BodyKind::Stream(Box::new(chunks), Some(len)))
+    }
+
+    /// The length when known up front (`None` for a stream without a declared length).
     ///
     /// # Examples
     ///
@@ -73,7 +100,7 @@ impl Body {
             BodyKind::Empty | BodyKind::Buffer => Some(0),
             BodyKind::Static(b) => Some(b.len()),
             BodyKind::Owned(v) => Some(v.len()),
-            BodyKind::Stream(_) => None,
+            BodyKind::Stream(_, len) => len.and_then(|n| usize::try_from(n).ok()),
         }
     }
 }
@@ -85,7 +112,8 @@ impl fmt::Debug for Body {
             BodyKind::Static(b) => write!(f, "Body::Static({} bytes)", b.len()),
             BodyKind::Owned(b) => write!(f, "Body::Owned({} bytes)", b.len()),
             BodyKind::Buffer => f.write_str("Body::Buffer"),
-            BodyKind::Stream(_) => f.write_str("Body::Stream"),
+            BodyKind::Stream(_, None) => f.write_str("Body::Stream"),
+            BodyKind::Stream(_, Some(n)) => write!(f, "Body::Stream({n} bytes)"),
         }
     }
 }
@@ -160,7 +188,9 @@ impl fmt::Debug for Response {
                 &Body(match &self.body {
                     BodyKind::Empty => BodyKind::Empty,
                     BodyKind::Static(b) => BodyKind::Static(b),
-                    BodyKind::Owned(_) | BodyKind::Buffer | BodyKind::Stream(_) => BodyKind::Buffer,
+                    BodyKind::Owned(_) | BodyKind::Buffer | BodyKind::Stream(..) => {
+                        BodyKind::Buffer
+                    }
                 }),
             )
             .finish()
@@ -379,7 +409,7 @@ impl Response {
             BodyKind::Static(b) => Some(b),
             BodyKind::Owned(v) => Some(v),
             BodyKind::Buffer => Some(&self.buf),
-            BodyKind::Stream(_) => None,
+            BodyKind::Stream(..) => None,
         }
     }
 
@@ -483,10 +513,18 @@ impl Response {
         self
     }
 
+    /// The declared length of a sized stream body ([`Body::sized_stream`]), left in place.
+    pub(crate) fn stream_len(&self) -> Option<u64> {
+        match self.body {
+            BodyKind::Stream(_, len) => len,
+            _ => None,
+        }
+    }
+
     /// Takes a stream body out, leaving an empty one.
-    pub(crate) fn take_stream(&mut self) -> Option<Box<dyn Iterator<Item = Vec<u8>> + Send>> {
+    pub(crate) fn take_stream(&mut self) -> Option<Stream> {
         match std::mem::replace(&mut self.body, BodyKind::Empty) {
-            BodyKind::Stream(s) => Some(s),
+            BodyKind::Stream(chunks, len) => Some(Stream { chunks, len }),
             other => {
                 self.body = other;
                 None

@@ -291,6 +291,59 @@ impl Builder {
         self
     }
 
+    /// Serves the files under `dir` at `prefix` (GET and HEAD): `PREFIX/a/b.css` is
+    /// `dir/a/b.css`, a directory answers with its `index.html`. Content types come from file
+    /// extensions; `ETag` and `Last-Modified` make conditional requests answer 304 (or 412);
+    /// a single byte `Range` answers 206 (416 when it lies past the end). Nothing outside
+    /// `dir` is reachable: `..` above the mount is a 400, symbolic links leading out are 404.
+    /// Other routes win over the mount where both match. If `dir` is not a readable
+    /// directory, [`start`](Self::start) fails with [`Error::StaticDir`].
+    ///
+    /// Files are read on the worker thread: large ones in 64 KiB pieces as the connection
+    /// drains, so a slow disk (not the page cache) delays that worker's other connections.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir();
+    /// let mut b = brisk_server::Server::builder();
+    /// b.static_dir("/files", &dir);
+    /// ```
+    pub fn static_dir(&mut self, prefix: &str, dir: impl AsRef<std::path::Path>) -> &mut Self {
+        let dir = dir.as_ref();
+        match crate::files::StaticDir::new(dir) {
+            Ok(files) => {
+                let base = prefix.trim_end_matches('/');
+                let index = Arc::new(files);
+                let below = Arc::clone(&index);
+                self.route(
+                    brisk_router::Method::Get,
+                    &format!("{base}/"),
+                    move |req, res| {
+                        index.serve(req, "", res);
+                    },
+                );
+                self.route(
+                    brisk_router::Method::Get,
+                    &format!("{base}/{{*path}}"),
+                    move |req, res| {
+                        let rel = req.param("path").unwrap_or("");
+                        below.serve(req, rel, res);
+                    },
+                );
+            }
+            Err(source) => {
+                if self.error.is_none() {
+                    self.error = Some(Error::StaticDir {
+                        dir: dir.to_path_buf(),
+                        source,
+                    });
+                }
+            }
+        }
+        self
+    }
+
     /// The handler for requests no route matches (instead of 404, 405 and 501).
     ///
     /// # Examples

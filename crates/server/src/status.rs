@@ -89,7 +89,7 @@ pub(crate) fn status_digits(code: u16) -> [u8; 3] {
 
 /// Writes `n` in decimal into the end of `buf` and returns the digits (a `Content-Length`
 /// value without going through `fmt`).
-pub(crate) fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;

@@ -63,13 +63,16 @@ OPTIONS:
     --max-body SIZE          Largest request body; larger gets 413. Default: 1M
     --shutdown-timeout DUR   On SIGINT/SIGTERM, time in-flight requests get to finish.
                              Default: 10s
+    --dir PATH               Serve the files under PATH at / (GET and HEAD; a directory
+                             answers with its index.html; ETag, Last-Modified and byte
+                             ranges). The routes below win where both match. Default: none
     -h, --help               Print this help and exit
 
     DUR is a number with a unit: ms, s or m (e.g. 500ms, 10s, 2m); a bare number is seconds.
     SIZE is a number of bytes with an optional suffix K, M or G (powers of 1024), e.g. 64K.
 
 ROUTES:
-    any  /               this list
+    any  /               this list (without --dir)
     GET  /plaintext      Hello, World!
     GET  /json           {\"message\":\"Hello, World!\"}
     POST /echo           the request body, echoed back
@@ -89,6 +92,7 @@ struct Args {
     idle_timeout: Duration,
     shutdown_timeout: Duration,
     max_body: usize,
+    dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -109,6 +113,7 @@ fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Parsed, String>
         idle_timeout: Duration::from_secs(60),
         shutdown_timeout: Duration::from_secs(10),
         max_body: 1024 * 1024,
+        dir: None,
     };
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -126,6 +131,7 @@ fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Parsed, String>
             "--idle-timeout",
             "--max-body",
             "--shutdown-timeout",
+            "--dir",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!(
@@ -154,6 +160,12 @@ fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Parsed, String>
                         ))
                     }
                 }
+            }
+            "--dir" => {
+                if value.is_empty() {
+                    return Err("invalid --dir '': expected the path of a directory".to_string());
+                }
+                a.dir = Some(value.into());
             }
             "--max-body" => {
                 a.max_body = parse_size(&value).ok_or_else(|| {
@@ -269,11 +281,14 @@ fn main() -> ExitCode {
         .header_timeout(args.header_timeout)
         .idle_timeout(args.idle_timeout)
         .shutdown_timeout(args.shutdown_timeout)
-        .route(RouteMethod::Any, "/", index)
         .route(Method::Get, "/plaintext", plaintext)
         .route(Method::Get, "/json", json)
         .route(Method::Post, "/echo", echo)
         .route(Method::Get, "/hello/{name}", hello);
+    match &args.dir {
+        Some(dir) => builder.static_dir("/", dir),
+        None => builder.route(RouteMethod::Any, "/", index),
+    };
     #[cfg(feature = "count-alloc")]
     builder.route(Method::Get, "/__allocations", allocations);
 
@@ -379,6 +394,11 @@ mod tests {
         assert_eq!(a.idle_timeout, Duration::from_secs(120));
         assert_eq!(a.max_body, 65536);
         assert_eq!(a.shutdown_timeout, Duration::from_millis(1500));
+        assert_eq!(a.dir, None);
+        let Parsed::Run(a) = parse("--dir /srv/www").unwrap() else {
+            panic!("help")
+        };
+        assert_eq!(a.dir.as_deref(), Some(std::path::Path::new("/srv/www")));
         assert_eq!(parse("--help").unwrap(), Parsed::Help);
     }
 
@@ -394,6 +414,7 @@ mod tests {
             ("--idle-timeout soon", "ms, s or m"),
             ("--frobnicate", "allowed: --bind"),
             ("--bind", "needs a value"),
+            ("--dir=", "path of a directory"),
         ];
         for (args, want) in rows {
             let e = parse(args).unwrap_err();
@@ -410,6 +431,7 @@ mod tests {
             "--idle-timeout",
             "--max-body",
             "--shutdown-timeout",
+            "--dir",
             "--help",
         ] {
             assert!(HELP.contains(f), "{f}");

@@ -1,0 +1,602 @@
+//! Static files: a directory mounted under a path prefix ([`Builder::static_dir`]), answering
+//! GET and HEAD with a content type from the file's extension, `ETag` and `Last-Modified`
+//! validators (304 for `If-None-Match` and `If-Modified-Since`, 412 for `If-Match` and
+//! `If-Unmodified-Since`), single byte ranges (206, 416, `If-Range`), and no way out of the
+//! directory: `..` above the mount, encoded NUL or slash tricks and symbolic links leading
+//! outside it are refused.
+//!
+//! Files are read on the worker thread (from the page cache, usually): up to
+//! [`INLINE_LIMIT`] bytes at once into the response, larger ones in [`CHUNK`]-sized pieces as
+//! the connection drains ([`Body::sized_stream`]), so memory stays bounded whatever the size.
+//!
+//! [`Builder::static_dir`]: crate::Builder::static_dir
+
+use std::fs::{File, Metadata};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::request::Request;
+use crate::response::{Body, Response};
+
+/// Bodies up to this many bytes are read whole into the response.
+pub const INLINE_LIMIT: u64 = 256 * 1024;
+
+/// Larger bodies are read and sent in pieces of this size.
+pub const CHUNK: usize = 64 * 1024;
+
+/// The file served for a directory (`/docs/` gives `/docs/index.html`).
+const INDEX: &str = "index.html";
+
+/// A directory served as static files. Built by [`Builder::static_dir`](crate::Builder::static_dir),
+/// which routes `PREFIX/` and `PREFIX/{*path}` to it.
+#[derive(Debug, Clone)]
+pub(crate) struct StaticDir {
+    /// Canonical (absolute, no symbolic links) path of the directory.
+    root: PathBuf,
+}
+
+impl StaticDir {
+    /// The directory at `root`, which must exist.
+    pub(crate) fn new(root: &Path) -> io::Result<Self> {
+        let root = root.canonicalize()?;
+        if !root.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a directory",
+            ));
+        }
+        Ok(StaticDir { root })
+    }
+
+    /// Answers `req` for the file at `rel` (the percent-encoded path below the mount, empty
+    /// for the mount itself).
+    pub(crate) fn serve(&self, req: &Request<'_>, rel: &str, res: &mut Response) {
+        let Some(segments) = clean(rel) else {
+            res.status(400).text("bad path\n");
+            return;
+        };
+        let mut path = self.root.clone();
+        for s in &segments {
+            path.push(std::ffi::OsStr::from_bytes(s));
+        }
+        let (file, meta) = match self.open(&path) {
+            Ok(Opened::File(f, m)) => (f, m),
+            Ok(Opened::Dir) => {
+                if !rel.is_empty() && !rel.ends_with('/') {
+                    // Relative links in the index resolve against the slash form.
+                    let mut to = format!("{}/", req.path());
+                    if let Some(q) = req.query() {
+                        to.push('?');
+                        to.push_str(q);
+                    }
+                    res.redirect(301, &to);
+                    return;
+                }
+                path.push(INDEX);
+                match self.open(&path) {
+                    Ok(Opened::File(f, m)) => (f, m),
+                    Ok(Opened::Dir) | Err(Refused::NotFound) => {
+                        res.status(403).text("no index for this directory\n");
+                        return;
+                    }
+                    Err(r) => return r.answer(res),
+                }
+            }
+            Err(r) => return r.answer(res),
+        };
+        respond(req, &path, file, &meta, res);
+    }
+
+    /// Opens a regular file (or recognises a directory) inside the root.
+    fn open(&self, path: &Path) -> Result<Opened, Refused> {
+        let real = path.canonicalize().map_err(Refused::from)?;
+        if !real.starts_with(&self.root) {
+            // A symbolic link leading out of the directory.
+            return Err(Refused::NotFound);
+        }
+        // Non-blocking, so that a FIFO put in place of a file cannot hang the worker.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&real)
+            .map_err(Refused::from)?;
+        let meta = file.metadata().map_err(Refused::from)?;
+        if meta.is_dir() {
+            Ok(Opened::Dir)
+        } else if meta.is_file() {
+            Ok(Opened::File(file, meta))
+        } else {
+            Err(Refused::NotFound)
+        }
+    }
+}
+
+enum Opened {
+    File(File, Metadata),
+    Dir,
+}
+
+/// Why a path is not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    NotFound,
+    Forbidden,
+    Failed,
+}
+
+impl From<io::Error> for Refused {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::PermissionDenied => Refused::Forbidden,
+            io::ErrorKind::NotFound
+            | io::ErrorKind::NotADirectory
+            | io::ErrorKind::InvalidInput => Refused::NotFound,
+            _ if e.raw_os_error() == Some(libc::ELOOP)
+                || e.raw_os_error() == Some(libc::ENAMETOOLONG) =>
+            {
+                Refused::NotFound
+            }
+            _ => Refused::Failed,
+        }
+    }
+}
+
+impl Refused {
+    fn answer(self, res: &mut Response) {
+        match self {
+            Refused::NotFound => res.status(404).text("not found\n"),
+            Refused::Forbidden => res.status(403).text("forbidden\n"),
+            Refused::Failed => res.status(500).text("cannot read the file\n"),
+        };
+    }
+}
+
+/// The path below the mount as decoded segments: `%XX` decoded, empty and `.` segments
+/// dropped, `..` taking the previous one away. `None` for a path that climbs above the mount,
+/// a bad escape, or an encoded NUL or `/` (a segment is one file name).
+fn clean(rel: &str) -> Option<Vec<Vec<u8>>> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for raw in rel.split('/') {
+        let seg = decode_segment(raw.as_bytes())?;
+        match &seg[..] {
+            b"" | b"." => {}
+            b".." => {
+                out.pop()?;
+            }
+            _ => out.push(seg),
+        }
+    }
+    Some(out)
+}
+
+fn decode_segment(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == b'%' {
+            let h = hex(*raw.get(i + 1)?)?;
+            let l = hex(*raw.get(i + 2)?)?;
+            let c = h << 4 | l;
+            if c == 0 || c == b'/' || c == b'\\' {
+                return None;
+            }
+            out.push(c);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The answer for an opened regular file: validators, conditions, range, body.
+fn respond(req: &Request<'_>, path: &Path, mut file: File, meta: &Metadata, res: &mut Response) {
+    let len = meta.len();
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
+    let etag = format!("\"{mtime:x}-{len:x}\"");
+    let mut date = brisk_http1::DateCache::new();
+    let last_modified = *date.bytes(UNIX_EPOCH + Duration::from_secs(mtime));
+    res.header("etag", &etag)
+        .header("last-modified", last_modified)
+        .header("accept-ranges", "bytes");
+
+    match precondition(req, &etag, mtime) {
+        Precondition::Proceed => {}
+        Precondition::NotModified => {
+            res.status(304);
+            return;
+        }
+        Precondition::Failed => {
+            res.status(412).text("precondition failed\n");
+            return;
+        }
+    }
+
+    let (start, n) = match range(req, &etag, mtime, len) {
+        Ranged::Whole => (0, len),
+        Ranged::Part(first, last) => {
+            res.status(206)
+                .header("content-range", format!("bytes {first}-{last}/{len}"));
+            (first, last - first + 1)
+        }
+        Ranged::Unsatisfiable => {
+            res.status(416)
+                .header("content-range", format!("bytes */{len}"))
+                .text("range not satisfiable\n");
+            return;
+        }
+    };
+    res.content_type(content_type(path));
+    if req.method() == "HEAD" {
+        // The same length GET gives, without reading the file.
+        res.body(Body::sized_stream(n, std::iter::empty()));
+        return;
+    }
+    if start > 0 && file.seek(SeekFrom::Start(start)).is_err() {
+        res.status(500).text("cannot read the file\n");
+        return;
+    }
+    if n <= INLINE_LIMIT {
+        let mut buf = Vec::with_capacity(n as usize);
+        match (&mut file).take(n).read_to_end(&mut buf) {
+            Ok(got) if got as u64 == n => {
+                res.body(buf);
+            }
+            // Shorter than its metadata said: it changed while being read.
+            _ => {
+                res.status(500).text("cannot read the file\n");
+            }
+        }
+    } else {
+        res.body(Body::sized_stream(n, Pieces { file, left: n }));
+    }
+}
+
+/// A file read in [`CHUNK`]-sized pieces; ends early (and the body is reported short) on a
+/// read error or an unexpected end of file.
+struct Pieces {
+    file: File,
+    left: u64,
+}
+
+impl Iterator for Pieces {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        if self.left == 0 {
+            return None;
+        }
+        let want = usize::try_from(self.left).map_or(CHUNK, |l| l.min(CHUNK));
+        let mut buf = Vec::with_capacity(want);
+        match (&mut self.file).take(want as u64).read_to_end(&mut buf) {
+            Ok(0) | Err(_) => {
+                self.left = 0;
+                None
+            }
+            Ok(got) => {
+                self.left -= got as u64;
+                Some(buf)
+            }
+        }
+    }
+}
+
+enum Precondition {
+    Proceed,
+    NotModified,
+    Failed,
+}
+
+/// The conditional request fields, evaluated in the order of RFC 9110 §13.2.2.
+fn precondition(req: &Request<'_>, etag: &str, mtime: u64) -> Precondition {
+    let h = req.headers();
+    if let Some(v) = h.get("if-match") {
+        if !tag_listed(v, etag, true) {
+            return Precondition::Failed;
+        }
+    } else if let Some(t) = h.get("if-unmodified-since").and_then(parse_http_date) {
+        if mtime > t {
+            return Precondition::Failed;
+        }
+    }
+    if let Some(v) = h.get("if-none-match") {
+        if tag_listed(v, etag, false) {
+            return Precondition::NotModified;
+        }
+    } else if let Some(t) = h.get("if-modified-since").and_then(parse_http_date) {
+        if mtime <= t {
+            return Precondition::NotModified;
+        }
+    }
+    Precondition::Proceed
+}
+
+/// Whether an `If-Match` / `If-None-Match` value lists `etag` (or is `*`). The strong
+/// comparison (for `If-Match`) does not accept a weak tag; the weak one ignores `W/`.
+fn tag_listed(value: &[u8], etag: &str, strong: bool) -> bool {
+    let value = trim(value);
+    if value == b"*" {
+        return true;
+    }
+    value.split(|&b| b == b',').any(|t| {
+        let t = trim(t);
+        match t.strip_prefix(b"W/") {
+            Some(weak) => !strong && weak == etag.as_bytes(),
+            None => t == etag.as_bytes(),
+        }
+    })
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t'))
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !matches!(c, b' ' | b'\t'))
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+enum Ranged {
+    Whole,
+    /// First and last byte, inclusive.
+    Part(u64, u64),
+    Unsatisfiable,
+}
+
+/// The `Range` of a GET (RFC 9110 §14.2): one `bytes` range is served as 206, several are
+/// answered whole (allowed: a server may ignore `Range`), as is a range `If-Range` rules
+/// out or one that does not parse.
+fn range(req: &Request<'_>, etag: &str, mtime: u64, len: u64) -> Ranged {
+    if req.method() != "GET" {
+        return Ranged::Whole;
+    }
+    let h = req.headers();
+    let Some(value) = h.get("range") else {
+        return Ranged::Whole;
+    };
+    if let Some(cond) = h.get("if-range") {
+        let cond = trim(cond);
+        let current = if cond.starts_with(b"\"") || cond.starts_with(b"W/") {
+            cond == etag.as_bytes()
+        } else {
+            parse_http_date(cond) == Some(mtime)
+        };
+        if !current {
+            return Ranged::Whole;
+        }
+    }
+    let Some(spec) = trim(value).strip_prefix(b"bytes=") else {
+        return Ranged::Whole;
+    };
+    if spec.contains(&b',') {
+        return Ranged::Whole;
+    }
+    let Some(dash) = spec.iter().position(|&b| b == b'-') else {
+        return Ranged::Whole;
+    };
+    let (a, b) = (trim(&spec[..dash]), trim(&spec[dash + 1..]));
+    match (number(a), number(b)) {
+        (Some(first), last) if !a.is_empty() && (b.is_empty() || last.is_some()) => {
+            let last = last.unwrap_or(u64::MAX);
+            if last < first {
+                Ranged::Whole
+            } else if first >= len {
+                Ranged::Unsatisfiable
+            } else {
+                Ranged::Part(first, last.min(len - 1))
+            }
+        }
+        (None, Some(suffix)) if a.is_empty() => {
+            if suffix == 0 || len == 0 {
+                Ranged::Unsatisfiable
+            } else {
+                Ranged::Part(len - suffix.min(len), len - 1)
+            }
+        }
+        _ => Ranged::Whole,
+    }
+}
+
+/// A run of ASCII digits as a number (`None` if empty, not digits, or too large).
+fn number(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+/// Seconds since the epoch of an HTTP-date in any of its three forms (RFC 9110 §5.6.7):
+/// `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT` and
+/// `Sun Nov  6 08:49:37 1994`.
+pub(crate) fn parse_http_date(v: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(trim(v)).ok()?;
+    let parts: Vec<&str> = s.split([' ', '-']).filter(|p| !p.is_empty()).collect();
+    let (day, month, year, time) = match parts[..] {
+        // IMF-fixdate: "Sun," day month year time "GMT"
+        [wd, d, m, y, t, "GMT"] if wd.ends_with(',') && y.len() == 4 => {
+            (d, m, number(y.as_bytes())?, t)
+        }
+        // RFC 850: "Sunday," day-month-yy time "GMT"
+        [wd, d, m, y, t, "GMT"] if wd.ends_with(',') && y.len() == 2 => {
+            let yy = number(y.as_bytes())?;
+            (d, m, if yy < 70 { 2000 + yy } else { 1900 + yy }, t)
+        }
+        // asctime: "Sun" month day time year
+        [_, m, d, t, y] if y.len() == 4 => (d, m, number(y.as_bytes())?, t),
+        _ => return None,
+    };
+    let day = number(day.as_bytes()).filter(|d| (1..=31).contains(d))?;
+    let month = MONTHS.iter().position(|&m| m == month)? as u64 + 1;
+    let mut hms = time.split(':').map(|p| {
+        if p.len() == 2 {
+            number(p.as_bytes())
+        } else {
+            None
+        }
+    });
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() || h > 23 || m > 59 || sec > 60 || year < 1970 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (year >= 1970).
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The `Content-Type` for a file, by extension.
+fn content_type(path: &Path) -> &'static str {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "map" => "application/json",
+        "txt" | "text" | "log" => "text/plain; charset=utf-8",
+        "md" => "text/markdown; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "wasm" => "application/wasm",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "tar" => "application/x-tar",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "ogg" => "audio/ogg",
+        "wav" => "audio/wav",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The modification time as seconds since the epoch, as the validators use it.
+#[cfg(test)]
+fn secs(t: std::time::SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates_in_all_three_forms() {
+        let want = 784_111_777;
+        assert_eq!(
+            parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(want)
+        );
+        assert_eq!(
+            parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(want)
+        );
+        assert_eq!(parse_http_date(b"Sun Nov  6 08:49:37 1994"), Some(want));
+        assert_eq!(parse_http_date(b"Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_http_date(b"Tue, 29 Feb 2028 23:59:59 GMT"),
+            Some(1_835_481_599)
+        );
+        for bad in [
+            &b"Sun, 06 Nov 1994 08:49:37 UTC"[..],
+            b"Sun, 06 Nov 1994 24:00:00 GMT",
+            b"Sun, 32 Nov 1994 08:49:37 GMT",
+            b"Sun, 06 Now 1994 08:49:37 GMT",
+            b"Sun, 06 Nov 1994 8:49:37 GMT",
+            b"yesterday",
+            b"",
+        ] {
+            assert_eq!(
+                parse_http_date(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // What the server writes, it reads back.
+        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut c = brisk_http1::DateCache::new();
+        assert_eq!(parse_http_date(c.bytes(t)), Some(secs(t)));
+    }
+
+    #[test]
+    fn paths_are_cleaned_and_escapes_refused() {
+        let c = |s: &str| {
+            clean(s).map(|v| {
+                v.iter()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+        };
+        assert_eq!(c("a/b.txt").as_deref(), Some("a/b.txt"));
+        assert_eq!(c("a//./b/../c").as_deref(), Some("a/c"));
+        assert_eq!(c("sp%20ace").as_deref(), Some("sp ace"));
+        assert_eq!(c("").as_deref(), Some(""));
+        assert_eq!(c("a/.."), Some(String::new()));
+        for bad in [
+            "..", "a/../..", "%2e%2e/x", "a%2fb", "a%5cb", "a%00b", "bad%zz", "trail%2",
+        ] {
+            assert_eq!(c(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn etag_lists() {
+        let e = "\"5f-10\"";
+        assert!(tag_listed(b"*", e, true));
+        assert!(tag_listed(b"\"x\", \"5f-10\"", e, true));
+        assert!(tag_listed(b"W/\"5f-10\"", e, false));
+        assert!(!tag_listed(b"W/\"5f-10\"", e, true));
+        assert!(!tag_listed(b"\"5f-11\"", e, false));
+    }
+}
