@@ -230,7 +230,7 @@ fn respond(req: &Request<'_>, path: &Path, mut file: File, meta: &Metadata, res:
         }
     }
 
-    let (start, n) = match range(req, &etag, mtime, len) {
+    let (start, n) = match range_of(req, &etag, mtime, len) {
         Ranged::Whole => (0, len),
         Ranged::Part(first, last) => {
             res.status(206)
@@ -367,7 +367,7 @@ enum Ranged {
 /// The `Range` of a GET (RFC 9110 §14.2): one `bytes` range is served as 206, several are
 /// answered whole (allowed: a server may ignore `Range`), as is a range `If-Range` rules
 /// out or one that does not parse.
-fn range(req: &Request<'_>, etag: &str, mtime: u64, len: u64) -> Ranged {
+fn range_of(req: &Request<'_>, etag: &str, mtime: u64, len: u64) -> Ranged {
     if req.method() != "GET" {
         return Ranged::Whole;
     }
@@ -587,6 +587,78 @@ mod tests {
             "..", "a/../..", "%2e%2e/x", "a%2fb", "a%5cb", "a%00b", "bad%zz", "trail%2",
         ] {
             assert_eq!(c(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        let r = |range: &str, if_range: Option<&str>, len: u64| {
+            let mut h = vec![brisk_http1::Header {
+                name: b"range",
+                value: range.as_bytes(),
+            }];
+            if let Some(v) = if_range {
+                h.push(brisk_http1::Header {
+                    name: b"if-range",
+                    value: v.as_bytes(),
+                });
+            }
+            let req = Request::for_test("GET", "/f", &h, b"");
+            match range_of(&req, "\"e\"", 5, len) {
+                Ranged::Whole => "whole".to_string(),
+                Ranged::Part(a, b) => format!("{a}-{b}"),
+                Ranged::Unsatisfiable => "416".to_string(),
+            }
+        };
+        assert_eq!(r("bytes=0-0", None, 10), "0-0");
+        assert_eq!(r("bytes= 2 - 4 ", None, 10), "2-4");
+        assert_eq!(r("bytes=9-", None, 10), "9-9");
+        assert_eq!(r("bytes=-1", None, 10), "9-9");
+        assert_eq!(r("bytes=-10", None, 10), "0-9");
+        assert_eq!(r("bytes=10-", None, 10), "416");
+        assert_eq!(r("bytes=0-", None, 0), "416");
+        assert_eq!(r("bytes=-3", None, 0), "416");
+        assert_eq!(r("bytes=99999999999999999999999-", None, 10), "whole");
+        assert_eq!(r("bytes=-", None, 10), "whole");
+        assert_eq!(r("bytes=1-2", Some("\"e\""), 10), "1-2");
+        assert_eq!(r("bytes=1-2", Some("W/\"e\""), 10), "whole");
+        assert_eq!(
+            r("bytes=1-2", Some("Thu, 01 Jan 1970 00:00:05 GMT"), 10),
+            "1-2"
+        );
+        assert_eq!(
+            r("bytes=1-2", Some("Thu, 01 Jan 1970 00:00:06 GMT"), 10),
+            "whole"
+        );
+        let head = Request::for_test("HEAD", "/f", &[], b"");
+        assert!(matches!(range_of(&head, "\"e\"", 5, 10), Ranged::Whole));
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes, the parsers of request fields answer without panicking, and a
+        /// range they give lies inside the file.
+        #[test]
+        fn field_parsers_take_any_bytes(v in proptest::collection::vec(proptest::num::u8::ANY, 0..64), len in 0u64..1000) {
+            let _ = parse_http_date(&v);
+            let _ = tag_listed(&v, "\"a-1\"", false);
+            if let Ok(s) = std::str::from_utf8(&v) {
+                let _ = clean(s);
+            }
+            let mut spec = b"bytes=".to_vec();
+            spec.extend_from_slice(&v);
+            let h = [brisk_http1::Header { name: b"range", value: &spec }];
+            let req = Request::for_test("GET", "/f", &h, b"");
+            if let Ranged::Part(a, b) = range_of(&req, "\"e\"", 5, len) {
+                proptest::prop_assert!(a <= b && b < len);
+            }
+        }
+
+        /// Every time the server writes as a date reads back as the same second.
+        #[test]
+        fn dates_read_back(secs in 0u64..253_402_300_799) {
+            let t = UNIX_EPOCH + Duration::from_secs(secs);
+            let mut c = brisk_http1::DateCache::new();
+            proptest::prop_assert_eq!(parse_http_date(c.bytes(t)), Some(secs));
         }
     }
 
