@@ -8,15 +8,18 @@
 # medians, the ratios of those medians against each peer, and the median (and range) of the
 # per-round ratios go to stdout and, with --write, into BENCHMARKS.md.
 #
-# Usage: benches/load/compare.sh [--rounds N] [--seconds S] [--servers "brisk nginx h2o hyper"]
+# Usage: benches/load/compare.sh [--rounds N (9)] [--seconds S (4)] [--servers "brisk nginx h2o hyper"]
 #        [--modes "keepalive pipelined h2c"] [--write]
 # Needs: wrk, h2load (nghttp2-client), nginx (nginx-light), h2o, taskset; builds brisk and the
 # hyper peer in release mode. Not part of CI: every run is bounded by --seconds, and the whole
 # script by rounds x servers x 3 runs.
 set -euo pipefail
 
-ROUNDS=3
-SECONDS_PER_RUN=5
+# Nine rounds by default: on a shared host single rounds swing by +-10 %, and the median of
+# three has been seen 5 % off the median of nine (keep-alive, brisk vs hyper: 0.94x in a
+# three-round run, 0.86-0.88x in nine- and fifteen-round runs of the same build that day).
+ROUNDS=9
+SECONDS_PER_RUN=4
 WRITE=0
 SERVERS=(brisk nginx h2o hyper)
 MODES=(keepalive pipelined h2c)
