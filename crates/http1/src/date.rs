@@ -86,6 +86,84 @@ impl DateCache {
     }
 }
 
+/// Parses an HTTP-date (RFC 9110 §5.6.7) in any of its three forms, as a recipient must:
+/// IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850 form
+/// `Sunday, 06-Nov-94 08:49:37 GMT` (a two-digit year below 70 is 20xx, else 19xx) and asctime
+/// `Sun Nov  6 08:49:37 1994`. The weekday is not checked against the date; dates before 1970
+/// and anything else malformed give `None`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use brisk_http1::parse_date;
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+/// assert_eq!(parse_date(b"Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+/// assert_eq!(parse_date(b"Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
+/// assert_eq!(parse_date(b"Sun Nov  6 08:49:37 1994"), Some(t));
+/// assert_eq!(parse_date(b"yesterday"), None);
+/// ```
+pub fn parse_date(value: &[u8]) -> Option<SystemTime> {
+    let secs = parse_secs(value)?;
+    Some(UNIX_EPOCH + std::time::Duration::from_secs(secs))
+}
+
+fn parse_secs(value: &[u8]) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let s = std::str::from_utf8(value).ok()?.trim_matches([' ', '\t']);
+    let mut parts = [""; 6];
+    let mut n = 0;
+    for p in s.split([' ', '-']).filter(|p| !p.is_empty()) {
+        *parts.get_mut(n)? = p;
+        n += 1;
+    }
+    let (day, month, year, time) = match parts[..n] {
+        // IMF-fixdate: "Sun," day month year time "GMT".
+        [wd, d, m, y, t, "GMT"] if wd.ends_with(',') && y.len() == 4 => (d, m, digits(y)?, t),
+        // RFC 850: "Sunday," day-month-yy time "GMT".
+        [wd, d, m, y, t, "GMT"] if wd.ends_with(',') && y.len() == 2 => {
+            let yy = digits(y)?;
+            (d, m, if yy < 70 { 2000 + yy } else { 1900 + yy }, t)
+        }
+        // asctime: "Sun" month day time year.
+        [_, m, d, t, y] if y.len() == 4 => (d, m, digits(y)?, t),
+        _ => return None,
+    };
+    let day = digits(day).filter(|d| (1..=31).contains(d) && day.len() <= 2)?;
+    let month = MONTHS.iter().position(|&m| m == month)? as u64 + 1;
+    let mut hms = time
+        .split(':')
+        .map(|p| if p.len() == 2 { digits(p) } else { None });
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() || h > 23 || m > 59 || sec > 60 || year < 1970 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+/// A run of at most 4 ASCII digits as a number.
+fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (year 1970 to 9999).
+/// Day 31 of a shorter month counts on into the next, as the formats cannot say otherwise.
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Writes the IMF-fixdate for `secs` seconds after the Unix epoch into `out`.
 fn format_imf_fixdate(secs: u64, out: &mut [u8; 29]) {
     const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
@@ -128,6 +206,54 @@ fn format_imf_fixdate(secs: u64, out: &mut [u8; 29]) {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn dates_parse_in_all_three_forms() {
+        let at = |s| Some(UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(
+            parse_date(b"Sun, 06 Nov 1994 08:49:37 GMT"),
+            at(784_111_777)
+        );
+        assert_eq!(
+            parse_date(b"Sunday, 06-Nov-94 08:49:37 GMT"),
+            at(784_111_777)
+        );
+        assert_eq!(parse_date(b"Sun Nov  6 08:49:37 1994"), at(784_111_777));
+        assert_eq!(parse_date(b" Thu, 01 Jan 1970 00:00:00 GMT "), at(0));
+        assert_eq!(
+            parse_date(b"Tue, 29 Feb 2028 23:59:59 GMT"),
+            at(1_835_481_599)
+        );
+        assert_eq!(
+            parse_date(b"Friday, 31-Dec-30 23:59:59 GMT"),
+            at(1_924_991_999)
+        );
+        for bad in [
+            &b"Sun, 06 Nov 1994 08:49:37 UTC"[..],
+            b"Sun, 06 Nov 1994 24:00:00 GMT",
+            b"Sun, 32 Nov 1994 08:49:37 GMT",
+            b"Sun, 006 Nov 1994 08:49:37 GMT",
+            b"Sun, 06 Now 1994 08:49:37 GMT",
+            b"Sun, 06 Nov 1994 8:49:37 GMT",
+            b"Sun, 06 Nov 1994 08:49:37:00 GMT",
+            b"Sun, 06 Nov 1969 08:49:37 GMT",
+            b"Sun, 06 Nov 1994 08:49:37 GMT extra",
+            b"\xff",
+            b"yesterday",
+            b"",
+        ] {
+            assert_eq!(parse_date(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn what_is_formatted_parses_back() {
+        let mut c = DateCache::new();
+        for s in (0..253_402_300_800u64).step_by(86_399 * 367 + 4_321) {
+            let t = UNIX_EPOCH + Duration::from_secs(s);
+            assert_eq!(parse_date(c.bytes(t)), Some(t), "{s}");
+        }
+    }
 
     #[test]
     fn known_dates() {

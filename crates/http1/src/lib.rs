@@ -98,7 +98,7 @@ mod ser;
 mod target;
 
 pub use chunked::{Chunk, ChunkedDecoder};
-pub use date::DateCache;
+pub use date::{parse_date, DateCache};
 pub use error::Error;
 pub use facts::{Body, RequestFacts, ResponseFacts, Upgrade};
 pub use head::{Header, Status};

@@ -426,56 +426,11 @@ fn number(b: &[u8]) -> Option<u64> {
     std::str::from_utf8(b).ok()?.parse().ok()
 }
 
-/// Seconds since the epoch of an HTTP-date in any of its three forms (RFC 9110 §5.6.7):
-/// `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT` and
-/// `Sun Nov  6 08:49:37 1994`.
-pub(crate) fn parse_http_date(v: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(trim(v)).ok()?;
-    let parts: Vec<&str> = s.split([' ', '-']).filter(|p| !p.is_empty()).collect();
-    let (day, month, year, time) = match parts[..] {
-        // IMF-fixdate: "Sun," day month year time "GMT"
-        [wd, d, m, y, t, "GMT"] if wd.ends_with(',') && y.len() == 4 => {
-            (d, m, number(y.as_bytes())?, t)
-        }
-        // RFC 850: "Sunday," day-month-yy time "GMT"
-        [wd, d, m, y, t, "GMT"] if wd.ends_with(',') && y.len() == 2 => {
-            let yy = number(y.as_bytes())?;
-            (d, m, if yy < 70 { 2000 + yy } else { 1900 + yy }, t)
-        }
-        // asctime: "Sun" month day time year
-        [_, m, d, t, y] if y.len() == 4 => (d, m, number(y.as_bytes())?, t),
-        _ => return None,
-    };
-    let day = number(day.as_bytes()).filter(|d| (1..=31).contains(d))?;
-    let month = MONTHS.iter().position(|&m| m == month)? as u64 + 1;
-    let mut hms = time.split(':').map(|p| {
-        if p.len() == 2 {
-            number(p.as_bytes())
-        } else {
-            None
-        }
-    });
-    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || h > 23 || m > 59 || sec > 60 || year < 1970 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + h * 3600 + m * 60 + sec)
-}
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (year >= 1970).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Seconds since the epoch of an HTTP-date in any of its three forms.
+fn parse_http_date(v: &[u8]) -> Option<u64> {
+    brisk_http1::parse_date(v)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
 }
 
 /// The `Content-Type` for a file, by extension.
@@ -519,54 +474,9 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// The modification time as seconds since the epoch, as the validators use it.
-#[cfg(test)]
-fn secs(t: std::time::SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn http_dates_in_all_three_forms() {
-        let want = 784_111_777;
-        assert_eq!(
-            parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(want)
-        );
-        assert_eq!(
-            parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT"),
-            Some(want)
-        );
-        assert_eq!(parse_http_date(b"Sun Nov  6 08:49:37 1994"), Some(want));
-        assert_eq!(parse_http_date(b"Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(
-            parse_http_date(b"Tue, 29 Feb 2028 23:59:59 GMT"),
-            Some(1_835_481_599)
-        );
-        for bad in [
-            &b"Sun, 06 Nov 1994 08:49:37 UTC"[..],
-            b"Sun, 06 Nov 1994 24:00:00 GMT",
-            b"Sun, 32 Nov 1994 08:49:37 GMT",
-            b"Sun, 06 Now 1994 08:49:37 GMT",
-            b"Sun, 06 Nov 1994 8:49:37 GMT",
-            b"yesterday",
-            b"",
-        ] {
-            assert_eq!(
-                parse_http_date(bad),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
-        }
-        // What the server writes, it reads back.
-        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let mut c = brisk_http1::DateCache::new();
-        assert_eq!(parse_http_date(c.bytes(t)), Some(secs(t)));
-    }
 
     #[test]
     fn paths_are_cleaned_and_escapes_refused() {
