@@ -18,6 +18,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
+use crate::query::hex;
 use crate::request::Request;
 use crate::response::{Body, Response};
 
@@ -192,15 +193,6 @@ fn decode_segment(raw: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// The answer for an opened regular file: validators, conditions, range, body.
