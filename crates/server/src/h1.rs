@@ -54,9 +54,11 @@ struct Spill {
     pos: usize,
     stat: &'static [u8],
     stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
-    /// For a stream of declared length: the bytes still owed (sent raw, not chunked).
+    /// For a stream sent raw (not chunked): the bytes still owed, `u64::MAX` for a
+    /// close-delimited HTTP/1.0 body.
     owed: Option<u64>,
-    /// A stream of declared length ended before all of it was produced.
+    /// A raw stream ended before all it owed was produced: the connection must close (for a
+    /// close-delimited body, that is how it ends).
     short: bool,
 }
 
@@ -843,10 +845,10 @@ impl H1 {
                     Some(_) => {}
                     None if chunked => self.spill.stream = Some(s.chunks),
                     None => {
-                        // HTTP/1.0: close-delimited, unframed chunks.
-                        for chunk in s.chunks {
-                            self.spill.bytes.extend_from_slice(&chunk);
-                        }
+                        // HTTP/1.0: unframed chunks, pulled as the socket drains, and the
+                        // connection's close ends the body (`keep_alive` is off for this case).
+                        self.spill.stream = Some(s.chunks);
+                        self.spill.owed = Some(u64::MAX);
                     }
                 }
             }

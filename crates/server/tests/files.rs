@@ -427,3 +427,45 @@ fn the_binary_serves_a_directory_beside_its_routes() {
         "{err}"
     );
 }
+
+#[test]
+fn an_unsized_stream_to_http10_is_close_delimited_and_pulled_as_the_socket_drains() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // 64 MiB in 1 KiB chunks, far more than the socket buffers hold: while the client has
+    // read only the head, most chunks must not have been pulled yet (before, HTTP/1.0 drained
+    // the whole stream into memory first).
+    const CHUNKS: usize = 64 * 1024;
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&pulled);
+    let server = start(move |b| {
+        b.route(Method::Get, "/big-stream", move |_, res| {
+            let counter = Arc::clone(&counter);
+            res.body(Body::stream((0..CHUNKS).map(move |i| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                vec![(i % 251) as u8; 1024]
+            })));
+        });
+    });
+    let mut s = connect(server.local_addr());
+    s.write_all(b"GET /big-stream HTTP/1.0\r\n\r\n").unwrap();
+    let head = read_head(&mut s).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(
+        !head.contains("content-length") && !head.contains("transfer-encoding"),
+        "{head}"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let early = pulled.load(Ordering::Relaxed);
+    assert!(
+        early < CHUNKS / 2,
+        "{early} of {CHUNKS} chunks pulled before the client read"
+    );
+    let mut body = Vec::new();
+    s.read_to_end(&mut body).unwrap();
+    assert_eq!(body.len(), CHUNKS * 1024);
+    assert!(body
+        .chunks(1024)
+        .enumerate()
+        .all(|(i, c)| c.iter().all(|&b| b == (i % 251) as u8)));
+}
