@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::counters::WorkerCounters;
 use crate::request::Request;
 use crate::response::Response;
+use crate::upload::{ActiveSink, UploadStart};
 
 /// A request handler: runs on the worker thread, fills the response.
 pub(crate) type Handler = dyn Fn(&mut Request<'_>, &mut Response) + Send + Sync + 'static;
@@ -18,6 +19,8 @@ pub(crate) type Handler = dyn Fn(&mut Request<'_>, &mut Response) + Send + Sync 
 pub(crate) struct App {
     pub(crate) router: Router<usize>,
     pub(crate) handlers: Vec<Arc<Handler>>,
+    /// For each handler, the start of its streaming body if it is an upload route.
+    pub(crate) uploads: Vec<Option<Arc<UploadStart>>>,
     pub(crate) fallback: Option<Arc<Handler>>,
     pub(crate) config: Config,
 }
@@ -132,6 +135,59 @@ impl App {
             return;
         }
         self.miss(req, res, stats);
+    }
+
+    /// The handler index of the upload route (see [`crate::Builder::upload`]) that takes this
+    /// method and path, if one does.
+    pub(crate) fn upload_route(&self, method: &[u8], path: &str) -> Option<usize> {
+        match self.route(method, path) {
+            Route::Handler(i) => self.uploads.get(i)?.as_ref().map(|_| i),
+            _ => None,
+        }
+    }
+
+    /// Fills the route params of `req` and returns its handler index.
+    fn params<'a>(&'a self, req: &mut Request<'a>) -> Option<usize> {
+        let m = router_method(req.method)?;
+        let hit = match self.router.at(m, req.path) {
+            Ok(hit) => hit,
+            Err(MatchError::MethodNotAllowed { allowed })
+                if m == Method::Head && allowed.contains(Method::Get) =>
+            {
+                self.router.at(Method::Get, req.path).ok()?
+            }
+            Err(_) => return None,
+        };
+        for (name, value) in hit.params().iter() {
+            req.params.push(name, value);
+        }
+        Some(*hit.value())
+    }
+
+    /// Starts the streaming body of a request for an upload route: its sink, or the status
+    /// to answer with.
+    pub(crate) fn start_upload<'a>(
+        &'a self,
+        req: &mut Request<'a>,
+        stats: &WorkerCounters,
+    ) -> Result<ActiveSink, u16> {
+        let start = self
+            .params(req)
+            .and_then(|i| self.uploads.get(i)?.as_ref())
+            .ok_or(500u16)?;
+        crate::upload::start(&**start, req, stats)
+    }
+
+    /// Lets an upload's sink answer the request once the body is complete.
+    pub(crate) fn finish_upload<'a>(
+        &'a self,
+        sink: ActiveSink,
+        req: &mut Request<'a>,
+        res: &mut Response,
+        stats: &WorkerCounters,
+    ) {
+        let _ = self.params(req);
+        sink.finish(req, res, stats);
     }
 
     /// [`App::handle`] for a request no route takes: the fallback, or the error answer (405

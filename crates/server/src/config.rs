@@ -25,6 +25,10 @@ pub struct Limits {
     /// Largest request body in bytes (Content-Length or the sum of chunks); larger is answered with
     /// 413 before the body is read. Default: 1048576 (1 MiB).
     pub max_body_size: usize,
+    /// Largest request body for an upload route ([`Builder::upload`](crate::Builder::upload)),
+    /// whose body streams to its sink instead of being buffered; larger is answered with 413
+    /// (before the body is read when its length is declared). Default: 1073741824 (1 GiB).
+    pub max_upload_size: u64,
     /// Most open connections per worker; at the cap a worker stops accepting until one closes.
     /// Default: 10000.
     pub max_connections_per_worker: usize,
@@ -40,6 +44,7 @@ impl Default for Limits {
             max_headers: 64,
             max_uri_len: 8 * 1024,
             max_body_size: 1024 * 1024,
+            max_upload_size: 1 << 30,
             max_connections_per_worker: 10_000,
             max_requests_per_connection: 0,
         }
@@ -98,6 +103,7 @@ mod tests {
         assert_eq!(l.max_headers, 64);
         assert_eq!(l.max_uri_len, 8192);
         assert_eq!(l.max_body_size, 1048576);
+        assert_eq!(l.max_upload_size, 1073741824);
         assert_eq!(l.max_connections_per_worker, 10000);
         assert_eq!(l.max_requests_per_connection, 0);
         let t = Timeouts::default();

@@ -16,9 +16,11 @@ use brisk_http1::{
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::{App, Route};
+use crate::counters::WorkerCounters;
 use crate::request::{split_target, Headers, Params, Request, Version};
 use crate::response::{BodyKind, Stream};
 use crate::status::decimal;
+use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
 
 /// Header slots per request (the parser fails with 431 beyond them).
@@ -36,6 +38,10 @@ pub(crate) struct Collect {
     pub(crate) body: Vec<u8>,
     remaining: u64,
     chunked: Option<ChunkedDecoder>,
+    /// For an upload route: where the body goes instead of `body`.
+    sink: Option<ActiveSink>,
+    /// Body bytes received so far.
+    received: u64,
 }
 
 impl Collect {
@@ -44,6 +50,8 @@ impl Collect {
         self.body.clear();
         self.remaining = 0;
         self.chunked = None;
+        self.sink = None;
+        self.received = 0;
     }
 }
 
@@ -478,7 +486,9 @@ impl H1 {
                     Framing::Chunked => None,
                 };
                 if let Some(n) = body_len {
-                    if n > app.config.limits.max_body_size as u64 {
+                    if n > app.config.limits.max_body_size as u64
+                        && !upload_takes(app, req.method.as_str(), path, n)
+                    {
                         self.error(w, out, 413, version);
                         off = input.len();
                         break;
@@ -585,8 +595,8 @@ impl H1 {
         buf: &[u8],
         p: Pending<'_, '_>,
     ) -> bool {
-        match app.route(p.method.as_bytes(), p.path) {
-            Route::Handler(_) => {}
+        let index = match app.route(p.method.as_bytes(), p.path) {
+            Route::Handler(i) => i,
             Route::Error(code) => {
                 self.error(w, out, code, p.version);
                 return false;
@@ -614,6 +624,40 @@ impl H1 {
                 self.closing = true;
                 return false;
             }
+        };
+        // An upload route decides on the head alone whether it takes the body (before
+        // `100 Continue`); a refusal is answered without reading the body.
+        let mut sink = None;
+        if app.uploads.get(index).is_some_and(Option::is_some) {
+            let mut request = Request {
+                method: p.method.as_str(),
+                target: p.target,
+                path: p.path,
+                query: p.query,
+                version: if p.version == H1Version::Http10 {
+                    Version::Http10
+                } else {
+                    Version::Http11
+                },
+                headers: Headers::new(p.headers),
+                params: Params::new(),
+                body: &[],
+                peer: self.peer,
+            };
+            match app.start_upload(&mut request, &w.stats) {
+                Ok(s) => sink = Some(s),
+                Err(code) => {
+                    w.res.reset();
+                    w.res.set_error(code);
+                    let plan = Plan {
+                        keep_alive: false,
+                        ..p.plan
+                    };
+                    self.write_response(w, out, &plan);
+                    self.closing = true;
+                    return false;
+                }
+            }
         }
         if p.expect_continue && buf.len() == p.head_len {
             let line: &[u8] = if p.version == H1Version::Http10 {
@@ -629,6 +673,7 @@ impl H1 {
             Some(n) => c.remaining = n,
             None => c.chunked = Some(ChunkedDecoder::new()),
         }
+        c.sink = sink;
         self.collect = Some(c);
         true
     }
@@ -647,10 +692,16 @@ impl H1 {
         draining: bool,
     ) -> Option<(usize, bool)> {
         let c = self.collect.as_mut()?;
-        match feed_body(c, input, app.config.limits.max_body_size) {
+        let limits = &app.config.limits;
+        let max = if c.sink.is_some() {
+            limits.max_upload_size
+        } else {
+            limits.max_body_size as u64
+        };
+        match feed_body(c, input, max, &w.stats) {
             Ok((n, true)) => {
-                let c = self.collect.take().expect("collect present");
-                self.finish_collected(w, app, out, &c, draining);
+                let mut c = self.collect.take().expect("collect present");
+                self.finish_collected(w, app, out, &mut c, draining);
                 // The buffers go back to the worker for the next large body.
                 w.recycle(c);
                 Some((n, true))
@@ -680,9 +731,10 @@ impl H1 {
         w: &mut Worker,
         app: &App,
         out: &mut Output<'_>,
-        c: &Collect,
+        c: &mut Collect,
         draining: bool,
     ) {
+        let sink = c.sink.take();
         let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
         let mut parser = RequestParser::with_config(*self.parser.config());
         let Ok(Status::Complete(req)) = parser.parse(&c.head, &mut slots) else {
@@ -712,7 +764,10 @@ impl H1 {
             peer: self.peer,
         };
         w.res.reset();
-        app.handle(&mut request, &mut w.res, &w.stats);
+        match sink {
+            Some(sink) => app.finish_upload(sink, &mut request, &mut w.res, &w.stats),
+            None => app.handle(&mut request, &mut w.res, &w.stats),
+        }
         self.served += 1;
         let plan = Plan {
             version: req.version,
@@ -1053,14 +1108,33 @@ fn split<'b>(t: &brisk_http1::Target<'b>) -> Option<(&'b str, Option<&'b str>, &
     }
 }
 
-/// Feeds body bytes into a collect. Returns (consumed, complete) or the error status.
+/// Whether an upload route takes this request with a declared body of `n` bytes (past the
+/// buffered limit, within the upload limit).
+#[cold]
 #[inline(never)]
-fn feed_body(c: &mut Collect, input: &[u8], max: usize) -> Result<(usize, bool), u16> {
+fn upload_takes(app: &App, method: &str, path: &str, n: u64) -> bool {
+    n <= app.config.limits.max_upload_size && app.upload_route(method.as_bytes(), path).is_some()
+}
+
+/// Feeds body bytes into a collect (or its sink). Returns (consumed, complete) or the error
+/// status.
+#[inline(never)]
+fn feed_body(
+    c: &mut Collect,
+    input: &[u8],
+    max: u64,
+    stats: &WorkerCounters,
+) -> Result<(usize, bool), u16> {
     match c.chunked.as_mut() {
         None => {
+            // The declared length was checked against the limit with the head.
             let n = (c.remaining.min(input.len() as u64)) as usize;
-            c.body.extend_from_slice(&input[..n]);
+            match c.sink.as_mut() {
+                Some(sink) => sink.data(&input[..n], stats)?,
+                None => c.body.extend_from_slice(&input[..n]),
+            }
             c.remaining -= n as u64;
+            c.received += n as u64;
             Ok((n, c.remaining == 0))
         }
         Some(dec) => {
@@ -1070,10 +1144,14 @@ fn feed_body(c: &mut Collect, input: &[u8], max: usize) -> Result<(usize, bool),
                 used += n;
                 match ev {
                     Some(Chunk::Data(d)) => {
-                        if c.body.len() + d.len() > max {
+                        if c.received + d.len() as u64 > max {
                             return Err(413);
                         }
-                        c.body.extend_from_slice(d);
+                        c.received += d.len() as u64;
+                        match c.sink.as_mut() {
+                            Some(sink) => sink.data(d, stats)?,
+                            None => c.body.extend_from_slice(d),
+                        }
                     }
                     // Trailer fields are validated by the decoder and dropped.
                     Some(Chunk::Trailer(_)) => {}

@@ -15,6 +15,7 @@ use crate::h1::MAX_HEADER_SLOTS;
 use crate::request::{split_target, Headers, Params, Request, Version};
 use crate::response::BodyKind;
 use crate::status::decimal;
+use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
 
 /// Response header fields sent without allocating (more fall back to a heap list).
@@ -45,6 +46,12 @@ struct Slot {
     stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
     /// For a stream of declared length: the bytes it still owes.
     owed: Option<u64>,
+    /// For an upload route: where the request body goes instead of `body`.
+    sink: Option<ActiveSink>,
+    /// Request body bytes received so far for the sink.
+    received: u64,
+    /// The status an upload was refused with (its body is then dropped).
+    reject: Option<u16>,
 }
 
 impl std::fmt::Debug for Slot {
@@ -67,6 +74,9 @@ impl Slot {
         self.stat = &[];
         self.stream = None;
         self.owed = None;
+        self.sink = None;
+        self.received = 0;
+        self.reject = None;
     }
 
     fn push(&mut self, bytes: &[u8]) -> Span {
@@ -243,14 +253,25 @@ impl H2 {
                             let v = slot.push(v);
                             slot.fields.push((n, v));
                         }
+                        if !end_stream {
+                            start_upload(&self.app, self.peer, slot);
+                        }
+                        let limit = if slot.sink.is_some() {
+                            self.app.config.limits.max_upload_size
+                        } else {
+                            max_body as u64
+                        };
                         if let Some(cl) = headers.get(b"content-length") {
                             let too_big = std::str::from_utf8(cl)
                                 .ok()
                                 .and_then(|s| s.parse::<u64>().ok())
-                                .is_some_and(|n| n > max_body as u64);
+                                .is_some_and(|n| n > limit);
                             slot.too_large = too_big;
+                            if too_big {
+                                slot.sink = None;
+                            }
                         }
-                        let done = end_stream || slot.too_large;
+                        let done = end_stream || slot.too_large || slot.reject.is_some();
                         if done {
                             self.ready.push(id);
                         }
@@ -264,7 +285,26 @@ impl H2 {
                         let len = data.len();
                         if let Some(i) = self.ids.iter().position(|&s| s == id) {
                             let slot = &mut self.slots[i];
-                            if !slot.answered {
+                            if slot.answered || slot.reject.is_some() {
+                                // Answered already, or refused: the rest is dropped.
+                            } else if let Some(sink) = slot.sink.as_mut() {
+                                slot.received += len as u64;
+                                let fed = if slot.received > self.app.config.limits.max_upload_size
+                                {
+                                    Err(413)
+                                } else {
+                                    with_worker(|w| sink.data(data, &w.stats))
+                                };
+                                match fed {
+                                    Ok(()) if end_stream => self.ready.push(id),
+                                    Ok(()) => {}
+                                    Err(code) => {
+                                        slot.sink = None;
+                                        slot.reject = Some(code);
+                                        self.ready.push(id);
+                                    }
+                                }
+                            } else {
                                 if slot.body.len() + len > max_body {
                                     slot.too_large = true;
                                     self.ready.push(id);
@@ -365,7 +405,8 @@ impl H2 {
         }
     }
 
-    /// Runs the handler for the request in slot `pos` and starts the response.
+    /// Runs the handler (or the upload's sink) for the request in slot `pos` and starts the
+    /// response.
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
         let app: &App = &self.app;
         let peer = self.peer;
@@ -373,62 +414,26 @@ impl H2 {
         slot.answered = true;
         let id = StreamId::new(slot.id);
         let conn = &mut self.conn;
+        let sink = slot.sink.take();
         with_worker(|w| {
             w.date.update(cx.now(), || cx.system_time());
             w.res.reset();
-            let head_only;
-            {
-                let slot_ref: &Slot = slot;
-                let method = std::str::from_utf8(slot_ref.get(slot_ref.method)).unwrap_or("");
-                head_only = method == "HEAD";
-                let target = std::str::from_utf8(slot_ref.get(slot_ref.path)).ok();
-                if slot_ref.too_large {
-                    w.res.set_error(413);
-                } else if slot_ref.fields.len() + 1 > MAX_HEADER_SLOTS {
-                    w.res.set_error(431);
-                } else if let Some(target) = target.filter(|t| t.starts_with('/') || *t == "*") {
-                    let mut small = [Header::EMPTY; SMALL_FIELDS];
-                    let mut big;
-                    let hs: &mut [Header<'_>] = if slot_ref.fields.len() < SMALL_FIELDS {
-                        &mut small
-                    } else {
-                        big = [Header::EMPTY; MAX_HEADER_SLOTS];
-                        &mut big
-                    };
-                    let mut n = 0;
-                    let mut has_host = false;
-                    for &(name, value) in &slot_ref.fields {
-                        let name = slot_ref.get(name);
-                        has_host |= name == b"host";
-                        hs[n] = Header {
-                            name,
-                            value: slot_ref.get(value),
-                        };
-                        n += 1;
-                    }
-                    if let (false, Some(a)) = (has_host, slot_ref.authority) {
-                        hs[n] = Header {
-                            name: b"host",
-                            value: slot_ref.get(a),
-                        };
-                        n += 1;
-                    }
-                    let (path, query) = split_target(target);
-                    let mut req = Request {
-                        method,
-                        target,
-                        path,
-                        query,
-                        version: Version::H2,
-                        headers: Headers::new(&hs[..n]),
-                        params: Params::new(),
-                        body: &slot_ref.body,
-                        peer,
-                    };
-                    app.handle(&mut req, &mut w.res, &w.stats);
-                } else {
-                    w.res.set_error(400);
-                }
+            let slot_ref: &Slot = slot;
+            let head_only = slot_ref.get(slot_ref.method) == b"HEAD";
+            if let Some(code) = slot_ref.reject {
+                w.res.set_error(code);
+            } else if slot_ref.too_large {
+                w.res.set_error(413);
+            } else if slot_ref.fields.len() + 1 > MAX_HEADER_SLOTS {
+                w.res.set_error(431);
+            } else {
+                let res = &mut w.res;
+                let stats = &w.stats;
+                with_request(app, slot_ref, peer, |app, req| match (req, sink) {
+                    (Some(req), Some(sink)) => app.finish_upload(sink, req, res, stats),
+                    (Some(req), None) => app.handle(req, res, stats),
+                    (None, _) => res.set_error(400),
+                });
             }
             send_response(w, conn, id, slot, head_only);
         });
@@ -536,6 +541,87 @@ impl H2 {
                 }
             }
         }
+    }
+}
+
+/// Runs `f` with the request held in `slot` (`None` when its target is neither a path nor
+/// `*`), its fields in a small array or, past [`SMALL_FIELDS`], a large one. A request
+/// without `host` gets the `:authority` as its `host` field.
+///
+/// `f` gets the application borrowed for as long as the request (route params borrow both).
+fn with_request<R>(
+    app: &App,
+    slot: &Slot,
+    peer: SocketAddr,
+    f: impl for<'r> FnOnce(&'r App, Option<&mut Request<'r>>) -> R,
+) -> R {
+    let method = std::str::from_utf8(slot.get(slot.method)).unwrap_or("");
+    let Some(target) = std::str::from_utf8(slot.get(slot.path))
+        .ok()
+        .filter(|t| t.starts_with('/') || *t == "*")
+    else {
+        return f(app, None);
+    };
+    let mut small = [Header::EMPTY; SMALL_FIELDS];
+    let mut big;
+    let hs: &mut [Header<'_>] = if slot.fields.len() < SMALL_FIELDS {
+        &mut small
+    } else {
+        big = [Header::EMPTY; MAX_HEADER_SLOTS];
+        &mut big
+    };
+    let mut n = 0;
+    let mut has_host = false;
+    for &(name, value) in slot.fields.iter().take(hs.len() - 1) {
+        let name = slot.get(name);
+        has_host |= name == b"host";
+        hs[n] = Header {
+            name,
+            value: slot.get(value),
+        };
+        n += 1;
+    }
+    if let (false, Some(a)) = (has_host, slot.authority) {
+        hs[n] = Header {
+            name: b"host",
+            value: slot.get(a),
+        };
+        n += 1;
+    }
+    let (path, query) = split_target(target);
+    let mut req = Request {
+        method,
+        target,
+        path,
+        query,
+        version: Version::H2,
+        headers: Headers::new(&hs[..n]),
+        params: Params::new(),
+        body: &slot.body,
+        peer,
+    };
+    f(app, Some(&mut req))
+}
+
+/// For a request to an upload route, starts its sink as soon as the head is in (the body
+/// then streams to it), or records the status the route refused it with.
+fn start_upload(app: &App, peer: SocketAddr, slot: &mut Slot) {
+    let path = std::str::from_utf8(slot.get(slot.path)).unwrap_or("");
+    let (path, _) = split_target(path);
+    if slot.fields.len() + 1 > MAX_HEADER_SLOTS
+        || app.upload_route(slot.get(slot.method), path).is_none()
+    {
+        return;
+    }
+    let started = with_worker(|w| {
+        with_request(app, slot, peer, |app, req| {
+            req.map(|r| app.start_upload(r, &w.stats))
+        })
+    });
+    match started {
+        Some(Ok(sink)) => slot.sink = Some(sink),
+        Some(Err(code)) => slot.reject = Some(code),
+        None => {}
     }
 }
 

@@ -15,6 +15,11 @@
 //! for a request that arrived in one read); the [`Response`] is one value per worker, reused
 //! for every request, so a steady stream of keep-alive requests allocates nothing.
 //!
+//! Request bodies are buffered whole before the handler runs (up to
+//! [`Limits::max_body_size`]); an upload route ([`Builder::upload`]) gets its body piece by
+//! piece through a [`BodySink`] instead, as it arrives. [`Builder::static_dir`] serves a
+//! directory of files.
+//!
 //! [`Builder::start`] runs every worker on a thread of its own and returns a [`Handle`];
 //! [`Builder::run_with`] serves on the calling thread as worker 0 (the `brisk` binary does this,
 //! so `--workers 1` is a single-threaded process) and hands the [`Handle`] to a callback first.
@@ -55,7 +60,7 @@
 //! | 404 | no route matches the path (and no fallback) | kept |
 //! | 405 | routes match the path, none for the method; `Allow` lists them (GET implies HEAD) | kept |
 //! | 408 | the head did not arrive within [`Timeouts::header_read`] (slow-loris defense) | closed |
-//! | 413 | body larger than [`Limits::max_body_size`] (declared or chunked) | closed |
+//! | 413 | body larger than [`Limits::max_body_size`] (declared or chunked), or for an upload route ([`Builder::upload`]) than [`Limits::max_upload_size`] | closed |
 //! | 414 | request target longer than [`Limits::max_uri_len`] | closed |
 //! | 431 | head larger than [`Limits::max_head_size`], or too many fields | closed |
 //! | 500 | the handler panicked, or set an invalid header or status | kept |
@@ -98,6 +103,7 @@ mod request;
 mod response;
 mod server;
 mod status;
+mod upload;
 mod worker;
 
 pub use brisk_http1::Header;
@@ -111,3 +117,4 @@ pub use request::{Headers, Params, Request, Version, MAX_PARAMS};
 pub use response::{Body, Response};
 pub use server::{Builder, Handle, Server};
 pub use status::reason_phrase;
+pub use upload::BodySink;

@@ -258,7 +258,8 @@ impl Default for Params<'_> {
 /// A request as a handler sees it. It borrows the connection's buffers, so it lives only for the
 /// duration of the handler call; copy out what must outlive it.
 ///
-/// The body is buffered completely (up to [`crate::Limits::max_body_size`]) before the handler runs.
+/// The body is buffered completely (up to [`crate::Limits::max_body_size`]) before the handler runs
+/// (an upload route streams it to a [`crate::BodySink`] instead; see [`crate::Builder::upload`]).
 ///
 /// # Examples
 ///

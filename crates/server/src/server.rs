@@ -55,6 +55,7 @@ impl Server {
             config: Config::default(),
             router: Router::new(),
             handlers: Vec::new(),
+            uploads: Vec::new(),
             fallback: None,
             error: None,
         }
@@ -89,6 +90,7 @@ pub struct Builder {
     config: Config,
     router: Router<usize>,
     handlers: Vec<Arc<Handler>>,
+    uploads: Vec<Option<Arc<crate::upload::UploadStart>>>,
     fallback: Option<Arc<Handler>>,
     error: Option<Error>,
 }
@@ -275,10 +277,68 @@ impl Builder {
     where
         F: Fn(&mut Request<'_>, &mut Response) + Send + Sync + 'static,
     {
-        let method = method.into();
+        self.add(method.into(), pattern, Arc::new(handler), None)
+    }
+
+    /// Adds a route whose request body streams to a [`BodySink`](crate::BodySink) as it
+    /// arrives instead of being buffered, so it may be larger than
+    /// [`Limits::max_body_size`] (up to [`Limits::max_upload_size`]). `start` runs when the
+    /// request head is complete, before any of the body is read (before `100 Continue` is
+    /// sent): it returns the sink, or a status to answer with instead (for a missing
+    /// credential, say), and then the body is not read. When the body arrives with the head
+    /// (a small one), the same happens at once: start, one piece, finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_server::{BodySink, Method, Request, Response};
+    ///
+    /// struct Count(u64);
+    /// impl BodySink for Count {
+    ///     fn data(&mut self, piece: &[u8]) -> Result<(), u16> {
+    ///         self.0 += piece.len() as u64;
+    ///         Ok(())
+    ///     }
+    ///     fn finish(&mut self, _: &mut Request<'_>, res: &mut Response) {
+    ///         res.text(format!("{} bytes\n", self.0));
+    ///     }
+    /// }
+    ///
+    /// let mut b = brisk_server::Server::builder();
+    /// b.upload(Method::Put, "/files/{name}", |req| {
+    ///     if req.header("x-token").is_none() {
+    ///         return Err(403);
+    ///     }
+    ///     Ok(Box::new(Count(0)))
+    /// });
+    /// ```
+    pub fn upload<'m, F>(
+        &mut self,
+        method: impl Into<RouteMethod<'m>>,
+        pattern: &str,
+        start: F,
+    ) -> &mut Self
+    where
+        F: Fn(&mut Request<'_>) -> Result<Box<dyn crate::BodySink>, u16> + Send + Sync + 'static,
+    {
+        let start: Arc<crate::upload::UploadStart> = Arc::new(start);
+        let handler = crate::upload::buffered(Arc::clone(&start));
+        self.add(method.into(), pattern, handler, Some(start))
+    }
+
+    fn add(
+        &mut self,
+        method: RouteMethod<'_>,
+        pattern: &str,
+        handler: Arc<Handler>,
+        upload: Option<Arc<crate::upload::UploadStart>>,
+    ) -> &mut Self {
         let index = self.handlers.len();
         match self.router.insert(method, pattern, index) {
-            Ok(()) => self.handlers.push(Arc::new(handler)),
+            Ok(()) => {
+                self.handlers.push(handler);
+                self.uploads.push(upload);
+            }
             Err(source) => {
                 if self.error.is_none() {
                     self.error = Some(Error::Route {
@@ -467,6 +527,7 @@ impl Builder {
         let app = Arc::new(App {
             router: std::mem::take(&mut self.router),
             handlers: std::mem::take(&mut self.handlers),
+            uploads: std::mem::take(&mut self.uploads),
             fallback: self.fallback.take(),
             config: self.config.clone(),
         });
