@@ -14,7 +14,9 @@ use crate::request::Request;
 use crate::response::Response;
 
 /// Receives a request body piece by piece, in order, as it arrives ([`Builder::upload`]).
-/// It runs on the worker thread like a handler: keep each call short.
+/// It runs on the worker thread like a handler: keep each call short. If the body never
+/// completes (the client goes away or stalls past the body timeout, the HTTP/2 stream is
+/// reset), the sink is dropped without [`finish`](Self::finish): clean up in `Drop`.
 ///
 /// # Examples
 ///
