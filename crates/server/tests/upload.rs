@@ -321,3 +321,49 @@ fn uploads_stream_over_h2c() {
     assert_eq!(text(&out.stdout), "507");
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn a_sink_whose_body_never_completes_is_dropped_without_finish() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    struct Watch(Arc<[AtomicUsize; 3]>);
+    impl BodySink for Watch {
+        fn data(&mut self, _: &[u8]) -> Result<(), u16> {
+            self.0[0].fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        fn finish(&mut self, _: &mut Request<'_>, res: &mut Response) {
+            self.0[1].fetch_add(1, Ordering::SeqCst);
+            res.text("done");
+        }
+    }
+    impl Drop for Watch {
+        fn drop(&mut self) {
+            self.0[2].fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let seen: Arc<[AtomicUsize; 3]> = Arc::new(Default::default());
+    let counts = Arc::clone(&seen);
+    let server = start(move |b| {
+        let counts = Arc::clone(&counts);
+        b.upload(Method::Put, "/w", move |_| {
+            Ok(Box::new(Watch(Arc::clone(&counts))))
+        });
+    });
+    let mut s = connect(server.local_addr());
+    s.write_all(b"PUT /w HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(&[b'x'; 10]).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    drop(s); // 990 bytes short
+    let t = std::time::Instant::now();
+    while seen[2].load(Ordering::SeqCst) == 0 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(seen[0].load(Ordering::SeqCst) >= 1, "the piece arrived");
+    assert_eq!(seen[1].load(Ordering::SeqCst), 0, "no finish");
+    assert_eq!(seen[2].load(Ordering::SeqCst), 1, "dropped once");
+}
