@@ -228,6 +228,30 @@ struct Pending<'b, 'h> {
     plan: Plan,
 }
 
+impl<'b> Pending<'b, '_> {
+    /// The request as a handler sees it, without its body (not read yet).
+    fn request(&self, peer: SocketAddr) -> Request<'b>
+    where
+        Self: 'b,
+    {
+        Request {
+            method: self.method.as_str(),
+            target: self.target,
+            path: self.path,
+            query: self.query,
+            version: if self.version == H1Version::Http10 {
+                Version::Http10
+            } else {
+                Version::Http11
+            },
+            headers: Headers::new(self.headers),
+            params: Params::new(),
+            body: &[],
+            peer,
+        }
+    }
+}
+
 /// Answers `Upgrade: h2c` with `101 Switching Protocols` and builds the HTTP/2 connection
 /// with the request as stream 1, if the request carries valid `HTTP2-Settings`.
 #[cold]
@@ -603,25 +627,10 @@ impl H1 {
             }
             Route::NotAllowed | Route::TrailingSlash => {
                 // Answer without reading the body, then close (the body is unread).
-                let mut request = Request {
-                    method: p.method.as_str(),
-                    target: p.target,
-                    path: p.path,
-                    query: p.query,
-                    version: Version::Http11,
-                    headers: Headers::new(p.headers),
-                    params: Params::new(),
-                    body: &[],
-                    peer: self.peer,
-                };
+                let mut request = p.request(self.peer);
                 w.res.reset();
                 app.handle(&mut request, &mut w.res, &w.stats);
-                let plan = Plan {
-                    keep_alive: false,
-                    ..p.plan
-                };
-                self.write_response(w, out, &plan);
-                self.closing = true;
+                self.answer_unread(w, out, &p.plan);
                 return false;
             }
         };
@@ -629,32 +638,13 @@ impl H1 {
         // `100 Continue`); a refusal is answered without reading the body.
         let mut sink = None;
         if app.uploads.get(index).is_some_and(Option::is_some) {
-            let mut request = Request {
-                method: p.method.as_str(),
-                target: p.target,
-                path: p.path,
-                query: p.query,
-                version: if p.version == H1Version::Http10 {
-                    Version::Http10
-                } else {
-                    Version::Http11
-                },
-                headers: Headers::new(p.headers),
-                params: Params::new(),
-                body: &[],
-                peer: self.peer,
-            };
+            let mut request = p.request(self.peer);
             match app.start_upload(&mut request, &w.stats) {
                 Ok(s) => sink = Some(s),
                 Err(code) => {
                     w.res.reset();
                     w.res.set_error(code);
-                    let plan = Plan {
-                        keep_alive: false,
-                        ..p.plan
-                    };
-                    self.write_response(w, out, &plan);
-                    self.closing = true;
+                    self.answer_unread(w, out, &p.plan);
                     return false;
                 }
             }
@@ -676,6 +666,16 @@ impl H1 {
         c.sink = sink;
         self.collect = Some(c);
         true
+    }
+
+    /// Writes `w.res` for a request whose body stays unread, and closes after it.
+    fn answer_unread(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
+        let plan = Plan {
+            keep_alive: false,
+            ..*plan
+        };
+        self.write_response(w, out, &plan);
+        self.closing = true;
     }
 
     /// Feeds input to the body being collected; once it is complete, answers the request.
