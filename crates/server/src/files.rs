@@ -20,7 +20,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use crate::query::hex;
 use crate::request::Request;
-use crate::response::{Body, Response};
+use crate::response::{trim, Body, Response};
 
 /// Bodies up to this many bytes are read whole into the response.
 pub const INLINE_LIMIT: u64 = 256 * 1024;
@@ -335,18 +335,6 @@ fn tag_listed(value: &[u8], etag: &str, strong: bool) -> bool {
             None => t == etag.as_bytes(),
         }
     })
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !matches!(c, b' ' | b'\t'))
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !matches!(c, b' ' | b'\t'))
-        .map_or(start, |e| e + 1);
-    &b[start..end]
 }
 
 enum Ranged {

@@ -546,7 +546,8 @@ impl Response {
     }
 }
 
-fn trim(v: &[u8]) -> &[u8] {
+/// `v` without leading and trailing spaces and tabs (optional whitespace, RFC 9110 §5.6.3).
+pub(crate) fn trim(v: &[u8]) -> &[u8] {
     let start = v
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t'))
