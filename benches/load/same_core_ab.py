@@ -14,12 +14,16 @@ alike: two copies of one binary gave median ratios of 1.001x and 0.999x (single 
 `compare.sh` for figures against peers.
 
 Usage:
-    benches/load/same_core_ab.py ROUNDS SECONDS NAME=BINARY NAME=BINARY [...]
+    benches/load/same_core_ab.py [--mode keepalive|pipelined|h2c] ROUNDS SECONDS NAME=BINARY ...
 Example:
     benches/load/same_core_ab.py 8 4 old=/tmp/brisk-old new=target/release/brisk
+    benches/load/same_core_ab.py --mode h2c 8 4 old=/tmp/brisk-old new=target/release/brisk
 
-Needs wrk and taskset; binds 127.0.0.1 ports from 18400 on.
+Modes, as in compare.sh: keepalive (wrk -t1 -c64, the default), pipelined (the same with
+pipeline.lua, 16 requests per write) and h2c (h2load -c64 -m32, prior knowledge).
+Needs wrk (and h2load for h2c) and taskset; binds 127.0.0.1 ports from 18400 on.
 """
+import os
 import re
 import statistics
 import subprocess
@@ -32,11 +36,37 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_command(mode, secs, port):
+    """The load tool's command line for one build in one round."""
+    url = f"http://127.0.0.1:{port}/plaintext"
+    if mode == "keepalive":
+        return ["wrk", "-t1", "-c64", f"-d{secs}s", url]
+    if mode == "pipelined":
+        return ["wrk", "-t1", "-c64", f"-d{secs}s", "-s", os.path.join(HERE, "pipeline.lua"), url]
+    return ["h2load", "-c64", "-m32", "-D", str(secs), url]
+
+
+def requests_done(mode, out):
+    """Requests the load tool completed, from its output (None if it printed no count)."""
+    if mode == "h2c":
+        m = re.search(r"^requests: \d+ total, \d+ started, (\d+) done", out, re.M)
+    else:
+        m = re.search(r"(\d+) requests in", out)
+    return int(m.group(1)) if m else None
+
+
 def main():
-    if len(sys.argv) < 5:
+    args = sys.argv[1:]
+    mode = "keepalive"
+    if args[:1] == ["--mode"] and len(args) > 1:
+        mode, args = args[1], args[2:]
+    if mode not in ("keepalive", "pipelined", "h2c") or len(args) < 3:
         sys.exit(__doc__)
-    rounds, secs = int(sys.argv[1]), int(sys.argv[2])
-    builds = [a.split("=", 1) for a in sys.argv[3:]]
+    rounds, secs = int(args[0]), int(args[1])
+    builds = [a.split("=", 1) for a in args[2:]]
     hz = 100  # USER_HZ: /proc/PID/stat counts clock ticks of 10 ms
     per_round = []
     for r in range(rounds):
@@ -53,9 +83,8 @@ def main():
             before = [cpu_ticks(s.pid) for s in servers]
             loads = [
                 subprocess.Popen(
-                    ["taskset", "-c", "1", "wrk", "-t1", "-c64", f"-d{secs}s",
-                     f"http://127.0.0.1:{base_port + i}/plaintext"],
-                    stdout=subprocess.PIPE, text=True)
+                    ["taskset", "-c", "1"] + load_command(mode, secs, base_port + i),
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 for i in range(len(builds))
             ]
             outputs = [w.communicate(timeout=secs + 30)[0] for w in loads]
@@ -66,10 +95,10 @@ def main():
                 s.wait()
         us = []
         for i, out in enumerate(outputs):
-            m = re.search(r"(\d+) requests in", out)
-            if not m or int(m.group(1)) == 0:
+            done = requests_done(mode, out)
+            if not done:
                 sys.exit(f"round {r + 1}: no requests counted for {builds[i][0]}:\n{out}")
-            us.append((after[i] - before[i]) * 1e6 / hz / int(m.group(1)))
+            us.append((after[i] - before[i]) * 1e6 / hz / done)
         per_round.append(us)
         print(f"round {r + 1}: " + ", ".join(
             f"{name} {u:.3f} us/req" for (name, _), u in zip(builds, us)), flush=True)
@@ -77,7 +106,7 @@ def main():
     for i, (name, _) in enumerate(builds):
         ratios = sorted(u[i] / u[0] for u in per_round)
         cpu = statistics.median(u[i] for u in per_round)
-        print(f"{name}: median {cpu:.3f} us CPU/req, ratio vs {first} "
+        print(f"{name} ({mode}): median {cpu:.3f} us CPU/req, ratio vs {first} "
               f"{statistics.median(ratios):.3f}x ({ratios[0]:.3f}-{ratios[-1]:.3f})")
 
 
