@@ -462,9 +462,10 @@ mod tests {
         assert_eq!(d.decode(b"\r\n"), Ok((2, Some(Chunk::End))));
         assert_eq!(d.data_remaining(), 0);
 
-        let mut config = Config::default();
-        config.allow_bare_lf = true;
-        let mut d = ChunkedDecoder::with_config(config);
+        let mut d = ChunkedDecoder::with_config(Config {
+            allow_bare_lf: true,
+            ..Config::default()
+        });
         assert_eq!(d.decode(b"1A\n"), Ok((3, None)));
         assert_eq!(d.data_remaining(), 26);
     }
