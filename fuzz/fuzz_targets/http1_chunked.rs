@@ -2,7 +2,8 @@
 //!
 //! Invariants checked: consumed never exceeds the input; data slices come from the input; the
 //! body, trailers and outcome are the same whether the input arrives whole or in pieces of
-//! varying size (unconsumed bytes re-presented, as the contract says).
+//! varying size (unconsumed bytes re-presented, as the contract says); inside a chunk's data, a
+//! piece comes off the size `data_remaining` reported.
 #![no_main]
 use brisk_http1::{Chunk, ChunkedDecoder};
 
@@ -26,6 +27,7 @@ fn run(input: &[u8], steps: &[u8]) -> Outcome {
     let mut k = 0;
     loop {
         let window = &input[start..avail];
+        let declared = dec.data_remaining();
         match dec.decode(window) {
             Err(e) => {
                 out.end = format!("error {e:?}");
@@ -37,6 +39,11 @@ fn run(input: &[u8], steps: &[u8]) -> Outcome {
                 match c {
                     Some(Chunk::Data(d)) => {
                         assert!(d.len() <= n);
+                        if declared > 0 {
+                            // Inside a chunk's data: the piece comes off what its size declared.
+                            assert!(d.len() as u64 <= declared);
+                            assert_eq!(dec.data_remaining(), declared - d.len() as u64);
+                        }
                         out.body.extend_from_slice(d);
                     }
                     Some(Chunk::Trailer(h)) => {

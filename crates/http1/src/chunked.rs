@@ -161,6 +161,32 @@ impl ChunkedDecoder {
         self.state == State::Done
     }
 
+    /// The bytes of the current chunk that its chunk-size line declared and
+    /// [`decode`](Self::decode) has not returned yet; 0 outside chunk data.
+    ///
+    /// It is known as soon as the chunk-size line is consumed, before any of the data arrives,
+    /// so a caller with a body limit can refuse the body at once when
+    /// `received + data_remaining()` exceeds it, instead of waiting for bytes that may never
+    /// come (a declared size of `ffffffffffffffff`, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut d = brisk_http1::ChunkedDecoder::new();
+    /// assert_eq!(d.decode(b"ffffffffffffffff\r\n")?, (18, None));
+    /// assert_eq!(d.data_remaining(), u64::MAX);
+    /// d.decode(b"abc")?;
+    /// assert_eq!(d.data_remaining(), u64::MAX - 3);
+    /// # Ok::<(), brisk_http1::Error>(())
+    /// ```
+    pub fn data_remaining(&self) -> u64 {
+        if self.state == State::Data {
+            self.size
+        } else {
+            0
+        }
+    }
+
     /// Call when the input has ended (the peer closed): an unfinished body is an error.
     ///
     /// # Errors
@@ -400,5 +426,47 @@ impl ChunkedDecoder {
                 Ok((base, None))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The declared size of a chunk is there once its size line is consumed (with or without
+    /// extensions, with a bare LF when allowed), counts down as data is returned, and is 0
+    /// between chunks and after the last one.
+    #[test]
+    fn data_remaining_is_the_declared_size_once_the_size_line_is_consumed() {
+        let mut d = ChunkedDecoder::new();
+        assert_eq!(d.data_remaining(), 0);
+        assert_eq!(d.decode(b"ffffffff"), Ok((8, None)));
+        assert_eq!(d.data_remaining(), 0, "the size line is not complete yet");
+        assert_eq!(d.decode(b"ffffffff;a=b\r"), Ok((13, None)));
+        assert_eq!(d.data_remaining(), 0, "nor here");
+        assert_eq!(d.decode(b"\n"), Ok((1, None)));
+        assert_eq!(d.data_remaining(), u64::MAX);
+        assert_eq!(d.decode(b"ab"), Ok((2, Some(Chunk::Data(&b"ab"[..])))));
+        assert_eq!(d.data_remaining(), u64::MAX - 2);
+
+        let mut d = ChunkedDecoder::new();
+        assert_eq!(
+            d.decode(b"5\r\nhel"),
+            Ok((6, Some(Chunk::Data(&b"hel"[..]))))
+        );
+        assert_eq!(d.data_remaining(), 2);
+        assert_eq!(d.decode(b"lo"), Ok((2, Some(Chunk::Data(&b"lo"[..])))));
+        assert_eq!(d.data_remaining(), 0);
+        assert_eq!(d.decode(b"\r\n0\r\n"), Ok((5, None)));
+        assert_eq!(d.data_remaining(), 0, "the last chunk declares nothing");
+        assert_eq!(d.decode(b"\r\n"), Ok((2, Some(Chunk::End))));
+        assert_eq!(d.data_remaining(), 0);
+
+        let mut d = ChunkedDecoder::with_config(Config {
+            allow_bare_lf: true,
+            ..Config::default()
+        });
+        assert_eq!(d.decode(b"1A\n"), Ok((3, None)));
+        assert_eq!(d.data_remaining(), 26);
     }
 }

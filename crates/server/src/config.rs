@@ -23,11 +23,13 @@ pub struct Limits {
     /// Longest request target in bytes; longer is answered with 414. Default: 8192.
     pub max_uri_len: usize,
     /// Largest request body in bytes (Content-Length or the sum of chunks); larger is answered with
-    /// 413 before the body is read. Default: 1048576 (1 MiB).
+    /// 413 before the body is read (for a chunked body, as soon as a chunk-size line takes the
+    /// declared total past it). Default: 1048576 (1 MiB).
     pub max_body_size: usize,
     /// Largest request body for an upload route ([`Builder::upload`](crate::Builder::upload)),
     /// whose body streams to its sink instead of being buffered; larger is answered with 413
-    /// (before the body is read when its length is declared). Default: 1073741824 (1 GiB).
+    /// (before the body is read when its length is declared, and as soon as a chunk-size line
+    /// takes the declared total past it). Default: 1073741824 (1 GiB).
     pub max_upload_size: u64,
     /// Most open connections per worker; at the cap a worker stops accepting until one closes.
     /// Default: 10000.

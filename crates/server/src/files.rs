@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::query::hex;
-use crate::request::Request;
+use crate::request::{Headers, Request};
 use crate::response::{trim, Body, Response};
 
 /// Bodies up to this many bytes are read whole into the response.
@@ -55,7 +55,7 @@ impl StaticDir {
     /// Answers `req` for the file at `rel` (the percent-encoded path below the mount, empty
     /// for the mount itself).
     pub(crate) fn serve(&self, req: &Request<'_>, rel: &str, res: &mut Response) {
-        let Some(segments) = clean(rel) else {
+        let Some((segments, dir_form)) = clean(rel) else {
             res.status(400).text("bad path\n");
             return;
         };
@@ -64,9 +64,12 @@ impl StaticDir {
             path.push(std::ffi::OsStr::from_bytes(s));
         }
         let (file, meta) = match self.open(&path) {
+            // `/a.txt/` names a directory, and a file is not one: 404, as the file system
+            // (ENOTDIR) and nginx say.
+            Ok(Opened::File(..)) if dir_form => return Refused::NotFound.answer(res),
             Ok(Opened::File(f, m)) => (f, m),
             Ok(Opened::Dir) => {
-                if !rel.is_empty() && !rel.ends_with('/') {
+                if !rel.is_empty() && !dir_form {
                     // Relative links in the index resolve against the slash form.
                     let mut to = format!("{}/", req.path());
                     if let Some(q) = req.query() {
@@ -156,12 +159,16 @@ impl Refused {
 }
 
 /// The path below the mount as decoded segments: `%XX` decoded, empty and `.` segments
-/// dropped, `..` taking the previous one away. `None` for a path that climbs above the mount,
-/// a bad escape, or an encoded NUL or `/` (a segment is one file name).
-fn clean(rel: &str) -> Option<Vec<Vec<u8>>> {
+/// dropped, `..` taking the previous one away; and whether the path names a directory (it
+/// ends with `/`, or with a `.` or `..` segment, as `a/.` and `a/b/..` do). `None` for a path
+/// that climbs above the mount, a bad escape, or an encoded NUL or `/` (a segment is one file
+/// name).
+fn clean(rel: &str) -> Option<(Vec<Vec<u8>>, bool)> {
     let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut dir = false;
     for raw in rel.split('/') {
         let seg = decode_segment(raw.as_bytes())?;
+        dir = matches!(&seg[..], b"" | b"." | b"..");
         match &seg[..] {
             b"" | b"." => {}
             b".." => {
@@ -170,7 +177,7 @@ fn clean(rel: &str) -> Option<Vec<Vec<u8>>> {
             _ => out.push(seg),
         }
     }
-    Some(out)
+    Some((out, dir))
 }
 
 fn decode_segment(raw: &[u8]) -> Option<Vec<u8>> {
@@ -297,28 +304,43 @@ enum Precondition {
     Failed,
 }
 
-/// The conditional request fields, evaluated in the order of RFC 9110 §13.2.2.
+/// The conditional request fields, evaluated in the order of RFC 9110 §13.2.2. `If-Match` and
+/// `If-None-Match` are lists, which may come in several field lines (§5.3); the date fields
+/// are singletons, ignored when repeated (§13.1.3, §13.1.4: a value that is a list of dates is
+/// not a valid HTTP-date).
 fn precondition(req: &Request<'_>, etag: &str, mtime: u64) -> Precondition {
     let h = req.headers();
-    if let Some(v) = h.get("if-match") {
-        if !tag_listed(v, etag, true) {
+    let mut if_match = h.get_all("if-match").peekable();
+    if if_match.peek().is_some() {
+        if !if_match.any(|v| tag_listed(v, etag, true)) {
             return Precondition::Failed;
         }
-    } else if let Some(t) = h.get("if-unmodified-since").and_then(parse_http_date) {
+    } else if let Some(t) = single(&h, "if-unmodified-since").and_then(parse_http_date) {
         if mtime > t {
             return Precondition::Failed;
         }
     }
-    if let Some(v) = h.get("if-none-match") {
-        if tag_listed(v, etag, false) {
+    let mut if_none_match = h.get_all("if-none-match").peekable();
+    if if_none_match.peek().is_some() {
+        if if_none_match.any(|v| tag_listed(v, etag, false)) {
             return Precondition::NotModified;
         }
-    } else if let Some(t) = h.get("if-modified-since").and_then(parse_http_date) {
+    } else if let Some(t) = single(&h, "if-modified-since").and_then(parse_http_date) {
         if mtime <= t {
             return Precondition::NotModified;
         }
     }
     Precondition::Proceed
+}
+
+/// The value of a singleton field, `None` when it is absent or repeated (RFC 9110 §5.3: only
+/// list-based fields may be sent in several lines).
+fn single<'a>(h: &Headers<'a>, name: &str) -> Option<&'a [u8]> {
+    let mut all = h.get_all(name);
+    match (all.next(), all.next()) {
+        (Some(v), None) => Some(v),
+        _ => None,
+    }
 }
 
 /// Whether an `If-Match` / `If-None-Match` value lists `etag` (or is `*`). The strong
@@ -347,15 +369,31 @@ enum Ranged {
 /// The `Range` of a GET (RFC 9110 §14.2): one `bytes` range is served as 206, several are
 /// answered whole (allowed: a server may ignore `Range`), as is a range `If-Range` rules
 /// out or one that does not parse.
+///
+/// `Range` and `If-Range` are singleton fields, not lists (RFC 9110 §14.2, §13.1.5): a request
+/// that repeats one is answered whole, never 206 from one of its lines. Two `Range` lines
+/// combine (§5.3) into a value such as `bytes=0-1, bytes=3-4`, which is not a valid
+/// `ranges-specifier`, and a server may ignore such a field (§14.2); two `If-Range` lines
+/// combine into a value that is neither an entity-tag nor a date, so it matches no validator
+/// and the `Range` must be ignored (§13.1.5). A 200 with the whole file is always a correct
+/// answer to a range request. nginx 1.22.1 (tried) serves 206 from the first `Range` line and
+/// answers 400 to a repeated `If-Range`; 400 would be defensible too, but turns a request
+/// that has a correct answer into an error.
 fn range_of(req: &Request<'_>, etag: &str, mtime: u64, len: u64) -> Ranged {
     if req.method() != "GET" {
         return Ranged::Whole;
     }
     let h = req.headers();
-    let Some(value) = h.get("range") else {
+    let mut ranges = h.get_all("range");
+    let (Some(value), None) = (ranges.next(), ranges.next()) else {
         return Ranged::Whole;
     };
-    if let Some(cond) = h.get("if-range") {
+    let mut conds = h.get_all("if-range");
+    let cond = match (conds.next(), conds.next()) {
+        (_, Some(_)) => return Ranged::Whole,
+        (cond, None) => cond,
+    };
+    if let Some(cond) = cond {
         let cond = trim(cond);
         let current = if cond.starts_with(b"\"") || cond.starts_with(b"W/") {
             cond == etag.as_bytes()
@@ -461,11 +499,18 @@ mod tests {
     #[test]
     fn paths_are_cleaned_and_escapes_refused() {
         let c = |s: &str| {
-            clean(s).map(|v| {
-                v.iter()
+            clean(s).map(|(v, dir)| {
+                let path = v
+                    .iter()
                     .map(|p| String::from_utf8_lossy(p).into_owned())
                     .collect::<Vec<_>>()
-                    .join("/")
+                    .join("/");
+                // A path that names a directory keeps one trailing slash here.
+                if dir && !path.is_empty() {
+                    path + "/"
+                } else {
+                    path
+                }
             })
         };
         assert_eq!(c("a/b.txt").as_deref(), Some("a/b.txt"));
@@ -473,6 +518,12 @@ mod tests {
         assert_eq!(c("sp%20ace").as_deref(), Some("sp ace"));
         assert_eq!(c("").as_deref(), Some(""));
         assert_eq!(c("a/.."), Some(String::new()));
+        assert_eq!(c("a.txt/").as_deref(), Some("a.txt/"));
+        assert_eq!(c("a.txt/.").as_deref(), Some("a.txt/"));
+        assert_eq!(c("a.txt/%2e").as_deref(), Some("a.txt/"));
+        assert_eq!(c("a.txt/x/..").as_deref(), Some("a.txt/"));
+        assert_eq!(c("a.txt//").as_deref(), Some("a.txt/"));
+        assert_eq!(c("a.txt/./b").as_deref(), Some("a.txt/b"));
         for bad in [
             "..", "a/../..", "%2e%2e/x", "a%2fb", "a%5cb", "a%00b", "bad%zz", "trail%2",
         ] {
@@ -520,6 +571,37 @@ mod tests {
             r("bytes=1-2", Some("Thu, 01 Jan 1970 00:00:06 GMT"), 10),
             "whole"
         );
+        // Singleton fields repeated: the whole file, whatever each line says.
+        let fields = |pairs: &[(&'static str, &'static str)]| {
+            pairs
+                .iter()
+                .map(|&(n, v)| brisk_http1::Header {
+                    name: n.as_bytes(),
+                    value: v.as_bytes(),
+                })
+                .collect::<Vec<_>>()
+        };
+        for pairs in [
+            &[("range", "bytes=0-1"), ("range", "bytes=3-4")][..],
+            &[("Range", "bytes=0-1"), ("range", "bytes=0-1")],
+            &[
+                ("range", "bytes=0-1"),
+                ("if-range", "\"e\""),
+                ("if-range", "\"e\""),
+            ],
+            &[
+                ("range", "bytes=0-1"),
+                ("if-range", "\"e\""),
+                ("if-range", "\"x\""),
+            ],
+        ] {
+            let h = fields(pairs);
+            let req = Request::for_test("GET", "/f", &h, b"");
+            assert!(
+                matches!(range_of(&req, "\"e\"", 5, 10), Ranged::Whole),
+                "{pairs:?}"
+            );
+        }
         let head = Request::for_test("HEAD", "/f", &[], b"");
         assert!(matches!(range_of(&head, "\"e\"", 5, 10), Ranged::Whole));
     }
@@ -550,6 +632,47 @@ mod tests {
             let mut c = brisk_http1::DateCache::new();
             proptest::prop_assert_eq!(parse_http_date(c.bytes(t)), Some(secs));
         }
+    }
+
+    /// List fields count in every line they come in; repeated date fields are ignored.
+    #[test]
+    fn conditions_over_several_field_lines() {
+        let at = |pairs: &[(&'static str, &'static str)]| {
+            let h = pairs
+                .iter()
+                .map(|&(n, v)| brisk_http1::Header {
+                    name: n.as_bytes(),
+                    value: v.as_bytes(),
+                })
+                .collect::<Vec<_>>();
+            let req = Request::for_test("GET", "/f", &h, b"");
+            let outcome = precondition(&req, "\"e\"", 5);
+            match outcome {
+                Precondition::Proceed => "200",
+                Precondition::NotModified => "304",
+                Precondition::Failed => "412",
+            }
+        };
+        assert_eq!(at(&[("if-match", "\"x\""), ("if-match", "\"e\"")]), "200");
+        assert_eq!(at(&[("if-match", "\"x\""), ("if-match", "\"y\"")]), "412");
+        assert_eq!(
+            at(&[("if-none-match", "\"x\""), ("if-none-match", "\"e\"")]),
+            "304"
+        );
+        let (old, new) = (
+            "Thu, 01 Jan 1970 00:00:01 GMT",
+            "Thu, 01 Jan 1970 00:00:09 GMT",
+        );
+        assert_eq!(at(&[("if-modified-since", new)]), "304");
+        assert_eq!(
+            at(&[("if-modified-since", new), ("if-modified-since", new)]),
+            "200"
+        );
+        assert_eq!(at(&[("if-unmodified-since", old)]), "412");
+        assert_eq!(
+            at(&[("if-unmodified-since", old), ("if-unmodified-since", old)]),
+            "200"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use brisk_http1::{
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::{App, Route};
+use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
 use crate::request::{split_target, Headers, Params, Request, Version};
 use crate::response::{BodyKind, Stream};
@@ -1142,11 +1143,11 @@ fn feed_body(
             loop {
                 let (n, ev) = dec.decode(&input[used..]).map_err(|e| e.status())?;
                 used += n;
+                if chunked_over_limit(c.received, &ev, dec, max) {
+                    return Err(413);
+                }
                 match ev {
                     Some(Chunk::Data(d)) => {
-                        if c.received + d.len() as u64 > max {
-                            return Err(413);
-                        }
                         c.received += d.len() as u64;
                         match c.sink.as_mut() {
                             Some(sink) => sink.data(d, stats)?,

@@ -270,6 +270,95 @@ fn files_types_index_redirect_validators_and_ranges() {
     assert_eq!(st, 200);
 }
 
+/// Issue 17 item 6.2: a request that repeats `Range` or `If-Range` (singleton fields,
+/// RFC 9110 §14.2, §13.1.5) gets the whole file, not 206 from one of its lines; `If-Match`
+/// (a list) counts in every line. Every row is checked, then the mismatches are reported.
+#[test]
+fn repeated_range_fields_get_the_whole_file() {
+    let base = TempDir::new("singleton");
+    let www = tree(&base.0);
+    let server = start(|b| {
+        b.static_dir("/s", &www);
+    });
+    let mut s = connect(server.local_addr());
+    let (st, h, _) = send(&mut s, "/s/a.txt", "");
+    assert_eq!(st, 200);
+    let etag = field(&h, "etag").unwrap().to_string();
+    let mut bad = Vec::new();
+    for (name, extra) in [
+        (
+            "two Range",
+            "Range: bytes=0-4\r\nRange: bytes=6-10\r\n".to_string(),
+        ),
+        (
+            "the same Range twice",
+            "Range: bytes=0-4\r\nRange: bytes=0-4\r\n".to_string(),
+        ),
+        (
+            "two If-Range",
+            format!("Range: bytes=0-4\r\nIf-Range: {etag}\r\nIf-Range: \"old\"\r\n"),
+        ),
+        (
+            "the same If-Range twice",
+            format!("Range: bytes=0-4\r\nIf-Range: {etag}\r\nIf-Range: {etag}\r\n"),
+        ),
+    ] {
+        let (st, h, body) = send(&mut s, "/s/a.txt", &extra);
+        if (st, &body[..], field(&h, "content-range")) != (200, &b"hello world"[..], None) {
+            bad.push(format!("{name}: {st} {}", String::from_utf8_lossy(&body)));
+        }
+    }
+    // One of each still gives the range.
+    let (st, _, body) = send(
+        &mut s,
+        "/s/a.txt",
+        &format!("Range: bytes=0-4\r\nIf-Range: {etag}\r\n"),
+    );
+    assert_eq!((st, &body[..]), (206, &b"hello"[..]));
+    // A list field in two lines: the tag in the second one matches.
+    let (st, _, _) = send(
+        &mut s,
+        "/s/a.txt",
+        &format!("If-Match: \"other\"\r\nIf-Match: {etag}\r\n"),
+    );
+    if st != 200 {
+        bad.push(format!("If-Match in two lines: {st}"));
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// Issue 17 item 6.3: a path that names a directory (`/a.txt/`, `/a.txt/.`) on a regular file
+/// is 404, as in nginx (ENOTDIR), while directories keep serving their index. Every row is
+/// checked, then the mismatches are reported.
+#[test]
+fn a_regular_file_named_as_a_directory_is_404() {
+    let base = TempDir::new("slash");
+    let www = tree(&base.0);
+    let server = start(|b| {
+        b.static_dir("/s", &www);
+    });
+    let mut s = connect(server.local_addr());
+    let mut bad = Vec::new();
+    for (path, want, body) in [
+        ("/s/a.txt/", 404, None),
+        ("/s/a.txt/.", 404, None),
+        ("/s/a.txt//", 404, None),
+        ("/s/a.txt/%2e", 404, None),
+        ("/s/a.txt/x/..", 404, None),
+        ("/s/in.txt/", 404, None),
+        ("/s/a.txt", 200, Some(&b"hello world"[..])),
+        ("/s/sub/", 200, Some(&b"<p>sub</p>"[..])),
+        ("/s/sub/.", 200, Some(&b"<p>sub</p>"[..])),
+        ("/s/", 200, Some(&b"<h1>home</h1>"[..])),
+    ] {
+        let (st, _, got) = send(&mut s, path, "");
+        if st != want || body.is_some_and(|b| got != b) {
+            bad.push(format!("{path}: {st} {}", String::from_utf8_lossy(&got)));
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
 #[test]
 fn a_missing_directory_fails_start() {
     let err = brisk_server::Server::builder()

@@ -198,6 +198,81 @@ fn chunked_request_bodies_are_decoded() {
     server2.shutdown();
 }
 
+/// Writes `data` on a new connection and reads until the server closes it, for at most
+/// `limit`. Returns what came back and whether the server closed (rather than `limit` passing).
+fn until_closed(addr: std::net::SocketAddr, data: &[u8], limit: Duration) -> (String, bool) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(data).unwrap();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let start = std::time::Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match std::io::Read::read(&mut s, &mut buf) {
+            Ok(0) => break true,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => break false,
+        }
+        if start.elapsed() >= limit {
+            break false;
+        }
+    };
+    (String::from_utf8_lossy(&got).into_owned(), closed)
+}
+
+/// Issue 17 item 6.1: a chunked body whose declared chunk size (alone, or added to what came
+/// before) exceeds the limit is answered 413 with `Connection: close` as soon as the
+/// chunk-size line is read, without waiting for the data (before: 408 after the body
+/// timeout), and the connection closes. A size that cannot fit in 64 bits is a 400.
+#[test]
+fn a_declared_chunk_size_past_the_limit_is_answered_413_at_once_and_closes() {
+    let server = start(|b| {
+        b.max_body_size(1024);
+        b.body_timeout(Duration::from_secs(30));
+    });
+    let head = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let total = format!("200\r\n{}\r\n201\r\n", "x".repeat(512));
+    let rows: [(&str, &str, u16); 6] = [
+        ("2^64-1", "FFFFFFFFFFFFFFFF\r\n", 413),
+        ("2^64-1 with data", "ffffffffffffffff;a=b\r\nabc", 413),
+        ("one byte past the limit", "401\r\n", 413),
+        ("running total past the limit", &total, 413),
+        ("17 hex digits", "10000000000000000\r\n", 400),
+        ("17 hex digits, split", "1000000000000000", 0),
+    ];
+    for (name, body, want) in rows {
+        // A row that expects no answer waits a short while; the others get theirs at once.
+        let limit = Duration::from_millis(if want == 0 { 300 } else { 3000 });
+        let (text, closed) = until_closed(
+            server.local_addr(),
+            format!("{head}{body}").as_bytes(),
+            limit,
+        );
+        if want == 0 {
+            // 16 digits and no line end yet: nothing to answer, the server waits.
+            assert!(!closed && text.is_empty(), "{name}: {text}");
+            continue;
+        }
+        assert!(
+            text.starts_with(&format!("HTTP/1.1 {want} ")),
+            "{name}: {text:?}"
+        );
+        assert!(text.contains("\r\nConnection: close\r\n"), "{name}: {text}");
+        assert!(closed, "{name}: the connection must close after the answer");
+    }
+    // Exactly the limit, over two chunks: served.
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    write!(
+        s,
+        "{head}200\r\n{a}\r\n200\r\n{a}\r\n0\r\n\r\n",
+        a = "y".repeat(512)
+    )
+    .unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!((status, body.len()), (200, 1024));
+    server.shutdown();
+}
+
 #[test]
 fn head_gets_the_headers_of_get_without_a_body() {
     let server = start(|_| {});

@@ -261,6 +261,55 @@ fn continue_refusal_limits_sink_errors_and_panics() {
     assert_eq!(st, 200);
 }
 
+/// Issue 17 item 6.1 on an upload route: a chunk whose declared size takes the body past
+/// `max_upload_size` (8 MiB here) is answered 413 with `Connection: close` as soon as its
+/// size line is read, before its data, alone or added to the chunks before it. A declared size
+/// past `max_body_size` but within the upload limit is taken.
+#[test]
+fn a_chunk_declared_past_the_upload_limit_is_answered_413_before_its_data() {
+    let server = server();
+    let addr = server.local_addr();
+    let head = "PUT /up/d HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let four = body(4 * MIB);
+    for (name, first) in [("alone", &[][..]), ("with the chunks before", &four[..])] {
+        let mut s = connect(addr);
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        s.write_all(head.as_bytes()).unwrap();
+        let mut declared = 8 * MIB + 1;
+        if !first.is_empty() {
+            s.write_all(format!("{:x}\r\n", first.len()).as_bytes())
+                .unwrap();
+            s.write_all(first).unwrap();
+            s.write_all(b"\r\n").unwrap();
+            declared -= first.len();
+        }
+        // The size line alone: no data follows it.
+        s.write_all(format!("{declared:x}\r\n").as_bytes()).unwrap();
+        let (st, h, _) = read_response(&mut s);
+        assert_eq!(st, 413, "{name}");
+        assert!(
+            h.iter().any(|(k, v)| k == "connection" && v == "close"),
+            "{name}"
+        );
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "{name}: {}", text(&rest));
+    }
+    // Past the buffered limit (1 MiB), within the upload limit: the sink takes it.
+    let mut s = connect(addr);
+    let data = body(MIB + 1);
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(format!("{:x}\r\n", data.len()).as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(&data).unwrap();
+    s.write_all(b"\r\n0\r\n\r\n").unwrap();
+    let (st, _, b) = read_response(&mut s);
+    let b = text(&b);
+    assert_eq!(st, 200, "{b}");
+    assert!(b.starts_with(&format!("id=d bytes={} ", data.len())), "{b}");
+}
+
 #[test]
 fn uploads_stream_over_h2c() {
     if !util::tool("uploads_stream_over_h2c", "curl") {
