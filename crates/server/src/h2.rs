@@ -26,6 +26,13 @@ const SMALL_FIELDS: usize = 24;
 
 type Span = (u32, u32);
 
+/// After a graceful shutdown has finished every stream, how long the connection stays open
+/// (reading and dropping what the client still sends) waiting for the client to close first.
+/// Closing at once would make the kernel answer the client's late frames (WINDOW_UPDATE for
+/// the bytes it is still reading, a PING ACK) with a reset, which throws away response bytes
+/// the client has received but not yet read. Each byte from the client restarts it.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// One request/response exchange. Slots are reused, so their buffers keep their capacity.
 #[derive(Default)]
 struct Slot {
@@ -107,6 +114,9 @@ pub(crate) struct H2 {
     wpos: usize,
     ready: Vec<u32>,
     draining: bool,
+    /// Graceful shutdown is over (final GOAWAY sent, every stream finished, output handed to
+    /// the reactor): waiting up to [`LINGER`] for the client to close.
+    lingering: bool,
 }
 
 impl std::fmt::Debug for H2 {
@@ -135,6 +145,7 @@ impl H2 {
             wpos: 0,
             ready: Vec::new(),
             draining: false,
+            lingering: false,
         }
     }
 
@@ -195,6 +206,11 @@ impl H2 {
     ) -> Action {
         if kind == TimeoutKind::WriteStall {
             return Action::CloseNow;
+        }
+        if self.lingering {
+            // The client did not close within LINGER: everything is sent, close.
+            self.flush(out);
+            return Action::CloseAfterFlush;
         }
         self.conn.handle_timeout(cx.now());
         let idle = self.conn.open_streams() == 0;
@@ -363,10 +379,16 @@ impl H2 {
                 break;
             }
         }
-        self.arm_timer(cx);
         if self.conn.is_closed() && self.wpos >= self.wbuf.len() {
+            if self.draining && self.conn.error().is_none() {
+                // Graceful end: let the client close first (see LINGER).
+                self.lingering = true;
+                cx.set_timeout_in(TimeoutKind::Idle, LINGER);
+                return Action::Keep;
+            }
             return Action::CloseAfterFlush;
         }
+        self.arm_timer(cx);
         Action::Keep
     }
 
