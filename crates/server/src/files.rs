@@ -20,7 +20,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use crate::query::hex;
 use crate::request::Request;
-use crate::response::{trim, Body, Response};
+use crate::response::{trim, Body, Response, Source};
 
 /// Bodies up to this many bytes are read whole into the response.
 pub const INLINE_LIMIT: u64 = 256 * 1024;
@@ -258,7 +258,7 @@ fn respond(req: &Request<'_>, path: &Path, mut file: File, meta: &Metadata, res:
             }
         }
     } else {
-        res.body(Body::sized_stream(n, Pieces { file, left: n }));
+        res.body(Body::sized_source(n, Pieces { file, left: n }));
     }
 }
 
@@ -286,6 +286,27 @@ impl Iterator for Pieces {
             Ok(got) => {
                 self.left -= got as u64;
                 Some(buf)
+            }
+        }
+    }
+}
+
+impl Source for Pieces {
+    /// HTTP/2 reads only what the stream may send now, into the stream's own buffer.
+    fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> bool {
+        let want = usize::try_from(self.left).map_or(max, |l| l.min(max));
+        if want == 0 {
+            return false;
+        }
+        buf.reserve_exact(want);
+        match (&mut self.file).take(want as u64).read_to_end(buf) {
+            Ok(0) | Err(_) => {
+                self.left = 0;
+                false
+            }
+            Ok(got) => {
+                self.left -= got as u64;
+                true
             }
         }
     }

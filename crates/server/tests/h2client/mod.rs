@@ -73,11 +73,16 @@ impl Client {
 
     /// Sends GET `path` unless the connection refuses new streams (GOAWAY received).
     pub fn try_get(&mut self, path: &str) -> Option<u32> {
+        self.try_request("GET", path)
+    }
+
+    /// Sends `method` `path` (no body) unless the connection refuses new streams.
+    pub fn try_request(&mut self, method: &str, path: &str) -> Option<u32> {
         let id = self
             .conn
             .send_request(
                 &[
-                    (":method", "GET"),
+                    (":method", method),
                     (":scheme", "http"),
                     (":path", path),
                     (":authority", "localhost"),

@@ -1,0 +1,99 @@
+//! Streams stalled at a zero send window must not pin read-ahead: h2c clients announce
+//! SETTINGS_INITIAL_WINDOW_SIZE = 0 and request a 1 MiB file on 100 streams each; the server
+//! sends the response heads and then can send nothing. Its resident memory may grow by at most
+//! 4 KiB per stalled stream over a baseline taken with the same connections open and warmed.
+//!
+//! CI runs 5 connections x 100 streams; `H2STALL_CONNS=20` gives the issue's full 20 x 100
+//! run (the figure is printed either way).
+
+mod h2client;
+mod util;
+
+use std::time::{Duration, Instant};
+
+use h2client::Client;
+use util::Brisk;
+
+const STREAMS: usize = 100;
+const PER_STREAM_LIMIT: i64 = 4096;
+
+fn rss_bytes(pid: u32) -> i64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: i64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS in /proc/PID/status");
+    kb * 1024
+}
+
+/// Turns every client until `done` holds for all of them (or panics after 20 s).
+fn pump(clients: &mut [Client], what: &str, done: impl Fn(&Client) -> bool) {
+    let t = Instant::now();
+    while !clients.iter().all(&done) {
+        assert!(t.elapsed() < Duration::from_secs(20), "timed out: {what}");
+        for c in clients.iter_mut() {
+            assert!(c.turn(usize::MAX), "server closed the connection ({what})");
+            c.consume(usize::MAX);
+            c.flush();
+        }
+    }
+}
+
+#[test]
+fn streams_stalled_at_a_zero_window_pin_no_read_ahead() {
+    let conns: usize = std::env::var("H2STALL_CONNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let dir = std::env::temp_dir().join(format!("brisk-h2-stall-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("big.bin"), vec![7u8; 1024 * 1024]).unwrap();
+    let b = Brisk::start(&["--dir", dir.to_str().unwrap(), "--workers", "1"]);
+    let pid = b.child.id();
+
+    let mut clients: Vec<Client> = (0..conns)
+        .map(|_| Client::connect(b.addr, 0, 65_535))
+        .collect();
+    // Warm-up: every connection completes one exchange (HEAD: no body, which the zero
+    // window would hold), so the baseline includes the connections and their buffers.
+    for c in clients.iter_mut() {
+        c.try_request("HEAD", "/big.bin").unwrap();
+        c.flush();
+    }
+    pump(&mut clients, "warm-up", |c| c.all_done());
+    std::thread::sleep(Duration::from_millis(200));
+    let before = rss_bytes(pid);
+
+    for c in clients.iter_mut() {
+        for _ in 0..STREAMS {
+            c.get("/big.bin");
+        }
+        c.flush();
+    }
+    pump(&mut clients, "stalled heads", |c| {
+        c.replies.values().all(|r| r.status != 0)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let after = rss_bytes(pid);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let stalled = (conns * STREAMS) as i64;
+    for c in &clients {
+        for r in c.replies.values().filter(|r| r.path == "/big.bin") {
+            assert_eq!(r.status, 200);
+            assert!(r.body.is_empty(), "data sent despite a zero window");
+        }
+    }
+    let per_stream = (after - before) / stalled;
+    eprintln!(
+        "h2 stall: {conns} x {STREAMS} streams at a zero window: RSS {before} -> {after} B, \
+         {per_stream} B per stalled stream"
+    );
+    assert!(
+        per_stream <= PER_STREAM_LIMIT,
+        "{per_stream} B of RSS per stalled stream (limit {PER_STREAM_LIMIT})"
+    );
+    drop(clients);
+}
