@@ -4,7 +4,8 @@
 //! 4 KiB per stalled stream over a baseline taken with the same connections open and warmed.
 //!
 //! CI runs 5 connections x 100 streams; `H2STALL_CONNS=20` gives the issue's full 20 x 100
-//! run (the figure is printed either way).
+//! run (the figure is printed either way). `H2STALL_NGHTTPD=1` runs the same attack against
+//! nghttpd (for comparison; it is not held to the limit).
 
 mod h2client;
 mod util;
@@ -15,6 +16,23 @@ use h2client::Client;
 use util::Brisk;
 
 const STREAMS: usize = 100;
+
+/// The server under test, stopped on drop.
+enum Server {
+    /// Held only to be dropped (which kills it).
+    #[allow(dead_code)]
+    Brisk(Brisk),
+    Peer(std::process::Child),
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Server::Peer(c) = self {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
 const PER_STREAM_LIMIT: i64 = 4096;
 
 fn rss_bytes(pid: u32) -> i64 {
@@ -50,11 +68,37 @@ fn streams_stalled_at_a_zero_window_pin_no_read_ahead() {
     let dir = std::env::temp_dir().join(format!("brisk-h2-stall-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("big.bin"), vec![7u8; 1024 * 1024]).unwrap();
-    let b = Brisk::start(&["--dir", dir.to_str().unwrap(), "--workers", "1"]);
-    let pid = b.child.id();
+    let nghttpd = std::env::var("H2STALL_NGHTTPD").as_deref() == Ok("1");
+    let (addr, pid, _server) = if nghttpd {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("nghttpd")
+            .args(["--no-tls", "-a", "127.0.0.1", "-d", dir.to_str().unwrap()])
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nghttpd runs");
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let t = Instant::now();
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "nghttpd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (addr, child.id(), Server::Peer(child))
+    } else {
+        let b = Brisk::start(&["--dir", dir.to_str().unwrap(), "--workers", "1"]);
+        (b.addr, b.child.id(), Server::Brisk(b))
+    };
 
     let mut clients: Vec<Client> = (0..conns)
-        .map(|_| Client::connect(b.addr, 0, 65_535))
+        .map(|_| Client::connect(addr, 0, 65_535))
         .collect();
     // Warm-up: every connection completes one exchange (HEAD: no body, which the zero
     // window would hold), so the baseline includes the connections and their buffers.
@@ -87,6 +131,10 @@ fn streams_stalled_at_a_zero_window_pin_no_read_ahead() {
         }
     }
     let per_stream = (after - before) / stalled;
+    if nghttpd {
+        eprintln!("nghttpd stall: {conns} x {STREAMS}: RSS {before} -> {after} B, {per_stream} B per stalled stream");
+        return;
+    }
     eprintln!(
         "h2 stall: {conns} x {STREAMS} streams at a zero window: RSS {before} -> {after} B, \
          {per_stream} B per stalled stream"
