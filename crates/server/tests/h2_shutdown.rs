@@ -90,7 +90,7 @@ fn run_client(addr: std::net::SocketAddr, started: Arc<AtomicUsize>) -> Outcome 
             started.fetch_add(1, Ordering::SeqCst);
         }
         c.consume(usize::MAX);
-        if last_ping.elapsed() >= Duration::from_millis(20) {
+        if last_ping.elapsed() >= Duration::from_millis(5) {
             // A PING now and then (as browsers and gRPC clients send): the client keeps
             // writing while it reads the last bytes.
             c.conn.ping(*b"h2-sdown");
