@@ -8,6 +8,7 @@
 //! Files are read on the worker thread (from the page cache, usually): up to
 //! [`INLINE_LIMIT`] bytes at once into the response, larger ones in [`CHUNK`]-sized pieces as
 //! the connection drains ([`Body::sized_stream`]), so memory stays bounded whatever the size.
+//! Over HTTP/2 every file is read as its stream may send, no more than its window allows.
 //!
 //! [`Builder::static_dir`]: crate::Builder::static_dir
 
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::query::hex;
-use crate::request::Request;
+use crate::request::{Request, Version};
 use crate::response::{trim, Body, Response, Source};
 
 /// Bodies up to this many bytes are read whole into the response.
@@ -246,7 +247,9 @@ fn respond(req: &Request<'_>, path: &Path, mut file: File, meta: &Metadata, res:
         res.status(500).text("cannot read the file\n");
         return;
     }
-    if n <= INLINE_LIMIT {
+    // HTTP/2 reads every file as its stream can send it (no read-ahead a stream stalled at a
+    // zero window would pin); HTTP/1.1 writes at once, so small files are read whole.
+    if n <= INLINE_LIMIT && req.version() != Version::H2 {
         let mut buf = Vec::with_capacity(n as usize);
         match (&mut file).take(n).read_to_end(&mut buf) {
             Ok(got) if got as u64 == n => {

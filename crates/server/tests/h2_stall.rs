@@ -61,13 +61,24 @@ fn pump(clients: &mut [Client], what: &str, done: impl Fn(&Client) -> bool) {
 
 #[test]
 fn streams_stalled_at_a_zero_window_pin_no_read_ahead() {
+    stall(1024 * 1024);
+}
+
+#[test]
+fn stalled_streams_of_a_small_file_pin_no_read_ahead_either() {
+    // Below the size HTTP/1.1 reads whole (files::INLINE_LIMIT is 256 KiB).
+    stall(200 * 1024);
+}
+
+/// Opens the stalled streams on a file of `len` bytes and checks the RSS they cost.
+fn stall(len: usize) {
     let conns: usize = std::env::var("H2STALL_CONNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let dir = std::env::temp_dir().join(format!("brisk-h2-stall-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("brisk-h2-stall-{}-{len}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("big.bin"), vec![7u8; 1024 * 1024]).unwrap();
+    std::fs::write(dir.join("big.bin"), vec![7u8; len]).unwrap();
     let nghttpd = std::env::var("H2STALL_NGHTTPD").as_deref() == Ok("1");
     let (addr, pid, _server) = if nghttpd {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -132,16 +143,60 @@ fn streams_stalled_at_a_zero_window_pin_no_read_ahead() {
     }
     let per_stream = (after - before) / stalled;
     if nghttpd {
-        eprintln!("nghttpd stall: {conns} x {STREAMS}: RSS {before} -> {after} B, {per_stream} B per stalled stream");
+        eprintln!(
+            "nghttpd stall: {conns} x {STREAMS}, {len} B file: RSS {before} -> {after} B, \
+             {per_stream} B per stalled stream"
+        );
         return;
     }
     eprintln!(
-        "h2 stall: {conns} x {STREAMS} streams at a zero window: RSS {before} -> {after} B, \
-         {per_stream} B per stalled stream"
+        "h2 stall: {conns} x {STREAMS} streams at a zero window, {len} B file: RSS {before} -> \
+         {after} B, {per_stream} B per stalled stream"
     );
     assert!(
         per_stream <= PER_STREAM_LIMIT,
         "{per_stream} B of RSS per stalled stream (limit {PER_STREAM_LIMIT})"
     );
     drop(clients);
+}
+
+/// The window-sized reads still deliver every file whole and in order over HTTP/2, at sizes
+/// around the frame, window and read-ahead boundaries, and byte ranges.
+#[test]
+fn files_read_as_the_window_allows_arrive_whole() {
+    let dir = std::env::temp_dir().join(format!("brisk-h2-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sizes = [0usize, 1, 13, 16_384, 65_535, 65_536, 204_800, 300_007];
+    let data = |n: usize| -> Vec<u8> { (0..n).map(|i| (i % 251) as u8).collect() };
+    for n in sizes {
+        std::fs::write(dir.join(format!("f{n}")), data(n)).unwrap();
+    }
+    let b = Brisk::start(&["--dir", dir.to_str().unwrap(), "--workers", "1"]);
+    // Small stream windows (the server reads in window-sized pieces) and a roomy connection.
+    let mut c = Client::connect(b.addr, 20_000, 1 << 20);
+    let mut want = std::collections::BTreeMap::new();
+    for n in sizes {
+        let id = c.get(&format!("/f{n}"));
+        want.insert(id, (200, data(n)));
+    }
+    let id = c
+        .try_request_with("GET", "/f300007", &[("range", "bytes=70000-270000")])
+        .unwrap();
+    want.insert(id, (206, data(300_007)[70_000..=270_000].to_vec()));
+    c.flush();
+    pump(std::slice::from_mut(&mut c), "file bodies", |c| {
+        c.all_done()
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    for (id, (status, body)) in want {
+        let r = &c.replies[&id];
+        assert_eq!((r.status, r.reset), (status, false), "{}", r.path);
+        assert!(
+            r.body == body,
+            "{}: {} of {} bytes, or wrong bytes",
+            r.path,
+            r.body.len(),
+            body.len()
+        );
+    }
 }

@@ -78,19 +78,24 @@ impl Client {
 
     /// Sends `method` `path` (no body) unless the connection refuses new streams.
     pub fn try_request(&mut self, method: &str, path: &str) -> Option<u32> {
-        let id = self
-            .conn
-            .send_request(
-                &[
-                    (":method", method),
-                    (":scheme", "http"),
-                    (":path", path),
-                    (":authority", "localhost"),
-                ],
-                true,
-            )
-            .ok()?
-            .value();
+        self.try_request_with(method, path, &[])
+    }
+
+    /// [`try_request`](Self::try_request) with more header fields.
+    pub fn try_request_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> Option<u32> {
+        let mut fields = vec![
+            (":method", method),
+            (":scheme", "http"),
+            (":path", path),
+            (":authority", "localhost"),
+        ];
+        fields.extend_from_slice(extra);
+        let id = self.conn.send_request(&fields, true).ok()?.value();
         self.replies.insert(
             id,
             Reply {
