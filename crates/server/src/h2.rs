@@ -524,7 +524,12 @@ impl H2 {
             };
             // Read only what may be sent now (windows and send buffer limits): a stream
             // stalled at a zero window reads nothing and keeps no large buffer.
-            let cap = self.conn.send_capacity_of(id).unwrap_or(0);
+            let Some(cap) = self.conn.send_capacity_of(id) else {
+                // The stream is gone (reset): nothing more is read or sent.
+                slot.stream = None;
+                slot.owed = None;
+                return;
+            };
             if cap == 0 {
                 if slot.out.capacity() > KEEP_OUT {
                     slot.out = Vec::new();
