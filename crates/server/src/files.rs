@@ -8,6 +8,7 @@
 //! Files are read on the worker thread (from the page cache, usually): up to
 //! [`INLINE_LIMIT`] bytes at once into the response, larger ones in [`CHUNK`]-sized pieces as
 //! the connection drains ([`Body::sized_stream`]), so memory stays bounded whatever the size.
+//! Over HTTP/2 every file is read as its stream may send, no more than its window allows.
 //!
 //! [`Builder::static_dir`]: crate::Builder::static_dir
 
@@ -19,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::query::hex;
-use crate::request::{Headers, Request};
-use crate::response::{trim, Body, Response};
+use crate::request::{Headers, Request, Version};
+use crate::response::{trim, Body, Response, Source};
 
 /// Bodies up to this many bytes are read whole into the response.
 pub const INLINE_LIMIT: u64 = 256 * 1024;
@@ -253,7 +254,9 @@ fn respond(req: &Request<'_>, path: &Path, mut file: File, meta: &Metadata, res:
         res.status(500).text("cannot read the file\n");
         return;
     }
-    if n <= INLINE_LIMIT {
+    // HTTP/2 reads every file as its stream can send it (no read-ahead a stream stalled at a
+    // zero window would pin); HTTP/1.1 writes at once, so small files are read whole.
+    if n <= INLINE_LIMIT && req.version() != Version::H2 {
         let mut buf = Vec::with_capacity(n as usize);
         match (&mut file).take(n).read_to_end(&mut buf) {
             Ok(got) if got as u64 == n => {
@@ -265,7 +268,7 @@ fn respond(req: &Request<'_>, path: &Path, mut file: File, meta: &Metadata, res:
             }
         }
     } else {
-        res.body(Body::sized_stream(n, Pieces { file, left: n }));
+        res.body(Body::sized_source(n, Pieces { file, left: n }));
     }
 }
 
@@ -293,6 +296,27 @@ impl Iterator for Pieces {
             Ok(got) => {
                 self.left -= got as u64;
                 Some(buf)
+            }
+        }
+    }
+}
+
+impl Source for Pieces {
+    /// HTTP/2 reads only what the stream may send now, into the stream's own buffer.
+    fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> bool {
+        let want = usize::try_from(self.left).map_or(max, |l| l.min(max));
+        if want == 0 {
+            return false;
+        }
+        buf.reserve_exact(want);
+        match (&mut self.file).take(want as u64).read_to_end(buf) {
+            Ok(0) | Err(_) => {
+                self.left = 0;
+                false
+            }
+            Ok(got) => {
+                self.left -= got as u64;
+                true
             }
         }
     }

@@ -13,7 +13,7 @@ use brisk_reactor::{Action, Context, Output, TimeoutKind};
 use crate::app::App;
 use crate::h1::MAX_HEADER_SLOTS;
 use crate::request::{split_target, Headers, Params, Request, Version};
-use crate::response::BodyKind;
+use crate::response::{BodyKind, Source};
 use crate::status::decimal;
 use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
@@ -25,6 +25,20 @@ const INLINE_FIELDS: usize = 12;
 const SMALL_FIELDS: usize = 24;
 
 type Span = (u32, u32);
+
+/// Most bytes of a stream body read ahead at once (also capped by what the stream may send).
+const READ_AHEAD: usize = 64 * 1024;
+
+/// A slot's body buffer keeps its capacity up to this size when it is idle (a stream waiting
+/// for window, a finished exchange); larger ones are freed.
+const KEEP_OUT: usize = 16 * 1024;
+
+/// After a graceful shutdown has finished every stream, how long the connection stays open
+/// (reading and dropping what the client still sends) waiting for the client to close first.
+/// Closing at once would make the kernel answer the client's late frames (WINDOW_UPDATE for
+/// the bytes it is still reading, a PING ACK) with a reset, which throws away response bytes
+/// the client has received but not yet read. Each byte from the client restarts it.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One request/response exchange. Slots are reused, so their buffers keep their capacity.
 #[derive(Default)]
@@ -43,7 +57,7 @@ struct Slot {
     out: Vec<u8>,
     out_pos: usize,
     stat: &'static [u8],
-    stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
+    stream: Option<Box<dyn Source>>,
     /// For a stream of declared length: the bytes it still owes.
     owed: Option<u64>,
     /// For an upload route: where the request body goes instead of `body`.
@@ -70,6 +84,9 @@ impl Slot {
         self.too_large = false;
         self.answered = false;
         self.out.clear();
+        if self.out.capacity() > KEEP_OUT {
+            self.out = Vec::new();
+        }
         self.out_pos = 0;
         self.stat = &[];
         self.stream = None;
@@ -107,6 +124,9 @@ pub(crate) struct H2 {
     wpos: usize,
     ready: Vec<u32>,
     draining: bool,
+    /// Graceful shutdown is over (final GOAWAY sent, every stream finished, output handed to
+    /// the reactor): waiting up to [`LINGER`] for the client to close.
+    lingering: bool,
 }
 
 impl std::fmt::Debug for H2 {
@@ -135,6 +155,7 @@ impl H2 {
             wpos: 0,
             ready: Vec::new(),
             draining: false,
+            lingering: false,
         }
     }
 
@@ -195,6 +216,11 @@ impl H2 {
     ) -> Action {
         if kind == TimeoutKind::WriteStall {
             return Action::CloseNow;
+        }
+        if self.lingering {
+            // The client did not close within LINGER: everything is sent, close.
+            self.flush(out);
+            return Action::CloseAfterFlush;
         }
         self.conn.handle_timeout(cx.now());
         let idle = self.conn.open_streams() == 0;
@@ -363,10 +389,16 @@ impl H2 {
                 break;
             }
         }
-        self.arm_timer(cx);
         if self.conn.is_closed() && self.wpos >= self.wbuf.len() {
+            if self.draining && self.conn.error().is_none() {
+                // Graceful end: let the client close first (see LINGER).
+                self.lingering = true;
+                cx.set_timeout_in(TimeoutKind::Idle, LINGER);
+                return Action::Keep;
+            }
             return Action::CloseAfterFlush;
         }
+        self.arm_timer(cx);
         Action::Keep
     }
 
@@ -490,55 +522,75 @@ impl H2 {
             let Some(stream) = slot.stream.as_mut() else {
                 return;
             };
-            match stream.next() {
-                Some(chunk) => {
-                    slot.out = chunk;
-                    slot.out_pos = 0;
-                    if let Some(owed) = slot.owed {
-                        // A sized stream: nothing past the declared length, and the chunk
-                        // that completes it goes out as the last DATA frame.
-                        if let Ok(o) = usize::try_from(owed) {
-                            slot.out.truncate(o);
-                        }
-                        let owed = owed - slot.out.len() as u64;
-                        if owed == 0 {
-                            slot.stream = None;
-                            slot.owed = None;
-                            continue;
-                        }
-                        slot.owed = Some(owed);
+            // Read only what may be sent now (windows and send buffer limits): a stream
+            // stalled at a zero window reads nothing and keeps no large buffer.
+            let Some(cap) = self.conn.send_capacity_of(id) else {
+                // The stream is gone (reset): nothing more is read or sent.
+                slot.stream = None;
+                slot.owed = None;
+                return;
+            };
+            if cap == 0 {
+                if slot.out.capacity() > KEEP_OUT {
+                    slot.out = Vec::new();
+                }
+                // Offer one byte, which the zero capacity turns down: the connection then
+                // reports SendReady for this stream when it can send again.
+                let _ = self.conn.send_data(id, &[0], false);
+                return;
+            }
+            let mut max = cap.min(READ_AHEAD);
+            if let Some(owed) = slot.owed {
+                max = usize::try_from(owed).map_or(max, |o| o.min(max)).max(1);
+            }
+            slot.out.clear();
+            slot.out_pos = 0;
+            if stream.read_into(&mut slot.out, max) {
+                if let Some(owed) = slot.owed {
+                    // A sized stream: nothing past the declared length, and the chunk
+                    // that completes it goes out as the last DATA frame.
+                    if let Ok(o) = usize::try_from(owed) {
+                        slot.out.truncate(o);
                     }
-                    if slot.out.is_empty() {
+                    let owed = owed - slot.out.len() as u64;
+                    if owed == 0 {
+                        slot.stream = None;
+                        slot.owed = None;
                         continue;
                     }
-                    // Keep the stream so the chunk is not sent as the last one.
-                    let id2 = id;
-                    match self.conn.send_data(id2, &slot.out, false) {
-                        Ok(n) => {
-                            slot.out_pos = n;
-                            if n < slot.out.len() {
-                                return;
-                            }
-                            slot.out.clear();
-                            slot.out_pos = 0;
-                        }
-                        Err(_) => {
-                            slot.clear();
+                    slot.owed = Some(owed);
+                }
+                if slot.out.is_empty() {
+                    continue;
+                }
+                // Keep the stream so the chunk is not sent as the last one.
+                match self.conn.send_data(id, &slot.out, false) {
+                    Ok(n) => {
+                        slot.out_pos = n;
+                        if n < slot.out.len() {
                             return;
                         }
+                        slot.out.clear();
+                        slot.out_pos = 0;
+                    }
+                    Err(_) => {
+                        slot.out.clear();
+                        slot.out_pos = 0;
+                        slot.stream = None;
+                        slot.owed = None;
+                        return;
                     }
                 }
-                None => {
-                    slot.stream = None;
-                    if slot.owed.take().is_some() {
-                        // Ended short of its declared length: the client must not take
-                        // what it got for the whole body.
-                        let _ = self.conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
-                    } else {
-                        let _ = self.conn.send_data(id, &[], true);
-                    }
-                    return;
+            } else {
+                slot.stream = None;
+                if slot.owed.take().is_some() {
+                    // Ended short of its declared length: the client must not take
+                    // what it got for the whole body.
+                    let _ = self.conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
+                } else {
+                    let _ = self.conn.send_data(id, &[], true);
                 }
+                return;
             }
         }
     }

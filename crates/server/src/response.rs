@@ -31,12 +31,43 @@ pub(crate) enum BodyKind {
     /// The response's reusable buffer ([`Response::body_mut`]).
     Buffer,
     /// Chunks, and the total length when it was declared up front ([`Body::sized_stream`]).
-    Stream(Box<dyn Iterator<Item = Vec<u8>> + Send>, Option<u64>),
+    Stream(Box<dyn Source>, Option<u64>),
+}
+
+/// Where a stream body's bytes come from. HTTP/1.1 takes whole chunks (`Iterator`); HTTP/2
+/// asks for no more than the peer's window lets it send ([`Source::read_into`]), which a file
+/// honours, so a stream stalled at a zero window holds no read-ahead.
+pub(crate) trait Source: Iterator<Item = Vec<u8>> + Send {
+    /// Appends the next bytes to `buf`: at most `max` (at least 1) if the source can size
+    /// its reads, else its next chunk whole. False at the end.
+    fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> bool;
+}
+
+/// A user's chunk iterator as a [`Source`]: chunks are handed on whole.
+struct Chunks<I>(I);
+
+impl<I: Iterator<Item = Vec<u8>>> Iterator for Chunks<I> {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        self.0.next()
+    }
+}
+
+impl<I: Iterator<Item = Vec<u8>> + Send> Source for Chunks<I> {
+    fn read_into(&mut self, buf: &mut Vec<u8>, _max: usize) -> bool {
+        match self.0.next() {
+            Some(chunk) if buf.is_empty() => *buf = chunk,
+            Some(chunk) => buf.extend_from_slice(&chunk),
+            None => return false,
+        }
+        true
+    }
 }
 
 /// A stream body taken out of a [`Response`] for sending.
 pub(crate) struct Stream {
-    pub(crate) chunks: Box<dyn Iterator<Item = Vec<u8>> + Send>,
+    pub(crate) chunks: Box<dyn Source>,
     /// The declared length: sent as `Content-Length`, never chunked.
     pub(crate) len: Option<u64>,
 }
@@ -65,7 +96,7 @@ impl Body {
     where
         I: Iterator<Item = Vec<u8>> + Send + 'static,
     {
-        Body(BodyKind::Stream(Box::new(chunks), None))
+        Body(BodyKind::Stream(Box::new(Chunks(chunks)), None))
     }
 
     /// A stream whose total length is known up front (a file): sent with `Content-Length`
@@ -84,7 +115,12 @@ impl Body {
     where
         I: Iterator<Item = Vec<u8>> + Send + 'static,
     {
-        Body(BodyKind::Stream(Box::new(chunks), Some(len)))
+        Body(BodyKind::Stream(Box::new(Chunks(chunks)), Some(len)))
+    }
+
+    /// [`Body::sized_stream`] from a [`Source`] that sizes its reads (a file).
+    pub(crate) fn sized_source(len: u64, source: impl Source + 'static) -> Self {
+        Body(BodyKind::Stream(Box::new(source), Some(len)))
     }
 
     /// The length when known up front (`None` for a stream without a declared length).
