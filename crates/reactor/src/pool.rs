@@ -50,10 +50,29 @@ pub(crate) struct Meta {
 pub(crate) struct Pool {
     mem: Vec<u8>,
     pub(crate) meta: Meta,
+    park: Parking,
+}
+
+/// Small slots where a few unconsumed bytes wait between reads without holding a block.
+#[derive(Debug)]
+struct Parking {
+    /// `slots * size` zeroed bytes: pages cost nothing until a slot is first used.
+    mem: Vec<u8>,
+    /// Slots given back, reused first (LIFO, so the resident set stays small).
+    free: Vec<u32>,
+    /// Slots `fresh..slots` were never used.
+    fresh: u32,
+    slots: u32,
+    size: usize,
 }
 
 /// A connection's input: a run of adjacent blocks, `blocks == 0` when it holds none.
 /// INVARIANT: `head <= tail <= blocks * block_size`.
+///
+/// With `blocks == 0` and `tail > 0` the input is *parked*: `tail` unconsumed bytes wait in
+/// parking slot `start`, and `head == tail`, so the run reads as empty (nothing to hand to the
+/// protocol, nothing in the arena) until [`Pool::input_room`] moves the bytes back in front of
+/// the next read.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct InRun {
     pub(crate) start: u32,
@@ -68,6 +87,10 @@ impl InRun {
     }
     pub(crate) fn len(&self) -> usize {
         (self.tail - self.head) as usize
+    }
+    /// Unconsumed input in the run or parked.
+    pub(crate) fn holds_input(&self) -> bool {
+        self.head != self.tail || (self.blocks == 0 && self.tail > 0)
     }
 }
 
@@ -102,8 +125,28 @@ pub(crate) enum NoRoom {
 impl Pool {
     /// A pool of `blocks` blocks of `block_size` bytes. The arena is zero-allocated, so pages
     /// the kernel never hands out cost no resident memory until first used.
+    #[cfg(test)]
     pub(crate) fn new(blocks: usize, block_size: usize, reserve: usize) -> Pool {
+        Pool::with_parking(blocks, block_size, reserve, 0, 0)
+    }
+
+    /// A pool with `park_slots` parking slots of `park_size` bytes (see [`Pool::park`]).
+    pub(crate) fn with_parking(
+        blocks: usize,
+        block_size: usize,
+        reserve: usize,
+        park_slots: usize,
+        park_size: usize,
+    ) -> Pool {
+        let slots = if park_size == 0 { 0 } else { park_slots };
         Pool {
+            park: Parking {
+                mem: vec![0; slots * park_size],
+                free: Vec::with_capacity(slots),
+                fresh: 0,
+                slots: slots as u32,
+                size: park_size,
+            },
             mem: vec![0; blocks * block_size],
             meta: Meta {
                 used: vec![0; blocks.div_ceil(64)],
@@ -161,12 +204,16 @@ impl Pool {
                 return Err(NoRoom::Starved);
             }
             let start = self.meta.alloc_one().ok_or(NoRoom::Starved)?;
+            let parked = *run;
             *run = InRun {
                 start,
                 blocks: 1,
                 head: 0,
-                tail: 0,
+                tail: parked.tail,
             };
+            if parked.tail > 0 {
+                self.unpark(parked, start);
+            }
         }
         let cap = run.blocks as usize * bs;
         if run.tail as usize == cap {
@@ -202,12 +249,74 @@ impl Pool {
         Ok(base + run.tail as usize..base + run.blocks as usize * bs)
     }
 
-    /// Returns the input run if it holds no unconsumed byte (or unconditionally with `force`).
+    /// Returns the input run if it holds no unconsumed byte (or unconditionally with `force`,
+    /// which also frees a parking slot).
     pub(crate) fn release_input(&mut self, run: &mut InRun, force: bool) {
-        if run.blocks > 0 && (force || run.is_empty()) {
-            self.meta.free_run(run.start, run.blocks);
+        if run.blocks > 0 {
+            if force || run.is_empty() {
+                self.meta.free_run(run.start, run.blocks);
+                *run = InRun::default();
+            }
+        } else if force && run.tail > 0 {
+            self.park.free.push(run.start);
             *run = InRun::default();
         }
+    }
+
+    /// Parks a run's unconsumed input when it is at most the parking slot size and a slot is
+    /// free: the bytes move to the slot and the run's blocks go back to the pool (one copy of
+    /// at most `park_size` bytes). Returns whether it did.
+    pub(crate) fn park(&mut self, run: &mut InRun) -> bool {
+        let len = run.len();
+        let p = &mut self.park;
+        if run.blocks == 0 || len == 0 || len > p.size {
+            return false;
+        }
+        let slot = match p.free.pop() {
+            Some(s) => s,
+            None if p.fresh < p.slots => {
+                p.fresh += 1;
+                p.fresh - 1
+            }
+            None => return false,
+        };
+        let from = run.start as usize * self.meta.block_size + run.head as usize;
+        let to = slot as usize * p.size;
+        p.mem[to..to + len].copy_from_slice(&self.mem[from..from + len]);
+        self.meta.free_run(run.start, run.blocks);
+        *run = InRun {
+            start: slot,
+            blocks: 0,
+            head: len as u32,
+            tail: len as u32,
+        };
+        true
+    }
+
+    /// Moves parked bytes to the front of the fresh block `start` and frees their slot.
+    #[cold]
+    fn unpark(&mut self, parked: InRun, start: u32) {
+        let len = parked.tail as usize;
+        let from = parked.start as usize * self.park.size;
+        let to = start as usize * self.meta.block_size;
+        self.mem[to..to + len].copy_from_slice(&self.park.mem[from..from + len]);
+        self.park.free.push(parked.start);
+    }
+
+    /// The bytes parked by `run` (empty if it is not parked).
+    #[cfg(test)]
+    fn parked_bytes(&self, run: &InRun) -> &[u8] {
+        if run.blocks > 0 {
+            return &[];
+        }
+        let at = run.start as usize * self.park.size;
+        &self.park.mem[at..at + run.tail as usize]
+    }
+
+    /// Parking slots in use.
+    #[cfg(test)]
+    pub(crate) fn parked(&self) -> usize {
+        (self.park.fresh as usize) - self.park.free.len()
     }
 
     /// The arena bytes (for reading into).
@@ -225,15 +334,16 @@ impl Pool {
         limit: usize,
     ) -> (&'a [u8], Output<'a>) {
         let bs = self.meta.block_size;
-        let (a, b) = if run.blocks == 0 {
-            (self.mem.len(), self.mem.len())
+        // A run without blocks (none, or parked) has no input in the arena.
+        let (a, b, head, tail) = if run.blocks == 0 {
+            (self.mem.len(), self.mem.len(), 0, 0)
         } else {
             let a = run.start as usize * bs;
-            (a, a + run.blocks as usize * bs)
+            (a, a + run.blocks as usize * bs, run.head, run.tail)
         };
         let (left, rest) = self.mem.split_at_mut(a);
         let (mid, right) = rest.split_at_mut(b - a);
-        let input = &mid[run.head as usize..run.tail as usize];
+        let input = &mid[head as usize..tail as usize];
         let out = Output {
             meta: &mut self.meta,
             left,
@@ -768,6 +878,55 @@ mod tests {
     }
 
     #[test]
+    fn parked_input_gives_its_block_back_and_returns_in_front_of_the_next_read() {
+        let mut p = Pool::with_parking(4, 16, 1, 2, 8);
+        let mut run = InRun::default();
+        let r = p.input_room(&mut run, 1).unwrap();
+        p.mem_mut()[r].copy_from_slice(b"0123456789abcdef");
+        run.tail = 16;
+        run.head = 10;
+        assert!(p.park(&mut run));
+        assert_eq!((p.used_blocks(), p.parked()), (0, 1));
+        assert!(run.is_empty(), "a parked run reads as empty");
+        // The output may now use every block without touching the parked bytes.
+        let mut c = Chain::default();
+        {
+            let (input, mut out) = p.split(&run, &mut c, 1 << 20);
+            assert!(input.is_empty());
+            out.extend_from_slice(&[9; 64]).unwrap();
+        }
+        assert_eq!(p.input_room(&mut run, 1), Err(NoRoom::Starved));
+        p.release_output(&mut c);
+        let r = p.input_room(&mut run, 1).unwrap();
+        assert_eq!(r.len(), 10);
+        p.mem_mut()[r.start..r.start + 3].copy_from_slice(b"XYZ");
+        run.tail += 3;
+        let (input, _) = p.split(&run, &mut c, 0);
+        assert_eq!(input, b"abcdefXYZ");
+        assert_eq!(p.parked(), 0);
+        // Too long to park, then slots run out, then a forced release frees the slot.
+        run.head = 0;
+        assert!(!p.park(&mut run));
+        run.head = 1;
+        assert!(p.park(&mut run));
+        let mut other = InRun::default();
+        let r = p.input_room(&mut other, 1).unwrap();
+        other.tail = r.len() as u32 - 8;
+        other.head = other.tail - 1;
+        assert!(p.park(&mut other));
+        let mut third = InRun::default();
+        let _ = p.input_room(&mut third, 1).unwrap();
+        third.tail = 1;
+        assert!(!p.park(&mut third), "both slots are taken");
+        p.release_input(&mut run, true);
+        assert_eq!(p.parked(), 1);
+        assert!(p.park(&mut third));
+        p.release_input(&mut third, true);
+        p.release_input(&mut other, true);
+        assert_eq!((p.used_blocks(), p.parked()), (0, 0));
+    }
+
+    #[test]
     fn compaction_moves_unconsumed_input_to_the_front() {
         let mut p = Pool::new(4, 8, 0);
         let mut run = InRun::default();
@@ -804,6 +963,7 @@ mod props {
         Append(usize, usize),
         Write(usize, usize),
         Close(usize),
+        Park(usize),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -813,7 +973,8 @@ mod props {
             (c.clone(), 0..20usize).prop_map(|(c, n)| Op::Consume(c, n)),
             (c.clone(), 1..30usize).prop_map(|(c, n)| Op::Append(c, n)),
             (c.clone(), 0..30usize).prop_map(|(c, n)| Op::Write(c, n)),
-            c.prop_map(Op::Close),
+            c.clone().prop_map(Op::Close),
+            c.prop_map(Op::Park),
         ]
     }
 
@@ -831,7 +992,7 @@ mod props {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
         fn pool_matches_model(ops in proptest::collection::vec(op(), 1..200)) {
-            let mut p = Pool::new(BLOCKS, BS, 2);
+            let mut p = Pool::with_parking(BLOCKS, BS, 2, 2, 6);
             let mut runs = [InRun::default(); 3];
             let mut chains = [Chain::default(); 3];
             let mut ins: [VecDeque<u8>; 3] = Default::default();
@@ -876,6 +1037,11 @@ mod props {
                         p.consume_output(&mut chains[c], n);
                         outs[c].drain(..n);
                     }
+                    Op::Park(c) => {
+                        let could = runs[c].blocks > 0 && (1..=6).contains(&ins[c].len());
+                        let parked = p.park(&mut runs[c]);
+                        prop_assert!(parked || !could || p.parked() == 2);
+                    }
                     Op::Close(c) => {
                         p.release_input(&mut runs[c], true);
                         p.release_output(&mut chains[c]);
@@ -886,7 +1052,9 @@ mod props {
                 let mut held = 0;
                 for c in 0..3 {
                     let mut tmp = Chain::default();
+                    let parked = p.parked_bytes(&runs[c]).to_vec();
                     let (input, _) = p.split(&runs[c], &mut tmp, 0);
+                    let input = if parked.is_empty() { input } else { &parked[..] };
                     prop_assert!(input.iter().eq(ins[c].iter()), "input of {}", c);
                     let mut iov = arrayvec::ArrayVec::<io::IoSlice<'_>, 64>::new();
                     p.gather(&chains[c], &mut iov);

@@ -90,6 +90,11 @@ impl TimerWheel {
         self.armed += 1;
     }
 
+    /// The tick timer `id` fires at, if it is armed.
+    pub(crate) fn deadline(&self, id: usize) -> Option<u64> {
+        self.is_armed(id).then(|| self.tick[id])
+    }
+
     /// Cancels timer `id`; a no-op if it is not armed.
     pub(crate) fn cancel(&mut self, id: usize) {
         let Some(&s) = self.slot_of.get(id) else {

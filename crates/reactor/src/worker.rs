@@ -76,6 +76,11 @@ struct Conn<P> {
     /// Queued in `Worker::flush` to write after this turn's reads.
     in_flush: bool,
     starved: bool,
+    /// Closed by our choice (the protocol was told): the write side is shut down and what
+    /// the peer still sends is read and discarded until EOF, the linger timer or the byte cap.
+    lingering: bool,
+    /// Bytes discarded while lingering.
+    lingered: u32,
     starved_prev: u32,
     starved_next: u32,
 }
@@ -142,6 +147,15 @@ pub(crate) struct Worker<A, P> {
     drain_deadline: Option<Instant>,
     /// Inside `retry_starved`: a connection starving again is not a new wait.
     retrying: bool,
+    /// Where lingering connections' input is read and discarded.
+    scratch: Vec<u8>,
+    linger_timeout: Duration,
+    linger_bytes: u32,
+    evict_partial: bool,
+    /// The tick of the last eviction round (at most one per tick).
+    evicted_at: u64,
+    /// Eviction candidates: (read-timer deadline tick, key).
+    candidates: Vec<(u64, usize)>,
 }
 
 impl<A, P> Worker<A, P>
@@ -181,7 +195,13 @@ where
             accepting: true,
             accept_backoff: false,
             conns: Slab::with_capacity(cfg.max_connections),
-            pool: Pool::new(cfg.pool_size, cfg.buffer_size, cfg.reserve()),
+            pool: Pool::with_parking(
+                cfg.pool_size,
+                cfg.buffer_size,
+                cfg.reserve(),
+                cfg.park_slots.min(cfg.max_connections),
+                cfg.park_size,
+            ),
             timers: TimerWheel::new(slots, cfg.max_connections * 2),
             clock,
             factory,
@@ -205,6 +225,20 @@ where
             keys: Vec::with_capacity(cfg.max_connections),
             drain_deadline: None,
             retrying: false,
+            scratch: if cfg.linger_timeout.is_zero() {
+                Vec::new()
+            } else {
+                vec![0; cfg.buffer_size.min(64 * 1024)]
+            },
+            linger_timeout: cfg.linger_timeout,
+            linger_bytes: cfg.linger_bytes.min(u32::MAX as usize) as u32,
+            evict_partial: cfg.evict_partial,
+            evicted_at: u64::MAX,
+            candidates: Vec::with_capacity(if cfg.evict_partial {
+                cfg.max_connections
+            } else {
+                0
+            }),
         };
         for i in 0..w.listeners.len() {
             if let Some(l) = w.listeners[i].sock.as_mut() {
@@ -267,6 +301,7 @@ where
             self.flush_all();
             self.run_again();
             self.retry_starved();
+            self.evict();
             self.fire_timers();
             let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
             self.stats().set_buffers(used, peak);
@@ -374,6 +409,8 @@ where
             in_again: false,
             in_flush: false,
             starved: false,
+            lingering: false,
+            lingered: 0,
             starved_prev: NIL,
             starved_next: NIL,
         });
@@ -451,6 +488,10 @@ where
                 return false;
             };
             if c.closing {
+                if c.lingering {
+                    self.linger_read(key);
+                    return false;
+                }
                 break;
             }
             if redeliver && c.out.len < self.max_out {
@@ -540,6 +581,9 @@ where
                     // the FIN is already here: then read on to see it).
                     Some(c) if n < space && !c.peer_closed => {
                         c.readable = false;
+                        if !c.input.is_empty() {
+                            self.park(key);
+                        }
                         Flow::Done
                     }
                     Some(_) => Flow::More,
@@ -549,6 +593,9 @@ where
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 c.readable = false;
                 self.pool.release_input(&mut c.input, false);
+                if !c.input.is_empty() {
+                    self.park(key);
+                }
                 Flow::Done
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Flow::More,
@@ -556,6 +603,17 @@ where
                 self.close(key, CloseReason::Io(e.kind()));
                 Flow::Closed
             }
+        }
+    }
+
+    /// Reading is done for this turn and input is left unconsumed: if it is small and nothing
+    /// waits on it (no output, no redelivery), it moves to a parking slot and its pool block
+    /// goes back (see `Config::park_size`). Only this uncommon path pays the copy.
+    #[cold]
+    fn park(&mut self, key: usize) {
+        let c = &mut self.conns[key];
+        if c.out.len == 0 && !c.redeliver && !c.closing {
+            self.pool.park(&mut c.input);
         }
     }
 
@@ -717,11 +775,14 @@ where
             c.closing = true;
             c.close_reason = reason;
         }
+        // Input left unread: the peer may still be sending, so linger (unless output pending
+        // makes the final close come from `write_pending`, which lingers anyway).
+        let held = c.input.holds_input();
         self.pool.release_input(&mut c.input, true);
         self.timers.cancel(key * 2);
         if c.out.len == 0 {
             let reason = c.close_reason;
-            self.close(key, reason);
+            self.close_with(key, reason, held);
             return false;
         }
         if !self.timers.is_armed(key * 2 + 1) {
@@ -804,8 +865,10 @@ where
             }
             self.timers.cancel(key * 2 + 1);
             if c.closing {
+                // The last answer is out: linger so that input still in flight cannot turn
+                // the close into a reset that destroys it.
                 let reason = c.close_reason;
-                self.close(key, reason);
+                self.close_with(key, reason, true);
                 return false;
             }
             if self.drain_deadline.is_none() && !c.proto.wants_write_ready() {
@@ -916,6 +979,77 @@ where
         self.retrying = false;
     }
 
+    // ===== eviction =====
+
+    /// Input is starved of blocks (a connection waits and input may take no more): fires the
+    /// header-read timer early on the connections that hold input blocks under it, oldest
+    /// deadline first, until about `reserve` blocks are on their way back. At most once per
+    /// tick; the protocol answers as for any header-read timeout (HTTP: 408) and closes.
+    fn evict(&mut self) {
+        if !self.evict_partial
+            || self.starved_head == NIL
+            || self.pool.free_blocks() > self.reserve
+            || self.drain_deadline.is_some()
+        {
+            return;
+        }
+        let tick = self.clock.tick_of(self.now);
+        if tick == self.evicted_at {
+            return;
+        }
+        self.evicted_at = tick;
+        self.evict_oldest();
+    }
+
+    #[cold]
+    fn evict_oldest(&mut self) {
+        self.candidates.clear();
+        for (key, c) in self.conns.iter() {
+            if c.input.blocks == 0
+                || c.closing
+                || c.out.len > 0
+                || c.kind != Some(TimeoutKind::HeaderRead)
+            {
+                continue;
+            }
+            if let Some(at) = self.timers.deadline(key * 2) {
+                if self.candidates.len() < self.candidates.capacity() {
+                    self.candidates.push((at, key));
+                }
+            }
+        }
+        if self.candidates.is_empty() {
+            return;
+        }
+        let mut want = self.reserve;
+        let k = want.min(self.candidates.len());
+        if k < self.candidates.len() {
+            self.candidates.select_nth_unstable(k);
+        }
+        self.candidates[..k].sort_unstable();
+        self.stats().on_evict(k as u64);
+        for i in 0..k {
+            let key = self.candidates[i].1;
+            let Some(c) = self.conns.get(key) else {
+                continue;
+            };
+            want = want.saturating_sub(c.input.blocks as usize);
+            self.timers.cancel(key * 2);
+            let kind = self.conns[key]
+                .kind
+                .take()
+                .unwrap_or(TimeoutKind::HeaderRead);
+            let action = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
+            if self.apply(key, action, CloseReason::Timeout(kind)) {
+                self.write_out(key);
+            }
+            if want == 0 {
+                break;
+            }
+        }
+        self.candidates.clear();
+    }
+
     // ===== timers =====
 
     fn fire_timers(&mut self) {
@@ -935,6 +1069,10 @@ where
             if !self.conns.contains(key) {
                 continue;
             }
+            if self.conns[key].lingering {
+                self.remove(key);
+                continue;
+            }
             if id.is_multiple_of(2) {
                 let kind = self.conns[key].kind.take().unwrap_or(TimeoutKind::Idle);
                 let action = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
@@ -952,16 +1090,101 @@ where
 
     // ===== close and shutdown =====
 
+    /// Closes a connection at once: its buffers go back, the protocol is told (`on_close`,
+    /// once), the socket closes.
     fn close(&mut self, key: usize, reason: CloseReason) {
+        self.close_with(key, reason, false);
+    }
+
+    /// [`close`](Worker::close), except that with `may_linger`, when we chose to close (not
+    /// the peer, not an error, not a write stall), the socket lingers: write side shut down,
+    /// input read and discarded until EOF, `linger_timeout` or `linger_bytes` (see
+    /// `Config::linger_timeout`). Callers pass `may_linger` when an answer was just flushed or
+    /// input was left unread: then the peer may still be sending, and closing with unread
+    /// input makes the kernel send a reset that destroys the answer in the peer's buffer.
+    /// An idle connection closes at once (nothing to protect; shutdown stays prompt).
+    fn close_with(&mut self, key: usize, reason: CloseReason, may_linger: bool) {
         self.unstarve(key);
-        let mut c = self.conns.remove(key);
         self.timers.cancel(key * 2);
         self.timers.cancel(key * 2 + 1);
+        let c = &mut self.conns[key];
+        if c.lingering {
+            self.remove(key);
+            return;
+        }
         self.pool.release_input(&mut c.input, true);
         self.pool.release_output(&mut c.out);
         // Counted before the socket closes, so a peer that sees the close sees the count.
         self.stats().on_close(reason.is_timeout());
+        let c = &mut self.conns[key];
         c.proto.on_close(reason);
+        let ours = matches!(
+            reason,
+            CloseReason::Protocol
+                | CloseReason::InputLimit
+                | CloseReason::Shutdown
+                | CloseReason::Timeout(
+                    TimeoutKind::HeaderRead | TimeoutKind::Idle | TimeoutKind::BodyRead
+                )
+        );
+        if !ours || !may_linger || self.linger_timeout.is_zero() {
+            self.remove(key);
+            return;
+        }
+        // RFC 9112 section 9.6: close in stages, so that input still in flight does not make
+        // the kernel answer with a reset that destroys the output we just sent.
+        if c.sock.shutdown(std::net::Shutdown::Write).is_err() {
+            self.remove(key);
+            return;
+        }
+        c.lingering = true;
+        c.closing = true;
+        c.lingered = 0;
+        c.kind = None;
+        c.readable = true;
+        let tick = self.clock.tick_at(self.now + self.linger_timeout);
+        self.timers.arm(key * 2, tick);
+        self.linger_read(key);
+    }
+
+    /// Reads and discards what a lingering connection's peer sends; closes it on EOF, an
+    /// error or the byte cap. At most `read_batch` reads per turn.
+    #[cold]
+    fn linger_read(&mut self, key: usize) {
+        for _ in 0..self.read_batch {
+            let c = &mut self.conns[key];
+            match c.sock.read(&mut self.scratch) {
+                Ok(n) if n > 0 => {
+                    c.lingered = c.lingered.saturating_add(n as u32);
+                    if c.lingered >= self.linger_bytes {
+                        self.remove(key);
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    c.readable = false;
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // EOF or an error: nothing more will come.
+                _ => {
+                    self.remove(key);
+                    return;
+                }
+            }
+        }
+        // Budget spent with more to read: go on next turn.
+        self.schedule_again(key);
+    }
+
+    /// Drops a connection's slab entry and socket (the protocol was already told).
+    fn remove(&mut self, key: usize) {
+        self.unstarve(key);
+        self.timers.cancel(key * 2);
+        self.timers.cancel(key * 2 + 1);
+        let mut c = self.conns.remove(key);
+        self.pool.release_input(&mut c.input, true);
+        self.pool.release_output(&mut c.out);
         // Dropping the socket closes it, which also removes it from the epoll set.
         drop(c);
         if !self.accepting && self.drain_deadline.is_none() && self.conns.len() < self.max_conns {
@@ -991,6 +1214,14 @@ where
             if !self.conns.contains(key) || self.conns[key].closing {
                 continue;
             }
+            // First what is already in the socket (its readiness may not even have been seen
+            // yet this turn): requests received are answered, as the last ones (the protocol
+            // sees `is_draining`), instead of being reset by the close.
+            self.conns[key].readable = true;
+            self.drive(key);
+            if !self.conns.contains(key) || self.conns[key].closing {
+                continue;
+            }
             let action = self.callback(key, |p, cx, out| p.on_drain(cx, out));
             if self.apply(key, action, CloseReason::Shutdown) {
                 self.write_out(key);
@@ -1012,7 +1243,7 @@ where
         for i in 0..self.keys.len() {
             let key = self.keys[i];
             if self.conns.contains(key) {
-                self.close(key, reason);
+                self.close_with(key, reason, false);
             }
         }
         let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
