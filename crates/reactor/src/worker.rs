@@ -142,6 +142,8 @@ pub(crate) struct Worker<A, P> {
     flush: Vec<usize>,
     starved_head: u32,
     starved_tail: u32,
+    /// Connections in the starved list.
+    starved_len: usize,
     expired: Vec<usize>,
     keys: Vec<usize>,
     drain_deadline: Option<Instant>,
@@ -221,6 +223,7 @@ where
             flush: Vec::with_capacity(FETCH_BATCH),
             starved_head: NIL,
             starved_tail: NIL,
+            starved_len: 0,
             expired: Vec::with_capacity(cfg.max_connections * 2),
             keys: Vec::with_capacity(cfg.max_connections),
             drain_deadline: None,
@@ -926,6 +929,7 @@ where
             return;
         }
         c.starved = true;
+        self.starved_len += 1;
         if !self.retrying {
             self.shared.stats[self.index].on_pool_wait();
         }
@@ -945,6 +949,7 @@ where
             return;
         }
         c.starved = false;
+        self.starved_len -= 1;
         let (prev, next) = (c.starved_prev, c.starved_next);
         if prev == NIL {
             self.starved_head = next;
@@ -983,8 +988,9 @@ where
 
     /// Input is starved of blocks (a connection waits and input may take no more): fires the
     /// header-read timer early on the connections that hold input blocks under it, oldest
-    /// deadline first, until about `reserve` blocks are on their way back. At most once per
-    /// tick; the protocol answers as for any header-read timeout (HTTP: 408) and closes.
+    /// deadline first, until as many blocks as connections wait (at least `reserve`) are on
+    /// their way back. At most once per tick; the protocol answers as for any header-read
+    /// timeout (HTTP: 408) and closes.
     fn evict(&mut self) {
         if !self.evict_partial
             || self.starved_head == NIL
@@ -1021,7 +1027,7 @@ where
         if self.candidates.is_empty() {
             return;
         }
-        let mut want = self.reserve;
+        let mut want = self.reserve.max(self.starved_len);
         let k = want.min(self.candidates.len());
         if k < self.candidates.len() {
             self.candidates.select_nth_unstable(k);
