@@ -7,8 +7,9 @@ use crate::error::Error;
 /// Reactor settings. Build one with [`Config::default`] and change fields, or use the
 /// [`Reactor`](crate::Reactor) builder methods, which set the same fields.
 ///
-/// Memory per worker is fixed at start: `pool_size * buffer_size` bytes of buffers (only pages
-/// actually used become resident) plus about 100 bytes per connection slot and timer slot.
+/// Memory per worker is fixed at start: `pool_size * buffer_size` bytes of buffers plus
+/// `min(park_slots, max_connections) * park_size` bytes of parking slots (only pages actually
+/// used become resident) plus about 100 bytes per connection slot and timer slot.
 ///
 /// # Examples
 ///
@@ -90,16 +91,18 @@ pub struct Config {
     /// When input is starved of buffers (the pool is down to the output reserve and a
     /// connection waits), the worker fires the [`HeaderRead`](crate::TimeoutKind::HeaderRead)
     /// timer early on the connections holding input buffers under that timer, oldest deadline
-    /// first, until about `pool_size / 16` buffers are on their way back (at most once per timer
-    /// tick). Partial heads too large to park then cannot keep complete requests out. Default:
+    /// first, as many as connections wait (at least `pool_size / 16`), at most once per timer
+    /// tick. Partial heads too large to park then cannot keep complete requests out. Default:
     /// true.
     pub evict_partial: bool,
     /// After the reactor closes a connection by its own choice (protocol close, timeout,
-    /// shutdown) it shuts the write side down once the output is flushed, then reads and
-    /// discards what the peer still sends until EOF, this long, or `linger_bytes`, and only
-    /// then closes (RFC 9112 section 9.6), so that data in flight does not turn the close into
-    /// a reset that destroys the answer. Zero closes at once. Lingering connections count
-    /// against `max_connections`, and the shutdown deadline cuts them short. Default: 2 s.
+    /// shutdown) right after flushing an answer, or with input left unread, it shuts the write
+    /// side down, then reads and discards what the peer still sends until EOF, this long, or
+    /// `linger_bytes`, and only then closes (RFC 9112 section 9.6), so that data in flight does
+    /// not turn the close into a reset that destroys the answer. Idle connections, peer closes,
+    /// errors and write stalls close at once; so does everything when this is zero. Lingering
+    /// connections count against `max_connections`, and the shutdown deadline cuts them short.
+    /// Default: 2 s.
     pub linger_timeout: Duration,
     /// Most bytes discarded while lingering before the connection is closed anyway.
     /// Default: 4194304 (4 MiB).
