@@ -90,5 +90,13 @@ echo "baseline    wrk -t1 -c16 -d${SECS}s: $BASE req/s"
 echo "under attack wrk -t1 -c16 -d${SECS}s: $UNDER req/s"
 grep -E "Non-2xx|Socket errors" "$WORK/attack.txt" || true
 python3 -c "print('ratio: %.3f' % ($UNDER / $BASE))"
-python3 -c "print('server CPU busy: baseline %.0f %%, under attack %.0f %%' % (100.0 * ($C1 - $C0) / $TICKS / $SECS, 100.0 * ($C2 - $C1) / $TICKS / ($SECS + 0.5)))"
+# Server CPU per wrk request, the attack's work included: on a host too busy for the server
+# to be the bottleneck, the ratio of these says what share of its capacity the attack costs.
+REQ_B=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$WORK/base.txt")
+REQ_A=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$WORK/attack.txt")
+python3 -c "
+b = ($C1 - $C0) / $TICKS; a = ($C2 - $C1) / $TICKS
+print('server CPU: baseline %.0f %% busy, %.2f us/request; under attack %.0f %% busy, %.2f us/request (capacity ratio %.3f)' % (
+    100 * b / $SECS, 1e6 * b / max($REQ_B, 1), 100 * a / ($SECS + 0.5), 1e6 * a / max($REQ_A, 1),
+    (b / max($REQ_B, 1)) / max(a / max($REQ_A, 1), 1e-9)))"
 echo "attacker: $(cat "$WORK/client.json")"

@@ -508,6 +508,11 @@ where
                 }
             }
             if !c.readable {
+                // Input handed back (after output drained) and still not consumed: the
+                // next read may be far off.
+                if !c.input.is_empty() {
+                    self.park(key);
+                }
                 break;
             }
             if c.out.len >= self.max_out {
@@ -1033,13 +1038,14 @@ where
             self.candidates.select_nth_unstable(k);
         }
         self.candidates[..k].sort_unstable();
-        self.stats().on_evict(k as u64);
+        let mut evicted = 0;
         for i in 0..k {
             let key = self.candidates[i].1;
             let Some(c) = self.conns.get(key) else {
                 continue;
             };
             want = want.saturating_sub(c.input.blocks as usize);
+            evicted += 1;
             self.timers.cancel(key * 2);
             let kind = self.conns[key]
                 .kind
@@ -1053,6 +1059,7 @@ where
                 break;
             }
         }
+        self.stats().on_evict(evicted);
         self.candidates.clear();
     }
 

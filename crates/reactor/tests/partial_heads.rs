@@ -97,6 +97,14 @@ fn small_partial_heads_hold_no_buffer_and_complete_messages_are_served() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+    // A complete message followed by a partial one: the partial one is parked once the
+    // answer is out.
+    let mut pipelined = trickle(addr, 50, b"done\nGET /next-partial-head");
+    for s in &mut pipelined {
+        let mut got = [0u8; 5];
+        s.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"done\n");
+    }
     std::thread::sleep(Duration::from_millis(100));
     let used = handle.totals().buffers_in_use;
     assert!(used == 0, "{used} buffers held by partial heads");
@@ -136,7 +144,7 @@ fn large_partial_heads_are_evicted_oldest_first_when_input_starves() {
     let took = served_within(addr, Duration::from_secs(5)).unwrap();
     assert!(took < Duration::from_secs(2), "{took:?}");
     let evicted = handle.workers()[0].evicted();
-    assert!(evicted >= 21, "{evicted}");
+    assert!(evicted >= 20, "{evicted}");
     std::thread::sleep(Duration::from_millis(200));
     // Evicted connections got the protocol's timeout answer and were closed: old ones only.
     let mut got_408 = |conns: &mut [TcpStream]| {
