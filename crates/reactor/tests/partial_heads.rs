@@ -147,7 +147,7 @@ fn large_partial_heads_are_evicted_oldest_first_when_input_starves() {
     assert!(evicted >= 20, "{evicted}");
     std::thread::sleep(Duration::from_millis(200));
     // Evicted connections got the protocol's timeout answer and were closed: old ones only.
-    let mut got_408 = |conns: &mut [TcpStream]| {
+    let got_408 = |conns: &mut [TcpStream]| {
         let mut n = 0;
         for s in conns.iter_mut() {
             s.set_nonblocking(true).unwrap();

@@ -95,7 +95,10 @@ fn requests_in_the_sockets_at_sigterm_are_answered_with_close_then_eof() {
         );
         assert_eq!(end_of_stream(s), Ok(0), "connection {i}: EOF, not a reset");
     }
-    assert!(b.wait_exit(Duration::from_secs(10)).is_some(), "brisk did not exit");
+    assert!(
+        b.wait_exit(Duration::from_secs(10)).is_some(),
+        "brisk did not exit"
+    );
 }
 
 #[test]
