@@ -92,7 +92,9 @@
 //!   connections wait (at least `pool_size / 16`), at most once per timer tick. The protocol
 //!   answers as for any header-read timeout (HTTP: 408) and closes, and the waiting
 //!   connections get the buffers. Connections reading a body or idle are never evicted
-//!   (`evict_partial` turns this off).
+//!   (`evict_partial` turns this off). This is the last line: it keeps the worker serving, but
+//!   thousands of peers that resend large partial heads as soon as they are evicted still cost
+//!   it much of its throughput in accepts and answers (`benches/attack/slowloris.sh --first`).
 //!
 //! # Examples
 //!

@@ -185,6 +185,17 @@ mod tests {
     }
 
     #[test]
+    fn deadline_is_the_armed_tick() {
+        let mut w = TimerWheel::new(64, 8);
+        assert_eq!(w.deadline(2), None);
+        w.arm(2, 500);
+        assert_eq!(w.deadline(2), Some(500));
+        w.cancel(2);
+        assert_eq!(w.deadline(2), None);
+        assert_eq!(w.deadline(100), None);
+    }
+
+    #[test]
     fn arm_fires_at_its_tick_not_before() {
         let mut w = TimerWheel::new(64, 8);
         w.arm(3, 10);
