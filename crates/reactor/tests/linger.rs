@@ -69,27 +69,33 @@ fn an_answer_sent_before_closing_survives_input_still_arriving() {
 
 #[test]
 fn lingering_ends_at_the_linger_timeout_and_does_not_hold_up_shutdown() {
+    let linger = Duration::from_millis(1000);
     let handle = reactor()
         .workers(1)
-        .linger_timeout(Duration::from_millis(800))
+        .linger_timeout(linger)
         .start(|_| Refuse)
         .unwrap();
     let mut s = connect(handle.local_addr());
+    let t = Instant::now();
     s.write_all(b"x").unwrap();
     let mut got = [0u8; 3];
     s.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"no\n");
-    // The peer keeps its side open and goes on sending: discarded while lingering...
-    let t = Instant::now();
+    // The peer keeps its side open and goes on sending: discarded while lingering (a busy
+    // host may delay this thread past the linger timeout: then the writes may fail).
     for _ in 0..3 {
         std::thread::sleep(Duration::from_millis(100));
-        s.write_all(b"more").unwrap();
+        let sent = s.write_all(b"more");
+        assert!(
+            sent.is_ok() || t.elapsed() >= linger,
+            "refused while lingering, after {:?}: {sent:?}",
+            t.elapsed()
+        );
     }
-    assert!(t.elapsed() < Duration::from_millis(700));
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(handle.totals().active, 0, "closed for the protocol");
     // ... then the linger timer closes the socket: what comes next is refused.
-    std::thread::sleep(Duration::from_millis(1200));
+    std::thread::sleep((linger + Duration::from_millis(300)).saturating_sub(t.elapsed()));
     let refused = (0..10).any(|_| {
         std::thread::sleep(Duration::from_millis(50));
         s.write_all(b"late").is_err()
@@ -102,11 +108,7 @@ fn lingering_ends_at_the_linger_timeout_and_does_not_hold_up_shutdown() {
     let t = Instant::now();
     handle.shutdown(Duration::from_millis(100));
     handle.join().unwrap();
-    assert!(
-        t.elapsed() < Duration::from_millis(600),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < linger * 3 / 4, "{:?}", t.elapsed());
 }
 
 /// Newline-terminated requests answered with themselves; while draining, the answer is the
