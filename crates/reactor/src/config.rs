@@ -7,8 +7,9 @@ use crate::error::Error;
 /// Reactor settings. Build one with [`Config::default`] and change fields, or use the
 /// [`Reactor`](crate::Reactor) builder methods, which set the same fields.
 ///
-/// Memory per worker is fixed at start: `pool_size * buffer_size` bytes of buffers (only pages
-/// actually used become resident) plus about 100 bytes per connection slot and timer slot.
+/// Memory per worker is fixed at start: `pool_size * buffer_size` bytes of buffers plus
+/// `min(park_slots, max_connections) * park_size` bytes of parking slots (only pages actually
+/// used become resident) plus about 100 bytes per connection slot and timer slot.
 ///
 /// # Examples
 ///
@@ -75,6 +76,37 @@ pub struct Config {
     pub read_batch: usize,
     /// Capacity of the `epoll_wait` event array. Default: 1024.
     pub events_capacity: usize,
+    /// Most unconsumed input that is *parked* between reads instead of holding a pool buffer:
+    /// when a connection's read leaves at most this many bytes unconsumed (a partial head) and
+    /// it has no output pending, the bytes move to a small per-connection slot and the buffer
+    /// goes back to the pool; the next read takes a buffer again and puts them in front, so
+    /// the protocol still sees one contiguous slice. This keeps thousands of trickling
+    /// connections (slow loris) from emptying the pool. 0 turns parking off; at most
+    /// `buffer_size`. Default: 1024.
+    pub park_size: usize,
+    /// Parking slots of `park_size` bytes per worker, in one zeroed allocation made at start
+    /// (resident only as used); the worker uses at most `min(park_slots, max_connections)`.
+    /// With no free slot the input simply keeps its buffer. Default: 16384.
+    pub park_slots: usize,
+    /// When input is starved of buffers (the pool is down to the output reserve and a
+    /// connection waits), the worker fires the [`HeaderRead`](crate::TimeoutKind::HeaderRead)
+    /// timer early on the connections holding input buffers under that timer, oldest deadline
+    /// first, as many as connections wait (at least `pool_size / 16`), at most once per timer
+    /// tick. Partial heads too large to park then cannot keep complete requests out. Default:
+    /// true.
+    pub evict_partial: bool,
+    /// After the reactor closes a connection by its own choice (protocol close, timeout,
+    /// shutdown) right after flushing an answer, or with input left unread, it shuts the write
+    /// side down, then reads and discards what the peer still sends until EOF, this long, or
+    /// `linger_bytes`, and only then closes (RFC 9112 section 9.6), so that data in flight does
+    /// not turn the close into a reset that destroys the answer. Idle connections, peer closes,
+    /// errors and write stalls close at once; so does everything when this is zero. Lingering
+    /// connections count against `max_connections`, and the shutdown deadline cuts them short.
+    /// Default: 2 s.
+    pub linger_timeout: Duration,
+    /// Most bytes discarded while lingering before the connection is closed anyway.
+    /// Default: 4194304 (4 MiB).
+    pub linger_bytes: usize,
 }
 
 impl Default for Config {
@@ -98,6 +130,11 @@ impl Default for Config {
             accept_batch: 64,
             read_batch: 16,
             events_capacity: 1024,
+            park_size: 1024,
+            park_slots: 16384,
+            evict_partial: true,
+            linger_timeout: Duration::from_secs(2),
+            linger_bytes: 4 << 20,
         }
     }
 }
@@ -150,6 +187,12 @@ impl Config {
                 "pool_size must hold max_input plus the output reserve (pool_size/16, at least 1)",
             );
         }
+        if self.park_size > self.buffer_size || self.park_size > u16::MAX as usize {
+            return bad("park_size must be at most buffer_size and 65535");
+        }
+        if self.park_slots >= u32::MAX as usize {
+            return bad("park_slots must be below 2^32");
+        }
         if self.timer_tick.is_zero() {
             return bad("timer_tick must be positive");
         }
@@ -186,6 +229,11 @@ mod tests {
         assert_eq!(c.accept_batch, 64);
         assert_eq!(c.read_batch, 16);
         assert_eq!(c.events_capacity, 1024);
+        assert_eq!(c.park_size, 1024);
+        assert_eq!(c.park_slots, 16384);
+        assert!(c.evict_partial);
+        assert_eq!(c.linger_timeout, Duration::from_secs(2));
+        assert_eq!(c.linger_bytes, 4 << 20);
         assert!(c.validate().is_ok());
         assert_eq!(c.max_input_blocks(), 4);
         assert_eq!(c.reserve(), 128);

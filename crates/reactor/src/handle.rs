@@ -39,6 +39,7 @@ pub struct WorkerStats {
     buffers_in_use: AtomicU64,
     buffers_peak: AtomicU64,
     pool_waits: AtomicU64,
+    evicted: AtomicU64,
 }
 
 /// Single-writer add: the owning worker is the only writer.
@@ -85,6 +86,15 @@ impl WorkerStats {
         self.pool_waits.load(Ordering::Relaxed)
     }
 
+    /// Connections whose header-read timer was fired early because partial input starved
+    /// the pool of buffers (see [`Config::evict_partial`](crate::Config::evict_partial)).
+    pub fn evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn on_evict(&self, n: u64) {
+        bump(&self.evicted, n);
+    }
     pub(crate) fn on_pool_wait(&self) {
         bump(&self.pool_waits, 1);
     }

@@ -28,12 +28,23 @@
 //!   around `recv` and `send`.
 //! * Memory: each worker allocates its pool, slab, timer wheel and queues at start and never
 //!   again. A connection holds pool buffers only while it has unconsumed input or pending
-//!   output, so an idle keep-alive connection costs its slab entry (72 bytes plus the protocol
-//!   value) and the kernel's socket; timer slots are zeroed memory, resident only once used.
+//!   output (small unconsumed input is parked in a slot instead, see *Buffers*), so an idle
+//!   keep-alive connection costs its slab entry (72 bytes plus the protocol value) and the
+//!   kernel's socket; timer and parking slots are zeroed memory, resident only once used.
 //! * Fairness and backpressure: accepts and reads per wake-up are capped; a connection whose
 //!   output is full is not read; an empty pool stops reading (never allocates); a peer that
 //!   reads nothing is closed by the write-stall timer; at `max_connections` a worker stops
-//!   accepting until one closes.
+//!   accepting until one closes. Partial messages cannot starve complete ones (see *Buffers*).
+//! * Closing: when the reactor closes a connection by its own choice right after an answer, or
+//!   with input unread, it closes in stages (RFC 9112 section 9.6): the write side is shut down,
+//!   what the peer still sends is read into a per-worker scratch buffer and discarded until
+//!   EOF, `linger_timeout` (2 s) or `linger_bytes`, then the socket closes. A plain close with
+//!   unread input makes the kernel send a reset, which destroys the answer in the peer's
+//!   buffer. [`Protocol::on_close`] is called when lingering starts; the lingering socket
+//!   still takes a connection slot, and the graceful-shutdown deadline cuts it short.
+//! * Graceful shutdown: every connection is first read (what is already in its socket is
+//!   handed to [`Protocol::on_read`] with [`Context::is_draining`] set, so requests received
+//!   are answered as the last ones), then [`Protocol::on_drain`] is called.
 //!
 //! # Contract
 //!
@@ -65,6 +76,25 @@
 //!   pending output never exceeds `max_pending_output`; reading it pauses while it is full.
 //! * Input may only take a buffer while more than `pool_size / 16` (at least 1) are free, so
 //!   input can never take the whole pool and leave output nothing to drain through.
+//! * **Small leftovers are parked.** Without care, every connection with unconsumed input holds
+//!   a buffer, so a few thousand connections that each send the start of a message and stall
+//!   (slow loris) empty the pool and stop the worker for everyone. So when reading is done for
+//!   the turn and at most `park_size` bytes (1 KiB) are left unconsumed with no output pending,
+//!   they move to a small per-connection slot (one zeroed arena of `park_slots` slots, resident
+//!   as used) and the buffer goes back; the next read takes a buffer, puts the parked bytes in
+//!   front and reads after them, so `on_read` still sees one contiguous slice. The copy is paid
+//!   only on this uncommon path: a connection whose input is fully consumed (keep-alive) never
+//!   parks.
+//! * **Large partial messages are evicted.** Leftovers too large to park still hold buffers.
+//!   When input is starved (a connection waits for a buffer and the pool is down to the output
+//!   reserve), the worker fires the [`HeaderRead`](TimeoutKind::HeaderRead) timer early on the
+//!   connections holding input buffers under that timer, oldest deadline first, as many as
+//!   connections wait (at least `pool_size / 16`), at most once per timer tick. The protocol
+//!   answers as for any header-read timeout (HTTP: 408) and closes, and the waiting
+//!   connections get the buffers. Connections reading a body or idle are never evicted
+//!   (`evict_partial` turns this off). This is the last line: it keeps the worker serving, but
+//!   thousands of peers that resend large partial heads as soon as they are evicted still cost
+//!   it much of its throughput in accepts and answers (`benches/attack/slowloris.sh --first`).
 //!
 //! # Examples
 //!

@@ -23,6 +23,10 @@
 
 use std::io;
 
+mod park;
+
+use park::Parking;
+
 pub(crate) const NIL: u32 = u32::MAX;
 
 /// Block bookkeeping, kept apart from the bytes so both can be borrowed at once.
@@ -50,10 +54,16 @@ pub(crate) struct Meta {
 pub(crate) struct Pool {
     mem: Vec<u8>,
     pub(crate) meta: Meta,
+    park: Parking,
 }
 
 /// A connection's input: a run of adjacent blocks, `blocks == 0` when it holds none.
 /// INVARIANT: `head <= tail <= blocks * block_size`.
+///
+/// With `blocks == 0` and `tail > 0` the input is *parked*: `tail` unconsumed bytes wait in
+/// parking slot `start`, and `head == tail`, so the run reads as empty (nothing to hand to the
+/// protocol, nothing in the arena) until [`Pool::input_room`] moves the bytes back in front of
+/// the next read.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct InRun {
     pub(crate) start: u32,
@@ -68,6 +78,10 @@ impl InRun {
     }
     pub(crate) fn len(&self) -> usize {
         (self.tail - self.head) as usize
+    }
+    /// Unconsumed input in the run or parked.
+    pub(crate) fn holds_input(&self) -> bool {
+        self.head != self.tail || (self.blocks == 0 && self.tail > 0)
     }
 }
 
@@ -102,8 +116,21 @@ pub(crate) enum NoRoom {
 impl Pool {
     /// A pool of `blocks` blocks of `block_size` bytes. The arena is zero-allocated, so pages
     /// the kernel never hands out cost no resident memory until first used.
+    #[cfg(test)]
     pub(crate) fn new(blocks: usize, block_size: usize, reserve: usize) -> Pool {
+        Pool::with_parking(blocks, block_size, reserve, 0, 0)
+    }
+
+    /// A pool with `park_slots` parking slots of `park_size` bytes (see [`Pool::park`]).
+    pub(crate) fn with_parking(
+        blocks: usize,
+        block_size: usize,
+        reserve: usize,
+        park_slots: usize,
+        park_size: usize,
+    ) -> Pool {
         Pool {
+            park: Parking::new(park_slots, park_size),
             mem: vec![0; blocks * block_size],
             meta: Meta {
                 used: vec![0; blocks.div_ceil(64)],
@@ -161,12 +188,16 @@ impl Pool {
                 return Err(NoRoom::Starved);
             }
             let start = self.meta.alloc_one().ok_or(NoRoom::Starved)?;
+            let parked = *run;
             *run = InRun {
                 start,
                 blocks: 1,
                 head: 0,
-                tail: 0,
+                tail: parked.tail,
             };
+            if parked.tail > 0 {
+                self.unpark(parked, start);
+            }
         }
         let cap = run.blocks as usize * bs;
         if run.tail as usize == cap {
@@ -202,10 +233,16 @@ impl Pool {
         Ok(base + run.tail as usize..base + run.blocks as usize * bs)
     }
 
-    /// Returns the input run if it holds no unconsumed byte (or unconditionally with `force`).
+    /// Returns the input run if it holds no unconsumed byte (or unconditionally with `force`,
+    /// which also frees a parking slot).
     pub(crate) fn release_input(&mut self, run: &mut InRun, force: bool) {
-        if run.blocks > 0 && (force || run.is_empty()) {
-            self.meta.free_run(run.start, run.blocks);
+        if run.blocks > 0 {
+            if force || run.is_empty() {
+                self.meta.free_run(run.start, run.blocks);
+                *run = InRun::default();
+            }
+        } else if force && run.tail > 0 {
+            self.park.release(run.start);
             *run = InRun::default();
         }
     }
@@ -225,15 +262,16 @@ impl Pool {
         limit: usize,
     ) -> (&'a [u8], Output<'a>) {
         let bs = self.meta.block_size;
-        let (a, b) = if run.blocks == 0 {
-            (self.mem.len(), self.mem.len())
+        // A run without blocks (none, or parked) has no input in the arena.
+        let (a, b, head, tail) = if run.blocks == 0 {
+            (self.mem.len(), self.mem.len(), 0, 0)
         } else {
             let a = run.start as usize * bs;
-            (a, a + run.blocks as usize * bs)
+            (a, a + run.blocks as usize * bs, run.head, run.tail)
         };
         let (left, rest) = self.mem.split_at_mut(a);
         let (mid, right) = rest.split_at_mut(b - a);
-        let input = &mid[run.head as usize..run.tail as usize];
+        let input = &mid[head as usize..tail as usize];
         let out = Output {
             meta: &mut self.meta,
             left,
@@ -804,6 +842,7 @@ mod props {
         Append(usize, usize),
         Write(usize, usize),
         Close(usize),
+        Park(usize),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -813,7 +852,8 @@ mod props {
             (c.clone(), 0..20usize).prop_map(|(c, n)| Op::Consume(c, n)),
             (c.clone(), 1..30usize).prop_map(|(c, n)| Op::Append(c, n)),
             (c.clone(), 0..30usize).prop_map(|(c, n)| Op::Write(c, n)),
-            c.prop_map(Op::Close),
+            c.clone().prop_map(Op::Close),
+            c.prop_map(Op::Park),
         ]
     }
 
@@ -831,7 +871,7 @@ mod props {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
         fn pool_matches_model(ops in proptest::collection::vec(op(), 1..200)) {
-            let mut p = Pool::new(BLOCKS, BS, 2);
+            let mut p = Pool::with_parking(BLOCKS, BS, 2, 2, 6);
             let mut runs = [InRun::default(); 3];
             let mut chains = [Chain::default(); 3];
             let mut ins: [VecDeque<u8>; 3] = Default::default();
@@ -876,6 +916,11 @@ mod props {
                         p.consume_output(&mut chains[c], n);
                         outs[c].drain(..n);
                     }
+                    Op::Park(c) => {
+                        let could = runs[c].blocks > 0 && (1..=6).contains(&ins[c].len());
+                        let parked = p.park(&mut runs[c]);
+                        prop_assert!(parked || !could || p.parked() == 2);
+                    }
                     Op::Close(c) => {
                         p.release_input(&mut runs[c], true);
                         p.release_output(&mut chains[c]);
@@ -886,7 +931,9 @@ mod props {
                 let mut held = 0;
                 for c in 0..3 {
                     let mut tmp = Chain::default();
+                    let parked = p.parked_bytes(&runs[c]).to_vec();
                     let (input, _) = p.split(&runs[c], &mut tmp, 0);
+                    let input = if parked.is_empty() { input } else { &parked[..] };
                     prop_assert!(input.iter().eq(ins[c].iter()), "input of {}", c);
                     let mut iov = arrayvec::ArrayVec::<io::IoSlice<'_>, 64>::new();
                     p.gather(&chains[c], &mut iov);

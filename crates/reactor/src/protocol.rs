@@ -432,7 +432,8 @@ pub trait Protocol {
         Action::CloseAfterFlush
     }
 
-    /// The connection is closed (socket gone, buffers returned). Default: nothing.
+    /// The connection is closed (buffers returned; the socket is gone, or lingers for a while
+    /// reading and discarding, see the crate docs). Called once. Default: nothing.
     fn on_close(&mut self, reason: CloseReason) {
         let _ = reason;
     }

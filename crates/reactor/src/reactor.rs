@@ -156,6 +156,16 @@ impl Reactor {
         accept_batch: usize);
     setter!(/// Sets [`Config::read_batch`].
         read_batch: usize);
+    setter!(/// Sets [`Config::park_size`] (0 turns parking off).
+        park_size: usize);
+    setter!(/// Sets [`Config::park_slots`].
+        park_slots: usize);
+    setter!(/// Sets [`Config::evict_partial`].
+        evict_partial: bool);
+    setter!(/// Sets [`Config::linger_timeout`] (zero closes at once).
+        linger_timeout: Duration);
+    setter!(/// Sets [`Config::linger_bytes`].
+        linger_bytes: usize);
 
     /// Binds, starts the workers and returns their [`Handle`]. `factory` makes one protocol
     /// value per accepted connection, on the worker thread that owns it.

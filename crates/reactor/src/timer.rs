@@ -90,6 +90,11 @@ impl TimerWheel {
         self.armed += 1;
     }
 
+    /// The tick timer `id` fires at, if it is armed.
+    pub(crate) fn deadline(&self, id: usize) -> Option<u64> {
+        self.is_armed(id).then(|| self.tick[id])
+    }
+
     /// Cancels timer `id`; a no-op if it is not armed.
     pub(crate) fn cancel(&mut self, id: usize) {
         let Some(&s) = self.slot_of.get(id) else {
@@ -177,6 +182,17 @@ mod tests {
         w.advance(now, &mut v);
         v.sort_unstable();
         v
+    }
+
+    #[test]
+    fn deadline_is_the_armed_tick() {
+        let mut w = TimerWheel::new(64, 8);
+        assert_eq!(w.deadline(2), None);
+        w.arm(2, 500);
+        assert_eq!(w.deadline(2), Some(500));
+        w.cancel(2);
+        assert_eq!(w.deadline(2), None);
+        assert_eq!(w.deadline(100), None);
     }
 
     #[test]

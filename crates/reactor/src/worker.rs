@@ -24,6 +24,9 @@ use crate::pool::{Chain, InRun, NoRoom, Output, Pool, NIL};
 use crate::protocol::{Action, Clock, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 use crate::timer::TimerWheel;
 
+mod close;
+mod evict;
+
 pub(crate) const WAKER: Token = Token(usize::MAX);
 
 fn listener_token(i: usize) -> Token {
@@ -76,6 +79,11 @@ struct Conn<P> {
     /// Queued in `Worker::flush` to write after this turn's reads.
     in_flush: bool,
     starved: bool,
+    /// Closed by our choice (the protocol was told): the write side is shut down and what
+    /// the peer still sends is read and discarded until EOF, the linger timer or the byte cap.
+    lingering: bool,
+    /// Bytes discarded while lingering.
+    lingered: u32,
     starved_prev: u32,
     starved_next: u32,
 }
@@ -137,11 +145,22 @@ pub(crate) struct Worker<A, P> {
     flush: Vec<usize>,
     starved_head: u32,
     starved_tail: u32,
+    /// Connections in the starved list.
+    starved_len: usize,
     expired: Vec<usize>,
     keys: Vec<usize>,
     drain_deadline: Option<Instant>,
     /// Inside `retry_starved`: a connection starving again is not a new wait.
     retrying: bool,
+    /// Where lingering connections' input is read and discarded.
+    scratch: Vec<u8>,
+    linger_timeout: Duration,
+    linger_bytes: u32,
+    evict_partial: bool,
+    /// The tick of the last eviction round (at most one per tick).
+    evicted_at: u64,
+    /// Eviction candidates: (read-timer deadline tick, key).
+    candidates: Vec<(u64, usize)>,
 }
 
 impl<A, P> Worker<A, P>
@@ -181,7 +200,13 @@ where
             accepting: true,
             accept_backoff: false,
             conns: Slab::with_capacity(cfg.max_connections),
-            pool: Pool::new(cfg.pool_size, cfg.buffer_size, cfg.reserve()),
+            pool: Pool::with_parking(
+                cfg.pool_size,
+                cfg.buffer_size,
+                cfg.reserve(),
+                cfg.park_slots.min(cfg.max_connections),
+                cfg.park_size,
+            ),
             timers: TimerWheel::new(slots, cfg.max_connections * 2),
             clock,
             factory,
@@ -201,10 +226,25 @@ where
             flush: Vec::with_capacity(FETCH_BATCH),
             starved_head: NIL,
             starved_tail: NIL,
+            starved_len: 0,
             expired: Vec::with_capacity(cfg.max_connections * 2),
             keys: Vec::with_capacity(cfg.max_connections),
             drain_deadline: None,
             retrying: false,
+            scratch: if cfg.linger_timeout.is_zero() {
+                Vec::new()
+            } else {
+                vec![0; cfg.buffer_size.min(64 * 1024)]
+            },
+            linger_timeout: cfg.linger_timeout,
+            linger_bytes: cfg.linger_bytes.min(u32::MAX as usize) as u32,
+            evict_partial: cfg.evict_partial,
+            evicted_at: u64::MAX,
+            candidates: Vec::with_capacity(if cfg.evict_partial {
+                cfg.max_connections
+            } else {
+                0
+            }),
         };
         for i in 0..w.listeners.len() {
             if let Some(l) = w.listeners[i].sock.as_mut() {
@@ -267,6 +307,7 @@ where
             self.flush_all();
             self.run_again();
             self.retry_starved();
+            self.evict();
             self.fire_timers();
             let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
             self.stats().set_buffers(used, peak);
@@ -374,6 +415,8 @@ where
             in_again: false,
             in_flush: false,
             starved: false,
+            lingering: false,
+            lingered: 0,
             starved_prev: NIL,
             starved_next: NIL,
         });
@@ -451,6 +494,10 @@ where
                 return false;
             };
             if c.closing {
+                if c.lingering {
+                    self.linger_read(key);
+                    return false;
+                }
                 break;
             }
             if redeliver && c.out.len < self.max_out {
@@ -464,6 +511,11 @@ where
                 }
             }
             if !c.readable {
+                // Input handed back (after output drained) and still not consumed: the
+                // next read may be far off.
+                if !c.input.is_empty() {
+                    self.park(key);
+                }
                 break;
             }
             if c.out.len >= self.max_out {
@@ -540,6 +592,9 @@ where
                     // the FIN is already here: then read on to see it).
                     Some(c) if n < space && !c.peer_closed => {
                         c.readable = false;
+                        if !c.input.is_empty() {
+                            self.park(key);
+                        }
                         Flow::Done
                     }
                     Some(_) => Flow::More,
@@ -549,6 +604,9 @@ where
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 c.readable = false;
                 self.pool.release_input(&mut c.input, false);
+                if !c.input.is_empty() {
+                    self.park(key);
+                }
                 Flow::Done
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Flow::More,
@@ -556,6 +614,17 @@ where
                 self.close(key, CloseReason::Io(e.kind()));
                 Flow::Closed
             }
+        }
+    }
+
+    /// Reading is done for this turn and input is left unconsumed: if it is small and nothing
+    /// waits on it (no output, no redelivery), it moves to a parking slot and its pool block
+    /// goes back (see `Config::park_size`). Only this uncommon path pays the copy.
+    #[cold]
+    fn park(&mut self, key: usize) {
+        let c = &mut self.conns[key];
+        if c.out.len == 0 && !c.redeliver && !c.closing {
+            self.pool.park(&mut c.input);
         }
     }
 
@@ -717,11 +786,14 @@ where
             c.closing = true;
             c.close_reason = reason;
         }
+        // Input left unread: the peer may still be sending, so linger (unless output pending
+        // makes the final close come from `write_pending`, which lingers anyway).
+        let held = c.input.holds_input();
         self.pool.release_input(&mut c.input, true);
         self.timers.cancel(key * 2);
         if c.out.len == 0 {
             let reason = c.close_reason;
-            self.close(key, reason);
+            self.close_with(key, reason, held);
             return false;
         }
         if !self.timers.is_armed(key * 2 + 1) {
@@ -804,8 +876,10 @@ where
             }
             self.timers.cancel(key * 2 + 1);
             if c.closing {
+                // The last answer is out: linger so that input still in flight cannot turn
+                // the close into a reset that destroys it.
                 let reason = c.close_reason;
-                self.close(key, reason);
+                self.close_with(key, reason, true);
                 return false;
             }
             if self.drain_deadline.is_none() && !c.proto.wants_write_ready() {
@@ -863,6 +937,7 @@ where
             return;
         }
         c.starved = true;
+        self.starved_len += 1;
         if !self.retrying {
             self.shared.stats[self.index].on_pool_wait();
         }
@@ -882,6 +957,7 @@ where
             return;
         }
         c.starved = false;
+        self.starved_len -= 1;
         let (prev, next) = (c.starved_prev, c.starved_next);
         if prev == NIL {
             self.starved_head = next;
@@ -935,6 +1011,10 @@ where
             if !self.conns.contains(key) {
                 continue;
             }
+            if self.conns[key].lingering {
+                self.remove(key);
+                continue;
+            }
             if id.is_multiple_of(2) {
                 let kind = self.conns[key].kind.take().unwrap_or(TimeoutKind::Idle);
                 let action = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
@@ -948,75 +1028,6 @@ where
             }
         }
         self.expired.clear();
-    }
-
-    // ===== close and shutdown =====
-
-    fn close(&mut self, key: usize, reason: CloseReason) {
-        self.unstarve(key);
-        let mut c = self.conns.remove(key);
-        self.timers.cancel(key * 2);
-        self.timers.cancel(key * 2 + 1);
-        self.pool.release_input(&mut c.input, true);
-        self.pool.release_output(&mut c.out);
-        // Counted before the socket closes, so a peer that sees the close sees the count.
-        self.stats().on_close(reason.is_timeout());
-        c.proto.on_close(reason);
-        // Dropping the socket closes it, which also removes it from the epoll set.
-        drop(c);
-        if !self.accepting && self.drain_deadline.is_none() && self.conns.len() < self.max_conns {
-            self.resume_accepting();
-        }
-    }
-
-    fn on_wake(&mut self) {
-        let Some(deadline) = self.shared.shutdown_deadline() else {
-            return;
-        };
-        if self.drain_deadline.is_some() {
-            return;
-        }
-        self.drain_deadline = Some(deadline);
-        self.accepting = false;
-        for l in &mut self.listeners {
-            if let Some(mut s) = l.sock.take() {
-                let _ = self.poll.registry().deregister(&mut s);
-                // Dropped: closed, so new connections are refused.
-            }
-        }
-        self.keys.clear();
-        self.keys.extend(self.conns.iter().map(|(k, _)| k));
-        for i in 0..self.keys.len() {
-            let key = self.keys[i];
-            if !self.conns.contains(key) || self.conns[key].closing {
-                continue;
-            }
-            let action = self.callback(key, |p, cx, out| p.on_drain(cx, out));
-            if self.apply(key, action, CloseReason::Shutdown) {
-                self.write_out(key);
-            }
-        }
-    }
-
-    /// True when the worker is done: drained, or past the deadline.
-    fn drain_step(&mut self) -> bool {
-        match self.drain_deadline {
-            None => false,
-            Some(d) => self.conns.is_empty() || self.now >= d,
-        }
-    }
-
-    fn close_all(&mut self, reason: CloseReason) {
-        self.keys.clear();
-        self.keys.extend(self.conns.iter().map(|(k, _)| k));
-        for i in 0..self.keys.len() {
-            let key = self.keys[i];
-            if self.conns.contains(key) {
-                self.close(key, reason);
-            }
-        }
-        let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
-        self.stats().set_buffers(used, peak);
     }
 }
 
