@@ -33,13 +33,6 @@ const READ_AHEAD: usize = 64 * 1024;
 /// for window, a finished exchange); larger ones are freed.
 const KEEP_OUT: usize = 16 * 1024;
 
-/// After a graceful shutdown has finished every stream, how long the connection stays open
-/// (reading and dropping what the client still sends) waiting for the client to close first.
-/// Closing at once would make the kernel answer the client's late frames (WINDOW_UPDATE for
-/// the bytes it is still reading, a PING ACK) with a reset, which throws away response bytes
-/// the client has received but not yet read. Each byte from the client restarts it.
-const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// One request/response exchange. Slots are reused, so their buffers keep their capacity.
 #[derive(Default)]
 struct Slot {
@@ -124,9 +117,6 @@ pub(crate) struct H2 {
     wpos: usize,
     ready: Vec<u32>,
     draining: bool,
-    /// Graceful shutdown is over (final GOAWAY sent, every stream finished, output handed to
-    /// the reactor): waiting up to [`LINGER`] for the client to close.
-    lingering: bool,
 }
 
 impl std::fmt::Debug for H2 {
@@ -155,7 +145,6 @@ impl H2 {
             wpos: 0,
             ready: Vec::new(),
             draining: false,
-            lingering: false,
         }
     }
 
@@ -216,11 +205,6 @@ impl H2 {
     ) -> Action {
         if kind == TimeoutKind::WriteStall {
             return Action::CloseNow;
-        }
-        if self.lingering {
-            // The client did not close within LINGER: everything is sent, close.
-            self.flush(out);
-            return Action::CloseAfterFlush;
         }
         self.conn.handle_timeout(cx.now());
         let idle = self.conn.open_streams() == 0;
@@ -390,12 +374,10 @@ impl H2 {
             }
         }
         if self.conn.is_closed() && self.wpos >= self.wbuf.len() {
-            if self.draining && self.conn.error().is_none() {
-                // Graceful end: let the client close first (see LINGER).
-                self.lingering = true;
-                cx.set_timeout_in(TimeoutKind::Idle, LINGER);
-                return Action::Keep;
-            }
+            // After a graceful end the reactor's lingering close shuts our side down and reads
+            // on: closing with the client's late frames (WINDOW_UPDATE, a PING ACK) unread would
+            // make the kernel reset the connection and destroy response bytes the client has
+            // received but not yet read.
             return Action::CloseAfterFlush;
         }
         self.arm_timer(cx);
