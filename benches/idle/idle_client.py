@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Opens N connections to 127.0.0.1:PORT, makes each a used keep-alive connection, prints READY,
 and holds them open, idle, until stdin closes. Usage: idle_client.py PORT N [echo|http|h2c]
+Environment: REQUESTS=k makes k requests per connection (one after the other; default 1).
 
   echo  one 1-byte echo (the reactor's echo example)
   http  one HTTP/1.1 GET /plaintext, answered in full
@@ -9,12 +10,14 @@ and holds them open, idle, until stdin closes. Usage: idle_client.py PORT N [ech
         request's :path, :authority and user-agent use literals with incremental indexing, as
         nghttp2 and h2load send them, so the server's HPACK decoder table is in use.
 """
+import os
 import resource
 import socket
 import struct
 import sys
 
 port, n = int(sys.argv[1]), int(sys.argv[2])
+requests = int(os.environ.get("REQUESTS", "1"))
 mode = sys.argv[3] if len(sys.argv) > 3 else "echo"
 GET = b"GET /plaintext HTTP/1.1\r\nHost: bench\r\n\r\n"
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -51,21 +54,24 @@ def recv_exact(s, k, i):
     return data
 
 
-def h2c_one(s, i):
-    s.sendall(h2c_request())
+def h2c_one(s, i, stream=1):
+    if stream == 1:
+        s.sendall(h2c_request())
+    else:  # the same request, :path (64), :authority (63), user-agent (62) now indexed
+        s.sendall(frame(1, 0x5, stream, b"\x82\x86\xc0\xbf\xbe"))
     while True:
         head = recv_exact(s, 9, i)
         length = int.from_bytes(head[:3], "big")
         kind, flags = head[3], head[4]
-        stream = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
+        sid = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
         recv_exact(s, length, i)
         if kind == 4 and not flags & 1:  # the server's SETTINGS: acknowledge it
             s.sendall(frame(4, 1, 0))
         elif kind == 7:
             sys.exit(f"connection {i}: GOAWAY")
-        elif kind == 3 and stream == 1:
+        elif kind == 3 and sid == stream:
             sys.exit(f"connection {i}: RST_STREAM")
-        elif kind in (0, 1) and stream == 1 and flags & 1:  # END_STREAM on our stream
+        elif kind in (0, 1) and sid == stream and flags & 1:  # END_STREAM on our stream
             return
 
 
@@ -95,9 +101,11 @@ socks = []
 for i in range(n):
     s = socket.create_connection(("127.0.0.1", port))
     if mode == "http":
-        http_one(s, i)
+        for _ in range(requests):
+            http_one(s, i)
     elif mode == "h2c":
-        h2c_one(s, i)
+        for k in range(requests):
+            h2c_one(s, i, 2 * k + 1)
     else:
         s.sendall(b"x")
         if s.recv(1) != b"x":

@@ -10,6 +10,8 @@
 #                        one GET /plaintext (see idle_client.py); echo: the reactor's echo example
 #                        (examples/echo.rs, one 1-byte echo), the reactor's own cost
 #   BRISK=path           the brisk binary to measure (default: built here, release)
+#   REQUESTS=k           requests per connection before it idles (default 1; the limits below
+#                        are for 1)
 #
 # Each (server, mode) pair gets a fresh server process. RSS is read from /proc/PID/status
 # (VmRSS) before the clients connect and after all N are established and settled. Limits
@@ -144,6 +146,11 @@ for mode in $MODES; do
     read -r before after <<<"$(measure "$peer" "$mode")"
     if [ "$before" = skip ]; then
       printf '%-6s %-5s %8s %s\n' "$peer" "$mode" "$N" "skipped: $after"
+      continue
+    fi
+    if ! [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ ]]; then
+      printf '%-6s %-5s %8s %s\n' "$peer" "$mode" "$N" "FAILED (see above)"
+      status=1
       continue
     fi
     per=$(((after - before) * 1024 / N))
