@@ -222,7 +222,6 @@ impl Table {
                 // has room; at `2 * max_size` a placement always exists (module notes).
                 let live = self.size - self.entries.len() * ENTRY_OVERHEAD;
                 let want = (self.buf.len() * 2)
-                    .max(live + len)
                     .max(MIN_BUF)
                     .min(self.max_size * 2)
                     .max(live + len);

@@ -149,9 +149,9 @@ enum Phase {
 /// inside the line instead of scanning it again. No byte is scanned more than twice. The fast
 /// path for a fresh parser is inlined into the caller; the state machine is not. When a head completes after several calls, the fields found by earlier calls are
 /// rebuilt from remembered offsets (a 1 KiB table allocated on the parser's first `Partial`
-/// and kept until it is dropped, so a parser that only ever sees whole heads stays small and a
-/// server's idle connection does not carry the table; a head with more than 128 fields or
-/// longer than 64 KiB falls back to one linear re-split).
+/// and kept until it is dropped, so a parser that only ever sees whole heads stays small: a
+/// server's idle connection carries the table only if one of its heads arrived in pieces; a
+/// head with more than 128 fields or longer than 64 KiB falls back to one linear re-split).
 #[derive(Debug, Clone)]
 pub struct RequestParser {
     config: Config,
@@ -249,7 +249,8 @@ impl RequestParser {
         }
     }
 
-    /// Forgets any progress and any error, keeping the configuration.
+    /// Forgets any progress and any error, keeping the configuration (and the offset table of
+    /// resumed heads, if one was allocated).
     ///
     /// # Examples
     ///
