@@ -22,7 +22,10 @@ pub(crate) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #[derive(Debug)]
 enum State {
     /// No byte yet (or fewer than the preface and all matching it).
-    Detect { app: Arc<App>, peer: SocketAddr },
+    Detect {
+        app: Arc<App>,
+        peer: SocketAddr,
+    },
     H1(H1),
     H2(Box<H2>),
 }
