@@ -1,7 +1,9 @@
 //! The encoder's hash index over the dynamic table: (name, value) -> newest entry with that
 //! field, and name -> newest entry with that name. Open addressing with linear probing; entries
-//! are removed on eviction with backward-shift deletion, so there are no tombstones and no
-//! allocation after construction.
+//! are removed on eviction with backward-shift deletion, so there are no tombstones. The slot
+//! arrays are empty until the first entry is recorded and double (rehashing) as the table
+//! fills, up to four slots per entry the table can hold; once there, recording allocates
+//! nothing.
 
 use crate::table::Table;
 
@@ -35,25 +37,53 @@ pub(crate) fn hash_field(name_hash: u32, value: &[u8]) -> u32 {
     )
 }
 
+/// Slots of a map's first allocation.
+const MIN_SLOTS: usize = 16;
+
 /// One open-addressing map from a hash to an entry sequence number.
 #[derive(Debug)]
 struct Slots {
-    /// `hash << 32 | seq`; 0 = empty (hashes are odd).
+    /// `hash << 32 | seq`; 0 = empty (hashes are odd). Empty until the first upsert; a power
+    /// of two, at most `max`, kept at most a quarter full below `max`.
     slots: Vec<u64>,
     mask: usize,
+    /// Occupied slots.
+    len: usize,
+    /// Size the array may grow to: four slots per entry the table can hold.
+    max: usize,
 }
 
 impl Slots {
     fn new(max_entries: usize) -> Self {
-        let n = (max_entries * 4).next_power_of_two().max(16);
         Slots {
-            slots: vec![0; n],
-            mask: n - 1,
+            slots: Vec::new(),
+            mask: 0,
+            len: 0,
+            max: (max_entries * 4).next_power_of_two().max(MIN_SLOTS),
+        }
+    }
+
+    /// Doubles the array (or allocates the first one), re-inserting every key.
+    #[cold]
+    fn grow(&mut self) {
+        let n = (self.slots.len() * 2).clamp(MIN_SLOTS, self.max);
+        let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        self.mask = n - 1;
+        for s in old.into_iter().filter(|&s| s != 0) {
+            // Keys are unique: each goes to the first empty slot from its home.
+            let mut i = (s >> 32) as usize & self.mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & self.mask;
+            }
+            self.slots[i] = s;
         }
     }
 
     #[inline]
     fn find(&self, hash: u32, mut matches: impl FnMut(u32) -> bool) -> Option<(usize, u32)> {
+        if self.slots.is_empty() {
+            return None;
+        }
         let mut i = hash as usize & self.mask;
         loop {
             let s = self.slots[i];
@@ -75,6 +105,10 @@ impl Slots {
             self.slots[i] = slot;
             return;
         }
+        if self.slots.len() < self.max && (self.len + 1) * 4 > self.slots.len() {
+            self.grow();
+        }
+        self.len += 1;
         let mut i = hash as usize & self.mask;
         while self.slots[i] != 0 {
             i = (i + 1) & self.mask;
@@ -87,6 +121,9 @@ impl Slots {
     #[inline]
     fn remove(&mut self, hash: u32, seq: u32) {
         let want = (u64::from(hash) << 32) | u64::from(seq);
+        if self.slots.is_empty() {
+            return;
+        }
         let mut i = hash as usize & self.mask;
         loop {
             let s = self.slots[i];
@@ -120,6 +157,7 @@ impl Slots {
             }
         }
         self.slots[hole] = 0;
+        self.len -= 1;
     }
 }
 
@@ -141,7 +179,7 @@ impl Index {
 
     /// Whether this index was sized for a table of `capacity` octets.
     pub(crate) fn fits(&self, capacity: usize) -> bool {
-        self.fields.slots.len() >= (capacity / 32 + 1) * 4
+        self.fields.max >= (capacity / 32 + 1) * 4
     }
 
     /// 0-based table position of the newest entry equal to (name, value).

@@ -4,17 +4,25 @@
 //! # Implementation notes
 //!
 //! Each entry's name and value are stored back to back, contiguously, so a field can be lent out
-//! as two plain slices. An entry that does not fit before the physical end of the buffer is placed
-//! at offset 0 instead, wasting the tail. With a physical buffer of twice the largest table size
-//! the table has had, that placement never overlaps a live entry once RFC 7541 §4.4 eviction
-//! has made room: the live bytes plus the one wasted tail are always below `2 * max_size`. So
-//! inserting never evicts more than the RFC says and never allocates, once the buffer exists
-//! (it is allocated on the first insert, and regrown only when a size update sets a new high).
+//! as two plain slices. An entry goes where the previous one ended, or at offset 0 when it does
+//! not fit before the physical end of the buffer (wasting the tail), provided it does not overlap
+//! a live entry; when it would, the buffer grows (doubling, up to twice the maximum size) and
+//! the live entries are re-laid out from offset 0. With a buffer of twice the maximum size a
+//! placement always exists once RFC 7541 §4.4 eviction has made room, so the buffer never grows
+//! past that, and inserting never evicts more than the RFC says.
+//!
+//! Nothing is allocated before the first insert, and the buffer follows the bytes the table
+//! actually holds: a connection whose peer indexed three short fields keeps a few hundred
+//! octets, not `2 * max_size`. Once the table has reached its working size, inserting does not
+//! allocate; the buffer never shrinks.
 
 use std::collections::VecDeque;
 
 /// Per-entry overhead of RFC 7541 §4.1.
 pub(crate) const ENTRY_OVERHEAD: usize = 32;
+
+/// Smallest ring buffer allocated: room for a few typical fields.
+const MIN_BUF: usize = 256;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
@@ -30,7 +38,8 @@ pub(crate) struct Entry {
 /// The dynamic table.
 #[derive(Debug)]
 pub(crate) struct Table {
-    /// Physical ring; empty until the first insert, then twice the largest `max_size` seen.
+    /// Physical ring; empty until the first insert, then grown on demand (doubling) up to twice
+    /// the largest `max_size` seen.
     buf: Vec<u8>,
     /// Newest entry first.
     entries: VecDeque<Entry>,
@@ -133,9 +142,6 @@ impl Table {
         while self.size > self.max_size {
             self.evict_one(&mut evicted);
         }
-        if !self.buf.is_empty() && max_size * 2 > self.buf.len() {
-            self.grow(max_size);
-        }
     }
 
     /// Changes the capacity (the largest maximum size allowed), keeping the entries. A capacity
@@ -151,23 +157,40 @@ impl Table {
         self.capacity = capacity;
     }
 
-    /// Re-lays the entries out, oldest first, in a buffer of `2 * max_size` octets. The buffer
-    /// follows the largest maximum size the table has had (not the capacity), so a peer that
-    /// keeps a small table costs little; it grows at most once per new high, never shrinks.
+    /// Re-lays the entries out, oldest first from offset 0, in a buffer of `len` octets (at
+    /// least the live bytes).
     #[cold]
-    fn grow(&mut self, max_size: usize) {
-        let mut buf = vec![0u8; max_size * 2];
+    fn grow(&mut self, len: usize) {
+        let mut buf = vec![0u8; len];
         let mut at = 0;
         for e in self.entries.iter_mut().rev() {
-            let len = e.name_len + e.value_len;
-            buf[at..at + len].copy_from_slice(&self.buf[e.off..e.off + len]);
+            let n = e.name_len + e.value_len;
+            buf[at..at + n].copy_from_slice(&self.buf[e.off..e.off + n]);
             e.off = at;
-            at += len;
+            at += n;
         }
         self.buf = buf;
         self.head = at;
-        self.entries
-            .reserve((max_size / ENTRY_OVERHEAD + 1).saturating_sub(self.entries.len()));
+    }
+
+    /// Where an entry of `len` octets can go without overlapping a live entry, if anywhere.
+    ///
+    /// The live bytes lie in the cyclic run from the oldest entry's offset to `head`: one run
+    /// when `head` is past the oldest entry, else two (up to the wrap, and from 0 to `head`).
+    #[inline]
+    fn place(&self, len: usize) -> Option<usize> {
+        let Some(oldest) = self.entries.back() else {
+            return (len <= self.buf.len()).then_some(0);
+        };
+        let live = self.size - self.entries.len() * ENTRY_OVERHEAD;
+        let wrapped = self.head < oldest.off || (self.head == oldest.off && live > 0);
+        if wrapped {
+            (self.head + len <= oldest.off).then_some(self.head)
+        } else if self.head + len <= self.buf.len() {
+            Some(self.head)
+        } else {
+            (len <= oldest.off).then_some(0)
+        }
     }
 
     /// Inserts an entry (RFC 7541 §4.4): evicts until it fits; an entry larger than the maximum
@@ -192,15 +215,19 @@ impl Table {
         while self.size + entry_size > self.max_size {
             self.evict_one(&mut evicted);
         }
-        if self.buf.is_empty() {
-            self.buf = vec![0u8; self.max_size * 2];
-            self.entries.reserve(self.max_size / ENTRY_OVERHEAD + 1);
-            self.head = 0;
-        }
-        let off = if self.head + len <= self.buf.len() {
-            self.head
-        } else {
-            0
+        let off = match self.place(len) {
+            Some(off) => off,
+            None => {
+                // Live bytes plus this entry are at most `max_size`, so the re-laid-out buffer
+                // has room; at `2 * max_size` a placement always exists (module notes).
+                let live = self.size - self.entries.len() * ENTRY_OVERHEAD;
+                let want = (self.buf.len() * 2)
+                    .max(MIN_BUF)
+                    .min(self.max_size * 2)
+                    .max(live + len);
+                self.grow(want);
+                self.head
+            }
         };
         self.buf[off..off + name.len()].copy_from_slice(name);
         self.buf[off + name.len()..off + len].copy_from_slice(value);
@@ -308,5 +335,63 @@ mod tests {
         t.set_max_size(34, none);
         assert_eq!(t.len(), 1);
         assert_eq!(t.position_of(t.seq_of(0)), Some(0));
+    }
+
+    #[test]
+    fn buffer_is_lazy_and_follows_the_live_bytes() {
+        let mut t = Table::new(4096, 4096);
+        assert_eq!(t.buf.capacity(), 0);
+        assert_eq!(t.entries.capacity(), 0);
+        t.insert(b"user-agent", b"curl/8", 0, 0, none);
+        t.insert(b":authority", b"localhost", 0, 0, none);
+        assert_eq!(t.buf.len(), MIN_BUF);
+        // A long run of small fields settles well below 2 * max_size.
+        for i in 0..1000u32 {
+            t.insert(b"x-n", format!("{}", i % 50).as_bytes(), 0, 0, none);
+        }
+        assert!(t.buf.len() <= 2 * 4096);
+        assert_eq!(t.get(0), Some((&b"x-n"[..], &b"49"[..])));
+    }
+
+    #[test]
+    fn growth_and_size_changes_keep_entries_intact() {
+        // Random inserts (some empty, some large) and size updates against a model.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut t = Table::new(300, 1000);
+        let mut model: VecDeque<(Vec<u8>, Vec<u8>)> = VecDeque::new();
+        let mut max = 300;
+        let mut largest = 300;
+        for step in 0..20_000 {
+            if rand(50) == 0 {
+                max = [0, 40, 100, 300, 600, 1000][rand(6)];
+                largest = largest.max(max);
+                t.set_max_size(max, none);
+            } else {
+                let name = vec![b'n'; rand(4)];
+                let value = vec![b'a' + (step % 26) as u8; [0, 1, 5, 30, 200][rand(5)]];
+                if !t.insert(&name, &value, 0, 0, none) {
+                    model.clear();
+                } else {
+                    model.push_front((name, value));
+                }
+            }
+            let mut total: usize = model.iter().map(|(n, v)| n.len() + v.len() + 32).sum();
+            while total > max {
+                let (n, v) = model.pop_back().unwrap();
+                total -= n.len() + v.len() + 32;
+            }
+            assert_eq!(t.len(), model.len(), "step {step}");
+            assert_eq!(t.size(), total, "step {step}");
+            for (j, (n, v)) in model.iter().enumerate() {
+                assert_eq!(t.get(j), Some((&n[..], &v[..])), "step {step} entry {j}");
+            }
+            assert!(t.buf.len() <= 2 * largest, "step {step}: {}", t.buf.len());
+        }
     }
 }

@@ -5,6 +5,9 @@
 //!    without a single allocation.
 //! 2. Decoding arbitrary bytes never allocates more than the configured limits allow, however
 //!    long the input (proptest).
+//! 3. A new decoder or encoder allocates nothing until its dynamic table takes an entry, and
+//!    then memory in proportion to what the table holds, not to its 4096-octet maximum (an idle
+//!    HTTP/2 connection keeps both for its lifetime).
 
 mod common;
 
@@ -102,6 +105,53 @@ fn allocations() {
     );
     steady_state_blocks_do_not_allocate();
     arbitrary_input_allocates_within_the_limits();
+    tables_allocate_lazily_and_in_proportion();
+}
+
+fn tables_allocate_lazily_and_in_proportion() {
+    let mut out = Vec::with_capacity(1024);
+    let base = LIVE.load(Relaxed);
+    let mut decoder = Decoder::new();
+    let mut encoder = Encoder::new();
+    assert_eq!(LIVE.load(Relaxed) - base, 0, "new coders allocate nothing");
+    // Fields only from the static table: still nothing.
+    decoder.decode(&[0x82, 0x86, 0x84], |_| {}).unwrap();
+    encoder.encode([Field::new(b":status", b"200")], &mut out);
+    assert_eq!(
+        LIVE.load(Relaxed) - base,
+        0,
+        "static fields allocate nothing"
+    );
+
+    // A request as nghttp2 sends it: :path, :authority and user-agent indexed.
+    let block = [
+        &[0x82, 0x86, 0x44, 10][..],
+        b"/plaintext",
+        &[0x41, 14],
+        b"127.0.0.1:8080",
+        &[0x7a, 13],
+        b"idle-client/1",
+    ]
+    .concat();
+    decoder.decode(&block, |_| {}).unwrap();
+    let decoder_bytes = LIVE.load(Relaxed) - base;
+    // A response with indexed fields.
+    out.clear();
+    encoder.encode(
+        [
+            Field::new(b":status", b"200"),
+            Field::new(b"content-type", b"text/plain"),
+            Field::new(b"server", b"brisk"),
+            Field::new(b"content-length", b"13"),
+        ],
+        &mut out,
+    );
+    let encoder_bytes = LIVE.load(Relaxed) - base - decoder_bytes;
+    println!("after one request: decoder {decoder_bytes} B, encoder {encoder_bytes} B");
+    assert_eq!(decoder.table_entries().count(), 3);
+    assert!(decoder_bytes <= 512, "decoder holds {decoder_bytes} B");
+    assert!(encoder_bytes <= 1024, "encoder holds {encoder_bytes} B");
+    drop((decoder, encoder));
 }
 
 fn steady_state_blocks_do_not_allocate() {

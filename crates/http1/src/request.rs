@@ -148,8 +148,10 @@ enum Phase {
 /// a well-formed line, the fast path hands over that line's state, so a resumed call continues
 /// inside the line instead of scanning it again. No byte is scanned more than twice. The fast
 /// path for a fresh parser is inlined into the caller; the state machine is not. When a head completes after several calls, the fields found by earlier calls are
-/// rebuilt from remembered offsets (kept inline, allocated on the first `Partial`; a head with
-/// more than 128 fields or longer than 64 KiB falls back to one linear re-split).
+/// rebuilt from remembered offsets (a 1 KiB table allocated on the parser's first `Partial`
+/// and kept until it is dropped, so a parser that only ever sees whole heads stays small: a
+/// server's idle connection carries the table only if one of its heads arrived in pieces; a
+/// head with more than 128 fields or longer than 64 KiB falls back to one linear re-split).
 #[derive(Debug, Clone)]
 pub struct RequestParser {
     config: Config,
@@ -167,9 +169,10 @@ pub struct RequestParser {
     count: usize,
     resumed: bool,
     /// Offsets (name start, name end, value start, value end) of the fields completed in
-    /// earlier calls, so a resumed head needs no second pass. Allocated inline on the first
-    /// `Partial` only; `None` keeps one-shot parsers cheap to create.
-    saved: Option<[[u16; 4]; SAVED]>,
+    /// earlier calls, so a resumed head needs no second pass. Allocated on the first `Partial`
+    /// only and kept across heads and [`reset`](Self::reset) (one allocation per parser);
+    /// `None` keeps parsers small and cheap to create.
+    saved: Option<Box<[[u16; 4]; SAVED]>>,
     /// False once a field could not be saved (beyond `SAVED` fields or past 64 KiB): the
     /// slots are then rebuilt by one linear pass instead.
     saved_ok: bool,
@@ -246,7 +249,8 @@ impl RequestParser {
         }
     }
 
-    /// Forgets any progress and any error, keeping the configuration.
+    /// Forgets any progress and any error, keeping the configuration (and the offset table of
+    /// resumed heads, if one was allocated).
     ///
     /// # Examples
     ///
@@ -260,7 +264,9 @@ impl RequestParser {
     /// # Ok::<(), brisk_http1::Error>(())
     /// ```
     pub fn reset(&mut self) {
+        let saved = self.saved.take();
         *self = Self::with_config(self.config);
+        self.saved = saved;
     }
 
     /// The configuration this parser uses.
@@ -630,7 +636,7 @@ impl RequestParser {
         if !self.saved_ok || first == self.count {
             return;
         }
-        let saved = self.saved.get_or_insert([[0; 4]; SAVED]);
+        let saved = self.saved.get_or_insert_with(|| Box::new([[0; 4]; SAVED]));
         let (Some(src), Some(dst)) = (
             slots.get(first..self.count),
             saved.get_mut(first..self.count),
@@ -657,7 +663,7 @@ impl RequestParser {
     fn restore<'b>(&self, buf: &'b [u8], slots: &mut [Header<'b>], first: usize) {
         match (&self.saved, self.saved_ok) {
             (Some(saved), true) => {
-                for (slot, o) in slots.iter_mut().zip(saved).take(first) {
+                for (slot, o) in slots.iter_mut().zip(saved.iter()).take(first) {
                     let [a, b, c, d] = o.map(usize::from);
                     *slot = Header {
                         name: &buf[a..b],

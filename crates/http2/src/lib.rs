@@ -73,7 +73,7 @@ mod headers;
 mod stream;
 
 pub use config::{Config, Limits};
-pub use conn::{Connection, PREFACE};
+pub use conn::{Connection, SpareBuffers, PREFACE};
 pub use error::{Error, ErrorCode, StreamId, Violation};
 pub use event::{Event, PeerSettings};
 pub use frame::{

@@ -104,7 +104,9 @@ pub(crate) struct ClosedStreams {
 impl ClosedStreams {
     pub(crate) fn new(cap: usize) -> ClosedStreams {
         ClosedStreams {
-            ring: VecDeque::with_capacity(cap.min(1024)),
+            // Grows with the streams closed, up to `cap` (a connection that ran one stream
+            // keeps a few octets, not `cap` entries).
+            ring: VecDeque::new(),
             cap,
         }
     }

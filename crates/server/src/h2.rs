@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use brisk_http1::Header;
-use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, StreamId};
+use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, SpareBuffers, StreamId};
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::App;
@@ -59,6 +59,17 @@ struct Slot {
     received: u64,
     /// The status an upload was refused with (its body is then dropped).
     reject: Option<u16>,
+}
+
+/// What an HTTP/2 connection needs only while streams are open: the protocol's stream map,
+/// event queue and header arena ([`SpareBuffers`]) and the stream slots. An idle connection
+/// hands them to the worker's pool ([`Worker::recycle_h2`]) and takes a set back when input
+/// arrives, so idle connections hold none and going idle and busy again allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct H2Spare {
+    conn: SpareBuffers,
+    slots: Vec<Slot>,
+    ids: Vec<u32>,
 }
 
 impl std::fmt::Debug for Slot {
@@ -117,6 +128,9 @@ pub(crate) struct H2 {
     wpos: usize,
     ready: Vec<u32>,
     draining: bool,
+    /// While busy: the (empty) set the busy-time buffers go into when the connection turns
+    /// idle and hands them to the worker's pool. `None` while idle.
+    spare: Option<Box<H2Spare>>,
 }
 
 impl std::fmt::Debug for H2 {
@@ -145,7 +159,47 @@ impl H2 {
             wpos: 0,
             ready: Vec::new(),
             draining: false,
+            spare: None,
         }
+    }
+
+    /// Input arrived: take a set of busy-time buffers from the worker's pool, if it has one
+    /// (without, they grow as needed).
+    #[inline]
+    fn attach_spare(&mut self) {
+        if self.spare.is_some() {
+            return;
+        }
+        let Some(mut s) = with_worker(Worker::h2_spare) else {
+            return;
+        };
+        self.conn.give_spare(&mut s.conn);
+        if self.ids.is_empty() {
+            std::mem::swap(&mut self.slots, &mut s.slots);
+            std::mem::swap(&mut self.ids, &mut s.ids);
+        }
+        self.spare = Some(s);
+    }
+
+    /// No stream open: hand the busy-time buffers to the worker's pool.
+    #[inline]
+    fn detach_spare(&mut self) {
+        if self.ids.iter().any(|&id| id != 0) {
+            return;
+        }
+        let mut s = match self.spare.take() {
+            Some(s) => s,
+            None if self.slots.capacity() > 0 => Box::default(),
+            None => return,
+        };
+        if !self.conn.take_spare(&mut s.conn) {
+            self.spare = Some(s);
+            return;
+        }
+        // `s` holds empty buffers (what `attach_spare` swapped out, or new ones).
+        std::mem::swap(&mut self.slots, &mut s.slots);
+        std::mem::swap(&mut self.ids, &mut s.ids);
+        with_worker(|w| w.recycle_h2(s));
     }
 
     /// The HTTP/2 side of an accepted `Upgrade: h2c` (RFC 7540 §3.2): applies the client's
@@ -177,6 +231,7 @@ impl H2 {
         input: &[u8],
         out: &mut Output<'_>,
     ) -> (usize, Action) {
+        self.attach_spare();
         // Output the connection already produced comes first.
         if !self.flush(out) {
             return (0, Action::Keep);
@@ -372,6 +427,9 @@ impl H2 {
             if !progressed {
                 break;
             }
+        }
+        if self.conn.open_streams() == 0 {
+            self.detach_spare();
         }
         if self.conn.is_closed() && self.wpos >= self.wbuf.len() {
             // After a graceful end the reactor's lingering close shuts our side down and reads

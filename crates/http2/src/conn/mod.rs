@@ -1,5 +1,7 @@
 //! The connection state machine shared by both roles.
 
+mod idle;
+pub use idle::SpareBuffers;
 mod recv;
 mod send;
 
@@ -241,7 +243,7 @@ impl Connection {
             local_open: 0,
             cont: None,
             block_buf: Vec::new(),
-            out: Vec::with_capacity(4096),
+            out: Vec::new(),
             out_gen: 1,
             pending_acks: 0,
             scratch: Vec::new(),
