@@ -2,7 +2,7 @@
 //!
 //! It parses request and response heads into caller-provided header slots, computes message
 //! framing and connection facts from a head, decodes chunked bodies incrementally, and writes
-//! heads and chunks into a caller-owned `Vec<u8>`. It never touches a socket, a thread or a
+//! heads and chunks into a caller-owned `Vec<u8>` or a fixed [`Region`] of an output buffer. It never touches a socket, a thread or a
 //! clock: bytes come in as `&[u8]`, time comes in as a `SystemTime`.
 //!
 //! ```text
@@ -14,7 +14,8 @@
 //!                ▼
 //!  body bytes ► ChunkedDecoder::decode ──► Chunk::{Data(&[u8]), Trailer(Header), End}
 //!
-//!  HeadWriter (status line, fields, Content-Length | chunked) + write_chunk ──► Vec<u8>
+//!  HeadWriter (status line, fields, Content-Length | chunked) + write_chunk ──► Vec<u8> | Region
+//!  reason_phrase(404) ──► "Not Found"  (HeadWriter::response_status writes it)
 //!  DateCache::get(SystemTime) ──► "Sun, 06 Nov 1994 08:49:37 GMT" (formatted once a second)
 //! ```
 //!
@@ -95,6 +96,8 @@ mod request;
 mod response;
 mod scan;
 mod ser;
+mod sink;
+mod status;
 mod target;
 
 pub use chunked::{Chunk, ChunkedDecoder};
@@ -106,5 +109,7 @@ pub use limits::{Config, Limits};
 pub use method::{Method, Version};
 pub use request::{Request, RequestParser};
 pub use response::{Response, ResponseParser};
-pub use ser::{write_chunk, write_last_chunk, HeadWriter};
+pub use ser::{write_chunk, write_chunk_end, write_chunk_size, write_last_chunk, HeadWriter};
+pub use sink::{Region, Sink};
+pub use status::{reason_phrase, status_digits};
 pub use target::{Target, TargetForm};
