@@ -8,7 +8,7 @@
 use crate::error::Error;
 use crate::head::Header;
 use crate::method::{Method, Version};
-use crate::scan::{is, is_token, skip_value, URI};
+use crate::scan::{is, is_token, value_is_clean, URI};
 use crate::sink::Sink;
 use crate::status::{known_line, status_digits};
 
@@ -88,7 +88,7 @@ impl<'a, S: Sink> HeadWriter<'a, S> {
         let Some([a, b, c]) = status_digits(status) else {
             return Err(Error::InvalidStatus);
         };
-        if skip_value(reason, 0) != reason.len() {
+        if !value_is_clean(reason) {
             return Err(Error::InvalidReason);
         }
         out.push(version.as_str().as_bytes());
@@ -360,7 +360,7 @@ fn check_field(name: &[u8], value: &[u8]) -> Result<(), Error> {
 #[inline]
 fn check_value(value: &[u8]) -> Result<(), Error> {
     let edge_ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
-    if skip_value(value, 0) != value.len() || edge_ws(value.first()) || edge_ws(value.last()) {
+    if !value_is_clean(value) || edge_ws(value.first()) || edge_ws(value.last()) {
         return Err(Error::InvalidHeaderValue);
     }
     Ok(())
