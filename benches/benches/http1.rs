@@ -13,11 +13,17 @@
 //! `http1_head_write`: a typical 200 keep-alive head (Server, Date, Content-Length,
 //! Content-Type) written into a fixed region of a 512-byte buffer by `HeadWriter` over a
 //! `Region` (validating every field) versus the server's hand-written `copy_from_slice` cursor
-//! (constant prefix, no validation), and by `HeadWriter` into a reused `Vec`. Each iteration
+//! (constant prefix, no validation), `HeadWriter` into a `Region` with `Server` and
+//! `Content-Type` as `Field`s checked once and `Date` from `DateCache::field` (no per-byte check
+//! per head), and `HeadWriter`
+//! into a reused `Vec`. Each iteration
 //! checks the written length; the outputs are checked equal once before timing.
 use std::hint::black_box;
+use std::time::{Duration, UNIX_EPOCH};
 
-use brisk_http1::{Config, HeadWriter, Header, Method, Region, RequestParser, Status, Version};
+use brisk_http1::{
+    Config, DateCache, Field, HeadWriter, Header, Method, Region, RequestParser, Status, Version,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// 720 bytes: a desktop browser fetching an image, cookies included.
@@ -235,6 +241,33 @@ fn head_writer_region(buf: &mut [u8], p: &HeadParts<'_>) -> usize {
     }
 }
 
+/// The server's constant field, checked at compile time.
+const SERVER: Field<'static> = match Field::new(b"Server", b"brisk") {
+    Ok(f) => f,
+    Err(_) => panic!("invalid field"),
+};
+
+/// `HeadWriter` into a `Region` with `Server` and `Content-Type` as [`Field`]s checked once
+/// (the content type's when the server's table of types is built) and `Date` from
+/// `DateCache::field`: no per-byte check per head.
+#[inline(never)]
+fn head_writer_region_fields(
+    buf: &mut [u8],
+    p: &HeadParts<'_>,
+    date: &Field<'_>,
+    ctype: &Field<'_>,
+) -> usize {
+    let mut r = Region::new(buf);
+    let Ok(mut w) = HeadWriter::response_status(&mut r, Version::Http11, 200) else {
+        return 0;
+    };
+    w.field(&SERVER)
+        .field(date)
+        .content_length(p.length)
+        .field(ctype);
+    w.finish().unwrap_or(0)
+}
+
 /// `HeadWriter` into a reused `Vec`; the head's length.
 #[inline(never)]
 fn head_writer_vec(out: &mut Vec<u8>, p: &HeadParts<'_>) -> usize {
@@ -317,6 +350,14 @@ fn head_write(c: &mut Criterion) {
     let n = head_writer_region(&mut a, &parts);
     assert!(n > 0 && n == cursor_copy(&mut b, &parts));
     assert_eq!(a[..n], b[..n]);
+    let ctype = Field::new(b"Content-Type", parts.content_type).expect("valid");
+    let mut dates = DateCache::new();
+    let date_field = dates.field(UNIX_EPOCH + Duration::from_secs(784_111_777));
+    assert_eq!(
+        head_writer_region_fields(&mut b, &parts, &date_field, &ctype),
+        n
+    );
+    assert_eq!(a[..n], b[..n]);
     let mut v = Vec::with_capacity(512);
     assert_eq!(head_writer_vec(&mut v, &parts), n);
     assert_eq!(v, a[..n]);
@@ -327,6 +368,17 @@ fn head_write(c: &mut Criterion) {
     g.bench_function("head_writer_region", |bch| {
         bch.iter(|| {
             let got = head_writer_region(black_box(&mut buf), black_box(&parts));
+            assert_eq!(got, n);
+        })
+    });
+    g.bench_function("head_writer_region_fields", |bch| {
+        bch.iter(|| {
+            let got = head_writer_region_fields(
+                black_box(&mut buf),
+                black_box(&parts),
+                &date_field,
+                &ctype,
+            );
             assert_eq!(got, n);
         })
     });

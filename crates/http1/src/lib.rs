@@ -16,7 +16,9 @@
 //!
 //!  HeadWriter (status line, fields, Content-Length | chunked) + write_chunk ──► Vec<u8> | Region
 //!  reason_phrase(404) ──► "Not Found"  (HeadWriter::response_status writes it)
-//!  DateCache::get(SystemTime) ──► "Sun, 06 Nov 1994 08:49:37 GMT" (formatted once a second)
+//!  Field::new(name, value) ──► checked once (const), written by HeadWriter::field unchecked
+//!  DateCache::get(SystemTime) ──► "Sun, 06 Nov 1994 08:49:37 GMT" (formatted once a second;
+//!                                  DateCache::field gives it as a ready `Date` Field)
 //! ```
 //!
 //! # Strictness
@@ -89,6 +91,7 @@ mod chunked;
 mod date;
 mod error;
 mod facts;
+mod field;
 mod head;
 mod limits;
 mod method;
@@ -104,6 +107,7 @@ pub use chunked::{Chunk, ChunkedDecoder};
 pub use date::{parse_date, DateCache};
 pub use error::Error;
 pub use facts::{Body, RequestFacts, ResponseFacts, Upgrade};
+pub use field::Field;
 pub use head::{Header, Status};
 pub use limits::{Config, Limits};
 pub use method::{Method, Version};

@@ -6,6 +6,7 @@
 //! splitting).
 
 use crate::error::Error;
+use crate::field::Field;
 use crate::head::Header;
 use crate::method::{Method, Version};
 use crate::scan::{is, is_token, value_is_clean, URI};
@@ -191,17 +192,34 @@ impl<'a, S: Sink> HeadWriter<'a, S> {
     #[inline]
     pub fn header(&mut self, name: &[u8], value: &[u8]) -> Result<&mut Self, Error> {
         check_field(name, value)?;
-        self.field(name, value);
+        self.line(name, value);
         Ok(self)
+    }
+
+    /// Writes a [`Field`] checked when it was made, with no per-byte work (see
+    /// [`header`](Self::header) for a field checked now).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_http1::{Field, HeadWriter, Version};
+    ///
+    /// let text = Field::new(b"Content-Type", b"text/plain")?;
+    /// let mut out = Vec::new();
+    /// HeadWriter::response_status(&mut out, Version::Http11, 200)?.field(&text).content_length(0);
+    /// assert_eq!(out, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n");
+    /// # Ok::<(), brisk_http1::Error>(())
+    /// ```
+    #[inline]
+    pub fn field(&mut self, field: &Field<'_>) -> &mut Self {
+        self.line(field.name(), field.value());
+        self
     }
 
     /// Writes a checked field line.
     #[inline(always)]
-    fn field(&mut self, name: &[u8], value: &[u8]) {
-        self.out.push(name);
-        self.out.push(b": ");
-        self.out.push(value);
-        self.out.push(b"\r\n");
+    fn line(&mut self, name: &[u8], value: &[u8]) {
+        self.out.push_line(name, value);
     }
 
     /// Writes `Date: date`, checked as any field value. Pass the IMF-fixdate of
@@ -227,7 +245,7 @@ impl<'a, S: Sink> HeadWriter<'a, S> {
     #[inline]
     pub fn date(&mut self, date: &[u8]) -> Result<&mut Self, Error> {
         check_value(date)?;
-        self.field(b"Date", date);
+        self.line(b"Date", date);
         Ok(self)
     }
 
@@ -486,7 +504,7 @@ pub fn write_last_chunk<S: Sink>(out: &mut S, trailers: &[Header<'_>]) -> Result
     out.push(b"0\r\n");
     let mut w = HeadWriter { out };
     for t in trailers {
-        w.field(t.name, t.value);
+        w.line(t.name, t.value);
     }
     w.out.push(b"\r\n");
     w.out.check()

@@ -2,7 +2,7 @@
 //! a region too small fails cleanly at every cut point, and validation is the same for both.
 
 use brisk_http1::{
-    reason_phrase, write_chunk, write_chunk_end, write_chunk_size, write_last_chunk, Error,
+    reason_phrase, write_chunk, write_chunk_end, write_chunk_size, write_last_chunk, Error, Field,
     HeadWriter, Header, Method, Region, ResponseParser, Sink, Version,
 };
 use proptest::prelude::*;
@@ -11,6 +11,7 @@ use proptest::prelude::*;
 #[derive(Debug, Clone)]
 enum Op {
     Field(String, Vec<u8>),
+    Checked(String, Vec<u8>),
     Date(Vec<u8>),
     Length(u64),
     Chunked,
@@ -81,6 +82,7 @@ fn message() -> impl Strategy<Value = Message> {
     ];
     let op = prop_oneof![
         (token(), value()).prop_map(|(n, v)| Op::Field(n, v)),
+        (token(), value()).prop_map(|(n, v)| Op::Checked(n, v)),
         value().prop_map(Op::Date),
         any::<u64>().prop_map(Op::Length),
         Just(Op::Chunked),
@@ -128,6 +130,9 @@ fn write<S: Sink>(out: &mut S, m: &Message, put: fn(&mut S, &[u8])) -> Result<()
         match op {
             Op::Field(n, v) => {
                 w.header(n.as_bytes(), v)?;
+            }
+            Op::Checked(n, v) => {
+                w.field(&Field::new(n.as_bytes(), v)?);
             }
             Op::Date(d) => {
                 w.date(d)?;
@@ -234,7 +239,8 @@ proptest! {
 
     /// Invalid input is refused identically by both targets and writes nothing into either.
     #[test]
-    fn validation_is_the_same_for_both_targets(name in "[ -~]{0,6}", v in proptest::collection::vec(any::<u8>(), 0..8)) {
+    fn validation_is_the_same_for_both_targets(name in "[ -~]{0,6}",
+                                             v in proptest::collection::vec(prop_oneof![any::<u8>(), 0x20u8..0x7f], 0..24)) {
         let mut out = Vec::new();
         let mut buf = [0u8; 64];
         let mut r = Region::new(&mut buf);
@@ -242,6 +248,8 @@ proptest! {
         let before = out.len();
         let b = HeadWriter::response_status(&mut r, Version::Http11, 200).unwrap().header(name.as_bytes(), &v).map(|_| ());
         prop_assert_eq!(a, b);
+        // A `Field` checked at construction refuses exactly what `header` refuses.
+        prop_assert_eq!(Field::new(name.as_bytes(), &v).map(|_| ()), a);
         if a.is_err() {
             prop_assert_eq!((before, r.len()), (17, 17));
         }
