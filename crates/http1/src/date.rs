@@ -2,6 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::field::Field;
+
 /// Formats IMF-fixdate values (`Sun, 06 Nov 1994 08:49:37 GMT`) from a caller-given time,
 /// formatting at most once per second: a server asks for it on every response and gets the
 /// cached bytes back until the second changes.
@@ -62,6 +64,27 @@ impl DateCache {
     pub fn get(&mut self, now: SystemTime) -> &str {
         // The buffer only ever holds ASCII.
         std::str::from_utf8(self.bytes(now)).unwrap_or("")
+    }
+
+    /// [`DateCache::get`] as a ready `Date` [`Field`] for
+    /// [`HeadWriter::field`](crate::HeadWriter::field): the cache only ever holds an
+    /// IMF-fixdate, so the field needs no check when it is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use brisk_http1::{DateCache, HeadWriter, Version};
+    ///
+    /// let mut dates = DateCache::new();
+    /// let mut out = Vec::new();
+    /// HeadWriter::response_status(&mut out, Version::Http11, 200)?
+    ///     .field(&dates.field(UNIX_EPOCH + Duration::from_secs(784_111_777)));
+    /// assert!(out.ends_with(b"OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"));
+    /// # Ok::<(), brisk_http1::Error>(())
+    /// ```
+    pub fn field(&mut self, now: SystemTime) -> Field<'_> {
+        Field::trusted(b"Date", self.bytes(now))
     }
 
     /// [`DateCache::get`] as the 29 bytes of the date, without the UTF-8 check (for writers of

@@ -101,6 +101,9 @@ pub enum Error {
     /// The input ended before the chunked body did (reported by
     /// [`ChunkedDecoder::finish`](crate::ChunkedDecoder::finish)).
     IncompleteBody,
+    /// Serializing only: what was written does not fit the fixed [`Region`](crate::Region) it
+    /// was written into (the caller falls back to a larger buffer). Never a parse error.
+    BufferFull,
 }
 
 impl Error {
@@ -110,7 +113,8 @@ impl Error {
     /// fields, 505 for an unsupported version. An unknown but well-formed method is not an
     /// error here: answering 501 is left to the server. Errors that only a response head can
     /// raise ([`Error::InvalidStatus`], [`Error::InvalidReason`]) map to 502, what a gateway
-    /// answers when its upstream sends garbage.
+    /// answers when its upstream sends garbage. [`Error::BufferFull`], the serializer's own, maps
+    /// to 500.
     ///
     /// # Examples
     ///
@@ -155,6 +159,7 @@ impl Error {
             | Error::TrailersTooLarge => 431,
             Error::UnsupportedVersion => 505,
             Error::InvalidStatus | Error::InvalidReason => 502,
+            Error::BufferFull => 500,
         }
     }
 }
@@ -195,6 +200,7 @@ impl fmt::Display for Error {
             Error::MissingChunkCrlf => "chunk data not followed by crlf",
             Error::TrailersTooLarge => "trailer section too large",
             Error::IncompleteBody => "input ended inside a chunked body",
+            Error::BufferFull => "output region too small",
         };
         f.write_str(s)
     }

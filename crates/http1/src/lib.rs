@@ -2,7 +2,7 @@
 //!
 //! It parses request and response heads into caller-provided header slots, computes message
 //! framing and connection facts from a head, decodes chunked bodies incrementally, and writes
-//! heads and chunks into a caller-owned `Vec<u8>`. It never touches a socket, a thread or a
+//! heads and chunks into a caller-owned `Vec<u8>` or a fixed [`Region`] of an output buffer. It never touches a socket, a thread or a
 //! clock: bytes come in as `&[u8]`, time comes in as a `SystemTime`.
 //!
 //! ```text
@@ -14,8 +14,11 @@
 //!                ▼
 //!  body bytes ► ChunkedDecoder::decode ──► Chunk::{Data(&[u8]), Trailer(Header), End}
 //!
-//!  HeadWriter (status line, fields, Content-Length | chunked) + write_chunk ──► Vec<u8>
-//!  DateCache::get(SystemTime) ──► "Sun, 06 Nov 1994 08:49:37 GMT" (formatted once a second)
+//!  HeadWriter (status line, fields, Content-Length | chunked) + write_chunk ──► Vec<u8> | Region
+//!  reason_phrase(404) ──► "Not Found"  (HeadWriter::response_status writes it)
+//!  Field::new(name, value) ──► checked once (const), written by HeadWriter::field unchecked
+//!  DateCache::get(SystemTime) ──► "Sun, 06 Nov 1994 08:49:37 GMT" (formatted once a second;
+//!                                  DateCache::field gives it as a ready `Date` Field)
 //! ```
 //!
 //! # Strictness
@@ -88,6 +91,7 @@ mod chunked;
 mod date;
 mod error;
 mod facts;
+mod field;
 mod head;
 mod limits;
 mod method;
@@ -95,16 +99,21 @@ mod request;
 mod response;
 mod scan;
 mod ser;
+mod sink;
+mod status;
 mod target;
 
 pub use chunked::{Chunk, ChunkedDecoder};
 pub use date::{parse_date, DateCache};
 pub use error::Error;
 pub use facts::{Body, RequestFacts, ResponseFacts, Upgrade};
+pub use field::Field;
 pub use head::{Header, Status};
 pub use limits::{Config, Limits};
 pub use method::{Method, Version};
 pub use request::{Request, RequestParser};
 pub use response::{Response, ResponseParser};
-pub use ser::{write_chunk, write_last_chunk, HeadWriter};
+pub use ser::{write_chunk, write_chunk_end, write_chunk_size, write_last_chunk, HeadWriter};
+pub use sink::{Region, Sink};
+pub use status::{reason_phrase, status_digits};
 pub use target::{Target, TargetForm};

@@ -121,6 +121,46 @@ fn ctl_mask(x: u64) -> u64 {
     below | del
 }
 
+/// True when no byte of `buf` is a control other than HTAB, or DEL: the verdict of
+/// `skip_value(buf, 0) == buf.len()` without finding the position, for the serializer's short
+/// values. No early exit: SSE2 16 bytes per step from 16 bytes on (x86_64), else SWAR with
+/// exact per-lane tests (no borrow between lanes); both with an overlapping last block; under
+/// 8 bytes, byte by byte.
+#[inline]
+pub(crate) fn value_is_clean(buf: &[u8]) -> bool {
+    const LOW7: u64 = !HI;
+    // High bit of each lane where `x < n` (n <= 0x80), or where `x == c`.
+    let below = |x: u64, n: u64| !(((x & LOW7) + LO * (0x80 - n)) | x) & HI;
+    let equal = |x: u64, c: u64| {
+        let t = x ^ (LO * c);
+        !(((t & LOW7) + LOW7) | t) & HI
+    };
+    let bad = |x: u64| (below(x, 0x20) & !equal(x, 0x09)) | equal(x, 0x7f);
+    let word = |w: &[u8; 8]| u64::from_le_bytes(*w);
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(last) = buf.last_chunk::<16>() {
+        // 16 bytes per step, the last 16 overlapping.
+        let (blocks, _) = buf.as_chunks::<16>();
+        let mut acc = sse2::value_bad(last);
+        for w in blocks {
+            acc |= sse2::value_bad(w);
+        }
+        return acc == 0;
+    }
+    let mut acc = 0;
+    if let Some(last) = buf.last_chunk::<8>() {
+        let (words, _) = buf.as_chunks::<8>();
+        for w in words {
+            acc |= bad(word(w));
+        }
+        acc |= bad(word(last));
+    } else {
+        // Under 8 bytes: the same test byte by byte (a padded copy would call memcpy).
+        return buf.iter().all(|&b| (b >= 0x20 || b == b'\t') && b != 0x7f);
+    }
+    acc == 0
+}
+
 /// Returns the first position at or after `pos` holding a byte that may not appear in a field
 /// value (a control other than HTAB, or DEL), or `buf.len()`.
 ///
@@ -316,6 +356,13 @@ mod sse2 {
         bits(or(in_range(x, 0, 0x20), eq(x, 0x7f)))
     }
 
+    /// Bit i set when byte i may not appear in a field value: a control other than HTAB, or
+    /// DEL.
+    #[inline(always)]
+    pub(super) fn value_bad(w: &[u8; 16]) -> u32 {
+        value_stops(w) & !bits(eq(load(w), b'\t'))
+    }
+
     /// Bit i set when byte i is not a `tchar`.
     #[inline(always)]
     fn token_stops(w: &[u8; 16]) -> u32 {
@@ -445,6 +492,25 @@ pub(crate) fn trim(s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_is_clean_agrees_with_skip_value() {
+        // Every byte at every position of every length up to 40, over two backgrounds (one
+        // with HTAB and DEL's neighbours, where a borrowing SWAR would misfire).
+        for bg in [b'x', b'\t', 0x20, 0x7e, 0x80, 0xff] {
+            for len in 0..=40 {
+                for at in 0..len.max(1) {
+                    for b in 0..=255u8 {
+                        let mut v = vec![bg; len];
+                        if len > 0 {
+                            v[at] = b;
+                        }
+                        assert_eq!(value_is_clean(&v), skip_value(&v, 0) == v.len(), "{v:?}");
+                    }
+                }
+            }
+        }
+    }
 
     fn naive_value(buf: &[u8], pos: usize) -> usize {
         buf[pos..]
