@@ -129,8 +129,10 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod config;
+mod embed;
 mod error;
 mod handle;
+mod notify;
 mod pool;
 mod protocol;
 mod reactor;
@@ -138,8 +140,10 @@ mod timer;
 mod worker;
 
 pub use config::Config;
+pub use embed::{Embedded, Turn};
 pub use error::Error;
 pub use handle::{Handle, Totals, WorkerStats};
+pub use notify::{ConnId, Notifier};
 pub use pool::{Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 pub use reactor::Reactor;

@@ -10,6 +10,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -20,12 +21,14 @@ use slab::Slab;
 
 use crate::config::Config;
 use crate::handle::{Shared, WorkerStats};
+use crate::notify::{ConnId, Mailbox};
 use crate::pool::{Chain, InRun, NoRoom, Output, Pool, NIL};
 use crate::protocol::{Action, Clock, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 use crate::timer::TimerWheel;
 
 mod close;
 mod evict;
+mod notes;
 
 pub(crate) const WAKER: Token = Token(usize::MAX);
 
@@ -161,6 +164,21 @@ pub(crate) struct Worker<A, P> {
     evicted_at: u64,
     /// Eviction candidates: (read-timer deadline tick, key).
     candidates: Vec<(u64, usize)>,
+    /// Per slot: the generation of the connection in it (even; +2 on every close), plus
+    /// bit 0 set while the connection is queued in `notify_keys`. Kept outside `Conn` so that
+    /// it survives the slot being freed and `Conn` stays small.
+    stamps: Vec<u32>,
+    /// Notifications queued on this thread (`Context::notify_local`).
+    notes: Vec<ConnId>,
+    notes_work: Vec<ConnId>,
+    /// Connections to call `on_notify` on this turn (each once).
+    notify_keys: Vec<usize>,
+    mailbox: Arc<Mailbox>,
+    inbox: Receiver<ConnId>,
+    /// The mailbox flagged a wake this turn: drain the cross-thread queue.
+    notify_wake: bool,
+    /// The last drain stopped at its cap: drain again next turn.
+    notify_more: bool,
 }
 
 impl<A, P> Worker<A, P>
@@ -168,6 +186,7 @@ where
     A: FnMut(&ConnInfo) -> P,
     P: Protocol,
 {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         index: usize,
         cfg: &Config,
@@ -175,6 +194,8 @@ where
         listeners: Vec<Listener>,
         factory: A,
         shared: Arc<Shared>,
+        mailbox: Arc<Mailbox>,
+        inbox: Receiver<ConnId>,
     ) -> io::Result<Worker<A, P>> {
         let now = Instant::now();
         let clock = Clock {
@@ -223,7 +244,8 @@ where
             again: Vec::with_capacity(cfg.max_connections * 2 + 64),
             again_work: Vec::with_capacity(cfg.max_connections * 2 + 64),
             fetched: Vec::with_capacity(FETCH_BATCH),
-            flush: Vec::with_capacity(FETCH_BATCH),
+            // Notified connections are flushed too: at most one entry each.
+            flush: Vec::with_capacity(FETCH_BATCH + cfg.max_connections),
             starved_head: NIL,
             starved_tail: NIL,
             starved_len: 0,
@@ -245,6 +267,14 @@ where
             } else {
                 0
             }),
+            stamps: vec![0; cfg.max_connections],
+            notes: Vec::with_capacity(64),
+            notes_work: Vec::with_capacity(64),
+            notify_keys: Vec::with_capacity(cfg.max_connections),
+            mailbox,
+            inbox,
+            notify_wake: false,
+            notify_more: false,
         };
         for i in 0..w.listeners.len() {
             if let Some(l) = w.listeners[i].sock.as_mut() {
@@ -260,72 +290,107 @@ where
         &self.shared.stats[self.index]
     }
 
-    /// The event loop; returns after graceful shutdown finished.
+    /// The event loop, a loop over [`turn`](Worker::turn); returns after graceful shutdown
+    /// finished.
     pub(crate) fn run(mut self, events_capacity: usize) {
         let mut events = Events::with_capacity(events_capacity);
-        loop {
-            let timeout = self.poll_timeout();
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    // The poller itself failed: nothing can be served any more.
-                    break;
-                }
-            }
-            self.now = Instant::now();
-            self.wall = None;
-            for ev in events.iter() {
-                let t = ev.token();
-                if t == WAKER {
-                    self.on_wake();
-                } else if t.0 >= usize::MAX - 1 - self.listeners.len() {
-                    let li = usize::MAX - 1 - t.0;
-                    self.listeners[li].ready = true;
-                    self.accept(li);
-                } else if let Some(c) = self.conns.get_mut(t.0) {
-                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        c.readable = true;
-                    }
-                    if ev.is_read_closed() || ev.is_error() {
-                        c.peer_closed = true;
-                    }
-                    if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
-                        c.writable = true;
-                    }
-                    if c.fetchable() && self.fetched.len() < FETCH_BATCH {
-                        self.fetched.push(Fetched {
-                            key: t.0,
-                            space: 0,
-                            read: Ok(0),
-                        });
-                    } else {
-                        self.drive(t.0);
-                    }
-                }
-            }
-            self.fetch_all();
-            self.deliver_fetched();
-            self.flush_all();
-            self.run_again();
-            self.retry_starved();
-            self.evict();
-            self.fire_timers();
-            let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
-            self.stats().set_buffers(used, peak);
-            if self.drain_step() {
-                break;
-            }
-        }
+        while !self.turn(&mut events, None) {}
+        self.finish();
+    }
+
+    /// Closes what is left after the last turn.
+    pub(crate) fn finish(&mut self) {
         self.close_all(CloseReason::Shutdown);
     }
 
+    /// One turn of the loop: waits for events (at most until the worker's own next deadline,
+    /// and at most `limit` when given), then handles them, the turn's reads, notifications,
+    /// writes, retries and timers. Returns true when the worker is done (graceful shutdown
+    /// finished, or the poller failed): call [`finish`](Worker::finish) then.
+    #[inline]
+    pub(crate) fn turn(&mut self, events: &mut Events, limit: Option<Duration>) -> bool {
+        let timeout = match limit {
+            None => self.poll_timeout(),
+            Some(l) if l.is_zero() => Some(l),
+            Some(l) => Some(self.poll_timeout().map_or(l, |t| t.min(l))),
+        };
+        if let Err(e) = self.poll.poll(events, timeout) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                // The poller itself failed: nothing can be served any more.
+                return true;
+            }
+        }
+        self.now = Instant::now();
+        self.wall = None;
+        for ev in events.iter() {
+            let t = ev.token();
+            if t == WAKER {
+                self.on_wake();
+                if self.mailbox.take_pending() {
+                    self.notify_wake = true;
+                    self.stats().on_notify_wake();
+                }
+            } else if t.0 >= usize::MAX - 1 - self.listeners.len() {
+                let li = usize::MAX - 1 - t.0;
+                self.listeners[li].ready = true;
+                self.accept(li);
+            } else if let Some(c) = self.conns.get_mut(t.0) {
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    c.readable = true;
+                }
+                if ev.is_read_closed() || ev.is_error() {
+                    c.peer_closed = true;
+                }
+                if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
+                    c.writable = true;
+                }
+                if c.fetchable() && self.fetched.len() < FETCH_BATCH {
+                    self.fetched.push(Fetched {
+                        key: t.0,
+                        space: 0,
+                        read: Ok(0),
+                    });
+                } else {
+                    self.drive(t.0);
+                }
+            }
+        }
+        self.fetch_all();
+        self.deliver_fetched();
+        self.deliver_notes();
+        self.flush_all();
+        self.run_again();
+        self.retry_starved();
+        self.evict();
+        self.fire_timers();
+        let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
+        self.stats().set_buffers(used, peak);
+        self.drain_step()
+    }
+
     fn poll_timeout(&mut self) -> Option<Duration> {
+        if self.work_pending() {
+            return Some(Duration::ZERO);
+        }
+        self.next_deadline()
+            .map(|a| a.saturating_duration_since(Instant::now()))
+    }
+
+    /// Work the next turn does at once, without waiting for events.
+    fn work_pending(&self) -> bool {
         let accept_pending = self.accepting && self.listeners.iter().any(|l| l.ready);
         // Connections waiting for blocks that came back late in the last turn get a turn now.
         let starved_ready =
             self.starved_head != NIL && self.pool.has_returned() && self.pool.free_blocks() > 0;
-        if !self.again.is_empty() || accept_pending || starved_ready {
-            return Some(Duration::ZERO);
-        }
+        !self.again.is_empty()
+            || accept_pending
+            || starved_ready
+            || !self.notes.is_empty()
+            || self.notify_more
+    }
+
+    /// The worker's next timed event (timer, shutdown deadline, accept retry), if any.
+    fn next_deadline(&self) -> Option<Instant> {
         let mut at = self.timers.next_tick().map(|t| self.clock.instant_of(t));
         if let Some(d) = self.drain_deadline {
             at = Some(at.map_or(d, |a| a.min(d)));
@@ -334,7 +399,23 @@ where
             let t = self.clock.instant_of(self.clock.tick_of(self.now) + 1);
             at = Some(at.map_or(t, |a| a.min(t)));
         }
-        at.map(|a| a.saturating_duration_since(Instant::now()))
+        at
+    }
+
+    /// When the worker wants its next turn: `now` (the turn's time) when work is pending,
+    /// else its next timed event. No clock read.
+    pub(crate) fn wanted_at(&self) -> Option<Instant> {
+        if self.work_pending() {
+            Some(self.now)
+        } else {
+            self.next_deadline()
+        }
+    }
+
+    /// The poller's file descriptor.
+    pub(crate) fn poll_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.poll.as_raw_fd()
     }
 
     // ===== accept =====
@@ -399,6 +480,10 @@ where
             worker: self.index,
             listener: li,
         };
+        if key >= self.stamps.len() {
+            // Not reached: live connections never exceed `max_connections`.
+            self.stamps.resize(key + 1, 0);
+        }
         let proto = (self.factory)(&info);
         self.conns.insert(Conn {
             sock,
@@ -716,6 +801,9 @@ where
             worker: self.index,
             draining: self.drain_deadline.is_some(),
             input_full,
+            gen: self.stamps[key] & !1,
+            notes: &mut self.notes,
+            mailbox: &self.mailbox,
         };
         let (consumed, action) = c.proto.on_read(&mut cx, input, &mut out);
         let remaining = out.remaining();
@@ -762,6 +850,9 @@ where
             worker: self.index,
             draining: self.drain_deadline.is_some(),
             input_full: false,
+            gen: self.stamps[key] & !1,
+            notes: &mut self.notes,
+            mailbox: &self.mailbox,
         };
         f(&mut c.proto, &mut cx, &mut out)
     }
