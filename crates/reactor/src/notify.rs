@@ -55,6 +55,22 @@ impl ConnId {
     pub fn worker(&self) -> usize {
         self.worker as usize
     }
+
+    /// The connection's slot in its worker. Slots are reused after a close (with a new
+    /// generation, so the ids differ); useful in logs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[allow(dead_code)]
+    /// # fn f(id: brisk_reactor::ConnId) {
+    /// let label = format!("conn {}/{}", id.worker(), id.slot());
+    /// # let _ = label;
+    /// # }
+    /// ```
+    pub fn slot(&self) -> usize {
+        self.key as usize
+    }
 }
 
 /// One worker's mailbox, shared by its notifiers.
