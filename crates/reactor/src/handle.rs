@@ -109,8 +109,9 @@ impl WorkerStats {
         self.notify_stale.load(Ordering::Relaxed)
     }
 
-    /// Times the worker was woken for notifications from other threads: at most one per batch
-    /// of notifications between two of its turns, however many the batch holds.
+    /// Wakes sent to the worker's poll by [`Notifier`]s (as of the worker's last wake-up): at
+    /// most one per batch of notifications between two of its turns, however many the batch
+    /// holds.
     pub fn notify_wakes(&self) -> u64 {
         self.notify_wakes.load(Ordering::Relaxed)
     }
@@ -121,8 +122,8 @@ impl WorkerStats {
             bump(&self.notify_stale, stale);
         }
     }
-    pub(crate) fn on_notify_wake(&self) {
-        bump(&self.notify_wakes, 1);
+    pub(crate) fn set_notify_wakes(&self, n: u64) {
+        self.notify_wakes.store(n, Ordering::Relaxed);
     }
     pub(crate) fn on_evict(&self, n: u64) {
         bump(&self.evicted, n);

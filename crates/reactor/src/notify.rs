@@ -8,7 +8,7 @@
 //! costs one wake. On the worker thread itself [`Context::notify_local`](crate::Context::notify_local)
 //! pushes onto a plain `Vec` instead: no atomic, no wake.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
@@ -79,6 +79,8 @@ pub(crate) struct Mailbox {
     pub(crate) waker: mio::Waker,
     /// A wake was sent and the worker has not yet started draining.
     pending: AtomicBool,
+    /// Wakes notifiers sent (one read-modify-write per wake, not per notification).
+    wakes: AtomicU64,
     tx: Sender<ConnId>,
 }
 
@@ -88,6 +90,7 @@ impl Mailbox {
         let m = Mailbox {
             waker,
             pending: AtomicBool::new(false),
+            wakes: AtomicU64::new(0),
             tx,
         };
         (Arc::new(m), rx)
@@ -97,6 +100,11 @@ impl Mailbox {
     /// drains, so that a notifier pushing after the drain wakes it again).
     pub(crate) fn take_pending(&self) -> bool {
         self.pending.swap(false, Ordering::AcqRel)
+    }
+
+    /// Wakes sent by notifiers so far.
+    pub(crate) fn wakes(&self) -> u64 {
+        self.wakes.load(Ordering::Relaxed)
     }
 }
 
@@ -177,6 +185,7 @@ impl Notifier {
         }
         // Release: the push above is visible to the worker that clears the flag.
         if !m.pending.swap(true, Ordering::AcqRel) {
+            m.wakes.fetch_add(1, Ordering::Relaxed);
             // A failed wake means the worker is gone: nothing to do.
             let _ = m.waker.wake();
         }

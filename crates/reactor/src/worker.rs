@@ -328,7 +328,7 @@ where
                 self.on_wake();
                 if self.mailbox.take_pending() {
                     self.notify_wake = true;
-                    self.stats().on_notify_wake();
+                    self.stats().set_notify_wakes(self.mailbox.wakes());
                 }
             } else if t.0 >= usize::MAX - 1 - self.listeners.len() {
                 let li = usize::MAX - 1 - t.0;
