@@ -347,7 +347,7 @@ impl Reactor {
 
     /// Builds one worker (index 0) to be driven by the caller instead of a thread of the
     /// reactor's own: a foreign event loop (asyncio, a GUI loop, a test) owns the thread, waits
-    /// until [`Embedded::as_raw_fd`] is readable or the deadline of the last
+    /// until the worker's fd (`AsRawFd` on [`Embedded`]) is readable or the deadline of the last
     /// [`Embedded::turn`] has come, and calls `turn` again. The listeners are bound here, as
     /// for [`start`](Reactor::start) (`SO_REUSEPORT`, so several embedded workers, or threads,
     /// may share a port); [`Config::workers`] is ignored. `factory` runs on the caller's
