@@ -13,7 +13,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use brisk_reactor::{Action, ConnId, Context, Handle, Output, Protocol, WorkerStats};
+use brisk_reactor::{Action, ConnId, Context, Handle, Notifier, Output, Protocol, WorkerStats};
 use util::{connect, reactor, Rng};
 
 type Answers = Arc<Mutex<HashMap<ConnId, Vec<u8>>>>;
@@ -466,4 +466,13 @@ fn a_burst_of_notifications_costs_one_wake_and_coalesces() {
     assert_eq!(w.notify_stale(), 0);
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
+}
+
+#[test]
+fn ids_and_notifiers_cross_threads() {
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    fn copy_send<T: Copy + Send + Sync + Eq + std::hash::Hash>() {}
+    send_sync_clone::<Notifier>();
+    copy_send::<ConnId>();
+    assert!(std::mem::size_of::<ConnId>() <= 12);
 }
