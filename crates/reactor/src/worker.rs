@@ -1,5 +1,6 @@
 //! One worker thread: a `mio::Poll`, its listeners, a slab of connections, a buffer pool and a
-//! timer wheel. Nothing here allocates after [`Worker::new`].
+//! timer wheel. Nothing here allocates after [`Worker::new`], except the local notification
+//! queue when one turn queues more than 64 (`Context::notify_local`).
 //!
 //! Readiness is edge-triggered, so the worker remembers it: `readable` is set by an event and
 //! cleared only by `WouldBlock` or a short read (the socket is drained, the next edge will
