@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
+use crate::notify::{Mailbox, Notifier};
 
 /// Counters of one worker. Each is written only by its worker thread (a plain load and store,
 /// no read-modify-write, no lock) and can be read from any thread at any time; values read
@@ -40,6 +41,9 @@ pub struct WorkerStats {
     buffers_peak: AtomicU64,
     pool_waits: AtomicU64,
     evicted: AtomicU64,
+    notifications: AtomicU64,
+    notify_stale: AtomicU64,
+    notify_wakes: AtomicU64,
 }
 
 /// Single-writer add: the owning worker is the only writer.
@@ -92,6 +96,35 @@ impl WorkerStats {
         self.evicted.load(Ordering::Relaxed)
     }
 
+    /// Notifications the worker took from its queues ([`Notifier::notify`] and
+    /// [`Context::notify_local`](crate::Context::notify_local)), stale ones included.
+    pub fn notifications(&self) -> u64 {
+        self.notifications.load(Ordering::Relaxed)
+    }
+
+    /// Notifications dropped because their connection was gone (closed, closing, its slot
+    /// reused: the [`ConnId`](crate::ConnId) generation no longer matched) or belonged to
+    /// another worker.
+    pub fn notify_stale(&self) -> u64 {
+        self.notify_stale.load(Ordering::Relaxed)
+    }
+
+    /// Wakes sent to the worker's poll by [`Notifier`]s (as of the worker's last wake-up): at
+    /// most one per batch of notifications between two of its turns, however many the batch
+    /// holds.
+    pub fn notify_wakes(&self) -> u64 {
+        self.notify_wakes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn on_notes(&self, taken: u64, stale: u64) {
+        bump(&self.notifications, taken);
+        if stale > 0 {
+            bump(&self.notify_stale, stale);
+        }
+    }
+    pub(crate) fn set_notify_wakes(&self, n: u64) {
+        self.notify_wakes.store(n, Ordering::Relaxed);
+    }
     pub(crate) fn on_evict(&self, n: u64) {
         bump(&self.evicted, n);
     }
@@ -182,7 +215,7 @@ impl Shared {
 
 struct Inner {
     shared: Arc<Shared>,
-    wakers: Vec<mio::Waker>,
+    mailboxes: Vec<Arc<Mailbox>>,
     /// Spawned workers with their index (worker 0 is missing when the caller runs it).
     threads: Mutex<Vec<(usize, JoinHandle<()>)>>,
     addrs: Vec<SocketAddr>,
@@ -229,14 +262,14 @@ impl std::fmt::Debug for Handle {
 impl Handle {
     pub(crate) fn new(
         shared: Arc<Shared>,
-        wakers: Vec<mio::Waker>,
+        mailboxes: Vec<Arc<Mailbox>>,
         threads: Vec<(usize, JoinHandle<()>)>,
         addrs: Vec<SocketAddr>,
     ) -> Handle {
         Handle {
             inner: Arc::new(Inner {
                 shared,
-                wakers,
+                mailboxes,
                 threads: Mutex::new(threads),
                 addrs,
             }),
@@ -289,10 +322,32 @@ impl Handle {
             s.deadline.store(nanos, Ordering::Relaxed);
             s.shutdown.store(true, Ordering::Release);
         }
-        for w in &self.inner.wakers {
+        for m in &self.inner.mailboxes {
             // A failed wake (the worker is already gone) leaves nothing to do.
-            let _ = w.wake();
+            let _ = m.waker.wake();
         }
+    }
+
+    /// A [`Notifier`] for worker `worker` (`0..workers`, see [`ConnId::worker`]): queues
+    /// notifications for its connections from any thread.
+    ///
+    /// # Panics
+    ///
+    /// If `worker` is not a worker index of this reactor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[allow(dead_code)]
+    /// # fn f(handle: &brisk_reactor::Handle, id: brisk_reactor::ConnId) {
+    /// let n = handle.notifier(id.worker());
+    /// std::thread::spawn(move || n.notify(id));
+    /// # }
+    /// ```
+    ///
+    /// [`ConnId::worker`]: crate::ConnId::worker
+    pub fn notifier(&self, worker: usize) -> Notifier {
+        Notifier::new(Arc::clone(&self.inner.mailboxes[worker]))
     }
 
     /// Has shutdown been requested?

@@ -6,14 +6,39 @@
 //! an [`Output`] that the reactor writes with one `send`/`writev`.
 //!
 //! ```text
-//!            Handle (any thread): shutdown(grace), join(), counters (atomics)
-//!               | mio::Waker
+//!            Handle (any thread): shutdown(grace), join(), counters (atomics), notifier(w)
+//!               | mio::Waker (shutdown; one wake per batch of notifications)
 //!   worker 0 ...v........................................  worker 1 ... (same, own port share)
 //!   | SO_REUSEPORT listener -> accept (batch) -> Slab<Conn>                               |
 //!   | epoll (edge) -> read into pool run -> Protocol::on_read(&[u8]) -> Output (pool chain)|
 //!   |                                  \-> one writev per readable event                    |
 //!   | timer wheel (ticks, driven by the poll timeout) -> Protocol::on_timeout -> close      |
+//!   | notifications (local Vec + MPSC mailbox) -> Protocol::on_notify -> the turn's writes  |
 //!   ........................................................................................
+//! ```
+//!
+//! A worker's loop is a loop over one *turn*: wait for events (bounded by the next timer),
+//! handle them, the turn's reads, notifications, writes, retries and timers. A worker can
+//! also be [embedded](Reactor::embed): a foreign event loop owns the thread, waits on the
+//! worker's epoll fd and calls [`Embedded::turn`], which returns the next deadline.
+//!
+//! # Answering later
+//!
+//! A protocol need not answer from the callback that read the request. It keeps the
+//! connection's [`ConnId`] (from [`Context::conn_id`]; plain ids, no borrow) and whoever
+//! finishes the work *notifies* it: from any thread with a [`Notifier`]
+//! ([`Handle::notifier`], [`Context::notifier`]), on the worker thread with
+//! [`Context::notify_local`]. The worker then calls [`Protocol::on_notify`], which appends the
+//! answer; it leaves with the turn's other writes. A notification for a connection that has
+//! closed is recognised by the id's generation and dropped
+//! ([`WorkerStats::notify_stale`]); `on_notify` may be spurious or coalesce several
+//! notifications (the protocol checks its own state).
+//!
+//! ```text
+//!  other thread --Notifier::notify--> worker's MPSC queue --(one eventfd wake per batch)--+
+//!  worker thread --Context::notify_local--> worker-local Vec (no atomics, no wake) -------+
+//!                                                                                         v
+//!               worker turn: drain both -> generation check -> Protocol::on_notify -> Output
 //! ```
 //!
 //! # Costs, by design
@@ -27,7 +52,8 @@
 //!   up without touching a reference count, and glibc skips its thread-cancellation bookkeeping
 //!   around `recv` and `send`.
 //! * Memory: each worker allocates its pool, slab, timer wheel and queues at start and never
-//!   again. A connection holds pool buffers only while it has unconsumed input or pending
+//!   again (the notification queues excepted, see below); a 4-byte generation per slot lives
+//!   beside the slab, not in it. A connection holds pool buffers only while it has unconsumed input or pending
 //!   output (small unconsumed input is parked in a slot instead, see *Buffers*), so an idle
 //!   keep-alive connection costs its slab entry (72 bytes plus the protocol value) and the
 //!   kernel's socket; timer and parking slots are zeroed memory, resident only once used.
@@ -42,6 +68,15 @@
 //!   unread input makes the kernel send a reset, which destroys the answer in the peer's
 //!   buffer. [`Protocol::on_close`] is called when lingering starts; the lingering socket
 //!   still takes a connection slot, and the graceful-shutdown deadline cuts it short.
+//! * Notifications: on the worker thread, [`Context::notify_local`] is a push onto a `Vec`
+//!   (no atomic read-modify-write, no wake), delivered later in the same turn. From another
+//!   thread, [`Notifier::notify`] is a push onto a lock-free queue (std's MPSC channel, which
+//!   allocates a block per 31 messages) and one atomic swap of a "wake pending" flag; only the
+//!   notifier that sets the flag writes the worker's eventfd, and the worker clears it before
+//!   draining, so a burst between two turns costs one wake ([`WorkerStats::notify_wakes`]).
+//!   The worker drains at most 4,096 ids per turn and calls `on_notify` at most once per
+//!   connection per turn. A turn without notifications pays three loads for them; a wake for
+//!   notifications only runs no read or accept.
 //! * Graceful shutdown: every connection is first read (what is already in its socket is
 //!   handed to [`Protocol::on_read`] with [`Context::is_draining`] set, so requests received
 //!   are answered as the last ones), then [`Protocol::on_drain`] is called.
@@ -129,8 +164,10 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod config;
+mod embed;
 mod error;
 mod handle;
+mod notify;
 mod pool;
 mod protocol;
 mod reactor;
@@ -138,8 +175,10 @@ mod timer;
 mod worker;
 
 pub use config::Config;
+pub use embed::{Embedded, Turn};
 pub use error::Error;
 pub use handle::{Handle, Totals, WorkerStats};
+pub use notify::{ConnId, Notifier};
 pub use pool::{Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 pub use reactor::Reactor;

@@ -4,6 +4,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
+use std::sync::Arc;
+
+use crate::notify::{ConnId, Mailbox, Notifier};
 use crate::pool::Output;
 use crate::timer::TimerWheel;
 
@@ -207,6 +210,11 @@ pub struct Context<'a> {
     pub(crate) worker: usize,
     pub(crate) draining: bool,
     pub(crate) input_full: bool,
+    /// The connection's generation (see [`ConnId`]).
+    pub(crate) gen: u32,
+    /// The worker's local notification queue.
+    pub(crate) notes: &'a mut Vec<ConnId>,
+    pub(crate) mailbox: &'a Arc<Mailbox>,
 }
 
 impl Context<'_> {
@@ -304,6 +312,79 @@ impl Context<'_> {
         *self.kind = Some(kind);
     }
 
+    /// The identity of this connection, to hand to whoever answers later (another thread, a
+    /// timer of the protocol's own, another connection of this worker). Its notifications
+    /// reach this connection as long as it is open, and never a later connection in its slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let id = cx.conn_id();
+    ///     assert_eq!(id, cx.conn_id()); // stable for the connection's life
+    ///     # let _ = out;
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn conn_id(&self) -> ConnId {
+        ConnId {
+            worker: self.worker as u32,
+            key: (self.timer_id / 2) as u32,
+            gen: self.gen,
+        }
+    }
+
+    /// Queues a notification for a connection of *this* worker, from the worker thread: no
+    /// atomic operation, no wake. [`Protocol::on_notify`] runs later in this turn (after the
+    /// turn's reads), or in the next turn when queued from `on_notify` itself or a timer.
+    /// An id of another worker is dropped (counted stale): use a [`Notifier`] for those.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     // Answer from on_notify once this turn's reads are done.
+    ///     let me = cx.conn_id();
+    ///     cx.notify_local(me);
+    ///     # let _ = out;
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn notify_local(&mut self, id: ConnId) {
+        self.notes.push(id);
+    }
+
+    /// A [`Notifier`] for this worker, to give to another thread (one `Arc` clone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let (n, id) = (cx.notifier(), cx.conn_id());
+    ///     std::thread::spawn(move || n.notify(id)); // a real protocol computes something first
+    ///     # let _ = out;
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn notifier(&self) -> Notifier {
+        Notifier::new(Arc::clone(self.mailbox))
+    }
+
     /// Cancels the read timer. O(1).
     ///
     /// # Examples
@@ -351,6 +432,7 @@ impl Context<'_> {
 /// | [`on_read`](Protocol::on_read) | new input arrived, or output drained / pool blocks came back while input was left unconsumed | yes |
 /// | [`on_write_ready`](Protocol::on_write_ready) | pending output was fully written (outside shutdown, only while [`wants_write_ready`](Protocol::wants_write_ready)) | yes |
 /// | [`on_timeout`](Protocol::on_timeout) | the read timer or the write-stall timer fired | yes (not useful for `WriteStall`) |
+/// | [`on_notify`](Protocol::on_notify) | a [`Notifier`] or [`Context::notify_local`] named this connection | yes |
 /// | [`on_drain`](Protocol::on_drain) | graceful shutdown began | yes |
 /// | [`on_close`](Protocol::on_close) | the connection is gone | no |
 ///
@@ -368,6 +450,13 @@ impl Context<'_> {
 /// * Output that does not fit ([`Output::remaining`]) must wait for `on_write_ready`.
 /// * The read timer belongs to the protocol: the reactor only arms `HeaderRead` on accept and
 ///   disarms a timer when it fires. Re-arm it from any callback through the [`Context`].
+/// * `on_notify` runs in a later turn than the notification (or later in the same turn, for
+///   [`Context::notify_local`] from a read), at any point relative to reads and timers of that
+///   turn. Several notifications of one connection may coalesce into one call, and a call may
+///   be spurious: the protocol checks its own state. Notifications of a connection that closed
+///   (or is closing) are dropped. After `on_notify`, a connection holding unconsumed input gets
+///   `on_read` again (the notification may have unblocked it); its output is written with the
+///   turn's other writes.
 /// * After `on_timeout` for `WriteStall` the connection closes whatever is returned. After a
 ///   read-timer `on_timeout`, `Keep` keeps the connection (re-arm a timer, or it may live
 ///   forever).
@@ -422,6 +511,36 @@ pub trait Protocol {
     ) -> Action {
         let _ = (cx, kind, out);
         Action::CloseAfterFlush
+    }
+
+    /// A notification for this connection arrived (see [`Notifier`] and
+    /// [`Context::notify_local`]): append what became ready. May be spurious; several
+    /// notifications may coalesce into one call. Default: [`Action::Keep`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # use std::sync::{Arc, Mutex};
+    /// /// Its answer is computed elsewhere and left in `ready`.
+    /// struct Deferred { ready: Arc<Mutex<Option<Vec<u8>>>> }
+    /// impl Protocol for Deferred {
+    ///     fn on_read(&mut self, _: &mut Context<'_>, input: &[u8], _: &mut Output<'_>) -> (usize, Action) {
+    ///         (input.len(), Action::Keep)
+    ///     }
+    ///     fn on_notify(&mut self, _: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+    ///         match self.ready.lock().unwrap().take() {
+    ///             Some(answer) if out.extend_from_slice(&answer).is_ok() => Action::Keep,
+    ///             Some(_) => Action::CloseNow, // too large for this example
+    ///             None => Action::Keep,        // spurious
+    ///         }
+    ///     }
+    /// }
+    /// # let _: &dyn Protocol = &Deferred { ready: Default::default() };
+    /// ```
+    fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let _ = (cx, out);
+        Action::Keep
     }
 
     /// Graceful shutdown began: finish in-flight work (return `Keep` and close later, with

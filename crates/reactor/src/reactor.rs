@@ -7,8 +7,10 @@ use std::time::Duration;
 use socket2::{Domain, Protocol as SockProtocol, Socket, Type};
 
 use crate::config::Config;
+use crate::embed::Embedded;
 use crate::error::Error;
 use crate::handle::{Handle, Shared};
+use crate::notify::Mailbox;
 use crate::protocol::{ConnInfo, Protocol};
 use crate::worker::{Listener, Worker, WAKER};
 
@@ -302,30 +304,24 @@ impl Reactor {
         let mut bound: Vec<SocketAddr> = self.addrs.clone();
         let mut per_worker = Vec::with_capacity(cfg.workers);
         for _ in 0..cfg.workers {
-            let poll = mio::Poll::new().map_err(Error::Io)?;
-            let waker = mio::Waker::new(poll.registry(), WAKER).map_err(Error::Io)?;
-            let mut listeners = Vec::with_capacity(bound.len());
-            for addr in &mut bound {
-                let (l, actual) = listen(*addr, &cfg).map_err(|e| Error::Bind(*addr, e))?;
-                *addr = actual;
-                listeners.push(Listener::new(l, actual));
-            }
-            per_worker.push((poll, waker, listeners));
+            per_worker.push(bind_worker(&mut bound, &cfg)?);
         }
         let shared = Arc::new(Shared::new(cfg.workers));
         let make = Arc::new(make);
-        let mut wakers = Vec::with_capacity(cfg.workers);
+        let mut mailboxes = Vec::with_capacity(cfg.workers);
         let mut threads = Vec::with_capacity(cfg.workers);
         let mut here = None;
-        for (i, (poll, waker, listeners)) in per_worker.into_iter().enumerate() {
-            wakers.push(waker);
+        for (i, (poll, mailbox, inbox, listeners)) in per_worker.into_iter().enumerate() {
+            mailboxes.push(Arc::clone(&mailbox));
             let (cfg, shared_w, make) = (cfg.clone(), Arc::clone(&shared), Arc::clone(&make));
             let body = move || {
                 let factory = make(i);
                 let events = cfg.events_capacity;
                 // Registering the listeners can only fail for lack of kernel memory; the
                 // worker then exits and its listeners close (the others serve on).
-                if let Ok(w) = Worker::new(i, &cfg, poll, listeners, factory, shared_w) {
+                if let Ok(w) =
+                    Worker::new(i, &cfg, poll, listeners, factory, shared_w, mailbox, inbox)
+                {
                     w.run(events);
                 }
             };
@@ -339,15 +335,95 @@ impl Reactor {
             match t {
                 Ok(t) => threads.push((i, t)),
                 Err(e) => {
-                    let h = Handle::new(shared, wakers, threads, bound);
+                    let h = Handle::new(shared, mailboxes, threads, bound);
                     h.shutdown(Duration::ZERO);
                     let _ = h.join();
                     return Err(Error::Io(e));
                 }
             }
         }
-        Ok((Handle::new(shared, wakers, threads, bound), here))
+        Ok((Handle::new(shared, mailboxes, threads, bound), here))
     }
+
+    /// Builds one worker (index 0) to be driven by the caller instead of a thread of the
+    /// reactor's own: a foreign event loop (asyncio, a GUI loop, a test) owns the thread, waits
+    /// until the worker's fd (`AsRawFd` on [`Embedded`]) is readable or the deadline of the last
+    /// [`Embedded::turn`] has come, and calls `turn` again. The listeners are bound here, as
+    /// for [`start`](Reactor::start) (`SO_REUSEPORT`, so several embedded workers, or threads,
+    /// may share a port); [`Config::workers`] is ignored. `factory` runs on the caller's
+    /// thread and need not be `Send`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`start`](Reactor::start).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+    /// # use std::time::Duration;
+    /// # struct Sink;
+    /// # impl Protocol for Sink {
+    /// #     fn on_read(&mut self, _: &mut Context<'_>, i: &[u8], _: &mut Output<'_>) -> (usize, Action) { (i.len(), Action::Keep) }
+    /// # }
+    /// # fn main() -> Result<(), brisk_reactor::Error> {
+    /// let mut worker = Reactor::new().bind("127.0.0.1:0".parse().unwrap()).embed(|_| Sink)?;
+    /// let turn = worker.turn(Some(Duration::ZERO)); // never blocks
+    /// assert!(!turn.finished);
+    /// worker.handle().shutdown(Duration::ZERO);
+    /// while !worker.turn(Some(Duration::from_millis(10))).finished {}
+    /// # Ok(()) }
+    /// ```
+    pub fn embed<F, P>(self, factory: F) -> Result<Embedded, Error>
+    where
+        F: FnMut(&ConnInfo) -> P + 'static,
+        P: Protocol + 'static,
+    {
+        let cfg = self.config;
+        cfg.validate()?;
+        if self.addrs.is_empty() {
+            return Err(Error::NoAddress);
+        }
+        let mut bound: Vec<SocketAddr> = self.addrs.clone();
+        let (poll, mailbox, inbox, listeners) = bind_worker(&mut bound, &cfg)?;
+        let shared = Arc::new(Shared::new(1));
+        let handle = Handle::new(
+            Arc::clone(&shared),
+            vec![Arc::clone(&mailbox)],
+            Vec::new(),
+            bound,
+        );
+        let w = Worker::new(0, &cfg, poll, listeners, factory, shared, mailbox, inbox)
+            .map_err(Error::Io)?;
+        Ok(Embedded::new(Box::new(w), cfg.events_capacity, handle))
+    }
+}
+
+/// One worker's poller, mailbox and listeners (binding `bound`, which learns the actual
+/// ports when port 0 was asked).
+#[allow(clippy::type_complexity)]
+fn bind_worker(
+    bound: &mut [SocketAddr],
+    cfg: &Config,
+) -> Result<
+    (
+        mio::Poll,
+        Arc<Mailbox>,
+        std::sync::mpsc::Receiver<crate::ConnId>,
+        Vec<Listener>,
+    ),
+    Error,
+> {
+    let poll = mio::Poll::new().map_err(Error::Io)?;
+    let waker = mio::Waker::new(poll.registry(), WAKER).map_err(Error::Io)?;
+    let (mailbox, inbox) = Mailbox::new(waker);
+    let mut listeners = Vec::with_capacity(bound.len());
+    for addr in bound.iter_mut() {
+        let (l, actual) = listen(*addr, cfg).map_err(|e| Error::Bind(*addr, e))?;
+        *addr = actual;
+        listeners.push(Listener::new(l, actual));
+    }
+    Ok((poll, mailbox, inbox, listeners))
 }
 
 /// A non-blocking listener with `SO_REUSEADDR`, `SO_REUSEPORT` and the configured backlog.

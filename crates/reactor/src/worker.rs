@@ -1,5 +1,6 @@
 //! One worker thread: a `mio::Poll`, its listeners, a slab of connections, a buffer pool and a
-//! timer wheel. Nothing here allocates after [`Worker::new`].
+//! timer wheel. Nothing here allocates after [`Worker::new`], except the local notification
+//! queue when one turn queues more than 64 (`Context::notify_local`).
 //!
 //! Readiness is edge-triggered, so the worker remembers it: `readable` is set by an event and
 //! cleared only by `WouldBlock` or a short read (the socket is drained, the next edge will
@@ -10,22 +11,27 @@
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use arrayvec::ArrayVec;
 use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token};
+use mio::{Interest, Poll, Token};
 use slab::Slab;
 
 use crate::config::Config;
 use crate::handle::{Shared, WorkerStats};
+use crate::notify::{ConnId, Mailbox};
 use crate::pool::{Chain, InRun, NoRoom, Output, Pool, NIL};
 use crate::protocol::{Action, Clock, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 use crate::timer::TimerWheel;
 
+mod accept;
 mod close;
 mod evict;
+mod notes;
+mod turn;
 
 pub(crate) const WAKER: Token = Token(usize::MAX);
 
@@ -161,6 +167,21 @@ pub(crate) struct Worker<A, P> {
     evicted_at: u64,
     /// Eviction candidates: (read-timer deadline tick, key).
     candidates: Vec<(u64, usize)>,
+    /// Per slot: the generation of the connection in it (even; +2 on every close), plus
+    /// bit 0 set while the connection is queued in `notify_keys`. Kept outside `Conn` so that
+    /// it survives the slot being freed and `Conn` stays small.
+    stamps: Vec<u32>,
+    /// Notifications queued on this thread (`Context::notify_local`).
+    notes: Vec<ConnId>,
+    notes_work: Vec<ConnId>,
+    /// Connections to call `on_notify` on this turn (each once).
+    notify_keys: Vec<usize>,
+    mailbox: Arc<Mailbox>,
+    inbox: Receiver<ConnId>,
+    /// The mailbox flagged a wake this turn: drain the cross-thread queue.
+    notify_wake: bool,
+    /// The last drain stopped at its cap: drain again next turn.
+    notify_more: bool,
 }
 
 impl<A, P> Worker<A, P>
@@ -168,6 +189,7 @@ where
     A: FnMut(&ConnInfo) -> P,
     P: Protocol,
 {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         index: usize,
         cfg: &Config,
@@ -175,6 +197,8 @@ where
         listeners: Vec<Listener>,
         factory: A,
         shared: Arc<Shared>,
+        mailbox: Arc<Mailbox>,
+        inbox: Receiver<ConnId>,
     ) -> io::Result<Worker<A, P>> {
         let now = Instant::now();
         let clock = Clock {
@@ -223,7 +247,8 @@ where
             again: Vec::with_capacity(cfg.max_connections * 2 + 64),
             again_work: Vec::with_capacity(cfg.max_connections * 2 + 64),
             fetched: Vec::with_capacity(FETCH_BATCH),
-            flush: Vec::with_capacity(FETCH_BATCH),
+            // Notified connections are flushed too: at most one entry each.
+            flush: Vec::with_capacity(FETCH_BATCH + cfg.max_connections),
             starved_head: NIL,
             starved_tail: NIL,
             starved_len: 0,
@@ -245,6 +270,14 @@ where
             } else {
                 0
             }),
+            stamps: vec![0; cfg.max_connections],
+            notes: Vec::with_capacity(64),
+            notes_work: Vec::with_capacity(64),
+            notify_keys: Vec::with_capacity(cfg.max_connections),
+            mailbox,
+            inbox,
+            notify_wake: false,
+            notify_more: false,
         };
         for i in 0..w.listeners.len() {
             if let Some(l) = w.listeners[i].sock.as_mut() {
@@ -258,199 +291,6 @@ where
 
     fn stats(&self) -> &WorkerStats {
         &self.shared.stats[self.index]
-    }
-
-    /// The event loop; returns after graceful shutdown finished.
-    pub(crate) fn run(mut self, events_capacity: usize) {
-        let mut events = Events::with_capacity(events_capacity);
-        loop {
-            let timeout = self.poll_timeout();
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    // The poller itself failed: nothing can be served any more.
-                    break;
-                }
-            }
-            self.now = Instant::now();
-            self.wall = None;
-            for ev in events.iter() {
-                let t = ev.token();
-                if t == WAKER {
-                    self.on_wake();
-                } else if t.0 >= usize::MAX - 1 - self.listeners.len() {
-                    let li = usize::MAX - 1 - t.0;
-                    self.listeners[li].ready = true;
-                    self.accept(li);
-                } else if let Some(c) = self.conns.get_mut(t.0) {
-                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        c.readable = true;
-                    }
-                    if ev.is_read_closed() || ev.is_error() {
-                        c.peer_closed = true;
-                    }
-                    if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
-                        c.writable = true;
-                    }
-                    if c.fetchable() && self.fetched.len() < FETCH_BATCH {
-                        self.fetched.push(Fetched {
-                            key: t.0,
-                            space: 0,
-                            read: Ok(0),
-                        });
-                    } else {
-                        self.drive(t.0);
-                    }
-                }
-            }
-            self.fetch_all();
-            self.deliver_fetched();
-            self.flush_all();
-            self.run_again();
-            self.retry_starved();
-            self.evict();
-            self.fire_timers();
-            let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
-            self.stats().set_buffers(used, peak);
-            if self.drain_step() {
-                break;
-            }
-        }
-        self.close_all(CloseReason::Shutdown);
-    }
-
-    fn poll_timeout(&mut self) -> Option<Duration> {
-        let accept_pending = self.accepting && self.listeners.iter().any(|l| l.ready);
-        // Connections waiting for blocks that came back late in the last turn get a turn now.
-        let starved_ready =
-            self.starved_head != NIL && self.pool.has_returned() && self.pool.free_blocks() > 0;
-        if !self.again.is_empty() || accept_pending || starved_ready {
-            return Some(Duration::ZERO);
-        }
-        let mut at = self.timers.next_tick().map(|t| self.clock.instant_of(t));
-        if let Some(d) = self.drain_deadline {
-            at = Some(at.map_or(d, |a| a.min(d)));
-        }
-        if self.accept_backoff {
-            let t = self.clock.instant_of(self.clock.tick_of(self.now) + 1);
-            at = Some(at.map_or(t, |a| a.min(t)));
-        }
-        at.map(|a| a.saturating_duration_since(Instant::now()))
-    }
-
-    // ===== accept =====
-
-    fn accept(&mut self, li: usize) {
-        for _ in 0..self.accept_batch {
-            if !self.accepting {
-                return;
-            }
-            let Some(l) = self.listeners[li].sock.as_ref() else {
-                return;
-            };
-            match l.accept() {
-                Ok((sock, peer)) => {
-                    self.add_conn(sock, peer, li);
-                    if self.conns.len() >= self.max_conns {
-                        self.pause_accepting();
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.listeners[li].ready = false;
-                    return;
-                }
-                Err(e)
-                    if e.kind() == io::ErrorKind::Interrupted
-                        || e.kind() == io::ErrorKind::ConnectionAborted => {}
-                Err(_) => {
-                    // EMFILE, ENFILE, ENOBUFS...: the connection stays in the backlog; try
-                    // again on the next tick rather than spinning.
-                    self.listeners[li].ready = false;
-                    self.accept_backoff = true;
-                    return;
-                }
-            }
-        }
-        // Batch spent: `ready` stays set and `poll_timeout` comes back at once.
-    }
-
-    fn add_conn(&mut self, mut sock: TcpStream, peer: SocketAddr, li: usize) {
-        let key = self.conns.vacant_key();
-        if self
-            .poll
-            .registry()
-            .register(
-                &mut sock,
-                Token(key),
-                Interest::READABLE | Interest::WRITABLE,
-            )
-            .is_err()
-        {
-            return;
-        }
-        let laddr = self.listeners[li].addr;
-        let local = if laddr.ip().is_unspecified() {
-            sock.local_addr().unwrap_or(laddr)
-        } else {
-            laddr
-        };
-        let info = ConnInfo {
-            peer,
-            local,
-            worker: self.index,
-            listener: li,
-        };
-        let proto = (self.factory)(&info);
-        self.conns.insert(Conn {
-            sock,
-            proto,
-            input: InRun::default(),
-            out: Chain::default(),
-            kind: Some(TimeoutKind::HeaderRead),
-            readable: false,
-            writable: false,
-            peer_closed: false,
-            closing: false,
-            close_reason: CloseReason::Protocol,
-            redeliver: false,
-            in_again: false,
-            in_flush: false,
-            starved: false,
-            lingering: false,
-            lingered: 0,
-            starved_prev: NIL,
-            starved_next: NIL,
-        });
-        let tick = self
-            .clock
-            .tick_at(self.now + self.clock.timeouts[TimeoutKind::HeaderRead.index()]);
-        self.timers.arm(key * 2, tick);
-        self.stats().on_accept();
-    }
-
-    fn pause_accepting(&mut self) {
-        self.accepting = false;
-        for l in &mut self.listeners {
-            if let Some(s) = l.sock.as_mut() {
-                // A failure leaves the listener registered: we would only be woken for
-                // connections we do not accept yet, which is harmless.
-                let _ = self.poll.registry().deregister(s);
-            }
-        }
-    }
-
-    fn resume_accepting(&mut self) {
-        self.accepting = true;
-        for (i, l) in self.listeners.iter_mut().enumerate() {
-            if let Some(s) = l.sock.as_mut() {
-                let _ = self
-                    .poll
-                    .registry()
-                    .register(s, listener_token(i), Interest::READABLE);
-                // Connections may have queued meanwhile; registering reports them too, but
-                // looking once costs one accept at most.
-                l.ready = true;
-            }
-        }
     }
 
     // ===== connection I/O =====
@@ -716,6 +556,9 @@ where
             worker: self.index,
             draining: self.drain_deadline.is_some(),
             input_full,
+            gen: self.stamps[key] & !1,
+            notes: &mut self.notes,
+            mailbox: &self.mailbox,
         };
         let (consumed, action) = c.proto.on_read(&mut cx, input, &mut out);
         let remaining = out.remaining();
@@ -762,6 +605,9 @@ where
             worker: self.index,
             draining: self.drain_deadline.is_some(),
             input_full: false,
+            gen: self.stamps[key] & !1,
+            notes: &mut self.notes,
+            mailbox: &self.mailbox,
         };
         f(&mut c.proto, &mut cx, &mut out)
     }

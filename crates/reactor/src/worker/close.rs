@@ -103,6 +103,9 @@ where
         self.timers.cancel(key * 2);
         self.timers.cancel(key * 2 + 1);
         let mut c = self.conns.remove(key);
+        // A new generation: ids of this connection no longer match the slot (and a pending
+        // notification mark is cleared).
+        self.stamps[key] = (self.stamps[key] & !1).wrapping_add(2);
         self.pool.release_input(&mut c.input, true);
         self.pool.release_output(&mut c.out);
         // Dropping the socket closes it, which also removes it from the epoll set.
