@@ -103,6 +103,7 @@ mod query;
 mod request;
 mod response;
 mod server;
+pub mod sse;
 mod status;
 mod upload;
 mod worker;
