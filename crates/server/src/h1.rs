@@ -15,10 +15,11 @@ use brisk_http1::{
 };
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
-use crate::app::{App, Route};
+use crate::app::App;
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
-use crate::request::{split_target, Headers, Params, Request, Version};
+use crate::exchange::{self, Start};
+use crate::request::{split_target, Version};
 use crate::response::{BodyKind, Stream};
 use crate::status::decimal;
 use crate::upload::ActiveSink;
@@ -215,13 +216,8 @@ impl std::fmt::Debug for H1 {
 }
 
 /// A parsed request whose body has not all arrived ([`H1::start_body`]).
-struct Pending<'b, 'h> {
-    method: H1Method<'b>,
-    target: &'b str,
-    path: &'b str,
-    query: Option<&'b str>,
-    headers: &'h [Header<'b>],
-    version: H1Version,
+struct Pending<'b> {
+    head: exchange::Head<'b>,
     head_len: usize,
     /// `None` for a chunked body.
     body_len: Option<u64>,
@@ -229,27 +225,25 @@ struct Pending<'b, 'h> {
     plan: Plan,
 }
 
-impl<'b> Pending<'b, '_> {
-    /// The request as a handler sees it, without its body (not read yet).
-    fn request(&self, peer: SocketAddr) -> Request<'b>
-    where
-        Self: 'b,
-    {
-        Request {
-            method: self.method.as_str(),
-            target: self.target,
-            path: self.path,
-            query: self.query,
-            version: if self.version == H1Version::Http10 {
-                Version::Http10
-            } else {
-                Version::Http11
-            },
-            headers: Headers::new(self.headers),
-            params: Params::new(),
-            body: &[],
-            peer,
-        }
+/// The exchange's view of a parsed head.
+#[inline(always)]
+fn exchange_head<'b>(
+    req: &brisk_http1::Request<'b, 'b>,
+    (path, query, target): (&'b str, Option<&'b str>, &'b str),
+    peer: SocketAddr,
+) -> exchange::Head<'b> {
+    exchange::Head {
+        method: req.method.as_str(),
+        target,
+        path,
+        query,
+        version: if req.version == H1Version::Http10 {
+            Version::Http10
+        } else {
+            Version::Http11
+        },
+        headers: req.headers,
+        peer,
     }
 }
 
@@ -499,11 +493,12 @@ impl H1 {
                         break;
                     }
                 };
-                let Some((path, query, target)) = split(&req.target) else {
+                let Some(parts) = split(&req.target) else {
                     self.error(w, out, 400, version);
                     off = input.len();
                     break;
                 };
+                let head = exchange_head(&req, parts, self.peer);
                 let head_len = req.head_len;
                 let body_len = match facts.body {
                     Framing::None | Framing::CloseDelimited => Some(0),
@@ -512,7 +507,7 @@ impl H1 {
                 };
                 if let Some(n) = body_len {
                     if n > app.config.limits.max_body_size as u64
-                        && !upload_takes(app, req.method.as_str(), path, n)
+                        && !exchange::upload_takes(app, head.method, head.path, n)
                     {
                         self.error(w, out, 413, version);
                         off = input.len();
@@ -541,23 +536,9 @@ impl H1 {
                     head_only: req.method == H1Method::Head,
                 };
                 if let Some(n) = complete_body {
-                    let mut request = Request {
-                        method: req.method.as_str(),
-                        target,
-                        path,
-                        query,
-                        version: if version == H1Version::Http10 {
-                            Version::Http10
-                        } else {
-                            Version::Http11
-                        },
-                        headers: Headers::new(req.headers),
-                        params: Params::new(),
-                        body: &buf[head_len..head_len + n],
-                        peer: self.peer,
-                    };
+                    let mut request = head.request(&buf[head_len..head_len + n]);
                     w.res.reset();
-                    app.handle(&mut request, &mut w.res, &w.stats);
+                    exchange::answer(app, &mut request, &mut w.res, &w.stats);
                     self.served += 1;
                     let plan = Plan {
                         keep_alive: plan.keep_alive && keeps(w.res.status_code()),
@@ -574,12 +555,7 @@ impl H1 {
                 }
                 // The body is not all here: decide now whether a handler will read it.
                 let pending = Pending {
-                    method: req.method,
-                    target,
-                    path,
-                    query,
-                    headers: req.headers,
-                    version,
+                    head,
                     head_len,
                     body_len,
                     expect_continue: facts.expect_continue,
@@ -618,40 +594,24 @@ impl H1 {
         app: &App,
         out: &mut Output<'_>,
         buf: &[u8],
-        p: Pending<'_, '_>,
+        p: Pending<'_>,
     ) -> bool {
-        let index = match app.route(p.method.as_bytes(), p.path) {
-            Route::Handler(i) => i,
-            Route::Error(code) => {
-                self.error(w, out, code, p.version);
+        // An upload route decides on the head alone whether it takes the body (before
+        // `100 Continue`); a refusal, a 405 or a 308 is answered without reading the body.
+        let mut request = p.head.request(&[]);
+        let sink = match exchange::start(app, &mut request, &mut w.res, &w.stats) {
+            Start::Read(sink) => sink,
+            Start::Error(code) => {
+                self.error(w, out, code, p.plan.version);
                 return false;
             }
-            Route::NotAllowed | Route::TrailingSlash => {
-                // Answer without reading the body, then close (the body is unread).
-                let mut request = p.request(self.peer);
-                w.res.reset();
-                app.handle(&mut request, &mut w.res, &w.stats);
+            Start::Answered => {
                 self.answer_unread(w, out, &p.plan);
                 return false;
             }
         };
-        // An upload route decides on the head alone whether it takes the body (before
-        // `100 Continue`); a refusal is answered without reading the body.
-        let mut sink = None;
-        if app.uploads.get(index).is_some_and(Option::is_some) {
-            let mut request = p.request(self.peer);
-            match app.start_upload(&mut request, &w.stats) {
-                Ok(s) => sink = Some(s),
-                Err(code) => {
-                    w.res.reset();
-                    w.res.set_error(code);
-                    self.answer_unread(w, out, &p.plan);
-                    return false;
-                }
-            }
-        }
         if p.expect_continue && buf.len() == p.head_len {
-            let line: &[u8] = if p.version == H1Version::Http10 {
+            let line: &[u8] = if p.plan.version == H1Version::Http10 {
                 b""
             } else {
                 b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -745,29 +705,15 @@ impl H1 {
         let keep_alive = req.facts().map(|f| f.keep_alive).unwrap_or(false)
             && !draining
             && !self.limit_reached(app);
-        let Some((path, query, target)) = split(&req.target) else {
+        let Some(parts) = split(&req.target) else {
             self.error(w, out, 400, req.version);
             return;
         };
-        let mut request = Request {
-            method: req.method.as_str(),
-            target,
-            path,
-            query,
-            version: if req.version == H1Version::Http10 {
-                Version::Http10
-            } else {
-                Version::Http11
-            },
-            headers: Headers::new(req.headers),
-            params: Params::new(),
-            body: &c.body,
-            peer: self.peer,
-        };
+        let mut request = exchange_head(&req, parts, self.peer).request(&c.body);
         w.res.reset();
         match sink {
-            Some(sink) => app.finish_upload(sink, &mut request, &mut w.res, &w.stats),
-            None => app.handle(&mut request, &mut w.res, &w.stats),
+            Some(sink) => exchange::finish_upload(app, sink, &mut request, &mut w.res, &w.stats),
+            None => exchange::answer(app, &mut request, &mut w.res, &w.stats),
         }
         self.served += 1;
         let plan = Plan {
@@ -785,13 +731,7 @@ impl H1 {
     /// spilling what does not fit.
     fn write_response(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
         let res = &mut w.res;
-        let mut status = res.status_code();
-        if status < 200 {
-            // Informational answers are the server's business (100-continue, 101).
-            res.set_error(500);
-            status = 500;
-        }
-        w.stats.response(status);
+        let status = exchange::status(res, &w.stats);
         let no_body = status == 204 || status == 304;
         let stream = if no_body { None } else { res.take_stream() };
         // A stream of declared length is delimited by `Content-Length`, others are chunked
@@ -1107,14 +1047,6 @@ fn split<'b>(t: &brisk_http1::Target<'b>) -> Option<(&'b str, Option<&'b str>, &
         TargetForm::Asterisk => Some(("*", None, target)),
         TargetForm::Authority => Some((target, None, target)),
     }
-}
-
-/// Whether an upload route takes this request with a declared body of `n` bytes (past the
-/// buffered limit, within the upload limit).
-#[cold]
-#[inline(never)]
-fn upload_takes(app: &App, method: &str, path: &str, n: u64) -> bool {
-    n <= app.config.limits.max_upload_size && app.upload_route(method.as_bytes(), path).is_some()
 }
 
 /// Feeds body bytes into a collect (or its sink). Returns (consumed, complete) or the error

@@ -11,8 +11,9 @@ use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, SpareBuffers, Stream
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::App;
+use crate::exchange;
 use crate::h1::MAX_HEADER_SLOTS;
-use crate::request::{split_target, Headers, Params, Request, Version};
+use crate::request::{split_target, Request, Version};
 use crate::response::{BodyKind, Source};
 use crate::status::decimal;
 use crate::upload::ActiveSink;
@@ -502,8 +503,8 @@ impl H2 {
                 let res = &mut w.res;
                 let stats = &w.stats;
                 with_request(app, slot_ref, peer, |app, req| match (req, sink) {
-                    (Some(req), Some(sink)) => app.finish_upload(sink, req, res, stats),
-                    (Some(req), None) => app.handle(req, res, stats),
+                    (Some(req), Some(sink)) => exchange::finish_upload(app, sink, req, res, stats),
+                    (Some(req), None) => exchange::answer(app, req, res, stats),
                     (None, _) => res.set_error(400),
                 });
             }
@@ -681,33 +682,28 @@ fn with_request<R>(
         n += 1;
     }
     let (path, query) = split_target(target);
-    let mut req = Request {
+    let head = exchange::Head {
         method,
         target,
         path,
         query,
         version: Version::H2,
-        headers: Headers::new(&hs[..n]),
-        params: Params::new(),
-        body: &slot.body,
+        headers: &hs[..n],
         peer,
     };
+    let mut req = head.request(&slot.body);
     f(app, Some(&mut req))
 }
 
 /// For a request to an upload route, starts its sink as soon as the head is in (the body
 /// then streams to it), or records the status the route refused it with.
 fn start_upload(app: &App, peer: SocketAddr, slot: &mut Slot) {
-    let path = std::str::from_utf8(slot.get(slot.path)).unwrap_or("");
-    let (path, _) = split_target(path);
-    if slot.fields.len() + 1 > MAX_HEADER_SLOTS
-        || app.upload_route(slot.get(slot.method), path).is_none()
-    {
+    if slot.fields.len() + 1 > MAX_HEADER_SLOTS || app.uploads.iter().all(Option::is_none) {
         return;
     }
     let started = with_worker(|w| {
         with_request(app, slot, peer, |app, req| {
-            req.map(|r| app.start_upload(r, &w.stats))
+            req.and_then(|r| exchange::start_upload(app, r, &w.stats))
         })
     });
     match started {
@@ -727,12 +723,7 @@ fn send_response(
     head_only: bool,
 ) {
     let res = &mut w.res;
-    let mut status = res.status_code();
-    if status < 200 {
-        res.set_error(500);
-        status = 500;
-    }
-    w.stats.response(status);
+    let status = exchange::status(res, &w.stats);
     let digits = crate::status::status_digits(status);
     let no_body = head_only || status == 204 || status == 304;
     // The body's length when it is known (also for HEAD, which answers with GET's): a stream

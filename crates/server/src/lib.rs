@@ -96,6 +96,7 @@ mod conn;
 mod counters;
 mod date;
 mod error;
+mod exchange;
 mod files;
 mod h1;
 mod h2;
