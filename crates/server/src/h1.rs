@@ -10,17 +10,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use brisk_http1::{
-    Body as Framing, Chunk, ChunkedDecoder, Header, Method as H1Method, RequestParser, Status,
+    Body as ReqBody, Chunk, ChunkedDecoder, Header, Method as H1Method, RequestParser, Status,
     TargetForm, Upgrade, Version as H1Version,
 };
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::App;
+use crate::body::{Framing, Outgoing, Read, READ_AHEAD};
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
 use crate::exchange::{self, Start};
 use crate::request::{split_target, Version};
-use crate::response::{BodyKind, Stream};
+use crate::response::Stream;
 use crate::status::decimal;
 use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
@@ -57,120 +58,6 @@ impl Collect {
     }
 }
 
-/// Output that did not fit in the reactor's buffer, written as the socket drains.
-#[derive(Default)]
-struct Spill {
-    bytes: Vec<u8>,
-    pos: usize,
-    stat: &'static [u8],
-    stream: Option<Box<dyn Iterator<Item = Vec<u8>> + Send>>,
-    /// For a stream sent raw (not chunked): the bytes still owed, `u64::MAX` for a
-    /// close-delimited HTTP/1.0 body.
-    owed: Option<u64>,
-    /// A raw stream ended before all it owed was produced: the connection must close (for a
-    /// close-delimited body, that is how it ends).
-    short: bool,
-}
-
-impl std::fmt::Debug for Spill {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spill")
-            .field("bytes", &(self.bytes.len() - self.pos))
-            .field("static", &self.stat.len())
-            .field("stream", &self.stream.is_some())
-            .field("owed", &self.owed)
-            .field("short", &self.short)
-            .finish()
-    }
-}
-
-impl Spill {
-    fn is_empty(&self) -> bool {
-        self.pos == self.bytes.len() && self.stat.is_empty() && self.stream.is_none()
-    }
-
-    /// Writes as much as fits. True when everything is out.
-    fn flush(&mut self, out: &mut Output<'_>) -> bool {
-        loop {
-            if self.pos < self.bytes.len() {
-                let n = (self.bytes.len() - self.pos).min(out.remaining());
-                if n == 0 {
-                    return false;
-                }
-                let _ = out.extend_from_slice(&self.bytes[self.pos..self.pos + n]);
-                self.pos += n;
-                if self.pos < self.bytes.len() {
-                    return false;
-                }
-                self.bytes.clear();
-                self.pos = 0;
-            }
-            if !self.stat.is_empty() {
-                let n = self.stat.len().min(out.remaining());
-                if n == 0 {
-                    return false;
-                }
-                let _ = out.extend_from_slice(&self.stat[..n]);
-                self.stat = &self.stat[n..];
-                if !self.stat.is_empty() {
-                    return false;
-                }
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                return true;
-            };
-            if out.remaining() == 0 {
-                return false;
-            }
-            // Pull one chunk and frame it (chunked transfer coding, RFC 9112 §7.1), or for a
-            // sized stream pass it on raw up to the declared length.
-            match stream.next() {
-                Some(chunk) if chunk.is_empty() => continue,
-                Some(chunk) if self.owed.is_some() => {
-                    let owed = self.owed.unwrap_or(0);
-                    let take = usize::try_from(owed).map_or(chunk.len(), |o| o.min(chunk.len()));
-                    self.bytes.extend_from_slice(&chunk[..take]);
-                    let owed = owed - take as u64;
-                    if owed == 0 {
-                        self.stream = None;
-                        self.owed = None;
-                    } else {
-                        self.owed = Some(owed);
-                    }
-                }
-                Some(chunk) => {
-                    let mut size = [0u8; 20];
-                    let hex = hex_len(chunk.len(), &mut size);
-                    self.bytes.extend_from_slice(hex);
-                    self.bytes.extend_from_slice(b"\r\n");
-                    self.bytes.extend_from_slice(&chunk);
-                    self.bytes.extend_from_slice(b"\r\n");
-                }
-                None => {
-                    self.stream = None;
-                    if self.owed.take().is_some() {
-                        self.short = true;
-                    } else {
-                        self.bytes.extend_from_slice(b"0\r\n\r\n");
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn hex_len(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b"0123456789abcdef"[n & 15];
-        n >>= 4;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
-}
-
 /// What the connection wrapper must do after `on_read`.
 #[derive(Debug)]
 pub(crate) enum Next {
@@ -195,7 +82,9 @@ pub(crate) struct H1 {
     peer: SocketAddr,
     parser: RequestParser,
     collect: Option<Box<Collect>>,
-    spill: Spill,
+    /// Output that did not fit in the reactor's buffer (a head, a large or streamed body),
+    /// written as the socket drains.
+    spill: Outgoing,
     served: u64,
     /// A partial head is buffered (a header-read timeout then answers 408).
     partial: bool,
@@ -285,7 +174,7 @@ impl H1 {
             last_input: None,
             peer,
             collect: None,
-            spill: Spill::default(),
+            spill: Outgoing::default(),
             served: 0,
             partial: false,
             closing: false,
@@ -501,9 +390,9 @@ impl H1 {
                 let head = exchange_head(&req, parts, self.peer);
                 let head_len = req.head_len;
                 let body_len = match facts.body {
-                    Framing::None | Framing::CloseDelimited => Some(0),
-                    Framing::Length(n) => Some(n),
-                    Framing::Chunked => None,
+                    ReqBody::None | ReqBody::CloseDelimited => Some(0),
+                    ReqBody::Length(n) => Some(n),
+                    ReqBody::Chunked => None,
                 };
                 if let Some(n) = body_len {
                     if n > app.config.limits.max_body_size as u64
@@ -820,32 +709,20 @@ impl H1 {
             }
         }
         // Slow path: what does not fit waits in the spill (a large or streamed body).
-        self.spill.bytes.extend_from_slice(bytes);
-        match &mut res.body {
-            BodyKind::Static(s) if send_body => self.spill.stat = s,
-            BodyKind::Owned(v) if send_body => self.spill.bytes.extend_from_slice(v),
-            _ if send_body => {
-                let b = res.body_bytes().unwrap_or(&[]);
-                self.spill.bytes.extend_from_slice(b);
-            }
-            _ => {}
+        self.spill.push_bytes(bytes);
+        if send_body {
+            self.spill.whole(&res.body, res.body_bytes().unwrap_or(&[]));
         }
         if !plan.head_only {
             if let Some(s) = stream {
                 match s.len {
                     // Raw chunks up to the declared length (`Content-Length` delimits them).
-                    Some(n) if n > 0 => {
-                        self.spill.stream = Some(s.chunks);
-                        self.spill.owed = Some(n);
-                    }
+                    Some(n) if n > 0 => self.spill.stream(s, Framing::Raw, Some(n)),
                     Some(_) => {}
-                    None if chunked => self.spill.stream = Some(s.chunks),
-                    None => {
-                        // HTTP/1.0: unframed chunks, pulled as the socket drains, and the
-                        // connection's close ends the body (`keep_alive` is off for this case).
-                        self.spill.stream = Some(s.chunks);
-                        self.spill.owed = Some(u64::MAX);
-                    }
+                    None if chunked => self.spill.stream(s, Framing::Chunked, None),
+                    // HTTP/1.0: unframed chunks, pulled as the socket drains, and the
+                    // connection's close ends the body (`keep_alive` is off for this case).
+                    None => self.spill.stream(s, Framing::Raw, Some(u64::MAX)),
                 }
             }
         }
@@ -857,11 +734,31 @@ impl H1 {
     /// this connection: it closes once the bytes already produced are out, so the client sees
     /// a body shorter than its `Content-Length`.
     fn flush_spill(&mut self, out: &mut Output<'_>) -> bool {
-        let done = self.spill.flush(out);
-        if self.spill.short {
-            self.closing = true;
+        loop {
+            let p = self.spill.pending();
+            if !p.is_empty() {
+                let n = p.len().min(out.remaining());
+                if n == 0 {
+                    return false;
+                }
+                let _ = out.extend_from_slice(&p[..n]);
+                let all = n == p.len();
+                self.spill.advance(n);
+                if !all {
+                    return false;
+                }
+                continue;
+            }
+            if !self.spill.has_source() {
+                return true;
+            }
+            if out.remaining() == 0 {
+                return false;
+            }
+            if self.spill.read(READ_AHEAD) == Read::Short {
+                self.closing = true;
+            }
         }
-        done
     }
 }
 

@@ -11,10 +11,10 @@ use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, SpareBuffers, Stream
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::App;
+use crate::body::{Framing, Outgoing, Read, READ_AHEAD};
 use crate::exchange;
 use crate::h1::MAX_HEADER_SLOTS;
 use crate::request::{split_target, Request, Version};
-use crate::response::{BodyKind, Source};
 use crate::status::decimal;
 use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
@@ -26,13 +26,6 @@ const INLINE_FIELDS: usize = 12;
 const SMALL_FIELDS: usize = 24;
 
 type Span = (u32, u32);
-
-/// Most bytes of a stream body read ahead at once (also capped by what the stream may send).
-const READ_AHEAD: usize = 64 * 1024;
-
-/// A slot's body buffer keeps its capacity up to this size when it is idle (a stream waiting
-/// for window, a finished exchange); larger ones are freed.
-const KEEP_OUT: usize = 16 * 1024;
 
 /// One request/response exchange. Slots are reused, so their buffers keep their capacity.
 #[derive(Default)]
@@ -48,12 +41,7 @@ struct Slot {
     /// The request is complete and was answered (response may still be sending).
     answered: bool,
     /// Response body still to send.
-    out: Vec<u8>,
-    out_pos: usize,
-    stat: &'static [u8],
-    stream: Option<Box<dyn Source>>,
-    /// For a stream of declared length: the bytes it still owes.
-    owed: Option<u64>,
+    out: Outgoing,
     /// For an upload route: where the request body goes instead of `body`.
     sink: Option<ActiveSink>,
     /// Request body bytes received so far for the sink.
@@ -89,13 +77,7 @@ impl Slot {
         self.too_large = false;
         self.answered = false;
         self.out.clear();
-        if self.out.capacity() > KEEP_OUT {
-            self.out = Vec::new();
-        }
-        self.out_pos = 0;
-        self.stat = &[];
-        self.stream = None;
-        self.owed = None;
+        self.out.shrink_idle();
         self.sink = None;
         self.received = 0;
         self.reject = None;
@@ -112,7 +94,7 @@ impl Slot {
     }
 
     fn sending(&self) -> bool {
-        self.out_pos < self.out.len() || !self.stat.is_empty() || self.stream.is_some()
+        !self.out.is_empty()
     }
 }
 
@@ -516,122 +498,57 @@ impl H2 {
     fn send_body(&mut self, pos: usize) {
         let slot = &mut self.slots[pos];
         let id = StreamId::new(slot.id);
+        let body = &mut slot.out;
         loop {
-            if slot.out_pos < slot.out.len() {
-                let rest = &slot.out[slot.out_pos..];
-                let last = slot.stat.is_empty() && slot.stream.is_none();
-                match self.conn.send_data(id, rest, last) {
+            let p = body.pending();
+            if !p.is_empty() {
+                let last = !body.more_after_pending();
+                match self.conn.send_data(id, p, last) {
                     Ok(n) => {
-                        slot.out_pos += n;
-                        if slot.out_pos < slot.out.len() {
-                            return;
-                        }
-                        slot.out.clear();
-                        slot.out_pos = 0;
-                    }
-                    Err(_) => {
-                        slot.out.clear();
-                        slot.out_pos = 0;
-                        slot.stat = &[];
-                        slot.stream = None;
-                        return;
-                    }
-                }
-                if last {
-                    return;
-                }
-            }
-            if !slot.stat.is_empty() {
-                let last = slot.stream.is_none();
-                match self.conn.send_data(id, slot.stat, last) {
-                    Ok(n) => {
-                        slot.stat = &slot.stat[n..];
-                        if !slot.stat.is_empty() {
+                        let all = n == p.len();
+                        body.advance(n);
+                        if !all || last {
                             return;
                         }
                     }
                     Err(_) => {
-                        slot.stat = &[];
-                        slot.stream = None;
+                        body.clear();
                         return;
                     }
                 }
-                if last {
-                    return;
-                }
+                continue;
             }
-            let Some(stream) = slot.stream.as_mut() else {
+            if !body.has_source() {
                 return;
-            };
+            }
             // Read only what may be sent now (windows and send buffer limits): a stream
             // stalled at a zero window reads nothing and keeps no large buffer.
             let Some(cap) = self.conn.send_capacity_of(id) else {
                 // The stream is gone (reset): nothing more is read or sent.
-                slot.stream = None;
-                slot.owed = None;
+                body.clear();
                 return;
             };
             if cap == 0 {
-                if slot.out.capacity() > KEEP_OUT {
-                    slot.out = Vec::new();
-                }
+                body.shrink_idle();
                 // Offer one byte, which the zero capacity turns down: the connection then
                 // reports SendReady for this stream when it can send again.
                 let _ = self.conn.send_data(id, &[0], false);
                 return;
             }
-            let mut max = cap.min(READ_AHEAD);
-            if let Some(owed) = slot.owed {
-                max = usize::try_from(owed).map_or(max, |o| o.min(max)).max(1);
-            }
-            slot.out.clear();
-            slot.out_pos = 0;
-            if stream.read_into(&mut slot.out, max) {
-                if let Some(owed) = slot.owed {
-                    // A sized stream: nothing past the declared length, and the chunk
-                    // that completes it goes out as the last DATA frame.
-                    if let Ok(o) = usize::try_from(owed) {
-                        slot.out.truncate(o);
-                    }
-                    let owed = owed - slot.out.len() as u64;
-                    if owed == 0 {
-                        slot.stream = None;
-                        slot.owed = None;
-                        continue;
-                    }
-                    slot.owed = Some(owed);
-                }
-                if slot.out.is_empty() {
-                    continue;
-                }
-                // Keep the stream so the chunk is not sent as the last one.
-                match self.conn.send_data(id, &slot.out, false) {
-                    Ok(n) => {
-                        slot.out_pos = n;
-                        if n < slot.out.len() {
-                            return;
-                        }
-                        slot.out.clear();
-                        slot.out_pos = 0;
-                    }
-                    Err(_) => {
-                        slot.out.clear();
-                        slot.out_pos = 0;
-                        slot.stream = None;
-                        slot.owed = None;
-                        return;
-                    }
-                }
-            } else {
-                slot.stream = None;
-                if slot.owed.take().is_some() {
-                    // Ended short of its declared length: the client must not take
-                    // what it got for the whole body.
-                    let _ = self.conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
-                } else {
+            match body.read(cap.min(READ_AHEAD)) {
+                // A sized stream's last bytes go out as the last DATA frame.
+                Read::Data => {}
+                Read::Done if !body.pending().is_empty() => {}
+                Read::Done => {
                     let _ = self.conn.send_data(id, &[], true);
+                    return;
                 }
-                return;
+                Read::Short => {
+                    // Ended short of its declared length: the client must not take what it
+                    // got for the whole body.
+                    let _ = self.conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
+                    return;
+                }
             }
         }
     }
@@ -771,21 +688,12 @@ fn send_response(
     if end {
         return;
     }
-    if let Some(s) = stream {
-        slot.stream = Some(s.chunks);
-        slot.owed = s.len;
-        return;
-    }
-    match &mut res.body {
-        BodyKind::Static(s) => slot.stat = s,
-        BodyKind::Owned(v) => {
-            slot.out.clear();
-            slot.out.extend_from_slice(v);
+    slot.out.clear();
+    match stream {
+        Some(s) => {
+            let len = s.len;
+            slot.out.stream(s, Framing::Raw, len);
         }
-        _ => {
-            slot.out.clear();
-            slot.out.extend_from_slice(res.body_bytes().unwrap_or(&[]));
-        }
+        None => slot.out.whole(&res.body, res.body_bytes().unwrap_or(&[])),
     }
-    slot.out_pos = 0;
 }

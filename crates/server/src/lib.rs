@@ -90,6 +90,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod app;
+mod body;
 mod body_limit;
 mod config;
 mod conn;
