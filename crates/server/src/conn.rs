@@ -8,8 +8,8 @@ use brisk_reactor::{Action, CloseReason, ConnInfo, Context, Output, Protocol, Ti
 
 use crate::app::App;
 use crate::counters::WorkerCounters;
-use crate::h1::{Next, H1};
 use crate::h2::H2;
+use crate::http1::{Next, H1};
 
 /// The HTTP/2 client connection preface (RFC 9113 §3.4).
 pub(crate) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

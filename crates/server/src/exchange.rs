@@ -20,6 +20,9 @@ use crate::request::{Headers, Params, Request, Version};
 use crate::response::Response;
 use crate::upload::{ActiveSink, UploadStart};
 
+/// Header slots per request (the parser fails with 431 beyond them).
+pub(crate) const MAX_HEADER_SLOTS: usize = 128;
+
 /// A request's head as a protocol read it: everything a [`Request`] holds but its body.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Head<'a> {

@@ -13,7 +13,7 @@ use brisk_reactor::{Action, Context, Output, TimeoutKind};
 use crate::app::App;
 use crate::body::{Framing, Outgoing, Read, READ_AHEAD};
 use crate::exchange;
-use crate::h1::MAX_HEADER_SLOTS;
+use crate::exchange::MAX_HEADER_SLOTS;
 use crate::request::{split_target, Request, Version};
 use crate::status::decimal;
 use crate::upload::ActiveSink;

@@ -24,11 +24,11 @@ pub(crate) struct Worker {
     pub(crate) res: Response,
     pub(crate) head: Vec<u8>,
     pub(crate) date: DateCache,
-    pub(crate) heads: crate::h1::HeadCache,
+    pub(crate) heads: crate::http1::HeadCache,
     pub(crate) stats: Arc<WorkerCounters>,
     // Boxed: they move between a connection and this list without reallocating.
     #[allow(clippy::vec_box)]
-    spare: Vec<Box<crate::h1::Collect>>,
+    spare: Vec<Box<crate::http1::Collect>>,
     /// Busy-time buffers handed over by idle HTTP/2 connections.
     #[allow(clippy::vec_box)]
     h2_spare: Vec<Box<crate::h2::H2Spare>>,
@@ -36,12 +36,12 @@ pub(crate) struct Worker {
 
 impl Worker {
     /// Buffers for a body that arrives over several reads, reused when possible.
-    pub(crate) fn collect_buffers(&mut self) -> Box<crate::h1::Collect> {
+    pub(crate) fn collect_buffers(&mut self) -> Box<crate::http1::Collect> {
         self.spare.pop().unwrap_or_default()
     }
 
     /// Returns body buffers for reuse.
-    pub(crate) fn recycle(&mut self, mut c: Box<crate::h1::Collect>) {
+    pub(crate) fn recycle(&mut self, mut c: Box<crate::http1::Collect>) {
         if self.spare.len() < SPARE_COLLECTS
             && c.head.capacity() <= SPARE_MAX_CAPACITY
             && c.body.capacity() <= SPARE_MAX_CAPACITY
@@ -78,7 +78,7 @@ pub(crate) fn init(stats: &Arc<WorkerCounters>) {
                 res: Response::new(),
                 head: Vec::with_capacity(512),
                 date: DateCache::new(),
-                heads: crate::h1::HeadCache::new(),
+                heads: crate::http1::HeadCache::new(),
                 stats: Arc::clone(stats),
                 spare: Vec::new(),
                 h2_spare: Vec::new(),
