@@ -37,17 +37,38 @@ pub(crate) struct H1 {
     pub(super) last_input: Option<Instant>,
     pub(super) peer: SocketAddr,
     pub(super) parser: RequestParser,
-    pub(super) collect: Option<Box<Collect>>,
-    /// Output that did not fit in the reactor's buffer (a head, a large or streamed body),
-    /// written as the socket drains.
+    /// Where reading requests stands.
+    pub(super) reading: Reading,
+    /// Writing: output that did not fit in the reactor's buffer (a head, a large or streamed
+    /// body), written as the socket drains; while it is not empty, no request is answered.
     pub(super) spill: Outgoing,
     pub(super) served: u64,
-    /// A partial head is buffered (a header-read timeout then answers 408).
-    pub(super) partial: bool,
+}
+
+/// Where an HTTP/1.1 connection stands in reading requests.
+#[derive(Debug)]
+pub(super) enum Reading {
+    /// At a request boundary: the next byte starts a head.
+    Ready,
+    /// Part of a head is buffered (a header-read timeout answers 408). `big` when the head has
+    /// more fields than the small slot array, so it is parsed with the large one.
+    Head { big: bool },
+    /// A body arriving over several reads.
+    Body(Box<Collect>),
     /// No more requests: everything after the current response is discarded.
-    pub(super) closing: bool,
-    /// The current head has more fields than the small slot array: parse with the large one.
-    pub(super) big_head: bool,
+    Closed,
+}
+
+impl H1 {
+    /// True when no request is half read (between requests, or closed).
+    fn between_requests(&self) -> bool {
+        matches!(self.reading, Reading::Ready | Reading::Closed)
+    }
+
+    /// True once no more requests are read.
+    pub(super) fn closed(&self) -> bool {
+        matches!(self.reading, Reading::Closed)
+    }
 }
 
 impl std::fmt::Debug for H1 {
@@ -79,17 +100,14 @@ impl H1 {
             app: Some(app),
             last_input: None,
             peer,
-            collect: None,
+            reading: Reading::Ready,
             spill: Outgoing::default(),
             served: 0,
-            partial: false,
-            closing: false,
-            big_head: false,
         }
     }
 
     pub(super) fn after_output(&self) -> Action {
-        if self.closing && self.spill.is_empty() {
+        if self.closed() && self.spill.is_empty() {
             Action::CloseAfterFlush
         } else {
             Action::Keep
@@ -99,16 +117,16 @@ impl H1 {
     /// Whether [`H1::on_write_ready`] has work outside shutdown: a spill to flush (a large or
     /// streamed answer), or a close to report.
     pub(crate) fn wants_write_ready(&self) -> bool {
-        self.closing || !self.spill.is_empty()
+        self.closed() || !self.spill.is_empty()
     }
 
     pub(crate) fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         if !self.spill.is_empty() {
             self.flush_spill(out);
         }
-        if cx.is_draining() && self.spill.is_empty() && self.collect.is_none() && !self.partial {
+        if cx.is_draining() && self.spill.is_empty() && self.between_requests() {
             // Shutting down and the response in flight is out: nothing more to do here.
-            self.closing = true;
+            self.reading = Reading::Closed;
         }
         self.after_output()
     }
@@ -149,7 +167,7 @@ impl H1 {
         let _ = out;
         // Idle between requests: close now. Mid-request: the next response carries
         // `Connection: close` (checked through `cx.is_draining()`).
-        if self.spill.is_empty() && self.collect.is_none() && !self.partial {
+        if self.spill.is_empty() && self.between_requests() {
             Action::CloseAfterFlush
         } else {
             Action::Keep
@@ -173,9 +191,7 @@ impl H1 {
             head_only: false,
         };
         self.write_response(w, out, &plan);
-        self.closing = true;
-        self.collect = None;
-        self.partial = false;
+        self.reading = Reading::Closed;
     }
 
     pub(crate) fn on_read(
@@ -184,7 +200,7 @@ impl H1 {
         input: &[u8],
         out: &mut Output<'_>,
     ) -> Next {
-        if self.closing {
+        if self.closed() {
             return Next::Stay(input.len(), self.after_output());
         }
         if !self.spill.is_empty() && !self.flush_spill(out) {
@@ -206,7 +222,7 @@ impl H1 {
             ..*plan
         };
         self.write_response(w, out, &plan);
-        self.closing = true;
+        self.reading = Reading::Closed;
     }
 
     pub(super) fn limit_reached(&self, app: &App) -> bool {

@@ -11,7 +11,7 @@ use brisk_http1::{
 };
 use brisk_reactor::{Context, Output, TimeoutKind};
 
-use super::conn::{keeps, Next, Plan, H1};
+use super::conn::{keeps, Next, Plan, Reading, H1};
 use crate::app::App;
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
@@ -115,10 +115,10 @@ impl H1 {
             let mut small = [Header::EMPTY; SMALL_HEADER_SLOTS];
             let mut off = 0;
             loop {
-                if self.closing || !self.spill.is_empty() {
+                if self.closed() || !self.spill.is_empty() {
                     break;
                 }
-                if self.collect.is_some() {
+                if matches!(self.reading, Reading::Body(_)) {
                     match self.continue_body(w, app, cx, out, &input[off..], draining) {
                         Some((n, true)) => {
                             off += n;
@@ -142,8 +142,12 @@ impl H1 {
                     // The reactor hands the rest back once the output drains.
                     break;
                 }
+                let (partial, mut big_head) = match self.reading {
+                    Reading::Head { big } => (true, big),
+                    _ => (false, false),
+                };
                 let mut big;
-                let slots: &mut [Header<'_>] = if self.big_head {
+                let slots: &mut [Header<'_>] = if big_head {
                     big = [Header::EMPTY; MAX_HEADER_SLOTS];
                     &mut big
                 } else {
@@ -151,26 +155,24 @@ impl H1 {
                 };
                 let mut parsed = self.parser.parse(buf, slots);
                 if parsed == Err(brisk_http1::Error::TooManyHeaders)
-                    && !self.big_head
+                    && !big_head
                     && self.parser.config().limits.max_headers > SMALL_HEADER_SLOTS
                 {
                     // Start this head again with room for every allowed field.
                     self.parser.reset();
-                    self.big_head = true;
+                    big_head = true;
                     big = [Header::EMPTY; MAX_HEADER_SLOTS];
                     parsed = parse_out_of_line(&mut self.parser, buf, &mut big);
                 }
                 let req = match parsed {
                     Ok(Status::Complete(r)) => {
-                        self.big_head = false;
+                        self.reading = Reading::Ready;
                         r
                     }
                     Ok(Status::Partial) => {
-                        if !self.partial {
-                            self.partial = true;
-                            if cx.timeout() != Some(TimeoutKind::HeaderRead) {
-                                cx.set_timeout(TimeoutKind::HeaderRead);
-                            }
+                        self.reading = Reading::Head { big: big_head };
+                        if !partial && cx.timeout() != Some(TimeoutKind::HeaderRead) {
+                            cx.set_timeout(TimeoutKind::HeaderRead);
                         }
                         if cx.input_is_full() && off == 0 {
                             self.error(w, out, 431, H1Version::Http11);
@@ -180,13 +182,11 @@ impl H1 {
                     }
                     Err(e) => {
                         self.parser.reset();
-                        self.big_head = false;
                         self.error(w, out, e.status(), H1Version::Http11);
                         off = input.len();
                         break;
                     }
                 };
-                self.partial = false;
                 let version = req.version;
                 let facts = match req.facts() {
                     Ok(f) => f,
@@ -250,7 +250,7 @@ impl H1 {
                     self.write_response(w, out, &plan);
                     off += head_len + n;
                     if !plan.keep_alive {
-                        self.closing = true;
+                        self.reading = Reading::Closed;
                         off = input.len();
                         break;
                     }
@@ -271,13 +271,12 @@ impl H1 {
                     break;
                 }
             }
-            if !self.closing
-                && self.collect.is_none()
+            if matches!(self.reading, Reading::Ready | Reading::Head { .. })
                 && self.spill.is_empty()
                 && off == input.len()
             {
                 if draining {
-                    self.closing = true;
+                    self.reading = Reading::Closed;
                 } else if cx.timeout() != Some(TimeoutKind::Idle) {
                     cx.set_timeout(TimeoutKind::Idle);
                 }
@@ -328,7 +327,7 @@ impl H1 {
             None => c.chunked = Some(ChunkedDecoder::new()),
         }
         c.sink = sink;
-        self.collect = Some(c);
+        self.reading = Reading::Body(c);
         true
     }
 
@@ -345,7 +344,9 @@ impl H1 {
         input: &[u8],
         draining: bool,
     ) -> Option<(usize, bool)> {
-        let c = self.collect.as_mut()?;
+        let Reading::Body(c) = &mut self.reading else {
+            return None;
+        };
         let limits = &app.config.limits;
         let max = if c.sink.is_some() {
             limits.max_upload_size
@@ -354,7 +355,10 @@ impl H1 {
         };
         match feed_body(c, input, max, &w.stats) {
             Ok((n, true)) => {
-                let mut c = self.collect.take().expect("collect present");
+                let Reading::Body(mut c) = std::mem::replace(&mut self.reading, Reading::Ready)
+                else {
+                    unreachable!("reading a body")
+                };
                 self.finish_collected(w, app, out, &mut c, draining);
                 // The buffers go back to the worker for the next large body.
                 w.recycle(c);
@@ -411,7 +415,7 @@ impl H1 {
         };
         self.write_response(w, out, &plan);
         if !plan.keep_alive {
-            self.closing = true;
+            self.reading = Reading::Closed;
         }
     }
 }

@@ -5,7 +5,7 @@
 use brisk_http1::Version as H1Version;
 use brisk_reactor::Output;
 
-use super::conn::{Plan, H1};
+use super::conn::{Plan, Reading, H1};
 use crate::body::{Framing, Read, READ_AHEAD};
 use crate::exchange;
 use crate::response::Stream;
@@ -47,7 +47,7 @@ impl H1 {
         };
         let send_body = !(plan.head_only || no_body);
         if !keep_alive {
-            self.closing = true;
+            self.reading = Reading::Closed;
         }
         let direct = self.spill.is_empty() && stream.is_none();
         let body = if direct && send_body { bytes } else { &[] };
@@ -153,7 +153,7 @@ impl H1 {
                 return false;
             }
             if self.spill.read(READ_AHEAD) == Read::Short {
-                self.closing = true;
+                self.reading = Reading::Closed;
             }
         }
     }
