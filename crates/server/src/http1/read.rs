@@ -94,9 +94,7 @@ fn upgrade_h2c(
 ) -> Option<Box<crate::h2::H2>> {
     let settings = req.header(b"http2-settings")?;
     let h2 = crate::h2::H2::from_upgrade(app, peer, settings, req)?;
-    let _ = out.extend_from_slice(
-        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
-    );
+    super::write::write_upgrade_h2c(out);
     Some(Box::new(h2))
 }
 
@@ -312,13 +310,9 @@ impl H1 {
                 return false;
             }
         };
-        if p.expect_continue && buf.len() == p.head_len {
-            let line: &[u8] = if p.plan.version == H1Version::Http10 {
-                b""
-            } else {
-                b"HTTP/1.1 100 Continue\r\n\r\n"
-            };
-            let _ = out.extend_from_slice(line);
+        // An HTTP/1.0 client gets no interim answer.
+        if p.expect_continue && buf.len() == p.head_len && p.plan.version != H1Version::Http10 {
+            super::write::write_interim(out, 100, &[]);
         }
         let mut c = w.collect_buffers();
         c.head.extend_from_slice(&buf[..p.head_len]);

@@ -2,14 +2,13 @@
 //! into the reactor's output when it fits, else held in the connection's [`Outgoing`] and
 //! written as the socket drains.
 
-use brisk_http1::Version as H1Version;
+use brisk_http1::{Field, HeadWriter, Region, Sink, Version as H1Version};
 use brisk_reactor::Output;
 
 use super::conn::{Plan, Reading, H1};
 use crate::body::{Framing, Read, READ_AHEAD};
 use crate::exchange;
-use crate::response::Stream;
-use crate::status::decimal;
+use crate::response::{Response, Stream};
 use crate::worker::Worker;
 
 impl H1 {
@@ -38,9 +37,9 @@ impl H1 {
             },
             chunked,
             connection: if !keep_alive {
-                Some(&b"Connection: close\r\n"[..])
+                Some(Connection::Close)
             } else if plan.version == H1Version::Http10 {
-                Some(&b"Connection: keep-alive\r\n"[..])
+                Some(Connection::KeepAlive)
             } else {
                 None
             },
@@ -56,13 +55,15 @@ impl H1 {
             // A head like the last one comes from the worker's copy of it.
             let cached = w.heads.get(&head, res);
             let written = out.append_with(out.remaining(), |buf| {
-                let mut c = Cursor { buf, at: 0 };
+                let mut r = Region::new(buf);
                 let head_ok = match cached {
-                    Some(bytes) => c.put(bytes),
-                    None => head.write(&mut c, res),
+                    Some(bytes) => r.put(bytes).is_ok(),
+                    None => head
+                        .write(&mut r, res)
+                        .is_ok_and(|mut w| w.finish().is_ok()),
                 };
-                if head_ok && c.put(body) {
-                    c.at
+                if head_ok && r.put(body).is_ok() {
+                    r.len()
                 } else {
                     0
                 }
@@ -96,7 +97,17 @@ impl H1 {
         };
         let bytes = &mut w.head;
         bytes.clear();
-        head.write(bytes, res);
+        match head.write(bytes, res) {
+            Ok(mut hw) => {
+                hw.finish();
+            }
+            Err(_) => {
+                // Not reached: the response's fields passed the same checks when set.
+                bytes.clear();
+                self.reading = Reading::Closed;
+                return;
+            }
+        }
         if direct {
             // Not in one region, perhaps across several blocks of the output.
             if out.remaining() >= bytes.len() + body.len() {
@@ -159,15 +170,51 @@ impl H1 {
     }
 }
 
+/// `Server: brisk`, checked once.
+const SERVER: Field<'static> = match Field::new(b"Server", b"brisk") {
+    Ok(f) => f,
+    Err(_) => panic!("a valid field"),
+};
+
+/// `Connection: Upgrade` and `Upgrade: h2c`, for the `101` of an h2c upgrade.
+const UPGRADE_H2C: [Field<'static>; 2] = match (
+    Field::new(b"Connection", b"Upgrade"),
+    Field::new(b"Upgrade", b"h2c"),
+) {
+    (Ok(a), Ok(b)) => [a, b],
+    _ => panic!("valid fields"),
+};
+
+/// Writes an interim (1xx) head with `fields` into `out`: `100 Continue`, or with
+/// [`UPGRADE_H2C`] the `101 Switching Protocols` of an h2c upgrade.
+#[cold]
+#[inline(never)]
+pub(super) fn write_interim(out: &mut Output<'_>, status: u16, fields: &[Field<'_>]) {
+    let mut buf = [0u8; 128];
+    let mut r = Region::new(&mut buf);
+    if let Ok(mut w) = HeadWriter::response_status(&mut r, H1Version::Http11, status) {
+        for f in fields {
+            w.field(f);
+        }
+        let _ = w.finish();
+    }
+    let _ = out.extend_from_slice(r.filled());
+}
+
+/// The `101` that accepts `Upgrade: h2c`.
+pub(super) fn write_upgrade_h2c(out: &mut Output<'_>) {
+    write_interim(out, 101, &UPGRADE_H2C);
+}
+
 /// The worker's copy of the last response head it serialized without handler fields, keyed
 /// by everything that head says. Repeated answers (the same status, type, length and
 /// connection handling within one second of `Date`) are then one copy instead of a field by
 /// field serialization. One entry: a miss costs one serialization into it, as before.
 #[derive(Debug)]
-pub(crate) struct HeadCache {
+pub(crate) struct HeadCache<const N: usize = HEAD_CACHE_LEN> {
     key: Option<HeadKey>,
     len: usize,
-    bytes: [u8; HEAD_CACHE_LEN],
+    bytes: [u8; N],
 }
 
 /// Longest head kept in the [`HeadCache`].
@@ -178,23 +225,23 @@ struct HeadKey {
     status: u16,
     date: [u8; crate::date::DATE_LEN],
     length: u64,
-    connection: Option<&'static [u8]>,
+    connection: Option<Connection>,
     content_type: Option<&'static str>,
 }
 
-impl HeadCache {
+impl<const N: usize> HeadCache<N> {
     pub(crate) fn new() -> Self {
         HeadCache {
             key: None,
             len: 0,
-            bytes: [0; HEAD_CACHE_LEN],
+            bytes: [0; N],
         }
     }
 
     /// The serialized `head` for `res`, from the cache or written into it; `None` when the
     /// head is not cacheable (handler fields, chunked framing, too long).
     #[inline]
-    fn get(&mut self, head: &Head, res: &crate::response::Response) -> Option<&[u8]> {
+    fn get(&mut self, head: &Head, res: &Response) -> Option<&[u8]> {
         let length = match head.length {
             Some(n) if !head.chunked && !res.has_fields() => n,
             _ => return None,
@@ -208,18 +255,21 @@ impl HeadCache {
         };
         if self.key != Some(key) {
             self.key = None;
-            let mut c = Cursor {
-                buf: &mut self.bytes,
-                at: 0,
-            };
-            if !head.write(&mut c, res) {
-                return None;
-            }
-            self.len = c.at;
+            let mut r = Region::new(&mut self.bytes);
+            self.len = head.write(&mut r, res).ok()?.finish().ok()?;
             self.key = Some(key);
         }
         Some(&self.bytes[..self.len])
     }
+}
+
+/// The `Connection` field a response head carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Connection {
+    /// `Connection: close`: the connection ends after this response.
+    Close,
+    /// `Connection: keep-alive`, for an HTTP/1.0 client that keeps the connection.
+    KeepAlive,
 }
 
 /// What a response head says besides the handler's fields.
@@ -229,87 +279,52 @@ pub(super) struct Head {
     /// `Content-Length`, if the response has one.
     length: Option<u64>,
     chunked: bool,
-    /// The `Connection` line, if any.
-    connection: Option<&'static [u8]>,
+    /// The `Connection` field, if any.
+    connection: Option<Connection>,
 }
 
 impl Head {
     /// Writes the head (status line, `Server`, `Date`, framing, `Connection`, the response's
-    /// fields, the blank line) into `sink`; false if it did not fit.
+    /// fields) with brisk-http1's [`HeadWriter`] into `out`, a `Vec` or a [`Region`] of the
+    /// output; the caller ends it with [`HeadWriter::finish`]. An error only for a field the
+    /// writer refuses (none: [`Response::header`] applies the same checks).
     #[inline]
-    fn write(&self, sink: &mut impl Sink, res: &crate::response::Response) -> bool {
-        let mut ok = if self.status == 200 {
-            // The common answer: status line and the fixed fields' start as one constant.
-            sink.put(b"HTTP/1.1 200 OK\r\nServer: brisk\r\nDate: ")
-        } else {
-            sink.put(b"HTTP/1.1 ")
-                && sink.put(&crate::status::status_digits(self.status))
-                && sink.put(b" ")
-                && sink.put(crate::status::reason_phrase(self.status).as_bytes())
-                && sink.put(b"\r\nServer: brisk\r\nDate: ")
-        };
-        ok = ok && sink.put(&self.date) && sink.put(b"\r\n");
+    fn write<'o, S: Sink>(
+        &self,
+        out: &'o mut S,
+        res: &Response,
+    ) -> Result<HeadWriter<'o, S>, brisk_http1::Error> {
+        let mut w = HeadWriter::response_status(out, H1Version::Http11, self.status)?;
+        w.field(&SERVER).date(&self.date)?;
         if self.chunked {
-            ok = ok && sink.put(b"Transfer-Encoding: chunked\r\n");
+            w.chunked();
         } else if let Some(n) = self.length {
-            let mut digits = [0u8; 20];
-            ok = ok
-                && sink.put(b"Content-Length: ")
-                && sink.put(decimal(n, &mut digits))
-                && sink.put(b"\r\n");
+            w.content_length(n);
         }
-        if let Some(line) = self.connection {
-            ok = ok && sink.put(line);
+        match self.connection {
+            Some(Connection::Close) => {
+                w.connection_close();
+            }
+            Some(Connection::KeepAlive) => {
+                w.connection_keep_alive();
+            }
+            None => {}
         }
         if let Some(t) = res.helper_type() {
-            ok = ok && sink.put(b"content-type: ") && sink.put(t.as_bytes()) && sink.put(b"\r\n");
+            w.header(b"content-type", t.as_bytes())?;
         }
         for (name, value) in res.set_fields() {
-            ok = ok && sink.put(name) && sink.put(b": ") && sink.put(value) && sink.put(b"\r\n");
+            w.header(name, value)?;
         }
-        ok && sink.put(b"\r\n")
-    }
-}
-
-/// Where a response head is written.
-trait Sink {
-    /// Appends `bytes`; false if they do not fit (the sink is then abandoned).
-    fn put(&mut self, bytes: &[u8]) -> bool;
-}
-
-impl Sink for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) -> bool {
-        self.extend_from_slice(bytes);
-        true
-    }
-}
-
-/// A fixed region of the output, filled from the front.
-struct Cursor<'a> {
-    buf: &'a mut [u8],
-    at: usize,
-}
-
-impl Sink for Cursor<'_> {
-    #[inline(always)]
-    fn put(&mut self, bytes: &[u8]) -> bool {
-        match self.buf.get_mut(self.at..self.at + bytes.len()) {
-            Some(dst) => {
-                dst.copy_from_slice(bytes);
-                self.at += bytes.len();
-                true
-            }
-            None => false,
-        }
+        Ok(w)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::response::Response;
 
-    fn head(status: u16, date: &[u8; 29], length: u64, connection: Option<&'static [u8]>) -> Head {
+    fn head(status: u16, date: &[u8; 29], length: u64, connection: Option<Connection>) -> Head {
         Head {
             status,
             date: *date,
@@ -321,7 +336,7 @@ mod tests {
 
     fn fresh(h: &Head, res: &Response) -> Vec<u8> {
         let mut v = Vec::new();
-        assert!(h.write(&mut v, res));
+        h.write(&mut v, res).expect("valid").finish();
         v
     }
 
@@ -333,8 +348,8 @@ mod tests {
         text.text("Hello, World!");
         let mut json = Response::new();
         json.json("{}");
-        let mut cache = HeadCache::new();
-        let close = Some(&b"Connection: close\r\n"[..]);
+        let mut cache: HeadCache = HeadCache::new();
+        let close = Some(Connection::Close);
         // Each case differs from the one before in one key part; the cache must follow.
         let cases = [
             (head(200, d1, 13, None), &text),
@@ -357,12 +372,23 @@ mod tests {
             cache.get(&head(200, d1, 13, None), &text),
             Some(&expected[..])
         );
+        // The same bytes as the hand-written heads before brisk-http1's writer took over.
+        let expected = b"HTTP/1.1 404 Not Found\r\nServer: brisk\r\nDate: Tue, 24 Nov 2026 \
+            03:21:09 GMT\r\nContent-Length: 14\r\nConnection: close\r\ncontent-type: \
+            application/json\r\n\r\n";
+        assert_eq!(fresh(&head(404, d2, 14, close), &json), &expected[..]);
+        let mut fields = Response::new();
+        fields.header("X-A", "1");
+        let keep = Some(Connection::KeepAlive);
+        let expected = b"HTTP/1.1 200 OK\r\nServer: brisk\r\nDate: Tue, 24 Nov 2026 03:21:09 \
+            GMT\r\nContent-Length: 0\r\nConnection: keep-alive\r\nx-a: 1\r\n\r\n";
+        assert_eq!(fresh(&head(200, d2, 0, keep), &fields), &expected[..]);
     }
 
     #[test]
     fn head_cache_leaves_out_heads_with_handler_fields_or_chunked_framing() {
         let d = b"Tue, 24 Nov 2026 03:21:08 GMT";
-        let mut cache = HeadCache::new();
+        let mut cache: HeadCache = HeadCache::new();
         let mut res = Response::new();
         res.text("x");
         res.header("x-a", "1");
@@ -373,10 +399,9 @@ mod tests {
         chunked.chunked = true;
         assert_eq!(cache.get(&chunked, &plain), None);
         // A head too long for the cache is written the ordinary way.
+        let mut small = HeadCache::<64>::new();
         let mut long = Response::new();
         long.text("yyyyyyyyyy");
-        let mut h = head(200, d, 10, None);
-        h.connection = Some(&[b'z'; HEAD_CACHE_LEN][..]);
-        assert_eq!(cache.get(&h, &long), None);
+        assert_eq!(small.get(&head(200, d, 10, None), &long), None);
     }
 }
