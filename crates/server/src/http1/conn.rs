@@ -21,11 +21,14 @@ pub(crate) enum Next {
     Stay(usize, Action),
     /// `Upgrade: h2c` was accepted: 101 has been written; the request is stream 1 of the
     /// HTTP/2 connection, which gets the input from `consumed` on.
-    UpgradeH2c {
-        consumed: usize,
-        h2: Box<crate::h2::H2>,
-    },
+    UpgradeH2c { consumed: usize },
 }
+
+/// What the connection's owner does with `Upgrade: h2c` (HTTP/1.1 knows nothing of HTTP/2):
+/// given the application, the peer, the `HTTP2-Settings` value and the request, it builds the
+/// HTTP/2 side and returns true, or false to go on with HTTP/1.1.
+pub(crate) type H2cUpgrade<'u> =
+    dyn FnMut(&Arc<App>, SocketAddr, &[u8], &brisk_http1::Request<'_, '_>) -> bool + 'u;
 
 /// HTTP/1.1 connection state.
 pub(crate) struct H1 {
@@ -194,11 +197,13 @@ impl H1 {
         self.reading = Reading::Closed;
     }
 
+    /// Reads and answers requests; `upgrade` is offered an `Upgrade: h2c` request.
     pub(crate) fn on_read(
         &mut self,
         cx: &mut Context<'_>,
         input: &[u8],
         out: &mut Output<'_>,
+        upgrade: &mut H2cUpgrade<'_>,
     ) -> Next {
         if self.closed() {
             return Next::Stay(input.len(), self.after_output());
@@ -210,7 +215,7 @@ impl H1 {
             return Next::Stay(input.len(), Action::CloseNow);
         };
         self.last_input = Some(cx.now());
-        let next = self.read_requests(&app, cx, input, out);
+        let next = self.read_requests(&app, cx, input, out, upgrade);
         self.app = Some(app);
         next
     }

@@ -10,5 +10,3 @@ mod read;
 mod write;
 
 pub(crate) use conn::{Next, H1};
-pub(crate) use read::Collect;
-pub(crate) use write::HeadCache;

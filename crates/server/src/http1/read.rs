@@ -2,6 +2,7 @@
 //! arrive with the head or over several reads (Content-Length, chunked, an upload's sink),
 //! `100 Continue`, and the hand-off of `Upgrade: h2c`.
 
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use brisk_http1::{
 };
 use brisk_reactor::{Context, Output, TimeoutKind};
 
-use super::conn::{keeps, Next, Plan, Reading, H1};
+use super::conn::{keeps, H2cUpgrade, Next, Plan, Reading, H1};
 use crate::app::App;
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
@@ -39,8 +40,37 @@ pub(crate) struct Collect {
     received: u64,
 }
 
+/// Most spare body buffers a worker thread keeps for reuse.
+const SPARE_COLLECTS: usize = 4;
+/// A spare body buffer larger than this is dropped instead of kept.
+const SPARE_MAX_CAPACITY: usize = 256 * 1024;
+
+thread_local! {
+    /// This worker thread's spare body buffers (boxed: they move between a connection and
+    /// this list without reallocating).
+    #[allow(clippy::vec_box)]
+    static SPARE: RefCell<Vec<Box<Collect>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Buffers for a body that arrives over several reads, reused when possible.
+fn collect_buffers() -> Box<Collect> {
+    SPARE.with_borrow_mut(Vec::pop).unwrap_or_default()
+}
+
+/// Returns body buffers for reuse.
+fn recycle(mut c: Box<Collect>) {
+    if c.head.capacity() <= SPARE_MAX_CAPACITY && c.body.capacity() <= SPARE_MAX_CAPACITY {
+        SPARE.with_borrow_mut(|spare| {
+            if spare.len() < SPARE_COLLECTS {
+                c.clear();
+                spare.push(c);
+            }
+        });
+    }
+}
+
 impl Collect {
-    pub(crate) fn clear(&mut self) {
+    fn clear(&mut self) {
         self.head.clear();
         self.body.clear();
         self.remaining = 0;
@@ -82,8 +112,9 @@ fn exchange_head<'b>(
     }
 }
 
-/// Answers `Upgrade: h2c` with `101 Switching Protocols` and builds the HTTP/2 connection
-/// with the request as stream 1, if the request carries valid `HTTP2-Settings`.
+/// Offers `Upgrade: h2c` to the connection's owner (which builds the HTTP/2 side, with the
+/// request as stream 1, if the request carries valid `HTTP2-Settings`) and, if it took it,
+/// answers `101 Switching Protocols`.
 #[cold]
 #[inline(never)]
 fn upgrade_h2c(
@@ -91,11 +122,16 @@ fn upgrade_h2c(
     peer: SocketAddr,
     req: &brisk_http1::Request<'_, '_>,
     out: &mut Output<'_>,
-) -> Option<Box<crate::h2::H2>> {
-    let settings = req.header(b"http2-settings")?;
-    let h2 = crate::h2::H2::from_upgrade(app, peer, settings, req)?;
+    upgrade: &mut H2cUpgrade<'_>,
+) -> bool {
+    let Some(settings) = req.header(b"http2-settings") else {
+        return false;
+    };
+    if !upgrade(app, peer, settings, req) {
+        return false;
+    }
     super::write::write_upgrade_h2c(out);
-    Some(Box::new(h2))
+    true
 }
 
 impl H1 {
@@ -106,6 +142,7 @@ impl H1 {
         cx: &mut Context<'_>,
         input: &[u8],
         out: &mut Output<'_>,
+        upgrade: &mut H2cUpgrade<'_>,
     ) -> Next {
         let draining = cx.is_draining();
         with_worker(|w| {
@@ -218,13 +255,14 @@ impl H1 {
                 // h2c upgrade (RFC 7540 §3.2; RFC 9113 §3.1 dropped it, clients still use it):
                 // only for requests without a body, as curl and nghttp send them. A bad
                 // HTTP2-Settings header means the upgrade is ignored and HTTP/1.1 answers.
-                if facts.upgrade == Some(Upgrade::H2c) && body_len == Some(0) && !draining {
-                    if let Some(h2) = upgrade_h2c(app, self.peer, &req, out) {
-                        return Next::UpgradeH2c {
-                            consumed: off + head_len,
-                            h2,
-                        };
-                    }
+                if facts.upgrade == Some(Upgrade::H2c)
+                    && body_len == Some(0)
+                    && !draining
+                    && upgrade_h2c(app, self.peer, &req, out, upgrade)
+                {
+                    return Next::UpgradeH2c {
+                        consumed: off + head_len,
+                    };
                 }
                 let complete_body = match body_len {
                     Some(n) if (buf.len() - head_len) as u64 >= n => Some(n as usize),
@@ -314,7 +352,7 @@ impl H1 {
         if p.expect_continue && buf.len() == p.head_len && p.plan.version != H1Version::Http10 {
             super::write::write_interim(out, 100, &[]);
         }
-        let mut c = w.collect_buffers();
+        let mut c = collect_buffers();
         c.head.extend_from_slice(&buf[..p.head_len]);
         match p.body_len {
             Some(n) => c.remaining = n,
@@ -355,7 +393,7 @@ impl H1 {
                 };
                 self.finish_collected(w, app, out, &mut c, draining);
                 // The buffers go back to the worker for the next large body.
-                w.recycle(c);
+                recycle(c);
                 Some((n, true))
             }
             Ok((n, false)) => {

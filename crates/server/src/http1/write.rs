@@ -2,6 +2,8 @@
 //! into the reactor's output when it fits, else held in the connection's [`Outgoing`] and
 //! written as the socket drains.
 
+use std::cell::RefCell;
+
 use brisk_http1::{Field, HeadWriter, Region, Sink, Version as H1Version};
 use brisk_reactor::Output;
 
@@ -53,20 +55,22 @@ impl H1 {
         if direct {
             // Fast path: head and body written straight into one free region of the output.
             // A head like the last one comes from the worker's copy of it.
-            let cached = w.heads.get(&head, res);
-            let written = out.append_with(out.remaining(), |buf| {
-                let mut r = Region::new(buf);
-                let head_ok = match cached {
-                    Some(bytes) => r.put(bytes).is_ok(),
-                    None => head
-                        .write(&mut r, res)
-                        .is_ok_and(|mut w| w.finish().is_ok()),
-                };
-                if head_ok && r.put(body).is_ok() {
-                    r.len()
-                } else {
-                    0
-                }
+            let written = HEADS.with_borrow_mut(|heads| {
+                let cached = heads.get(&head, res);
+                out.append_with(out.remaining(), |buf| {
+                    let mut r = Region::new(buf);
+                    let head_ok = match cached {
+                        Some(bytes) => r.put(bytes).is_ok(),
+                        None => head
+                            .write(&mut r, res)
+                            .is_ok_and(|mut w| w.finish().is_ok()),
+                    };
+                    if head_ok && r.put(body).is_ok() {
+                        r.len()
+                    } else {
+                        0
+                    }
+                })
             });
             if written > 0 {
                 return;
@@ -211,7 +215,7 @@ pub(super) fn write_upgrade_h2c(out: &mut Output<'_>) {
 /// connection handling within one second of `Date`) are then one copy instead of a field by
 /// field serialization. One entry: a miss costs one serialization into it, as before.
 #[derive(Debug)]
-pub(crate) struct HeadCache<const N: usize = HEAD_CACHE_LEN> {
+struct HeadCache<const N: usize = HEAD_CACHE_LEN> {
     key: Option<HeadKey>,
     len: usize,
     bytes: [u8; N],
@@ -229,8 +233,13 @@ struct HeadKey {
     content_type: Option<&'static str>,
 }
 
+thread_local! {
+    /// This worker thread's head cache.
+    static HEADS: RefCell<HeadCache> = const { RefCell::new(HeadCache::new()) };
+}
+
 impl<const N: usize> HeadCache<N> {
-    pub(crate) fn new() -> Self {
+    const fn new() -> Self {
         HeadCache {
             key: None,
             len: 0,

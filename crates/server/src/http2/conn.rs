@@ -1,101 +1,55 @@
-//! HTTP/2 over cleartext (h2c) on one connection: brisk-http2 does the protocol; this module
-//! copies each request's headers and body into a reusable stream slot, runs the handler when
-//! the request is complete, and sends the response with flow control (DATA as the windows
-//! allow, the rest when the stream is ready again).
+//! The HTTP/2 connection: brisk-http2 does the protocol; this drains its events into stream
+//! slots, answers complete requests through the exchange, continues blocked bodies as windows
+//! open, and hands its busy-time buffers to the worker thread's pool while idle.
 
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use brisk_http1::Header;
 use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, SpareBuffers, StreamId};
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
+use super::stream::{send_body, send_response, start_upload, with_request, Slot, Streams};
 use crate::app::App;
-use crate::body::{Framing, Outgoing, Read, READ_AHEAD};
-use crate::exchange;
-use crate::exchange::MAX_HEADER_SLOTS;
-use crate::request::{split_target, Request, Version};
-use crate::status::decimal;
-use crate::upload::ActiveSink;
-use crate::worker::{with_worker, Worker};
-
-/// Response header fields sent without allocating (more fall back to a heap list).
-const INLINE_FIELDS: usize = 12;
-
-/// Request fields that fit the small array handed to handlers (more use the large one).
-const SMALL_FIELDS: usize = 24;
-
-type Span = (u32, u32);
-
-/// One request/response exchange. Slots are reused, so their buffers keep their capacity.
-#[derive(Default)]
-struct Slot {
-    id: u32,
-    buf: Vec<u8>,
-    method: Span,
-    path: Span,
-    authority: Option<Span>,
-    fields: Vec<(Span, Span)>,
-    body: Vec<u8>,
-    too_large: bool,
-    /// The request is complete and was answered (response may still be sending).
-    answered: bool,
-    /// Response body still to send.
-    out: Outgoing,
-    /// For an upload route: where the request body goes instead of `body`.
-    sink: Option<ActiveSink>,
-    /// Request body bytes received so far for the sink.
-    received: u64,
-    /// The status an upload was refused with (its body is then dropped).
-    reject: Option<u16>,
-}
+use crate::exchange::{self, MAX_HEADER_SLOTS};
+use crate::worker::with_worker;
 
 /// What an HTTP/2 connection needs only while streams are open: the protocol's stream map,
 /// event queue and header arena ([`SpareBuffers`]) and the stream slots. An idle connection
-/// hands them to the worker's pool ([`Worker::recycle_h2`]) and takes a set back when input
+/// hands them to the worker thread's pool ([`recycle`]) and takes a set back when input
 /// arrives, so idle connections hold none and going idle and busy again allocates nothing.
 #[derive(Debug, Default)]
-pub(crate) struct H2Spare {
+struct H2Spare {
     conn: SpareBuffers,
-    slots: Vec<Slot>,
-    ids: Vec<u32>,
+    streams: Streams,
 }
 
-impl std::fmt::Debug for Slot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Slot").field("id", &self.id).finish()
-    }
+/// Most sets of busy-time buffers the pool of idle HTTP/2 connections keeps; more are dropped.
+/// Each set was some connection's before it went idle (and, before the pool existed, stayed
+/// with it for the connection's life), so the pool never holds more than the connections
+/// would.
+const SPARE_H2: usize = 256;
+
+thread_local! {
+    /// This worker thread's pool of busy-time buffers handed over by idle connections
+    /// (boxed: they move between a connection and this list without reallocating).
+    #[allow(clippy::vec_box)]
+    static SPARE: RefCell<Vec<Box<H2Spare>>> = const { RefCell::new(Vec::new()) };
 }
 
-impl Slot {
-    fn clear(&mut self) {
-        self.id = 0;
-        self.buf.clear();
-        self.fields.clear();
-        self.authority = None;
-        self.body.clear();
-        self.too_large = false;
-        self.answered = false;
-        self.out.clear();
-        self.out.shrink_idle();
-        self.sink = None;
-        self.received = 0;
-        self.reject = None;
-    }
+/// A set of busy-time buffers for a connection that turns busy, if one is pooled.
+fn pooled() -> Option<Box<H2Spare>> {
+    SPARE.with_borrow_mut(Vec::pop)
+}
 
-    fn push(&mut self, bytes: &[u8]) -> Span {
-        let start = self.buf.len() as u32;
-        self.buf.extend_from_slice(bytes);
-        (start, bytes.len() as u32)
-    }
-
-    fn get(&self, s: Span) -> &[u8] {
-        &self.buf[s.0 as usize..(s.0 + s.1) as usize]
-    }
-
-    fn sending(&self) -> bool {
-        !self.out.is_empty()
-    }
+/// Pools the busy-time buffers of a connection that turned idle (emptied by it), up to
+/// [`SPARE_H2`] sets; more are dropped.
+fn recycle(s: Box<H2Spare>) {
+    SPARE.with_borrow_mut(|pool| {
+        if pool.len() < SPARE_H2 {
+            pool.push(s);
+        }
+    });
 }
 
 /// HTTP/2 connection state.
@@ -103,9 +57,8 @@ pub(crate) struct H2 {
     app: Arc<App>,
     peer: SocketAddr,
     conn: Connection,
-    slots: Vec<Slot>,
-    /// `ids[i]` is the stream in `slots[i]`, 0 when the slot is free: a compact array to search.
-    ids: Vec<u32>,
+    /// The open streams' slots, by stream id.
+    streams: Streams,
     /// Frames taken from the connection that did not fit in the reactor's output yet.
     wbuf: Vec<u8>,
     wpos: usize,
@@ -136,8 +89,7 @@ impl H2 {
             app,
             peer,
             conn,
-            slots: Vec::new(),
-            ids: Vec::new(),
+            streams: Streams::default(),
             wbuf: Vec::new(),
             wpos: 0,
             ready: Vec::new(),
@@ -153,13 +105,12 @@ impl H2 {
         if self.spare.is_some() {
             return;
         }
-        let Some(mut s) = with_worker(Worker::h2_spare) else {
+        let Some(mut s) = pooled() else {
             return;
         };
         self.conn.give_spare(&mut s.conn);
-        if self.ids.is_empty() {
-            std::mem::swap(&mut self.slots, &mut s.slots);
-            std::mem::swap(&mut self.ids, &mut s.ids);
+        if !self.streams.has_slots() {
+            std::mem::swap(&mut self.streams, &mut s.streams);
         }
         self.spare = Some(s);
     }
@@ -167,12 +118,12 @@ impl H2 {
     /// No stream open: hand the busy-time buffers to the worker's pool.
     #[inline]
     fn detach_spare(&mut self) {
-        if self.ids.iter().any(|&id| id != 0) {
+        if !self.streams.is_empty() {
             return;
         }
         let mut s = match self.spare.take() {
             Some(s) => s,
-            None if self.slots.capacity() > 0 => Box::default(),
+            None if self.streams.has_capacity() => Box::default(),
             None => return,
         };
         if !self.conn.take_spare(&mut s.conn) {
@@ -180,9 +131,8 @@ impl H2 {
             return;
         }
         // `s` holds empty buffers (what `attach_spare` swapped out, or new ones).
-        std::mem::swap(&mut self.slots, &mut s.slots);
-        std::mem::swap(&mut self.ids, &mut s.ids);
-        with_worker(|w| w.recycle_h2(s));
+        std::mem::swap(&mut self.streams, &mut s.streams);
+        recycle(s);
     }
 
     /// The HTTP/2 side of an accepted `Upgrade: h2c` (RFC 7540 §3.2): applies the client's
@@ -280,17 +230,8 @@ impl H2 {
                         end_stream,
                     } => {
                         let id = stream.value();
-                        let at = match self.ids.iter().position(|&s| s == 0) {
-                            Some(i) => i,
-                            None => {
-                                self.slots.push(Slot::default());
-                                self.ids.push(0);
-                                self.slots.len() - 1
-                            }
-                        };
-                        self.ids[at] = id;
-                        let slot = &mut self.slots[at];
-                        slot.id = id;
+                        let at = self.streams.open(id);
+                        let slot = self.streams.slot(at);
                         slot.method = slot.push(headers.method().unwrap_or(b""));
                         slot.path = slot.push(headers.path().unwrap_or(b""));
                         if let Some(a) = headers.authority() {
@@ -331,8 +272,8 @@ impl H2 {
                     } => {
                         let id = stream.value();
                         let len = data.len();
-                        if let Some(i) = self.ids.iter().position(|&s| s == id) {
-                            let slot = &mut self.slots[i];
+                        if let Some(i) = self.streams.find(id) {
+                            let slot = self.streams.slot(i);
                             if slot.answered || slot.reject.is_some() {
                                 // Answered already, or refused: the rest is dropped.
                             } else if let Some(sink) = slot.sink.as_mut() {
@@ -372,9 +313,8 @@ impl H2 {
                     }
                     Event::StreamReset { stream, .. } => {
                         let id = stream.value();
-                        if let Some(i) = self.ids.iter().position(|&s| s == id) {
-                            self.slots[i].clear();
-                            self.ids[i] = 0;
+                        if let Some(i) = self.streams.find(id) {
+                            self.streams.close(i);
                         }
                     }
                     Event::SendReady { stream } => {
@@ -388,19 +328,19 @@ impl H2 {
             while i < self.ready.len() {
                 let id = self.ready[i];
                 i += 1;
-                let Some(pos) = self.ids.iter().position(|&s| s == id) else {
+                let Some(pos) = self.streams.find(id) else {
                     continue;
                 };
-                if !self.slots[pos].answered {
+                if !self.streams.slot(pos).answered {
                     self.answer(cx, pos);
                     progressed = true;
                 }
-                if self.slots[pos].sending() {
-                    self.send_body(pos);
+                let slot = self.streams.slot(pos);
+                if slot.sending() {
+                    send_body(&mut self.conn, slot);
                 }
-                if !self.slots[pos].sending() && self.slots[pos].answered {
-                    self.slots[pos].clear();
-                    self.ids[pos] = 0;
+                if !slot.sending() && slot.answered {
+                    self.streams.close(pos);
                 }
             }
             self.ready.clear();
@@ -465,7 +405,7 @@ impl H2 {
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
         let app: &App = &self.app;
         let peer = self.peer;
-        let slot = &mut self.slots[pos];
+        let slot = self.streams.slot(pos);
         slot.answered = true;
         let id = StreamId::new(slot.id);
         let conn = &mut self.conn;
@@ -492,208 +432,5 @@ impl H2 {
             }
             send_response(w, conn, id, slot, head_only);
         });
-    }
-
-    /// Sends as much of the slot's pending body as flow control allows.
-    fn send_body(&mut self, pos: usize) {
-        let slot = &mut self.slots[pos];
-        let id = StreamId::new(slot.id);
-        let body = &mut slot.out;
-        loop {
-            let p = body.pending();
-            if !p.is_empty() {
-                let last = !body.more_after_pending();
-                match self.conn.send_data(id, p, last) {
-                    Ok(n) => {
-                        let all = n == p.len();
-                        body.advance(n);
-                        if !all || last {
-                            return;
-                        }
-                    }
-                    Err(_) => {
-                        body.clear();
-                        return;
-                    }
-                }
-                continue;
-            }
-            if !body.has_source() {
-                return;
-            }
-            // Read only what may be sent now (windows and send buffer limits): a stream
-            // stalled at a zero window reads nothing and keeps no large buffer.
-            let Some(cap) = self.conn.send_capacity_of(id) else {
-                // The stream is gone (reset): nothing more is read or sent.
-                body.clear();
-                return;
-            };
-            if cap == 0 {
-                body.shrink_idle();
-                // Offer one byte, which the zero capacity turns down: the connection then
-                // reports SendReady for this stream when it can send again.
-                let _ = self.conn.send_data(id, &[0], false);
-                return;
-            }
-            match body.read(cap.min(READ_AHEAD)) {
-                // A sized stream's last bytes go out as the last DATA frame.
-                Read::Data => {}
-                Read::Done if !body.pending().is_empty() => {}
-                Read::Done => {
-                    let _ = self.conn.send_data(id, &[], true);
-                    return;
-                }
-                Read::Short => {
-                    // Ended short of its declared length: the client must not take what it
-                    // got for the whole body.
-                    let _ = self.conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Runs `f` with the request held in `slot` (`None` when its target is neither a path nor
-/// `*`), its fields in a small array or, past [`SMALL_FIELDS`], a large one. A request
-/// without `host` gets the `:authority` as its `host` field.
-///
-/// `f` gets the application borrowed for as long as the request (route params borrow both).
-fn with_request<R>(
-    app: &App,
-    slot: &Slot,
-    peer: SocketAddr,
-    f: impl for<'r> FnOnce(&'r App, Option<&mut Request<'r>>) -> R,
-) -> R {
-    let method = std::str::from_utf8(slot.get(slot.method)).unwrap_or("");
-    let Some(target) = std::str::from_utf8(slot.get(slot.path))
-        .ok()
-        .filter(|t| t.starts_with('/') || *t == "*")
-    else {
-        return f(app, None);
-    };
-    let mut small = [Header::EMPTY; SMALL_FIELDS];
-    let mut big;
-    let hs: &mut [Header<'_>] = if slot.fields.len() < SMALL_FIELDS {
-        &mut small
-    } else {
-        big = [Header::EMPTY; MAX_HEADER_SLOTS];
-        &mut big
-    };
-    let mut n = 0;
-    let mut has_host = false;
-    for &(name, value) in slot.fields.iter().take(hs.len() - 1) {
-        let name = slot.get(name);
-        has_host |= name == b"host";
-        hs[n] = Header {
-            name,
-            value: slot.get(value),
-        };
-        n += 1;
-    }
-    if let (false, Some(a)) = (has_host, slot.authority) {
-        hs[n] = Header {
-            name: b"host",
-            value: slot.get(a),
-        };
-        n += 1;
-    }
-    let (path, query) = split_target(target);
-    let head = exchange::Head {
-        method,
-        target,
-        path,
-        query,
-        version: Version::H2,
-        headers: &hs[..n],
-        peer,
-    };
-    let mut req = head.request(&slot.body);
-    f(app, Some(&mut req))
-}
-
-/// For a request to an upload route, starts its sink as soon as the head is in (the body
-/// then streams to it), or records the status the route refused it with.
-fn start_upload(app: &App, peer: SocketAddr, slot: &mut Slot) {
-    if slot.fields.len() + 1 > MAX_HEADER_SLOTS || app.uploads.iter().all(Option::is_none) {
-        return;
-    }
-    let started = with_worker(|w| {
-        with_request(app, slot, peer, |app, req| {
-            req.and_then(|r| exchange::start_upload(app, r, &w.stats))
-        })
-    });
-    match started {
-        Some(Ok(sink)) => slot.sink = Some(sink),
-        Some(Err(code)) => slot.reject = Some(code),
-        None => {}
-    }
-}
-
-/// HEADERS for the response in `w.res`, then the body (or what flow control lets through;
-/// the rest is kept in the slot).
-fn send_response(
-    w: &mut Worker,
-    conn: &mut Connection,
-    id: StreamId,
-    slot: &mut Slot,
-    head_only: bool,
-) {
-    let res = &mut w.res;
-    let status = exchange::status(res, &w.stats);
-    let digits = crate::status::status_digits(status);
-    let no_body = head_only || status == 204 || status == 304;
-    // The body's length when it is known (also for HEAD, which answers with GET's): a stream
-    // without a declared length has none, and 204 and 304 carry no `content-length`.
-    let known_len = if status == 204 || status == 304 {
-        None
-    } else {
-        res.stream_len()
-            .or_else(|| res.body_bytes().map(|b| b.len() as u64))
-    };
-    let stream = if no_body { None } else { res.take_stream() };
-    let mut len_buf = [0u8; 20];
-    let date = *w.date.get();
-    let mut inline: [(&[u8], &[u8]); INLINE_FIELDS] = [(&[], &[]); INLINE_FIELDS];
-    let mut heap: Vec<(&[u8], &[u8])> = Vec::new();
-    let mut n = 0;
-    let base: [(&[u8], &[u8]); 3] = [
-        (b":status", &digits),
-        (b"server", b"brisk"),
-        (b"date", &date),
-    ];
-    for f in base {
-        inline[n] = f;
-        n += 1;
-    }
-    if let Some(len) = known_len {
-        inline[n] = (b"content-length", decimal(len, &mut len_buf));
-        n += 1;
-    }
-    let user = res.headers().count();
-    if n + user <= INLINE_FIELDS {
-        for f in res.headers() {
-            inline[n] = f;
-            n += 1;
-        }
-    } else {
-        heap.extend_from_slice(&inline[..n]);
-        heap.extend(res.headers());
-    }
-    let list: &[(&[u8], &[u8])] = if heap.is_empty() { &inline[..n] } else { &heap };
-    let end = no_body || known_len == Some(0);
-    if conn.send_headers(id, list, end).is_err() {
-        return;
-    }
-    if end {
-        return;
-    }
-    slot.out.clear();
-    match stream {
-        Some(s) => {
-            let len = s.len;
-            slot.out.stream(s, Framing::Raw, len);
-        }
-        None => slot.out.whole(&res.body, res.body_bytes().unwrap_or(&[])),
     }
 }
