@@ -5,13 +5,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use brisk_http1::{RequestParser, Version as H1Version};
+use brisk_http1::{ChunkedDecoder, RequestParser, Version as H1Version};
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
-use super::read::Collect;
 use crate::app::App;
 use crate::body::Outgoing;
 use crate::exchange::MAX_HEADER_SLOTS;
+use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
 
 /// What the connection wrapper must do after `on_read`.
@@ -46,6 +46,20 @@ pub(crate) struct H1 {
     /// body), written as the socket drains; while it is not empty, no request is answered.
     pub(super) spill: Outgoing,
     pub(super) served: u64,
+}
+
+/// A body arriving over several reads: the head is kept as bytes and re-parsed when the
+/// body is complete.
+#[derive(Debug, Default)]
+pub(super) struct Collect {
+    pub(crate) head: Vec<u8>,
+    pub(crate) body: Vec<u8>,
+    pub(super) remaining: u64,
+    pub(super) chunked: Option<ChunkedDecoder>,
+    /// For an upload route: where the body goes instead of `body`.
+    pub(super) sink: Option<ActiveSink>,
+    /// Body bytes received so far.
+    pub(super) received: u64,
 }
 
 /// Where an HTTP/1.1 connection stands in reading requests.

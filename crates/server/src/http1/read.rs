@@ -12,33 +12,18 @@ use brisk_http1::{
 };
 use brisk_reactor::{Context, Output, TimeoutKind};
 
-use super::conn::{keeps, H2cUpgrade, Next, Plan, Reading, H1};
+use super::conn::{keeps, Collect, H2cUpgrade, Next, Plan, Reading, H1};
 use crate::app::App;
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
 use crate::exchange::MAX_HEADER_SLOTS;
 use crate::exchange::{self, Start};
 use crate::request::{split_target, Version};
-use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
 
 /// Header slots tried first: most requests fit, and a small array is cheap to initialise on
 /// every read. A head with more fields is parsed again with [`MAX_HEADER_SLOTS`].
 const SMALL_HEADER_SLOTS: usize = 24;
-
-/// A body arriving over several reads: the head is kept as bytes and re-parsed when the
-/// body is complete.
-#[derive(Debug, Default)]
-pub(crate) struct Collect {
-    pub(crate) head: Vec<u8>,
-    pub(crate) body: Vec<u8>,
-    remaining: u64,
-    chunked: Option<ChunkedDecoder>,
-    /// For an upload route: where the body goes instead of `body`.
-    sink: Option<ActiveSink>,
-    /// Body bytes received so far.
-    received: u64,
-}
 
 /// Most spare body buffers a worker thread keeps for reuse.
 const SPARE_COLLECTS: usize = 4;
