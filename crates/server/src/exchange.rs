@@ -54,9 +54,11 @@ impl<'a> Head<'a> {
     }
 }
 
-/// Why no route's handler takes a request, and how it is answered instead.
-enum Miss<'r> {
-    /// The custom fallback answers.
+/// What routing decided for a request, before anything ran.
+enum Decision<'r, 'p> {
+    /// A route's handler, with its params.
+    Hit(Match<'r, 'p, usize>),
+    /// No route takes it; the custom fallback does.
     Fallback,
     /// An error answer without running anything.
     Error(u16),
@@ -94,16 +96,12 @@ fn router_method(token: &str) -> Option<Method<'_>> {
 /// Routes `method path` once. The one HEAD->GET rule: a HEAD request to a path with a GET route
 /// and no HEAD route runs the GET handler (the protocol then leaves the body out).
 #[inline(always)]
-fn decide<'r, 'p>(
-    app: &'r App,
-    method: &str,
-    path: &'p str,
-) -> Result<Match<'r, 'p, usize>, Miss<'r>> {
+fn decide<'r, 'p>(app: &'r App, method: &str, path: &'p str) -> Decision<'r, 'p> {
     let Some(m) = router_method(method) else {
-        return Err(Miss::Error(400));
+        return Decision::Error(400);
     };
     match app.router.at(m, path) {
-        Ok(hit) => Ok(hit),
+        Ok(hit) => Decision::Hit(hit),
         Err(e) => miss(app, m, path, e),
     }
 }
@@ -111,38 +109,35 @@ fn decide<'r, 'p>(
 /// [`decide`] for a path no route takes for the method. Out of line: the hit path stays small.
 #[cold]
 #[inline(never)]
-fn miss<'r, 'p>(
-    app: &'r App,
-    m: Method<'_>,
-    path: &'p str,
-    e: MatchError<'r>,
-) -> Result<Match<'r, 'p, usize>, Miss<'r>> {
+fn miss<'r, 'p>(app: &'r App, m: Method<'_>, path: &'p str, e: MatchError<'r>) -> Decision<'r, 'p> {
     let standard = !matches!(m, Method::Extension(_));
     match e {
         MatchError::MethodNotAllowed { allowed } => {
             if m == Method::Head && allowed.contains(Method::Get) {
                 if let Ok(hit) = app.router.at(Method::Get, path) {
-                    return Ok(hit);
+                    return Decision::Hit(hit);
                 }
             }
             if !standard && app.fallback.is_none() {
-                return Err(Miss::Error(501));
+                return Decision::Error(501);
             }
             match &app.fallback {
-                Some(_) => Err(Miss::Fallback),
-                None => Err(Miss::NotAllowed(allowed)),
+                Some(_) => Decision::Fallback,
+                None => Decision::NotAllowed(allowed),
             }
         }
-        MatchError::NotFound { trailing_slash } => Err(if app.fallback.is_some() {
-            Miss::Fallback
-        } else if !standard {
-            Miss::Error(501)
-        } else if trailing_slash && (m == Method::Get || m == Method::Head) {
-            Miss::TrailingSlash
-        } else {
-            Miss::Error(404)
-        }),
-        _ => Err(Miss::Error(414)),
+        MatchError::NotFound { trailing_slash } => {
+            if app.fallback.is_some() {
+                Decision::Fallback
+            } else if !standard {
+                Decision::Error(501)
+            } else if trailing_slash && (m == Method::Get || m == Method::Head) {
+                Decision::TrailingSlash
+            } else {
+                Decision::Error(404)
+            }
+        }
+        _ => Decision::Error(414),
     }
 }
 
@@ -156,31 +151,35 @@ pub(crate) fn answer<'a>(
     stats: &WorkerCounters,
 ) {
     match decide(app, req.method, req.path) {
-        Ok(hit) => {
+        Decision::Hit(hit) => {
             push_params(req, &hit);
             run_handler(&*app.handlers[*hit.value()], req, res, stats);
         }
-        Err(miss) => answer_miss(app, miss, req, res, stats),
+        other => answer_miss(app, other, req, res, stats),
     }
 }
 
-/// [`answer`] for a request no route's handler takes.
+/// [`answer`] for every decision but a hit.
 #[cold]
 #[inline(never)]
 fn answer_miss<'a>(
     app: &'a App,
-    miss: Miss<'a>,
+    d: Decision<'a, 'a>,
     req: &mut Request<'a>,
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
-    match miss {
-        Miss::Fallback => match &app.fallback {
+    match d {
+        Decision::Hit(hit) => {
+            push_params(req, &hit);
+            run_handler(&*app.handlers[*hit.value()], req, res, stats);
+        }
+        Decision::Fallback => match &app.fallback {
             Some(f) => run_handler(&**f, req, res, stats),
             None => res.set_error(500),
         },
-        Miss::Error(code) => res.set_error(code),
-        Miss::NotAllowed(allowed) => {
+        Decision::Error(code) => res.set_error(code),
+        Decision::NotAllowed(allowed) => {
             res.set_error(405);
             let mut list = String::new();
             for a in allowed.iter() {
@@ -194,7 +193,7 @@ fn answer_miss<'a>(
             }
             res.header("allow", list);
         }
-        Miss::TrailingSlash => {
+        Decision::TrailingSlash => {
             let mut loc = String::with_capacity(req.target.len() + 1);
             match req.path.strip_suffix('/') {
                 Some(p) => loc.push_str(p),
@@ -257,16 +256,15 @@ pub(crate) fn start<'a>(
     stats: &WorkerCounters,
 ) -> Start {
     let index = match decide(app, req.method, req.path) {
-        Ok(hit) => {
+        Decision::Hit(hit) => {
             push_params(req, &hit);
             *hit.value()
         }
-        Err(Miss::Fallback) => return Start::Read(None),
-        Err(Miss::Error(code)) => return Start::Error(code),
-        Err(miss) => {
-            // 405 or 308.
+        Decision::Fallback => return Start::Read(None),
+        Decision::Error(code) => return Start::Error(code),
+        d @ (Decision::NotAllowed(_) | Decision::TrailingSlash) => {
             res.reset();
-            answer_miss(app, miss, req, res, stats);
+            answer_miss(app, d, req, res, stats);
             return Start::Answered;
         }
     };
@@ -292,7 +290,9 @@ pub(crate) fn start_upload<'a>(
     req: &mut Request<'a>,
     stats: &WorkerCounters,
 ) -> Option<Result<ActiveSink, u16>> {
-    let hit = decide(app, req.method, req.path).ok()?;
+    let Decision::Hit(hit) = decide(app, req.method, req.path) else {
+        return None;
+    };
     let up = app.uploads.get(*hit.value())?.as_ref()?;
     push_params(req, &hit);
     Some(start_sink(&**up, req, stats))
@@ -304,8 +304,8 @@ pub(crate) fn start_upload<'a>(
 #[inline(never)]
 pub(crate) fn upload_takes(app: &App, method: &str, path: &str, n: u64) -> bool {
     n <= app.config.limits.max_upload_size
-        && decide(app, method, path)
-            .is_ok_and(|hit| app.uploads.get(*hit.value()).is_some_and(Option::is_some))
+        && matches!(decide(app, method, path),
+            Decision::Hit(hit) if app.uploads.get(*hit.value()).is_some_and(Option::is_some))
 }
 
 /// Runs an upload route's start, a panic being a 500.
@@ -332,7 +332,7 @@ pub(crate) fn finish_upload<'a>(
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
-    if let Ok(hit) = decide(app, req.method, req.path) {
+    if let Decision::Hit(hit) = decide(app, req.method, req.path) {
         push_params(req, &hit);
     }
     if guard(stats, || sink.0.finish(req, res)).is_none() || res.is_invalid() {
