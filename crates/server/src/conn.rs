@@ -8,8 +8,8 @@ use brisk_reactor::{Action, CloseReason, ConnInfo, Context, Output, Protocol, Ti
 
 use crate::app::App;
 use crate::counters::WorkerCounters;
-use crate::h1::{Next, H1};
-use crate::h2::H2;
+use crate::http1::{Next, H1};
+use crate::http2::H2;
 
 /// The HTTP/2 client connection preface (RFC 9113 §3.4).
 pub(crate) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -70,18 +70,29 @@ impl Protocol for Conn {
         match &mut self.state {
             State::Detect { .. } => unreachable!("decided above"),
             State::H2(h2) => h2.on_read(cx, input, out),
-            State::H1(h1) => match h1.on_read(cx, input, out) {
-                Next::Stay(n, a) => (n, a),
-                Next::UpgradeH2c { consumed, h2 } => {
-                    crate::worker::with_worker(|w| w.stats.h2_connection());
-                    self.state = State::H2(h2);
-                    let State::H2(h2) = &mut self.state else {
-                        unreachable!("just set")
-                    };
-                    let (n, a) = h2.on_read(cx, &input[consumed..], out);
-                    (consumed + n, a)
+            State::H1(h1) => {
+                // h2c upgrade: HTTP/1.1 offers the request, this builds the HTTP/2 side.
+                let mut upgraded = None;
+                let next = h1.on_read(cx, input, out, &mut |app, peer, settings, req| {
+                    upgraded = H2::from_upgrade(app, peer, settings, req).map(Box::new);
+                    upgraded.is_some()
+                });
+                match (next, upgraded) {
+                    (Next::Stay(n, a), _) => (n, a),
+                    (Next::UpgradeH2c { consumed }, Some(h2)) => {
+                        crate::worker::with_worker(|w| w.stats.h2_connection());
+                        self.state = State::H2(h2);
+                        let State::H2(h2) = &mut self.state else {
+                            unreachable!("just set")
+                        };
+                        let (n, a) = h2.on_read(cx, &input[consumed..], out);
+                        (consumed + n, a)
+                    }
+                    (Next::UpgradeH2c { .. }, None) => {
+                        unreachable!("HTTP/1.1 upgrades only when the HTTP/2 side was built")
+                    }
                 }
-            },
+            }
         }
     }
 

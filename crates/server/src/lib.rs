@@ -90,15 +90,17 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod app;
+mod body;
 mod body_limit;
 mod config;
 mod conn;
 mod counters;
 mod date;
 mod error;
+mod exchange;
 mod files;
-mod h1;
-mod h2;
+mod http1;
+mod http2;
 mod query;
 mod request;
 mod response;

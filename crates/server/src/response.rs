@@ -333,7 +333,9 @@ impl Response {
     /// ```
     pub fn header(&mut self, name: &str, value: impl AsRef<[u8]>) -> &mut Self {
         let (name, value) = (name.as_bytes(), value.as_ref());
-        if !is_token(name) || value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+        // The checks of the HTTP/1.1 head writer (RFC 9110 §5.5: no control but HTAB in a
+        // value), so a response that is accepted here can always be written.
+        if !is_token(name) || brisk_http1::Field::new(name, trim(value)).is_err() {
             self.invalid = true;
             return self;
         }
@@ -610,6 +612,13 @@ mod tests {
         let mut r = Response::new();
         r.status(1000);
         assert_eq!(r.status_code(), 500);
+        // Any control but HTAB, as the HTTP/1.1 head writer checks.
+        let mut r = Response::new();
+        r.header("x", "a\x01b");
+        assert_eq!(r.status_code(), 500);
+        let mut r = Response::new();
+        r.header("x", "a\tb\u{80}");
+        assert_eq!(r.status_code(), 200);
     }
 
     #[test]

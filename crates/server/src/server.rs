@@ -322,7 +322,7 @@ impl Builder {
         F: Fn(&mut Request<'_>) -> Result<Box<dyn crate::BodySink>, u16> + Send + Sync + 'static,
     {
         let start: Arc<crate::upload::UploadStart> = Arc::new(start);
-        let handler = crate::upload::buffered(Arc::clone(&start));
+        let handler = crate::app::buffered(Arc::clone(&start));
         self.add(method.into(), pattern, handler, Some(start))
     }
 

@@ -5,11 +5,6 @@
 //!
 //! [`Builder::upload`]: crate::Builder::upload
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
-
-use crate::app::Handler;
-use crate::counters::WorkerCounters;
 use crate::request::Request;
 use crate::response::Response;
 
@@ -60,79 +55,12 @@ pub trait BodySink: Send {
 pub(crate) type UploadStart =
     dyn Fn(&mut Request<'_>) -> Result<Box<dyn BodySink>, u16> + Send + Sync + 'static;
 
-/// A sink held by a connection while the body arrives.
+/// A sink held by a connection while the body arrives (its calls, guarded against panics, are
+/// in [`crate::exchange`]).
 pub(crate) struct ActiveSink(pub(crate) Box<dyn BodySink>);
 
 impl std::fmt::Debug for ActiveSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ActiveSink")
     }
-}
-
-impl ActiveSink {
-    /// Passes a piece on; a panic in the sink is a 500.
-    pub(crate) fn data(&mut self, piece: &[u8], stats: &WorkerCounters) -> Result<(), u16> {
-        if piece.is_empty() {
-            return Ok(());
-        }
-        match catch_unwind(AssertUnwindSafe(|| self.0.data(piece))) {
-            Ok(r) => r,
-            Err(_) => {
-                stats.panic();
-                Err(500)
-            }
-        }
-    }
-
-    /// Lets the sink answer; a panic in it, or a response it set that cannot be sent, is a 500.
-    pub(crate) fn finish(
-        mut self,
-        req: &mut Request<'_>,
-        res: &mut Response,
-        stats: &WorkerCounters,
-    ) {
-        let ran = catch_unwind(AssertUnwindSafe(|| self.0.finish(req, res)));
-        if ran.is_err() {
-            stats.panic();
-            res.set_error(500);
-        } else if res.is_invalid() {
-            res.set_error(500);
-        }
-    }
-}
-
-/// Runs an upload route's start, catching a panic as a 500.
-pub(crate) fn start(
-    start: &UploadStart,
-    req: &mut Request<'_>,
-    stats: &WorkerCounters,
-) -> Result<ActiveSink, u16> {
-    match catch_unwind(AssertUnwindSafe(|| start(req))) {
-        Ok(Ok(sink)) => Ok(ActiveSink(sink)),
-        Ok(Err(code)) => Err(code),
-        Err(_) => {
-            stats.panic();
-            Err(500)
-        }
-    }
-}
-
-/// The handler an upload route runs when its body is already whole (it arrived with the head,
-/// or the protocol buffered it): start, one piece, finish.
-pub(crate) fn buffered(start: Arc<UploadStart>) -> Arc<Handler> {
-    Arc::new(move |req: &mut Request<'_>, res: &mut Response| {
-        let mut sink = match start(req) {
-            Ok(s) => s,
-            Err(code) => return res.set_error(code),
-        };
-        let body = req.body();
-        if !body.is_empty() {
-            if let Err(code) = sink.data(body) {
-                return res.set_error(code);
-            }
-        }
-        // As when streamed: the pieces went to `data`.
-        req.body = &[];
-        sink.finish(req, res);
-    })
 }

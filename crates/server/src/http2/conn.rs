@@ -1,0 +1,436 @@
+//! The HTTP/2 connection: brisk-http2 does the protocol; this drains its events into stream
+//! slots, answers complete requests through the exchange, continues blocked bodies as windows
+//! open, and hands its busy-time buffers to the worker thread's pool while idle.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, SpareBuffers, StreamId};
+use brisk_reactor::{Action, Context, Output, TimeoutKind};
+
+use super::stream::{send_body, send_response, start_upload, with_request, Slot, Streams};
+use crate::app::App;
+use crate::exchange::{self, MAX_HEADER_SLOTS};
+use crate::worker::with_worker;
+
+/// What an HTTP/2 connection needs only while streams are open: the protocol's stream map,
+/// event queue and header arena ([`SpareBuffers`]) and the stream slots. An idle connection
+/// hands them to the worker thread's pool ([`recycle`]) and takes a set back when input
+/// arrives, so idle connections hold none and going idle and busy again allocates nothing.
+#[derive(Debug, Default)]
+struct H2Spare {
+    conn: SpareBuffers,
+    streams: Streams,
+}
+
+/// Most sets of busy-time buffers the pool of idle HTTP/2 connections keeps; more are dropped.
+/// Each set was some connection's before it went idle (and, before the pool existed, stayed
+/// with it for the connection's life), so the pool never holds more than the connections
+/// would.
+const SPARE_H2: usize = 256;
+
+thread_local! {
+    /// This worker thread's pool of busy-time buffers handed over by idle connections
+    /// (boxed: they move between a connection and this list without reallocating).
+    #[allow(clippy::vec_box)]
+    static SPARE: RefCell<Vec<Box<H2Spare>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A set of busy-time buffers for a connection that turns busy, if one is pooled.
+fn pooled() -> Option<Box<H2Spare>> {
+    SPARE.with_borrow_mut(Vec::pop)
+}
+
+/// Pools the busy-time buffers of a connection that turned idle (emptied by it), up to
+/// [`SPARE_H2`] sets; more are dropped.
+fn recycle(s: Box<H2Spare>) {
+    SPARE.with_borrow_mut(|pool| {
+        if pool.len() < SPARE_H2 {
+            pool.push(s);
+        }
+    });
+}
+
+/// HTTP/2 connection state.
+pub(crate) struct H2 {
+    app: Arc<App>,
+    peer: SocketAddr,
+    conn: Connection,
+    /// The open streams' slots, by stream id.
+    streams: Streams,
+    /// Frames taken from the connection that did not fit in the reactor's output yet.
+    wbuf: Vec<u8>,
+    wpos: usize,
+    ready: Vec<u32>,
+    draining: bool,
+    /// While busy: the (empty) set the busy-time buffers go into when the connection turns
+    /// idle and hands them to the worker's pool. `None` while idle.
+    spare: Option<Box<H2Spare>>,
+}
+
+impl std::fmt::Debug for H2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("H2")
+            .field("peer", &self.peer)
+            .field("streams", &self.conn.open_streams())
+            .finish()
+    }
+}
+
+pub(crate) fn h2_config(app: &App) -> brisk_http2::Config {
+    app.config.h2.clone()
+}
+
+impl H2 {
+    pub(crate) fn new(app: Arc<App>, peer: SocketAddr) -> Self {
+        let conn = Connection::server(h2_config(&app));
+        H2 {
+            app,
+            peer,
+            conn,
+            streams: Streams::default(),
+            wbuf: Vec::new(),
+            wpos: 0,
+            ready: Vec::new(),
+            draining: false,
+            spare: None,
+        }
+    }
+
+    /// Input arrived: take a set of busy-time buffers from the worker's pool, if it has one
+    /// (without, they grow as needed).
+    #[inline]
+    fn attach_spare(&mut self) {
+        if self.spare.is_some() {
+            return;
+        }
+        let Some(mut s) = pooled() else {
+            return;
+        };
+        self.conn.give_spare(&mut s.conn);
+        if !self.streams.has_slots() {
+            std::mem::swap(&mut self.streams, &mut s.streams);
+        }
+        self.spare = Some(s);
+    }
+
+    /// No stream open: hand the busy-time buffers to the worker's pool.
+    #[inline]
+    fn detach_spare(&mut self) {
+        if !self.streams.is_empty() {
+            return;
+        }
+        let mut s = match self.spare.take() {
+            Some(s) => s,
+            None if self.streams.has_capacity() => Box::default(),
+            None => return,
+        };
+        if !self.conn.take_spare(&mut s.conn) {
+            self.spare = Some(s);
+            return;
+        }
+        // `s` holds empty buffers (what `attach_spare` swapped out, or new ones).
+        std::mem::swap(&mut self.streams, &mut s.streams);
+        recycle(s);
+    }
+
+    /// The HTTP/2 side of an accepted `Upgrade: h2c` (RFC 7540 §3.2): applies the client's
+    /// HTTP2-Settings and queues the upgraded request as stream 1. `None` when the settings
+    /// or the request cannot be carried over (the caller then stays on HTTP/1.1).
+    #[inline(never)]
+    pub(crate) fn from_upgrade(
+        app: &Arc<App>,
+        peer: SocketAddr,
+        settings: &[u8],
+        req: &brisk_http1::Request<'_, '_>,
+    ) -> Option<H2> {
+        let fields: Vec<(&[u8], &[u8])> = req.headers.iter().map(|h| (h.name, h.value)).collect();
+        let h2c = H2cRequest {
+            method: req.method.as_bytes(),
+            path: req.target.as_bytes(),
+            authority: req.header(b"host").unwrap_or(b""),
+            fields: &fields,
+        };
+        let conn = Connection::from_h2c_upgrade(h2_config(app), settings, &h2c).ok()?;
+        let mut h2 = H2::new(Arc::clone(app), peer);
+        h2.conn = conn;
+        Some(h2)
+    }
+
+    pub(crate) fn on_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> (usize, Action) {
+        self.attach_spare();
+        // Output the connection already produced comes first.
+        if !self.flush(out) {
+            return (0, Action::Keep);
+        }
+        self.conn.handle_timeout(cx.now());
+        let n = match self.conn.recv(input) {
+            Ok(n) => n,
+            Err(_) => {
+                self.flush(out);
+                return (input.len(), Action::CloseAfterFlush);
+            }
+        };
+        let a = self.process(cx, out);
+        (n, a)
+    }
+
+    pub(crate) fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        self.process(cx, out)
+    }
+
+    pub(crate) fn on_timeout(
+        &mut self,
+        cx: &mut Context<'_>,
+        kind: TimeoutKind,
+        out: &mut Output<'_>,
+    ) -> Action {
+        if kind == TimeoutKind::WriteStall {
+            return Action::CloseNow;
+        }
+        self.conn.handle_timeout(cx.now());
+        let idle = self.conn.open_streams() == 0;
+        if idle || kind != TimeoutKind::BodyRead || self.conn.poll_timeout().is_none() {
+            if idle {
+                // Idle h2 connection (or one that never finished its preface): say goodbye.
+                self.conn.go_away();
+                self.conn.go_away_final();
+            } else {
+                self.conn.abort(ErrorCode::NO_ERROR);
+            }
+            self.flush(out);
+            return Action::CloseAfterFlush;
+        }
+        self.process(cx, out)
+    }
+
+    pub(crate) fn on_drain(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        self.draining = true;
+        self.conn.go_away();
+        self.process(cx, out)
+    }
+
+    /// Drains events, answers complete requests, pushes response bodies, flushes output.
+    fn process(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let max_body = self.app.config.limits.max_body_size;
+        loop {
+            let mut progressed = false;
+            while let Some(ev) = self.conn.poll_event() {
+                progressed = true;
+                match ev {
+                    Event::Headers {
+                        stream,
+                        headers,
+                        end_stream,
+                    } => {
+                        let id = stream.value();
+                        let at = self.streams.open(id);
+                        let slot = self.streams.slot(at);
+                        slot.method = slot.push(headers.method().unwrap_or(b""));
+                        slot.path = slot.push(headers.path().unwrap_or(b""));
+                        if let Some(a) = headers.authority() {
+                            slot.authority = Some(slot.push(a));
+                        }
+                        for (n, v) in headers.iter() {
+                            let n = slot.push(n);
+                            let v = slot.push(v);
+                            slot.fields.push((n, v));
+                        }
+                        if !end_stream {
+                            start_upload(&self.app, self.peer, slot);
+                        }
+                        let limit = if slot.sink.is_some() {
+                            self.app.config.limits.max_upload_size
+                        } else {
+                            max_body as u64
+                        };
+                        if let Some(cl) = headers.get(b"content-length") {
+                            let too_big = std::str::from_utf8(cl)
+                                .ok()
+                                .and_then(|s| s.parse::<u64>().ok())
+                                .is_some_and(|n| n > limit);
+                            slot.too_large = too_big;
+                            if too_big {
+                                slot.sink = None;
+                            }
+                        }
+                        let done = end_stream || slot.too_large || slot.reject.is_some();
+                        if done {
+                            self.ready.push(id);
+                        }
+                    }
+                    Event::Data {
+                        stream,
+                        data,
+                        end_stream,
+                    } => {
+                        let id = stream.value();
+                        let len = data.len();
+                        if let Some(i) = self.streams.find(id) {
+                            let slot = self.streams.slot(i);
+                            if slot.answered || slot.reject.is_some() {
+                                // Answered already, or refused: the rest is dropped.
+                            } else if let Some(sink) = slot.sink.as_mut() {
+                                slot.received += len as u64;
+                                let fed = if slot.received > self.app.config.limits.max_upload_size
+                                {
+                                    Err(413)
+                                } else {
+                                    with_worker(|w| sink.data(data, &w.stats))
+                                };
+                                match fed {
+                                    Ok(()) if end_stream => self.ready.push(id),
+                                    Ok(()) => {}
+                                    Err(code) => {
+                                        slot.sink = None;
+                                        slot.reject = Some(code);
+                                        self.ready.push(id);
+                                    }
+                                }
+                            } else {
+                                if slot.body.len() + len > max_body {
+                                    slot.too_large = true;
+                                    self.ready.push(id);
+                                } else {
+                                    slot.body.extend_from_slice(data);
+                                    if end_stream {
+                                        self.ready.push(id);
+                                    }
+                                }
+                            }
+                        }
+                        // The bytes are consumed (buffered or dropped): give the credit back.
+                        self.conn.consume(stream, len);
+                    }
+                    Event::Trailers { stream, .. } => {
+                        self.ready.push(stream.value());
+                    }
+                    Event::StreamReset { stream, .. } => {
+                        let id = stream.value();
+                        if let Some(i) = self.streams.find(id) {
+                            self.streams.close(i);
+                        }
+                    }
+                    Event::SendReady { stream } => {
+                        self.ready.push(stream.value());
+                    }
+                    _ => {}
+                }
+            }
+            // Answer complete requests and continue blocked bodies.
+            let mut i = 0;
+            while i < self.ready.len() {
+                let id = self.ready[i];
+                i += 1;
+                let Some(pos) = self.streams.find(id) else {
+                    continue;
+                };
+                if !self.streams.slot(pos).answered {
+                    self.answer(cx, pos);
+                    progressed = true;
+                }
+                let slot = self.streams.slot(pos);
+                if slot.sending() {
+                    send_body(&mut self.conn, slot);
+                }
+                if !slot.sending() && slot.answered {
+                    self.streams.close(pos);
+                }
+            }
+            self.ready.clear();
+            if !self.flush(out) {
+                break;
+            }
+            if !progressed {
+                break;
+            }
+        }
+        if self.conn.open_streams() == 0 {
+            self.detach_spare();
+        }
+        if self.conn.is_closed() && self.wpos >= self.wbuf.len() {
+            // After a graceful end the reactor's lingering close shuts our side down and reads
+            // on: closing with the client's late frames (WINDOW_UPDATE, a PING ACK) unread would
+            // make the kernel reset the connection and destroy response bytes the client has
+            // received but not yet read.
+            return Action::CloseAfterFlush;
+        }
+        self.arm_timer(cx);
+        Action::Keep
+    }
+
+    fn arm_timer(&mut self, cx: &mut Context<'_>) {
+        if self.conn.open_streams() == 0 {
+            if cx.timeout() != Some(TimeoutKind::Idle) {
+                cx.set_timeout(TimeoutKind::Idle);
+            }
+        } else if let Some(at) = self.conn.poll_timeout() {
+            cx.set_timeout_in(
+                TimeoutKind::BodyRead,
+                at.saturating_duration_since(cx.now()),
+            );
+        } else {
+            cx.set_timeout(TimeoutKind::BodyRead);
+        }
+    }
+
+    /// Copies as much connection output as fits into the reactor's output. True when all of
+    /// it is out.
+    fn flush(&mut self, out: &mut Output<'_>) -> bool {
+        loop {
+            if self.wpos >= self.wbuf.len() {
+                self.wbuf.clear();
+                self.wpos = 0;
+                if self.conn.poll_output(&mut self.wbuf) == 0 {
+                    return true;
+                }
+            }
+            let n = (self.wbuf.len() - self.wpos).min(out.remaining());
+            if n == 0 {
+                return false;
+            }
+            let _ = out.extend_from_slice(&self.wbuf[self.wpos..self.wpos + n]);
+            self.wpos += n;
+        }
+    }
+
+    /// Runs the handler (or the upload's sink) for the request in slot `pos` and starts the
+    /// response.
+    fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
+        let app: &App = &self.app;
+        let peer = self.peer;
+        let slot = self.streams.slot(pos);
+        slot.answered = true;
+        let id = StreamId::new(slot.id);
+        let conn = &mut self.conn;
+        let sink = slot.sink.take();
+        with_worker(|w| {
+            w.date.update(cx.now(), || cx.system_time());
+            w.res.reset();
+            let slot_ref: &Slot = slot;
+            let head_only = slot_ref.get(slot_ref.method) == b"HEAD";
+            if let Some(code) = slot_ref.reject {
+                w.res.set_error(code);
+            } else if slot_ref.too_large {
+                w.res.set_error(413);
+            } else if slot_ref.fields.len() + 1 > MAX_HEADER_SLOTS {
+                w.res.set_error(431);
+            } else {
+                let res = &mut w.res;
+                let stats = &w.stats;
+                with_request(app, slot_ref, peer, |app, req| match (req, sink) {
+                    (Some(req), Some(sink)) => exchange::finish_upload(app, sink, req, res, stats),
+                    (Some(req), None) => exchange::answer(app, req, res, stats),
+                    (None, _) => res.set_error(400),
+                });
+            }
+            send_response(w, conn, id, slot, head_only);
+        });
+    }
+}
