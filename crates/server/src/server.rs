@@ -439,8 +439,9 @@ impl Builder {
     /// ```
     pub fn start(&mut self) -> Result<Handle, Error> {
         let (reactor, app, counters) = self.prepare()?;
+        let shared = crate::defer::register(self.workers);
         let reactor = reactor
-            .start_per_worker(per_worker(app, Arc::clone(&counters)))
+            .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
             .map_err(Error::Reactor)?;
         Ok(Handle {
             reactor,
@@ -498,8 +499,9 @@ impl Builder {
     {
         let (reactor, app, counters) = self.prepare()?;
         let shutdown = self.config.timeouts.shutdown;
+        let shared = crate::defer::register(self.workers);
         reactor
-            .run_per_worker(per_worker(app, Arc::clone(&counters)), |r| {
+            .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
                 ready(&Handle {
                     reactor: r.clone(),
                     counters,
@@ -571,11 +573,13 @@ type SharedCounters = Arc<Vec<Arc<WorkerCounters>>>;
 fn per_worker(
     app: Arc<App>,
     counters: SharedCounters,
+    shared: Arc<crate::defer::Shared>,
 ) -> impl Fn(usize) -> Box<dyn FnMut(&brisk_reactor::ConnInfo) -> Conn> + Send + Sync + 'static {
     move |worker| {
         let stats = Arc::clone(&counters[worker]);
         let app = Arc::clone(&app);
         crate::worker::init(&stats);
+        crate::defer::init(&shared, worker);
         // Boxed because a closure type cannot be named in the return type; one indirect call
         // per accepted connection.
         Box::new(move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info))

@@ -339,7 +339,7 @@ impl H2 {
                 if slot.sending() {
                     send_body(&mut self.conn, slot);
                 }
-                if !slot.sending() && slot.answered {
+                if !slot.sending() && slot.answered && !slot.waiting {
                     self.streams.close(pos);
                 }
             }
@@ -403,6 +403,7 @@ impl H2 {
     /// Runs the handler (or the upload's sink) for the request in slot `pos` and starts the
     /// response.
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
+        let me = cx.conn_id();
         let app: &App = &self.app;
         let peer = self.peer;
         let slot = self.streams.slot(pos);
@@ -413,6 +414,7 @@ impl H2 {
         with_worker(|w| {
             w.date.update(cx.now(), || cx.system_time());
             w.res.reset();
+            w.res.set_ticket(me, u64::from(id.value()));
             let slot_ref: &Slot = slot;
             let head_only = slot_ref.get(slot_ref.method) == b"HEAD";
             if let Some(code) = slot_ref.reject {
@@ -430,7 +432,47 @@ impl H2 {
                     (None, _) => res.set_error(400),
                 });
             }
+            if w.res.is_deferred() {
+                slot.waiting = true;
+                return;
+            }
             send_response(w, conn, id, slot, head_only);
         });
+    }
+
+    /// Completions arrived (or a spurious call): sends each to its stream, if it is still
+    /// open and waiting (a stream reset in the meantime drops it), in any order.
+    pub(crate) fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let me = cx.conn_id();
+        let mut any = false;
+        while let Some(c) = crate::defer::take(me) {
+            let Ok(id) = u32::try_from(c.xid) else {
+                continue;
+            };
+            let Some(pos) = self.streams.find(id) else {
+                continue;
+            };
+            let slot = self.streams.slot(pos);
+            if !slot.waiting {
+                continue;
+            }
+            slot.waiting = false;
+            any = true;
+            let head_only = slot.get(slot.method) == b"HEAD";
+            let conn = &mut self.conn;
+            let mut res = c.res;
+            with_worker(|w| {
+                w.date.update(cx.now(), || cx.system_time());
+                std::mem::swap(&mut w.res, &mut res);
+                send_response(w, conn, StreamId::new(id), slot, head_only);
+                std::mem::swap(&mut w.res, &mut res);
+            });
+            self.ready.push(id);
+        }
+        if !any {
+            return Action::Keep;
+        }
+        self.attach_spare();
+        self.process(cx, out)
     }
 }

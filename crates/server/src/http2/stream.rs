@@ -45,6 +45,8 @@ pub(super) struct Slot {
     pub(super) received: u64,
     /// The status an upload was refused with (its body is then dropped).
     pub(super) reject: Option<u16>,
+    /// The handler deferred the answer: a `Responder` completes it later.
+    pub(super) waiting: bool,
 }
 
 impl std::fmt::Debug for Slot {
@@ -67,6 +69,7 @@ impl Slot {
         self.sink = None;
         self.received = 0;
         self.reject = None;
+        self.waiting = false;
     }
 
     pub(super) fn push(&mut self, bytes: &[u8]) -> Span {

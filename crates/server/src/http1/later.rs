@@ -1,0 +1,156 @@
+//! Deferred answers on HTTP/1.1: answers leave in request order, so an answer that is ready
+//! waits behind an earlier deferred one in a small ordered queue of exchanges. While the
+//! queue holds [`MAX_WAITING`] exchanges the connection reads no further request (the bytes
+//! stay in the reactor's input, and are handed back after the next completion).
+
+use std::collections::VecDeque;
+
+use brisk_reactor::{Action, ConnId, Context, Output};
+
+use super::conn::{keeps, Plan, Reading, H1};
+use crate::defer;
+use crate::response::Response;
+use crate::worker::{with_worker, Worker};
+
+/// Most answers one HTTP/1.1 connection holds back behind a deferred one (deferred or ready):
+/// at this many, reading pauses until the oldest leaves. Pipelining clients send fewer.
+pub(crate) const MAX_WAITING: usize = 32;
+
+/// One exchange whose answer waits: `res` is `None` until its `Responder` completed it.
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    xid: u64,
+    plan: Plan,
+    res: Option<Response>,
+}
+
+/// The queue of waiting exchanges: boxed on the first deferral and kept (with its capacity)
+/// for the connection's life, so a connection that never defers carries one pointer.
+/// (A `VecDeque` inline would be 32 bytes in every idle connection's slab entry.)
+#[derive(Debug, Default)]
+#[allow(clippy::box_collection)]
+pub(crate) struct Queue(Option<Box<VecDeque<Waiting>>>);
+
+impl Queue {
+    #[inline(always)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|q| q.is_empty())
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |q| q.len())
+    }
+
+    fn push_back(&mut self, w: Waiting) {
+        self.0.get_or_insert_with(Box::default).push_back(w);
+    }
+
+    fn front_mut(&mut self) -> Option<&mut Waiting> {
+        self.0.as_mut()?.front_mut()
+    }
+
+    fn pop_front(&mut self) -> Option<Waiting> {
+        self.0.as_mut()?.pop_front()
+    }
+
+    fn find(&mut self, xid: u64) -> Option<&mut Waiting> {
+        self.0
+            .as_mut()?
+            .iter_mut()
+            .find(|e| e.xid == xid && e.res.is_none())
+    }
+
+    fn clear(&mut self) {
+        if let Some(q) = self.0.as_mut() {
+            q.clear();
+        }
+    }
+}
+
+impl H1 {
+    /// The handler deferred the answer to request `xid`: hold its place in the queue.
+    pub(super) fn defer_answer(&mut self, xid: u64, plan: &Plan) {
+        self.waiting.push_back(Waiting {
+            xid,
+            plan: *plan,
+            res: None,
+        });
+        if !plan.keep_alive {
+            self.reading = Reading::Closed;
+        }
+    }
+
+    /// A ready answer that must wait behind a deferred one: `w.res` moves into the queue
+    /// (the worker gets a fresh response; this is not the common path).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn queue_ready(&mut self, w: &mut Worker, plan: &Plan) {
+        let res = std::mem::take(&mut w.res);
+        if !plan.keep_alive {
+            self.reading = Reading::Closed;
+        }
+        self.waiting.push_back(Waiting {
+            xid: u64::MAX,
+            plan: *plan,
+            res: Some(res),
+        });
+    }
+
+    /// Completions arrived (or a spurious call): file them, write what is ready in order.
+    pub(crate) fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        self.file_completions(cx.conn_id());
+        if self.spill.is_empty() || self.flush_spill(out) {
+            self.flush_waiting(cx, out);
+        }
+        if cx.is_draining()
+            && self.spill.is_empty()
+            && self.waiting.is_empty()
+            && self.between_requests()
+        {
+            self.reading = Reading::Closed;
+        }
+        self.after_output()
+    }
+
+    fn file_completions(&mut self, me: ConnId) {
+        while let Some(c) = defer::take(me) {
+            if let Some(e) = self.waiting.find(c.xid) {
+                e.res = Some(c.res);
+            }
+            // Else: the connection closed its queue (an earlier answer ended it): dropped.
+        }
+    }
+
+    /// Writes the queued answers that are ready, in order, until one is not (or a large body
+    /// fills the spill).
+    pub(super) fn flush_waiting(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) {
+        with_worker(|w| {
+            w.date.update(cx.now(), || cx.system_time());
+            while self.spill.is_empty() {
+                let Some(front) = self.waiting.front_mut() else {
+                    break;
+                };
+                let Some(mut res) = front.res.take() else {
+                    break;
+                };
+                let plan = front.plan;
+                self.waiting.pop_front();
+                std::mem::swap(&mut w.res, &mut res);
+                let plan = Plan {
+                    keep_alive: plan.keep_alive && keeps(w.res.status_code()),
+                    ..plan
+                };
+                self.write_now(w, out, &plan);
+                std::mem::swap(&mut w.res, &mut res);
+                // `res` is the completion's response, dropped here (the worker's stays).
+                drop(res);
+                if self.closed() && !plan.keep_alive {
+                    // Nothing after a closing answer is sent.
+                    self.waiting.clear();
+                    break;
+                }
+            }
+        });
+    }
+}
