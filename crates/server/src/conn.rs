@@ -112,6 +112,11 @@ impl Protocol for Conn {
 
     fn on_close(&mut self, reason: CloseReason) {
         let _ = reason;
+        match &mut self.state {
+            State::Detect { .. } => {}
+            State::H1(h1) => h1.on_close(),
+            State::H2(h2) => h2.on_close(),
+        }
     }
 }
 

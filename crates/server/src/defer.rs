@@ -18,7 +18,9 @@
 //! notifications for stale ids, and the inbox checks the generation.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use brisk_reactor::{ConnId, Context, Notifier};
@@ -39,11 +41,35 @@ pub(crate) struct Completion {
     pub(crate) res: Response,
 }
 
-/// One worker's inbox for completions from other threads.
+/// One worker's inbox for completions from other threads, and its exchanges whose client
+/// has gone while their `Responder` is still out.
 #[derive(Default)]
 struct Mailbox {
     queue: Mutex<Vec<Completion>>,
     notifier: OnceLock<Notifier>,
+    /// (connection, exchange) pairs whose client has gone (closed socket, RST_STREAM): an
+    /// entry lives until its `Responder` sends (which then fails) or drops.
+    gone: Mutex<HashSet<(ConnId, u64)>>,
+    /// `gone.len()`, read without the lock (a plain load) so a live exchange pays no lock.
+    gone_len: AtomicUsize,
+}
+
+impl Mailbox {
+    /// Whether the exchange's client has gone; with `claim`, also forgets it (the responder
+    /// is being used up).
+    fn is_gone(&self, t: &Ticket, claim: bool) -> bool {
+        if self.gone_len.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        let mut g = self.gone.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (t.conn, t.xid);
+        if !claim {
+            return g.contains(&key);
+        }
+        let was = g.remove(&key);
+        self.gone_len.store(g.len(), Ordering::Release);
+        was
+    }
 }
 
 /// One running server's mailboxes, one per worker.
@@ -186,6 +212,59 @@ fn push_inbox(inbox: &mut Vec<Vec<Completion>>, c: Completion) {
     inbox[slot].push(c);
 }
 
+/// Runs `f` with the mailbox of the worker owning `conn` in server `server`, if any.
+fn with_mailbox<R>(server: u32, conn: ConnId, f: impl FnOnce(&Mailbox) -> R) -> Option<R> {
+    let local = LOCAL.with(|l| {
+        if l.home.get().map(|(s, _)| s) != Some(server) {
+            return None;
+        }
+        l.shared.borrow().as_ref().map(Arc::clone)
+    });
+    let shared = match local {
+        Some(s) => s,
+        None => {
+            let reg = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(reg.get(server as usize)?)
+        }
+    };
+    shared.workers.get(conn.worker()).map(f)
+}
+
+/// On the worker thread, when a connection closes or a stream is reset: the exchanges `xids`
+/// of connection `me` whose answer is still to come. Their responders learn it
+/// ([`Responder::is_closed`]), and their sends fail; completions already on their way are
+/// dropped here.
+pub(crate) fn forget(me: ConnId, xids: &mut dyn Iterator<Item = u64>) {
+    LOCAL.with(|l| {
+        collect_mailbox(l);
+        // Completions that arrived but were not taken: their responders are used up.
+        // (Entries of earlier connections in this slot are stale: all go.)
+        let dropped: Vec<Completion> = l
+            .inbox
+            .borrow_mut()
+            .get_mut(me.slot())
+            .map(std::mem::take)
+            .unwrap_or_default();
+        let arrived: Vec<u64> = dropped
+            .iter()
+            .filter(|c| c.conn == me)
+            .map(|c| c.xid)
+            .collect();
+        drop(dropped);
+        let shared = l.shared.borrow();
+        let Some(m) = shared.as_ref().and_then(|s| s.workers.get(me.worker())) else {
+            return;
+        };
+        let mut g = m.gone.lock().unwrap_or_else(|e| e.into_inner());
+        for xid in xids {
+            if !arrived.contains(&xid) {
+                g.insert((me, xid));
+            }
+        }
+        m.gone_len.store(g.len(), Ordering::Release);
+    });
+}
+
 /// Delivers a completion to the worker owning its connection.
 fn deliver(server: u32, c: Completion) {
     let here = LOCAL.with(|l| {
@@ -221,6 +300,9 @@ fn deliver(server: u32, c: Completion) {
 /// Why [`Responder::send`] did not deliver an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendError {
+    /// The client has gone (closed its connection, reset the stream) or the handler timeout
+    /// answered 503 first: nothing was sent.
+    Closed,
     /// The responder was not taken from a live exchange (a second
     /// [`Response::defer`] of the same exchange, or a response made outside a server).
     Detached,
@@ -229,6 +311,7 @@ pub enum SendError {
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SendError::Closed => f.write_str("the client has gone or the exchange timed out"),
             SendError::Detached => f.write_str("responder is not attached to an exchange"),
         }
     }
@@ -302,6 +385,9 @@ impl Responder {
     /// ```
     pub fn send(mut self, res: Response) -> Result<(), SendError> {
         let t = self.ticket.take().ok_or(SendError::Detached)?;
+        if with_mailbox(self.server, t.conn, |m| m.is_gone(&t, true)) == Some(true) {
+            return Err(SendError::Closed);
+        }
         deliver(
             self.server,
             Completion {
@@ -314,9 +400,33 @@ impl Responder {
     }
 }
 
+impl Responder {
+    /// True once the client is gone: its connection closed, it reset the stream (HTTP/2), or
+    /// the handler timeout answered 503 already. A send would fail with
+    /// [`SendError::Closed`]. A detached responder is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let r = brisk_server::Response::new().defer();
+    /// if r.is_closed() {
+    ///     return; // stop the work: nobody waits for it
+    /// }
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        match &self.ticket {
+            Some(t) => with_mailbox(self.server, t.conn, |m| m.is_gone(t, false)).unwrap_or(true),
+            None => true,
+        }
+    }
+}
+
 impl Drop for Responder {
     fn drop(&mut self) {
         if let Some(t) = self.ticket.take() {
+            if with_mailbox(self.server, t.conn, |m| m.is_gone(&t, true)) == Some(true) {
+                return;
+            }
             let mut res = Response::new();
             res.set_error(500);
             deliver(

@@ -363,3 +363,86 @@ fn h2_hundred_streams_complete_out_of_order() {
     }
     server.shutdown();
 }
+
+/// Polls `r.is_closed()` for up to 2 s.
+fn wait_closed(r: &Responder) -> Duration {
+    let t0 = Instant::now();
+    while !r.is_closed() {
+        assert!(t0.elapsed() < Duration::from_secs(2), "disconnect not seen");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    t0.elapsed()
+}
+
+#[test]
+fn a_closed_http1_connection_is_seen_by_its_responder_and_sends_fail() {
+    let mut parked = None;
+    let server = start(|b| {
+        parked = Some(parking(b));
+    });
+    let parked = parked.unwrap();
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"GET /d/a HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let (_, r) = wait_parked(&parked, 1).pop().unwrap();
+    assert!(!r.is_closed(), "closed while the client waits");
+    drop(s);
+    wait_closed(&r);
+    assert_eq!(r.send(answer("a")), Err(brisk_server::SendError::Closed));
+    // A responder of a closed connection dropped without an answer costs nothing either.
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"GET /d/b HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let (_, r) = wait_parked(&parked, 1).pop().unwrap();
+    drop(s);
+    wait_closed(&r);
+    drop(r);
+    // The worker goes on.
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut s).2, b"Hello, World!");
+    server.shutdown();
+}
+
+#[test]
+fn an_h2_stream_reset_is_seen_by_its_responder_and_the_connection_goes_on() {
+    let mut parked = None;
+    let server = start(|b| {
+        parked = Some(parking(b));
+    });
+    let parked = parked.unwrap();
+    let mut c = h2client::Client::connect(server.local_addr(), 65_535, 1 << 20);
+    let a = c.get("/d/a");
+    let b = c.get("/d/b");
+    c.flush();
+    let t0 = Instant::now();
+    while parked.lock().unwrap().len() < 2 {
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        assert!(c.turn(65536));
+    }
+    let mut rs = wait_parked(&parked, 2);
+    rs.sort_by(|x, y| x.0.cmp(&y.0));
+    let (rb, ra) = (rs.pop().unwrap().1, rs.pop().unwrap().1);
+    c.conn
+        .reset_stream(
+            brisk_http2::StreamId::new(a),
+            brisk_http2::ErrorCode::CANCEL,
+        )
+        .unwrap();
+    c.flush();
+    wait_closed(&ra);
+    assert!(!rb.is_closed(), "the other stream is still wanted");
+    assert_eq!(ra.send(answer("a")), Err(brisk_server::SendError::Closed));
+    rb.send(answer("b")).unwrap();
+    while !c.replies[&b].ended {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "stream b not answered"
+        );
+        assert!(c.turn(65536));
+    }
+    assert_eq!(c.replies[&b].body, b"answer b");
+    assert_eq!(c.replies[&a].status, 0, "the reset stream got an answer");
+    server.shutdown();
+}

@@ -264,6 +264,11 @@ impl H1 {
         self.reading = Reading::Closed;
     }
 
+    /// The connection closed: deferred answers still to come are for nobody.
+    pub(crate) fn on_close(&mut self) {
+        self.waiting.forget();
+    }
+
     pub(super) fn limit_reached(&self, app: &App) -> bool {
         let max = app.config.limits.max_requests_per_connection;
         max != 0 && self.served + 1 >= max

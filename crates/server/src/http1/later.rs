@@ -28,54 +28,70 @@ pub(crate) struct Waiting {
 /// for the connection's life, so a connection that never defers carries one pointer.
 /// (A `VecDeque` inline would be 32 bytes in every idle connection's slab entry.)
 #[derive(Debug, Default)]
-#[allow(clippy::box_collection)]
-pub(crate) struct Queue(Option<Box<VecDeque<Waiting>>>);
+pub(crate) struct Queue(Option<Box<Inner>>);
+
+#[derive(Debug, Default)]
+pub(crate) struct Inner {
+    /// The connection's id (set on the first deferral).
+    me: Option<ConnId>,
+    q: VecDeque<Waiting>,
+}
 
 impl Queue {
     #[inline(always)]
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.as_ref().is_none_or(|q| q.is_empty())
+        self.0.as_ref().is_none_or(|i| i.q.is_empty())
     }
 
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, |q| q.len())
+        self.0.as_ref().map_or(0, |i| i.q.len())
     }
 
     fn push_back(&mut self, w: Waiting) {
-        self.0.get_or_insert_with(Box::default).push_back(w);
+        self.0.get_or_insert_with(Box::default).q.push_back(w);
     }
 
     fn front_mut(&mut self) -> Option<&mut Waiting> {
-        self.0.as_mut()?.front_mut()
+        self.0.as_mut()?.q.front_mut()
     }
 
     fn pop_front(&mut self) -> Option<Waiting> {
-        self.0.as_mut()?.pop_front()
+        self.0.as_mut()?.q.pop_front()
     }
 
     fn find(&mut self, xid: u64) -> Option<&mut Waiting> {
         self.0
             .as_mut()?
+            .q
             .iter_mut()
             .find(|e| e.xid == xid && e.res.is_none())
     }
 
-    fn clear(&mut self) {
-        if let Some(q) = self.0.as_mut() {
-            q.clear();
+    /// The connection closed: its exchanges still waiting for an answer are gone.
+    pub(crate) fn forget(&mut self) {
+        let Some(i) = self.0.as_mut() else {
+            return;
+        };
+        if let Some(me) = i.me {
+            let mut open = i.q.iter().filter(|e| e.res.is_none()).map(|e| e.xid);
+            defer::forget(me, &mut open);
         }
+        i.q.clear();
     }
 }
 
 impl H1 {
     /// The handler deferred the answer to request `xid`: hold its place in the queue.
-    pub(super) fn defer_answer(&mut self, xid: u64, plan: &Plan) {
+    pub(super) fn defer_answer(&mut self, me: ConnId, xid: u64, plan: &Plan) {
         self.waiting.push_back(Waiting {
             xid,
             plan: *plan,
             res: None,
         });
+        if let Some(i) = self.waiting.0.as_mut() {
+            i.me = Some(me);
+        }
         if !plan.keep_alive {
             self.reading = Reading::Closed;
         }
@@ -147,7 +163,7 @@ impl H1 {
                 drop(res);
                 if self.closed() && !plan.keep_alive {
                     // Nothing after a closing answer is sent.
-                    self.waiting.clear();
+                    self.waiting.forget();
                     break;
                 }
             }

@@ -270,7 +270,7 @@ impl H1 {
                     exchange::answer(app, &mut request, &mut w.res, &w.stats);
                     self.served += 1;
                     if w.res.is_deferred() {
-                        self.defer_answer(self.served - 1, &plan);
+                        self.defer_answer(me, self.served - 1, &plan);
                         off += head_len + n;
                         if !plan.keep_alive {
                             off = input.len();
@@ -447,7 +447,7 @@ impl H1 {
             head_only: req.method == H1Method::Head,
         };
         if w.res.is_deferred() {
-            self.defer_answer(self.served - 1, &plan);
+            self.defer_answer(me, self.served - 1, &plan);
             return;
         }
         let plan = Plan {

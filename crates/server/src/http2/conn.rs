@@ -67,6 +67,8 @@ pub(crate) struct H2 {
     /// While busy: the (empty) set the busy-time buffers go into when the connection turns
     /// idle and hands them to the worker's pool. `None` while idle.
     spare: Option<Box<H2Spare>>,
+    /// The connection's id, once a handler deferred an answer.
+    me: Option<brisk_reactor::ConnId>,
 }
 
 impl std::fmt::Debug for H2 {
@@ -95,6 +97,7 @@ impl H2 {
             ready: Vec::new(),
             draining: false,
             spare: None,
+            me: None,
         }
     }
 
@@ -314,6 +317,9 @@ impl H2 {
                     Event::StreamReset { stream, .. } => {
                         let id = stream.value();
                         if let Some(i) = self.streams.find(id) {
+                            if let (true, Some(me)) = (self.streams.slot(i).waiting, self.me) {
+                                crate::defer::forget(me, &mut std::iter::once(u64::from(id)));
+                            }
                             self.streams.close(i);
                         }
                     }
@@ -405,6 +411,7 @@ impl H2 {
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
         let me = cx.conn_id();
         let app: &App = &self.app;
+        let deferred = &mut self.me;
         let peer = self.peer;
         let slot = self.streams.slot(pos);
         slot.answered = true;
@@ -434,10 +441,19 @@ impl H2 {
             }
             if w.res.is_deferred() {
                 slot.waiting = true;
+                *deferred = Some(me);
                 return;
             }
             send_response(w, conn, id, slot, head_only);
         });
+    }
+
+    /// The connection closed: deferred answers still to come are for nobody.
+    pub(crate) fn on_close(&mut self) {
+        if let Some(me) = self.me {
+            let mut ids = self.streams.waiting_ids();
+            crate::defer::forget(me, &mut ids);
+        }
     }
 
     /// Completions arrived (or a spurious call): sends each to its stream, if it is still

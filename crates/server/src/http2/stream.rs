@@ -144,6 +144,14 @@ impl Streams {
         self.free.push(at as u32);
     }
 
+    /// Stream ids of the slots whose answer was deferred and has not come.
+    pub(super) fn waiting_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots
+            .iter()
+            .filter(|s| s.waiting && s.id != 0)
+            .map(|s| u64::from(s.id))
+    }
+
     #[inline]
     pub(super) fn slot(&mut self, at: usize) -> &mut Slot {
         &mut self.slots[at]
