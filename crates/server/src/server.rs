@@ -200,6 +200,19 @@ impl Builder {
         self
     }
 
+    /// [`Timeouts::handler`]: a deferred answer that takes longer is answered 503.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.handler_timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn handler_timeout(&mut self, d: Duration) -> &mut Self {
+        self.config.timeouts.handler = Some(d);
+        self
+    }
+
     /// [`Timeouts::body_read`].
     ///
     /// # Examples

@@ -446,3 +446,58 @@ fn an_h2_stream_reset_is_seen_by_its_responder_and_the_connection_goes_on() {
     assert_eq!(c.replies[&a].status, 0, "the reset stream got an answer");
     server.shutdown();
 }
+
+#[test]
+fn the_handler_timeout_answers_503_and_the_late_send_fails() {
+    let mut parked = None;
+    let server = start(|b| {
+        b.handler_timeout(Duration::from_millis(200));
+        parked = Some(parking(b));
+    });
+    let parked = parked.unwrap();
+    // HTTP/1.1, with a ready answer pipelined behind the late one.
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    let t0 = Instant::now();
+    s.write_all(b"GET /d/a HTTP/1.1\r\nHost: a\r\n\r\nGET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let (status, _, _) = read_response(&mut s);
+    let took = t0.elapsed();
+    assert_eq!(status, 503);
+    assert!(
+        took >= Duration::from_millis(180) && took < Duration::from_millis(1000),
+        "503 after {took:?}"
+    );
+    assert_eq!(read_response(&mut s).2, b"Hello, World!");
+    let (_, r) = wait_parked(&parked, 1).pop().unwrap();
+    assert!(r.is_closed());
+    assert_eq!(r.send(answer("a")), Err(brisk_server::SendError::Closed));
+    // HTTP/2.
+    let mut c = h2client::Client::connect(server.local_addr(), 65_535, 1 << 20);
+    let late = c.get("/d/b");
+    c.flush();
+    let t0 = Instant::now();
+    while !c.replies[&late].ended {
+        assert!(t0.elapsed() < Duration::from_secs(3), "no 503 on h2");
+        assert!(c.turn(65536));
+    }
+    assert_eq!(c.replies[&late].status, 503);
+    let (_, r) = wait_parked(&parked, 1).pop().unwrap();
+    assert_eq!(r.send(answer("b")), Err(brisk_server::SendError::Closed));
+    // An answer in time is not affected.
+    let fast = c.get("/d/c");
+    c.flush();
+    let t0 = Instant::now();
+    while parked.lock().unwrap().is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(3));
+        assert!(c.turn(65536));
+    }
+    let (_, r) = wait_parked(&parked, 1).pop().unwrap();
+    r.send(answer("c")).unwrap();
+    while !c.replies[&fast].ended {
+        assert!(t0.elapsed() < Duration::from_secs(3));
+        assert!(c.turn(65536));
+    }
+    assert_eq!(c.replies[&fast].body, b"answer c");
+    server.shutdown();
+}

@@ -166,13 +166,9 @@ impl H1 {
         out: &mut Output<'_>,
     ) -> Action {
         if kind == TimeoutKind::Idle && !self.waiting.is_empty() {
-            // A deferred answer is outstanding: the connection is not idle.
-            let idle = self
-                .app
-                .as_ref()
-                .map_or(Duration::ZERO, |a| a.config.timeouts.idle);
-            cx.set_timeout_in(TimeoutKind::Idle, idle);
-            return Action::Keep;
+            // A deferred answer is outstanding: the connection is not idle, but the handler
+            // timeout may have run out.
+            return self.on_handler_timer(cx, out);
         }
         if kind == TimeoutKind::Idle {
             let idle = self

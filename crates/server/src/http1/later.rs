@@ -4,8 +4,9 @@
 //! stay in the reactor's input, and are handed back after the next completion).
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
-use brisk_reactor::{Action, ConnId, Context, Output};
+use brisk_reactor::{Action, ConnId, Context, Output, TimeoutKind};
 
 use super::conn::{keeps, Plan, Reading, H1};
 use crate::defer;
@@ -22,6 +23,8 @@ pub(crate) struct Waiting {
     xid: u64,
     plan: Plan,
     res: Option<Response>,
+    /// When the handler timeout answers 503 instead (deferred answers only).
+    deadline: Option<Instant>,
 }
 
 /// The queue of waiting exchanges: boxed on the first deferral and kept (with its capacity)
@@ -68,6 +71,38 @@ impl Queue {
             .find(|e| e.xid == xid && e.res.is_none())
     }
 
+    /// The earliest handler deadline of a waiting deferred answer.
+    fn next_deadline(&self) -> Option<Instant> {
+        self.0
+            .as_ref()?
+            .q
+            .iter()
+            .filter(|e| e.res.is_none())
+            .filter_map(|e| e.deadline)
+            .min()
+    }
+
+    /// Answers 503 for every deferred exchange past its deadline (its responder's send then
+    /// fails). True if any was.
+    fn expire(&mut self, now: Instant) -> bool {
+        let Some(i) = self.0.as_mut() else {
+            return false;
+        };
+        let mut any = false;
+        for e in i.q.iter_mut() {
+            if e.res.is_none() && e.deadline.is_some_and(|d| d <= now) {
+                let mut res = Response::new();
+                res.set_error(503);
+                e.res = Some(res);
+                any = true;
+                if let Some(me) = i.me {
+                    defer::forget(me, &mut std::iter::once(e.xid));
+                }
+            }
+        }
+        any
+    }
+
     /// The connection closed: its exchanges still waiting for an answer are gone.
     pub(crate) fn forget(&mut self) {
         let Some(i) = self.0.as_mut() else {
@@ -83,11 +118,18 @@ impl Queue {
 
 impl H1 {
     /// The handler deferred the answer to request `xid`: hold its place in the queue.
-    pub(super) fn defer_answer(&mut self, me: ConnId, xid: u64, plan: &Plan) {
+    pub(super) fn defer_answer(
+        &mut self,
+        me: ConnId,
+        xid: u64,
+        plan: &Plan,
+        deadline: Option<Instant>,
+    ) {
         self.waiting.push_back(Waiting {
             xid,
             plan: *plan,
             res: None,
+            deadline,
         });
         if let Some(i) = self.waiting.0.as_mut() {
             i.me = Some(me);
@@ -110,7 +152,33 @@ impl H1 {
             xid: u64::MAX,
             plan: *plan,
             res: Some(res),
+            deadline: None,
         });
+    }
+
+    /// Arms the connection's timer for the earliest handler deadline, if one is set.
+    pub(super) fn arm_handler_timer(&mut self, cx: &mut Context<'_>) {
+        if let Some(d) = self.waiting.next_deadline() {
+            cx.set_timeout_in(TimeoutKind::Idle, d.saturating_duration_since(cx.now()));
+        }
+    }
+
+    /// The timer fired while answers wait: those past the handler timeout get 503.
+    pub(super) fn on_handler_timer(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut Output<'_>,
+    ) -> Action {
+        if self.waiting.expire(cx.now()) && (self.spill.is_empty() || self.flush_spill(out)) {
+            self.flush_waiting(cx, out);
+        }
+        let idle = self
+            .app
+            .as_ref()
+            .map_or(std::time::Duration::ZERO, |a| a.config.timeouts.idle);
+        cx.set_timeout_in(TimeoutKind::Idle, idle);
+        self.arm_handler_timer(cx);
+        self.after_output()
     }
 
     /// Completions arrived (or a spurious call): file them, write what is ready in order.
@@ -126,6 +194,7 @@ impl H1 {
         {
             self.reading = Reading::Closed;
         }
+        self.arm_handler_timer(cx);
         self.after_output()
     }
 

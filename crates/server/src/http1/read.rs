@@ -143,7 +143,7 @@ impl H1 {
                     break;
                 }
                 if matches!(self.reading, Reading::Body(_)) {
-                    match self.continue_body(w, app, cx, out, &input[off..], draining) {
+                    match self.continue_body(w, app, cx, out, &input[off..]) {
                         Some((n, true)) => {
                             off += n;
                             continue;
@@ -270,7 +270,8 @@ impl H1 {
                     exchange::answer(app, &mut request, &mut w.res, &w.stats);
                     self.served += 1;
                     if w.res.is_deferred() {
-                        self.defer_answer(me, self.served - 1, &plan);
+                        let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
+                        self.defer_answer(me, self.served - 1, &plan, deadline);
                         off += head_len + n;
                         if !plan.keep_alive {
                             off = input.len();
@@ -315,6 +316,9 @@ impl H1 {
                 } else if cx.timeout() != Some(TimeoutKind::Idle) {
                     cx.set_timeout(TimeoutKind::Idle);
                 }
+            }
+            if !self.waiting.is_empty() {
+                self.arm_handler_timer(cx);
             }
             Next::Stay(off.min(input.len()), self.after_output())
         })
@@ -373,7 +377,6 @@ impl H1 {
         cx: &mut Context<'_>,
         out: &mut Output<'_>,
         input: &[u8],
-        draining: bool,
     ) -> Option<(usize, bool)> {
         let Reading::Body(c) = &mut self.reading else {
             return None;
@@ -390,7 +393,7 @@ impl H1 {
                 else {
                     unreachable!("reading a body")
                 };
-                self.finish_collected(w, app, out, &mut c, draining, cx.conn_id());
+                self.finish_collected(w, app, out, &mut c, cx);
                 // The buffers go back to the worker for the next large body.
                 recycle(c);
                 Some((n, true))
@@ -416,9 +419,11 @@ impl H1 {
         app: &App,
         out: &mut Output<'_>,
         c: &mut Collect,
-        draining: bool,
-        me: brisk_reactor::ConnId,
+        cx: &Context<'_>,
     ) {
+        let draining = cx.is_draining();
+        let me = cx.conn_id();
+        let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
         let sink = c.sink.take();
         let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
         let mut parser = RequestParser::with_config(*self.parser.config());
@@ -447,7 +452,7 @@ impl H1 {
             head_only: req.method == H1Method::Head,
         };
         if w.res.is_deferred() {
-            self.defer_answer(me, self.served - 1, &plan);
+            self.defer_answer(me, self.served - 1, &plan, deadline);
             return;
         }
         let plan = Plan {

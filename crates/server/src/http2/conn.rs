@@ -198,6 +198,9 @@ impl H2 {
             return Action::CloseNow;
         }
         self.conn.handle_timeout(cx.now());
+        if kind == TimeoutKind::BodyRead && self.me.is_some() && self.expire_deferred(cx) {
+            return self.process(cx, out);
+        }
         let idle = self.conn.open_streams() == 0;
         if idle || kind != TimeoutKind::BodyRead || self.conn.poll_timeout().is_none() {
             if idle {
@@ -376,7 +379,7 @@ impl H2 {
             if cx.timeout() != Some(TimeoutKind::Idle) {
                 cx.set_timeout(TimeoutKind::Idle);
             }
-        } else if let Some(at) = self.conn.poll_timeout() {
+        } else if let Some(at) = self.next_timer() {
             cx.set_timeout_in(
                 TimeoutKind::BodyRead,
                 at.saturating_duration_since(cx.now()),
@@ -441,11 +444,49 @@ impl H2 {
             }
             if w.res.is_deferred() {
                 slot.waiting = true;
+                slot.deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
                 *deferred = Some(me);
                 return;
             }
             send_response(w, conn, id, slot, head_only);
         });
+    }
+
+    /// The protocol's next deadline, or a deferred answer's handler deadline if earlier.
+    fn next_timer(&self) -> Option<std::time::Instant> {
+        let p = self.conn.poll_timeout();
+        if self.me.is_none() {
+            return p;
+        }
+        match (p, self.streams.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Answers 503 for deferred streams past the handler timeout (their responders' sends
+    /// then fail). True if any stream still waits or was answered (the connection goes on).
+    fn expire_deferred(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(me) = self.me else {
+            return false;
+        };
+        let overdue = self.streams.overdue(cx.now());
+        for &pos in &overdue {
+            let slot = self.streams.slot(pos);
+            let id = slot.id;
+            slot.waiting = false;
+            let head_only = slot.get(slot.method) == b"HEAD";
+            crate::defer::forget(me, &mut std::iter::once(u64::from(id)));
+            let conn = &mut self.conn;
+            with_worker(|w| {
+                w.date.update(cx.now(), || cx.system_time());
+                w.res.reset();
+                w.res.set_error(503);
+                send_response(w, conn, StreamId::new(id), slot, head_only);
+            });
+            self.ready.push(id);
+        }
+        !overdue.is_empty() || self.streams.next_deadline().is_some()
     }
 
     /// The connection closed: deferred answers still to come are for nobody.
