@@ -90,6 +90,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod app;
+mod blocking;
 mod body;
 mod body_limit;
 mod config;
@@ -111,6 +112,7 @@ mod status;
 mod upload;
 mod worker;
 
+pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;
 pub use brisk_http2::Config as Http2Config;
 pub use brisk_router::{Method, RouteMethod};

@@ -58,6 +58,9 @@ impl Server {
             uploads: Vec::new(),
             fallback: None,
             error: None,
+            blocking: None,
+            blocking_threads: crate::blocking::default_threads(),
+            blocking_queue: crate::blocking::DEFAULT_QUEUE,
         }
     }
 }
@@ -93,6 +96,10 @@ pub struct Builder {
     uploads: Vec<Option<Arc<crate::upload::UploadStart>>>,
     fallback: Option<Arc<Handler>>,
     error: Option<Error>,
+    /// The pool of [`route_blocking`](Self::route_blocking), made with its first route.
+    blocking: Option<Arc<crate::blocking::Pool>>,
+    blocking_threads: usize,
+    blocking_queue: usize,
 }
 
 impl std::fmt::Debug for Builder {
@@ -291,6 +298,61 @@ impl Builder {
         F: Fn(&mut Request<'_>, &mut Response) + Send + Sync + 'static,
     {
         self.add(method.into(), pattern, Arc::new(handler), None)
+    }
+
+    /// Adds a route whose handler may block (a database call, a file read): it runs on a
+    /// bounded pool of threads with the request copied out ([`OwnedRequest`](crate::OwnedRequest)),
+    /// and its response goes back to the connection's worker as a deferred answer does. When
+    /// the pool's queue is full the request gets 503 at once; the workers never wait. A panic
+    /// is a 500. The pool is sized by [`blocking_pool`](Self::blocking_pool) (call it first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_server::{Method, Server};
+    ///
+    /// let mut b = Server::builder();
+    /// b.route_blocking(Method::Get, "/slow", |_req, res| {
+    ///     std::thread::sleep(std::time::Duration::from_millis(10)); // fine here
+    ///     res.text("done");
+    /// });
+    /// ```
+    pub fn route_blocking<'m, F>(
+        &mut self,
+        method: impl Into<RouteMethod<'m>>,
+        pattern: &str,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Fn(&crate::OwnedRequest, &mut Response) + Send + Sync + 'static,
+    {
+        let (threads, queue) = (self.blocking_threads, self.blocking_queue);
+        let pool = Arc::clone(
+            self.blocking
+                .get_or_insert_with(|| Arc::new(crate::blocking::Pool::new(threads, queue))),
+        );
+        let handler: Arc<crate::blocking::BlockingHandler> = Arc::new(handler);
+        self.route(method, pattern, move |req, res| {
+            pool.submit(req, res, &handler)
+        })
+    }
+
+    /// Sizes the pool of [`route_blocking`](Self::route_blocking) routes added after this
+    /// call: `threads` threads (at least 1; default twice the CPUs) and a queue of `queue`
+    /// waiting requests (beyond it, 503; default 1024; 0 means a request is taken only when
+    /// a thread is free).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.blocking_pool(4, 64);
+    /// ```
+    pub fn blocking_pool(&mut self, threads: usize, queue: usize) -> &mut Self {
+        self.blocking_threads = threads.max(1);
+        self.blocking_queue = queue;
+        self.blocking = None;
+        self
     }
 
     /// Adds a route whose request body streams to a [`BodySink`](crate::BodySink) as it
