@@ -129,6 +129,7 @@ impl Conn {
         out: &mut Output<'_>,
     ) -> (usize, Action) {
         if let State::Detect { app, peer } = &self.state {
+            crate::defer::ensure_notifier(cx);
             let n = input.len().min(PREFACE.len());
             if input[..n] == PREFACE[..n] {
                 if n < PREFACE.len() {

@@ -137,6 +137,25 @@ pub(crate) fn init(shared: &Arc<Shared>, worker: usize) {
     });
 }
 
+/// Records this worker's [`Notifier`] for other threads' completions: called on each
+/// connection's first read, so it is there before any handler on the worker can defer.
+#[cold]
+#[inline(never)]
+pub(crate) fn ensure_notifier(cx: &Context<'_>) {
+    LOCAL.with(|l| {
+        if let Some(m) = l
+            .shared
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.workers.get(cx.worker()))
+        {
+            if m.notifier.get().is_none() {
+                let _ = m.notifier.set(cx.notifier());
+            }
+        }
+    });
+}
+
 /// After a protocol callback: hands completions made on this thread to the reactor
 /// ([`Context::notify_local`]) and records the worker's notifier once it deferred anything.
 /// One thread-local flag check when there is nothing to do.

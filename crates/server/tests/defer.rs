@@ -239,12 +239,20 @@ fn pipelined_reading_pauses_at_thirty_two_waiting_answers() {
     }
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
     s.write_all(&batch).unwrap();
-    let first = wait_parked(&parked, 32);
+    let t0 = Instant::now();
+    while parked.lock().unwrap().len() < 32 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "32 requests not read"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     std::thread::sleep(Duration::from_millis(100));
+    let first = std::mem::take(&mut *parked.lock().unwrap());
     assert_eq!(
-        parked.lock().unwrap().len(),
-        0,
-        "more than 32 requests read"
+        first.len(),
+        32,
+        "reading did not pause at 32 waiting answers"
     );
     let mut sent = 0;
     for (id, r) in first {
@@ -499,5 +507,24 @@ fn the_handler_timeout_answers_503_and_the_late_send_fails() {
         assert!(c.turn(65536));
     }
     assert_eq!(c.replies[&fast].body, b"answer c");
+    server.shutdown();
+}
+
+#[test]
+fn the_first_deferred_answer_on_a_fresh_worker_from_another_thread_arrives() {
+    // The other thread sends before the handler has even returned: the worker's notifier
+    // must already be known then.
+    let server = start(|b| {
+        b.route(Method::Get, "/fast", |_, res| {
+            let r = res.defer();
+            let t = std::thread::spawn(move || r.send(answer("fast")).unwrap());
+            t.join().unwrap();
+        });
+    });
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    s.write_all(b"GET /fast HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut s).2, b"answer fast");
     server.shutdown();
 }
