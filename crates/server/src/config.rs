@@ -80,6 +80,10 @@ pub struct Timeouts {
     /// On shutdown, how long in-flight requests get to finish before connections are closed.
     /// Default: 10 s.
     pub shutdown: Duration,
+    /// Time a deferred answer ([`Response::defer`](crate::Response::defer)) may take: past
+    /// it the client gets 503 and the late `Responder::send` fails with
+    /// [`SendError::Closed`](crate::SendError::Closed). Default: `None` (no limit).
+    pub handler: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -90,6 +94,7 @@ impl Default for Timeouts {
             body_read: Duration::from_secs(30),
             write_stall: Duration::from_secs(30),
             shutdown: Duration::from_secs(10),
+            handler: None,
         }
     }
 }

@@ -49,13 +49,87 @@ impl Conn {
 }
 
 impl Protocol for Conn {
+    #[inline]
     fn on_read(
         &mut self,
         cx: &mut Context<'_>,
         input: &[u8],
         out: &mut Output<'_>,
     ) -> (usize, Action) {
+        let r = self.read(cx, input, out);
+        crate::defer::after_callback(cx);
+        r
+    }
+
+    fn wants_write_ready(&self) -> bool {
+        match &self.state {
+            State::Detect { .. } => false,
+            State::H1(h1) => h1.wants_write_ready(),
+            State::H2(_) => true,
+        }
+    }
+
+    fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let a = match &mut self.state {
+            State::Detect { .. } => Action::Keep,
+            State::H1(h1) => h1.on_write_ready(cx, out),
+            State::H2(h2) => h2.on_write_ready(cx, out),
+        };
+        crate::defer::after_callback(cx);
+        a
+    }
+
+    fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let a = match &mut self.state {
+            State::Detect { .. } => Action::Keep,
+            State::H1(h1) => h1.on_notify(cx, out),
+            State::H2(h2) => h2.on_notify(cx, out),
+        };
+        crate::defer::after_callback(cx);
+        a
+    }
+
+    fn on_timeout(
+        &mut self,
+        cx: &mut Context<'_>,
+        kind: TimeoutKind,
+        out: &mut Output<'_>,
+    ) -> Action {
+        let a = self.timeout(cx, kind, out);
+        crate::defer::after_callback(cx);
+        a
+    }
+
+    fn on_drain(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let a = match &mut self.state {
+            State::Detect { .. } => Action::CloseAfterFlush,
+            State::H1(h1) => h1.on_drain(out),
+            State::H2(h2) => h2.on_drain(cx, out),
+        };
+        crate::defer::after_callback(cx);
+        a
+    }
+
+    fn on_close(&mut self, reason: CloseReason) {
+        let _ = reason;
+        match &mut self.state {
+            State::Detect { .. } => {}
+            State::H1(h1) => h1.on_close(),
+            State::H2(h2) => h2.on_close(),
+        }
+    }
+}
+
+impl Conn {
+    #[inline(always)]
+    fn read(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> (usize, Action) {
         if let State::Detect { app, peer } = &self.state {
+            crate::defer::ensure_notifier(cx);
             let n = input.len().min(PREFACE.len());
             if input[..n] == PREFACE[..n] {
                 if n < PREFACE.len() {
@@ -96,28 +170,7 @@ impl Protocol for Conn {
         }
     }
 
-    fn wants_write_ready(&self) -> bool {
-        match &self.state {
-            State::Detect { .. } => false,
-            State::H1(h1) => h1.wants_write_ready(),
-            State::H2(_) => true,
-        }
-    }
-
-    fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
-        match &mut self.state {
-            State::Detect { .. } => Action::Keep,
-            State::H1(h1) => h1.on_write_ready(cx, out),
-            State::H2(h2) => h2.on_write_ready(cx, out),
-        }
-    }
-
-    fn on_timeout(
-        &mut self,
-        cx: &mut Context<'_>,
-        kind: TimeoutKind,
-        out: &mut Output<'_>,
-    ) -> Action {
+    fn timeout(&mut self, cx: &mut Context<'_>, kind: TimeoutKind, out: &mut Output<'_>) -> Action {
         match &mut self.state {
             State::Detect { app, peer } => {
                 if kind == TimeoutKind::HeaderRead {
@@ -133,18 +186,6 @@ impl Protocol for Conn {
             State::H1(h1) => h1.on_timeout(cx, kind, out),
             State::H2(h2) => h2.on_timeout(cx, kind, out),
         }
-    }
-
-    fn on_drain(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
-        match &mut self.state {
-            State::Detect { .. } => Action::CloseAfterFlush,
-            State::H1(h1) => h1.on_drain(out),
-            State::H2(h2) => h2.on_drain(cx, out),
-        }
-    }
-
-    fn on_close(&mut self, reason: CloseReason) {
-        let _ = reason;
     }
 }
 

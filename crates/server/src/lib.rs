@@ -90,12 +90,14 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod app;
+mod blocking;
 mod body;
 mod body_limit;
 mod config;
 mod conn;
 mod counters;
 mod date;
+mod defer;
 mod error;
 mod exchange;
 mod files;
@@ -110,11 +112,13 @@ mod status;
 mod upload;
 mod worker;
 
+pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;
 pub use brisk_http2::Config as Http2Config;
 pub use brisk_router::{Method, RouteMethod};
 pub use config::{Limits, Timeouts};
 pub use counters::Counters;
+pub use defer::{Responder, SendError};
 pub use error::Error;
 pub use query::{percent_decode, Query, QueryPair};
 pub use request::{Headers, Params, Request, Version, MAX_PARAMS};

@@ -212,6 +212,10 @@ pub struct Response {
     pub(crate) body: BodyKind,
     buf: Vec<u8>,
     invalid: bool,
+    /// Where a deferred answer goes (set by the protocol before the handler runs).
+    ticket: Option<crate::defer::Ticket>,
+    /// The handler took a [`Responder`](crate::Responder): the answer comes later.
+    deferred: bool,
 }
 
 impl fmt::Debug for Response {
@@ -275,6 +279,8 @@ impl Response {
             body: BodyKind::Empty,
             buf: Vec::new(),
             invalid: false,
+            ticket: None,
+            deferred: false,
         }
     }
 
@@ -287,6 +293,39 @@ impl Response {
         self.body = BodyKind::Empty;
         self.buf.clear();
         self.invalid = false;
+        self.ticket = None;
+        self.deferred = false;
+    }
+
+    /// Installs where a deferred answer to this exchange goes.
+    #[inline(always)]
+    pub(crate) fn set_ticket(&mut self, conn: brisk_reactor::ConnId, xid: u64) {
+        self.ticket = Some(crate::defer::Ticket { conn, xid });
+    }
+
+    /// True when the handler took the answer out with [`Response::defer`].
+    #[inline(always)]
+    pub(crate) fn is_deferred(&self) -> bool {
+        self.deferred
+    }
+
+    /// Takes the answer out of this exchange: the handler returns without answering, and the
+    /// returned [`Responder`](crate::Responder) finishes the response later, from this thread
+    /// or any other. What was set on this `Response` is not sent. Outside a server (or a
+    /// second time for one exchange) the responder is detached: its `send` fails and this
+    /// response is sent as it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut res = brisk_server::Response::new();
+    /// let r = res.defer(); // made outside a server: detached
+    /// assert!(r.send(brisk_server::Response::new()).is_err());
+    /// ```
+    pub fn defer(&mut self) -> crate::Responder {
+        let ticket = self.ticket.take();
+        self.deferred |= ticket.is_some();
+        crate::Responder::new(ticket)
     }
 
     /// Sets the status code (100..=999; anything else makes the response a 500).

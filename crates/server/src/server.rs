@@ -58,6 +58,9 @@ impl Server {
             uploads: Vec::new(),
             fallback: None,
             error: None,
+            blocking: None,
+            blocking_threads: crate::blocking::default_threads(),
+            blocking_queue: crate::blocking::DEFAULT_QUEUE,
         }
     }
 }
@@ -93,6 +96,10 @@ pub struct Builder {
     uploads: Vec<Option<Arc<crate::upload::UploadStart>>>,
     fallback: Option<Arc<Handler>>,
     error: Option<Error>,
+    /// The pool of [`route_blocking`](Self::route_blocking), made with its first route.
+    blocking: Option<Arc<crate::blocking::Pool>>,
+    blocking_threads: usize,
+    blocking_queue: usize,
 }
 
 impl std::fmt::Debug for Builder {
@@ -200,6 +207,19 @@ impl Builder {
         self
     }
 
+    /// [`Timeouts::handler`]: a deferred answer that takes longer is answered 503.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.handler_timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn handler_timeout(&mut self, d: Duration) -> &mut Self {
+        self.config.timeouts.handler = Some(d);
+        self
+    }
+
     /// [`Timeouts::body_read`].
     ///
     /// # Examples
@@ -278,6 +298,61 @@ impl Builder {
         F: Fn(&mut Request<'_>, &mut Response) + Send + Sync + 'static,
     {
         self.add(method.into(), pattern, Arc::new(handler), None)
+    }
+
+    /// Adds a route whose handler may block (a database call, a file read): it runs on a
+    /// bounded pool of threads with the request copied out ([`OwnedRequest`](crate::OwnedRequest)),
+    /// and its response goes back to the connection's worker as a deferred answer does. When
+    /// the pool's queue is full the request gets 503 at once; the workers never wait. A panic
+    /// is a 500. The pool is sized by [`blocking_pool`](Self::blocking_pool) (call it first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_server::{Method, Server};
+    ///
+    /// let mut b = Server::builder();
+    /// b.route_blocking(Method::Get, "/slow", |_req, res| {
+    ///     std::thread::sleep(std::time::Duration::from_millis(10)); // fine here
+    ///     res.text("done");
+    /// });
+    /// ```
+    pub fn route_blocking<'m, F>(
+        &mut self,
+        method: impl Into<RouteMethod<'m>>,
+        pattern: &str,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Fn(&crate::OwnedRequest, &mut Response) + Send + Sync + 'static,
+    {
+        let (threads, queue) = (self.blocking_threads, self.blocking_queue);
+        let pool = Arc::clone(
+            self.blocking
+                .get_or_insert_with(|| Arc::new(crate::blocking::Pool::new(threads, queue))),
+        );
+        let handler: Arc<crate::blocking::BlockingHandler> = Arc::new(handler);
+        self.route(method, pattern, move |req, res| {
+            pool.submit(req, res, &handler)
+        })
+    }
+
+    /// Sizes the pool of [`route_blocking`](Self::route_blocking) routes added after this
+    /// call: `threads` threads (at least 1; default twice the CPUs) and a queue of `queue`
+    /// waiting requests (beyond it, 503; default 1024; 0 means a request is taken only when
+    /// a thread is free).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.blocking_pool(4, 64);
+    /// ```
+    pub fn blocking_pool(&mut self, threads: usize, queue: usize) -> &mut Self {
+        self.blocking_threads = threads.max(1);
+        self.blocking_queue = queue;
+        self.blocking = None;
+        self
     }
 
     /// Adds a route whose request body streams to a [`BodySink`](crate::BodySink) as it
@@ -439,8 +514,9 @@ impl Builder {
     /// ```
     pub fn start(&mut self) -> Result<Handle, Error> {
         let (reactor, app, counters) = self.prepare()?;
+        let shared = crate::defer::register(self.workers);
         let reactor = reactor
-            .start_per_worker(per_worker(app, Arc::clone(&counters)))
+            .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
             .map_err(Error::Reactor)?;
         Ok(Handle {
             reactor,
@@ -498,8 +574,9 @@ impl Builder {
     {
         let (reactor, app, counters) = self.prepare()?;
         let shutdown = self.config.timeouts.shutdown;
+        let shared = crate::defer::register(self.workers);
         reactor
-            .run_per_worker(per_worker(app, Arc::clone(&counters)), |r| {
+            .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
                 ready(&Handle {
                     reactor: r.clone(),
                     counters,
@@ -571,11 +648,13 @@ type SharedCounters = Arc<Vec<Arc<WorkerCounters>>>;
 fn per_worker(
     app: Arc<App>,
     counters: SharedCounters,
+    shared: Arc<crate::defer::Shared>,
 ) -> impl Fn(usize) -> Box<dyn FnMut(&brisk_reactor::ConnInfo) -> Conn> + Send + Sync + 'static {
     move |worker| {
         let stats = Arc::clone(&counters[worker]);
         let app = Arc::clone(&app);
         crate::worker::init(&stats);
+        crate::defer::init(&shared, worker);
         // Boxed because a closure type cannot be named in the return type; one indirect call
         // per accepted connection.
         Box::new(move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info))

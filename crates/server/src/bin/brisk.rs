@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use brisk_server::{Method, Request, Response, RouteMethod, Server};
 
@@ -77,6 +77,9 @@ ROUTES:
     GET  /json           {\"message\":\"Hello, World!\"}
     POST /echo           the request body, echoed back
     GET  /hello/{name}   Hello, {name}!
+    GET  /deferred       Hello, World!, answered through a Responder on the worker thread
+    GET  /delay/{ms}     Hello, World!, answered after ms milliseconds (at most 60000) by a
+                         timer thread; the worker goes on serving meanwhile
 
 SIGNALS:
     SIGINT, SIGTERM      graceful shutdown: stop accepting, finish in-flight requests
@@ -253,6 +256,93 @@ fn hello(req: &mut Request, res: &mut Response) {
     b.extend_from_slice(b"!");
 }
 
+fn deferred(_: &mut Request, res: &mut Response) {
+    let r = res.defer();
+    let mut answer = Response::new();
+    answer.text("Hello, World!");
+    let _ = r.send(answer);
+}
+
+fn delay(req: &mut Request, res: &mut Response) {
+    let Some(ms) = req.param("ms").and_then(|v| v.parse::<u64>().ok()) else {
+        res.status(400)
+            .text("expected /delay/{ms}, ms a whole number\n");
+        return;
+    };
+    let at = Instant::now() + Duration::from_millis(ms.min(delay::MAX_MS));
+    delay::after(at, res.defer());
+}
+
+/// The timer thread behind `GET /delay/{ms}`: started on first use, it answers each parked
+/// `Responder` at its deadline (a dropped channel ends it). Never sleeps on a worker.
+mod delay {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    use brisk_server::{Responder, Response};
+
+    /// Longest delay served (ms).
+    pub const MAX_MS: u64 = 60_000;
+
+    static TIMER: OnceLock<Sender<(Instant, Responder)>> = OnceLock::new();
+
+    struct Due(Instant, u64, Responder);
+    impl PartialEq for Due {
+        fn eq(&self, o: &Self) -> bool {
+            (self.0, self.1) == (o.0, o.1)
+        }
+    }
+    impl Eq for Due {}
+    impl PartialOrd for Due {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Due {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            (self.0, self.1).cmp(&(o.0, o.1))
+        }
+    }
+
+    pub fn after(at: Instant, r: Responder) {
+        let tx = TIMER.get_or_init(|| {
+            let (tx, rx) = mpsc::channel::<(Instant, Responder)>();
+            std::thread::spawn(move || {
+                let mut heap: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
+                let mut seq = 0u64;
+                loop {
+                    let now = Instant::now();
+                    while heap.peek().is_some_and(|Reverse(d)| d.0 <= now) {
+                        if let Some(Reverse(Due(_, _, r))) = heap.pop() {
+                            let mut res = Response::new();
+                            res.text("Hello, World!");
+                            let _ = r.send(res);
+                        }
+                    }
+                    let got = match heap.peek() {
+                        Some(Reverse(d)) => rx.recv_timeout(d.0.saturating_duration_since(now)),
+                        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    };
+                    match got {
+                        Ok((at, r)) => {
+                            seq += 1;
+                            heap.push(Reverse(Due(at, seq, r)));
+                        }
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            });
+            tx
+        });
+        // If the timer thread is gone, the responder is dropped here: the client gets 500.
+        let _ = tx.send((at, r));
+    }
+}
+
 #[cfg(feature = "count-alloc")]
 fn allocations(_: &mut Request, res: &mut Response) {
     use std::io::Write;
@@ -284,7 +374,9 @@ fn main() -> ExitCode {
         .route(Method::Get, "/plaintext", plaintext)
         .route(Method::Get, "/json", json)
         .route(Method::Post, "/echo", echo)
-        .route(Method::Get, "/hello/{name}", hello);
+        .route(Method::Get, "/hello/{name}", hello)
+        .route(Method::Get, "/deferred", deferred)
+        .route(Method::Get, "/delay/{ms}", delay);
     match &args.dir {
         Some(dir) => builder.static_dir("/", dir),
         None => builder.route(RouteMethod::Any, "/", index),

@@ -46,6 +46,8 @@ pub(crate) struct H1 {
     /// body), written as the socket drains; while it is not empty, no request is answered.
     pub(super) spill: Outgoing,
     pub(super) served: u64,
+    /// Answers that wait for an earlier deferred one, in request order (see `later`).
+    pub(super) waiting: super::later::Queue,
 }
 
 /// A body arriving over several reads: the head is kept as bytes and re-parsed when the
@@ -78,7 +80,7 @@ pub(super) enum Reading {
 
 impl H1 {
     /// True when no request is half read (between requests, or closed).
-    fn between_requests(&self) -> bool {
+    pub(super) fn between_requests(&self) -> bool {
         matches!(self.reading, Reading::Ready | Reading::Closed)
     }
 
@@ -99,6 +101,7 @@ impl std::fmt::Debug for H1 {
 }
 
 /// The answer to one request, decided after the handler ran.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Plan {
     pub(super) version: H1Version,
     pub(super) keep_alive: bool,
@@ -120,11 +123,12 @@ impl H1 {
             reading: Reading::Ready,
             spill: Outgoing::default(),
             served: 0,
+            waiting: super::later::Queue::default(),
         }
     }
 
     pub(super) fn after_output(&self) -> Action {
-        if self.closed() && self.spill.is_empty() {
+        if self.closed() && self.spill.is_empty() && self.waiting.is_empty() {
             Action::CloseAfterFlush
         } else {
             Action::Keep
@@ -141,7 +145,14 @@ impl H1 {
         if !self.spill.is_empty() {
             self.flush_spill(out);
         }
-        if cx.is_draining() && self.spill.is_empty() && self.between_requests() {
+        if self.spill.is_empty() && !self.waiting.is_empty() {
+            self.flush_waiting(cx, out);
+        }
+        if cx.is_draining()
+            && self.spill.is_empty()
+            && self.waiting.is_empty()
+            && self.between_requests()
+        {
             // Shutting down and the response in flight is out: nothing more to do here.
             self.reading = Reading::Closed;
         }
@@ -154,6 +165,11 @@ impl H1 {
         kind: TimeoutKind,
         out: &mut Output<'_>,
     ) -> Action {
+        if kind == TimeoutKind::Idle && !self.waiting.is_empty() {
+            // A deferred answer is outstanding: the connection is not idle, but the handler
+            // timeout may have run out.
+            return self.on_handler_timer(cx, out);
+        }
         if kind == TimeoutKind::Idle {
             let idle = self
                 .app
@@ -184,7 +200,7 @@ impl H1 {
         let _ = out;
         // Idle between requests: close now. Mid-request: the next response carries
         // `Connection: close` (checked through `cx.is_draining()`).
-        if self.spill.is_empty() && self.between_requests() {
+        if self.spill.is_empty() && self.waiting.is_empty() && self.between_requests() {
             Action::CloseAfterFlush
         } else {
             Action::Keep
@@ -242,6 +258,11 @@ impl H1 {
         };
         self.write_response(w, out, &plan);
         self.reading = Reading::Closed;
+    }
+
+    /// The connection closed: deferred answers still to come are for nobody.
+    pub(crate) fn on_close(&mut self) {
+        self.waiting.forget();
     }
 
     pub(super) fn limit_reached(&self, app: &App) -> bool {

@@ -6,6 +6,7 @@
 //! requests costs one write.
 
 mod conn;
+mod later;
 mod read;
 mod write;
 

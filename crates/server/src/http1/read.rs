@@ -130,16 +130,20 @@ impl H1 {
         upgrade: &mut H2cUpgrade<'_>,
     ) -> Next {
         let draining = cx.is_draining();
+        let me = cx.conn_id();
         with_worker(|w| {
             w.date.update(cx.now(), || cx.system_time());
             let mut small = [Header::EMPTY; SMALL_HEADER_SLOTS];
             let mut off = 0;
             loop {
-                if self.closed() || !self.spill.is_empty() {
+                if self.closed()
+                    || !self.spill.is_empty()
+                    || self.waiting.len() >= super::later::MAX_WAITING
+                {
                     break;
                 }
                 if matches!(self.reading, Reading::Body(_)) {
-                    match self.continue_body(w, app, cx, out, &input[off..], draining) {
+                    match self.continue_body(w, app, cx, out, &input[off..]) {
                         Some((n, true)) => {
                             off += n;
                             continue;
@@ -262,8 +266,19 @@ impl H1 {
                 if let Some(n) = complete_body {
                     let mut request = head.request(&buf[head_len..head_len + n]);
                     w.res.reset();
+                    w.res.set_ticket(me, self.served);
                     exchange::answer(app, &mut request, &mut w.res, &w.stats);
                     self.served += 1;
+                    if w.res.is_deferred() {
+                        let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
+                        self.defer_answer(me, self.served - 1, &plan, deadline);
+                        off += head_len + n;
+                        if !plan.keep_alive {
+                            off = input.len();
+                            break;
+                        }
+                        continue;
+                    }
                     let plan = Plan {
                         keep_alive: plan.keep_alive && keeps(w.res.status_code()),
                         ..plan
@@ -301,6 +316,9 @@ impl H1 {
                 } else if cx.timeout() != Some(TimeoutKind::Idle) {
                     cx.set_timeout(TimeoutKind::Idle);
                 }
+            }
+            if !self.waiting.is_empty() {
+                self.arm_handler_timer(cx);
             }
             Next::Stay(off.min(input.len()), self.after_output())
         })
@@ -359,7 +377,6 @@ impl H1 {
         cx: &mut Context<'_>,
         out: &mut Output<'_>,
         input: &[u8],
-        draining: bool,
     ) -> Option<(usize, bool)> {
         let Reading::Body(c) = &mut self.reading else {
             return None;
@@ -376,7 +393,7 @@ impl H1 {
                 else {
                     unreachable!("reading a body")
                 };
-                self.finish_collected(w, app, out, &mut c, draining);
+                self.finish_collected(w, app, out, &mut c, cx);
                 // The buffers go back to the worker for the next large body.
                 recycle(c);
                 Some((n, true))
@@ -402,8 +419,11 @@ impl H1 {
         app: &App,
         out: &mut Output<'_>,
         c: &mut Collect,
-        draining: bool,
+        cx: &Context<'_>,
     ) {
+        let draining = cx.is_draining();
+        let me = cx.conn_id();
+        let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
         let sink = c.sink.take();
         let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
         let mut parser = RequestParser::with_config(*self.parser.config());
@@ -420,6 +440,7 @@ impl H1 {
         };
         let mut request = exchange_head(&req, parts, self.peer).request(&c.body);
         w.res.reset();
+        w.res.set_ticket(me, self.served);
         match sink {
             Some(sink) => exchange::finish_upload(app, sink, &mut request, &mut w.res, &w.stats),
             None => exchange::answer(app, &mut request, &mut w.res, &w.stats),
@@ -427,8 +448,16 @@ impl H1 {
         self.served += 1;
         let plan = Plan {
             version: req.version,
-            keep_alive: keep_alive && keeps(w.res.status_code()),
+            keep_alive,
             head_only: req.method == H1Method::Head,
+        };
+        if w.res.is_deferred() {
+            self.defer_answer(me, self.served - 1, &plan, deadline);
+            return;
+        }
+        let plan = Plan {
+            keep_alive: keep_alive && keeps(w.res.status_code()),
+            ..plan
         };
         self.write_response(w, out, &plan);
         if !plan.keep_alive {

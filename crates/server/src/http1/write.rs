@@ -14,9 +14,19 @@ use crate::response::{Response, Stream};
 use crate::worker::Worker;
 
 impl H1 {
+    /// Serializes `w.res` into `out`, or queues it behind an earlier deferred answer.
+    #[inline(always)]
+    pub(super) fn write_response(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
+        if self.waiting.is_empty() {
+            self.write_now(w, out, plan);
+        } else {
+            self.queue_ready(w, plan);
+        }
+    }
+
     /// Serializes `w.res` (status line, server headers, fields, framing, body) into `out`,
     /// spilling what does not fit.
-    pub(super) fn write_response(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
+    pub(super) fn write_now(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
         let res = &mut w.res;
         let status = exchange::status(res, &w.stats);
         let no_body = status == 204 || status == 304;

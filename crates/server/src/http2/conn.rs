@@ -67,6 +67,8 @@ pub(crate) struct H2 {
     /// While busy: the (empty) set the busy-time buffers go into when the connection turns
     /// idle and hands them to the worker's pool. `None` while idle.
     spare: Option<Box<H2Spare>>,
+    /// The connection's id, once a handler deferred an answer.
+    me: Option<brisk_reactor::ConnId>,
 }
 
 impl std::fmt::Debug for H2 {
@@ -95,6 +97,7 @@ impl H2 {
             ready: Vec::new(),
             draining: false,
             spare: None,
+            me: None,
         }
     }
 
@@ -195,6 +198,9 @@ impl H2 {
             return Action::CloseNow;
         }
         self.conn.handle_timeout(cx.now());
+        if kind == TimeoutKind::BodyRead && self.me.is_some() && self.expire_deferred(cx) {
+            return self.process(cx, out);
+        }
         let idle = self.conn.open_streams() == 0;
         if idle || kind != TimeoutKind::BodyRead || self.conn.poll_timeout().is_none() {
             if idle {
@@ -314,6 +320,9 @@ impl H2 {
                     Event::StreamReset { stream, .. } => {
                         let id = stream.value();
                         if let Some(i) = self.streams.find(id) {
+                            if let (true, Some(me)) = (self.streams.slot(i).waiting, self.me) {
+                                crate::defer::forget(me, &mut std::iter::once(u64::from(id)));
+                            }
                             self.streams.close(i);
                         }
                     }
@@ -339,7 +348,7 @@ impl H2 {
                 if slot.sending() {
                     send_body(&mut self.conn, slot);
                 }
-                if !slot.sending() && slot.answered {
+                if !slot.sending() && slot.answered && !slot.waiting {
                     self.streams.close(pos);
                 }
             }
@@ -370,7 +379,7 @@ impl H2 {
             if cx.timeout() != Some(TimeoutKind::Idle) {
                 cx.set_timeout(TimeoutKind::Idle);
             }
-        } else if let Some(at) = self.conn.poll_timeout() {
+        } else if let Some(at) = self.next_timer() {
             cx.set_timeout_in(
                 TimeoutKind::BodyRead,
                 at.saturating_duration_since(cx.now()),
@@ -403,7 +412,9 @@ impl H2 {
     /// Runs the handler (or the upload's sink) for the request in slot `pos` and starts the
     /// response.
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
+        let me = cx.conn_id();
         let app: &App = &self.app;
+        let deferred = &mut self.me;
         let peer = self.peer;
         let slot = self.streams.slot(pos);
         slot.answered = true;
@@ -413,6 +424,7 @@ impl H2 {
         with_worker(|w| {
             w.date.update(cx.now(), || cx.system_time());
             w.res.reset();
+            w.res.set_ticket(me, u64::from(id.value()));
             let slot_ref: &Slot = slot;
             let head_only = slot_ref.get(slot_ref.method) == b"HEAD";
             if let Some(code) = slot_ref.reject {
@@ -430,7 +442,94 @@ impl H2 {
                     (None, _) => res.set_error(400),
                 });
             }
+            if w.res.is_deferred() {
+                slot.waiting = true;
+                slot.deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
+                *deferred = Some(me);
+                return;
+            }
             send_response(w, conn, id, slot, head_only);
         });
+    }
+
+    /// The protocol's next deadline, or a deferred answer's handler deadline if earlier.
+    fn next_timer(&self) -> Option<std::time::Instant> {
+        let p = self.conn.poll_timeout();
+        if self.me.is_none() {
+            return p;
+        }
+        match (p, self.streams.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Answers 503 for deferred streams past the handler timeout (their responders' sends
+    /// then fail). True if any stream still waits or was answered (the connection goes on).
+    fn expire_deferred(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(me) = self.me else {
+            return false;
+        };
+        let overdue = self.streams.overdue(cx.now());
+        for &pos in &overdue {
+            let slot = self.streams.slot(pos);
+            let id = slot.id;
+            slot.waiting = false;
+            let head_only = slot.get(slot.method) == b"HEAD";
+            crate::defer::forget(me, &mut std::iter::once(u64::from(id)));
+            let conn = &mut self.conn;
+            with_worker(|w| {
+                w.date.update(cx.now(), || cx.system_time());
+                w.res.reset();
+                w.res.set_error(503);
+                send_response(w, conn, StreamId::new(id), slot, head_only);
+            });
+            self.ready.push(id);
+        }
+        !overdue.is_empty() || self.streams.next_deadline().is_some()
+    }
+
+    /// The connection closed: deferred answers still to come are for nobody.
+    pub(crate) fn on_close(&mut self) {
+        if let Some(me) = self.me {
+            let mut ids = self.streams.waiting_ids();
+            crate::defer::forget(me, &mut ids);
+        }
+    }
+
+    /// Completions arrived (or a spurious call): sends each to its stream, if it is still
+    /// open and waiting (a stream reset in the meantime drops it), in any order.
+    pub(crate) fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        let me = cx.conn_id();
+        let mut any = false;
+        while let Some(c) = crate::defer::take(me) {
+            let Ok(id) = u32::try_from(c.xid) else {
+                continue;
+            };
+            let Some(pos) = self.streams.find(id) else {
+                continue;
+            };
+            let slot = self.streams.slot(pos);
+            if !slot.waiting {
+                continue;
+            }
+            slot.waiting = false;
+            any = true;
+            let head_only = slot.get(slot.method) == b"HEAD";
+            let conn = &mut self.conn;
+            let mut res = c.res;
+            with_worker(|w| {
+                w.date.update(cx.now(), || cx.system_time());
+                std::mem::swap(&mut w.res, &mut res);
+                send_response(w, conn, StreamId::new(id), slot, head_only);
+                std::mem::swap(&mut w.res, &mut res);
+            });
+            self.ready.push(id);
+        }
+        if !any {
+            return Action::Keep;
+        }
+        self.attach_spare();
+        self.process(cx, out)
     }
 }

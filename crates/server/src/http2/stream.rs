@@ -45,6 +45,10 @@ pub(super) struct Slot {
     pub(super) received: u64,
     /// The status an upload was refused with (its body is then dropped).
     pub(super) reject: Option<u16>,
+    /// The handler deferred the answer: a `Responder` completes it later.
+    pub(super) waiting: bool,
+    /// When the handler timeout answers 503 instead (while `waiting`).
+    pub(super) deadline: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for Slot {
@@ -67,6 +71,8 @@ impl Slot {
         self.sink = None;
         self.received = 0;
         self.reject = None;
+        self.waiting = false;
+        self.deadline = None;
     }
 
     pub(super) fn push(&mut self, bytes: &[u8]) -> Span {
@@ -139,6 +145,33 @@ impl Streams {
         self.map.remove(slot.id);
         slot.clear();
         self.free.push(at as u32);
+    }
+
+    /// Slot positions whose deferred answer is past its deadline at `now`.
+    pub(super) fn overdue(&self, now: std::time::Instant) -> Vec<usize> {
+        (0..self.slots.len())
+            .filter(|&i| {
+                let s = &self.slots[i];
+                s.waiting && s.id != 0 && s.deadline.is_some_and(|d| d <= now)
+            })
+            .collect()
+    }
+
+    /// The earliest handler deadline of a waiting slot.
+    pub(super) fn next_deadline(&self) -> Option<std::time::Instant> {
+        self.slots
+            .iter()
+            .filter(|s| s.waiting && s.id != 0)
+            .filter_map(|s| s.deadline)
+            .min()
+    }
+
+    /// Stream ids of the slots whose answer was deferred and has not come.
+    pub(super) fn waiting_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots
+            .iter()
+            .filter(|s| s.waiting && s.id != 0)
+            .map(|s| u64::from(s.id))
     }
 
     #[inline]

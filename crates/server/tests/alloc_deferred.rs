@@ -1,0 +1,89 @@
+//! Steady state allocates nothing per request on HTTP/1.1 keep-alive for /deferred (a handler
+//! that defers and completes through its Responder on the worker thread, static body): the
+//! `brisk` binary built with the `count-alloc` feature counts every heap allocation (a
+//! counting global allocator) and reports the count at `GET /__allocations`.
+
+mod util;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::process::Command;
+
+use util::{read_response, Brisk};
+
+fn allocations(s: &mut TcpStream) -> u64 {
+    s.write_all(b"GET /__allocations HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let (status, _, body) = read_response(s);
+    assert_eq!(status, 200);
+    String::from_utf8(body).unwrap().parse().unwrap()
+}
+
+#[test]
+fn keep_alive_deferred_answers_on_the_worker_thread_allocate_nothing_per_request() {
+    // Build the binary with the feature, in a target dir of its own (the outer cargo holds
+    // the lock on the main one while tests run).
+    let target = concat!(env!("CARGO_TARGET_TMPDIR"), "/count-alloc");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "brisk-server",
+            "--bin",
+            "brisk",
+            "--features",
+            "count-alloc",
+        ])
+        .args(["--target-dir", target])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building brisk with count-alloc failed");
+    let b = Brisk::start_bin(&format!("{target}/debug/brisk"), &["--workers", "1"]);
+
+    let mut s = TcpStream::connect(b.addr).unwrap();
+    let one = b"GET /deferred HTTP/1.1\r\nHost: a\r\n\r\n";
+    let batch: Vec<u8> = one.repeat(16);
+    let round = |s: &mut TcpStream, n: usize| {
+        for _ in 0..n {
+            s.write_all(one).unwrap();
+            let (status, _, body) = read_response(s);
+            assert_eq!((status, body.as_slice()), (200, &b"Hello, World!"[..]));
+        }
+        // Pipelined batches too.
+        for _ in 0..n / 16 {
+            s.write_all(&batch).unwrap();
+            for _ in 0..16 {
+                let (status, _, _) = read_response(s);
+                assert_eq!(status, 200);
+            }
+        }
+    };
+    // Warm up: buffers grow to their working size, the Date cache is filled.
+    round(&mut s, 500);
+    // The first call grows the handler's reusable body buffer after reading the counter.
+    allocations(&mut s);
+    let before = allocations(&mut s);
+    round(&mut s, 5000);
+    let after = allocations(&mut s);
+    assert_eq!(
+        after - before,
+        0,
+        "{} allocations over 10,000 keep-alive requests",
+        after - before
+    );
+    // The counter is live: a 200 KB body (collected over several reads) does allocate.
+    let body = vec![b'x'; 200 * 1024];
+    write!(
+        s,
+        "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(&body).unwrap();
+    let (status, _, echoed) = read_response(&mut s);
+    assert_eq!((status, echoed.len()), (200, body.len()));
+    let third = allocations(&mut s);
+    assert!(third > after, "counter did not move for a large body");
+}
