@@ -80,6 +80,7 @@ ROUTES:
     GET  /deferred       Hello, World!, answered through a Responder on the worker thread
     GET  /delay/{ms}     Hello, World!, answered after ms milliseconds (at most 60000) by a
                          timer thread; the worker goes on serving meanwhile
+    GET  /blocking       Hello, World!, answered by a handler on the blocking pool
 
 SIGNALS:
     SIGINT, SIGTERM      graceful shutdown: stop accepting, finish in-flight requests
@@ -376,7 +377,10 @@ fn main() -> ExitCode {
         .route(Method::Post, "/echo", echo)
         .route(Method::Get, "/hello/{name}", hello)
         .route(Method::Get, "/deferred", deferred)
-        .route(Method::Get, "/delay/{ms}", delay);
+        .route(Method::Get, "/delay/{ms}", delay)
+        .route_blocking(Method::Get, "/blocking", |_, res| {
+            res.text("Hello, World!");
+        });
     match &args.dir {
         Some(dir) => builder.static_dir("/", dir),
         None => builder.route(RouteMethod::Any, "/", index),
