@@ -7,40 +7,12 @@ mod util;
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::process::Command;
 
-use util::{read_response, Brisk};
-
-fn allocations(s: &mut TcpStream) -> u64 {
-    s.write_all(b"GET /__allocations HTTP/1.1\r\nHost: a\r\n\r\n")
-        .unwrap();
-    let (status, _, body) = read_response(s);
-    assert_eq!(status, 200);
-    String::from_utf8(body).unwrap().parse().unwrap()
-}
+use util::{allocations, count_alloc_brisk, read_response};
 
 #[test]
 fn keep_alive_deferred_answers_on_the_worker_thread_allocate_nothing_per_request() {
-    // Build the binary with the feature, in a target dir of its own (the outer cargo holds
-    // the lock on the main one while tests run).
-    let target = concat!(env!("CARGO_TARGET_TMPDIR"), "/count-alloc");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "brisk-server",
-            "--bin",
-            "brisk",
-            "--features",
-            "count-alloc",
-        ])
-        .args(["--target-dir", target])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building brisk with count-alloc failed");
-    let b = Brisk::start_bin(&format!("{target}/debug/brisk"), &["--workers", "1"]);
+    let b = count_alloc_brisk(&["--workers", "1"]);
 
     let mut s = TcpStream::connect(b.addr).unwrap();
     let one = b"GET /deferred HTTP/1.1\r\nHost: a\r\n\r\n";

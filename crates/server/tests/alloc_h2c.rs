@@ -7,9 +7,8 @@ mod util;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 
-use util::{read_response, Brisk};
+use util::{count_alloc_brisk, read_response};
 
 fn allocations(addr: std::net::SocketAddr) -> u64 {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -84,26 +83,7 @@ impl Client {
 
 #[test]
 fn h2c_requests_allocate_nothing_in_steady_state() {
-    // Build the binary with the feature, in a target dir of its own (the outer cargo holds
-    // the lock on the main one while tests run).
-    let target = concat!(env!("CARGO_TARGET_TMPDIR"), "/count-alloc");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "brisk-server",
-            "--bin",
-            "brisk",
-            "--features",
-            "count-alloc",
-        ])
-        .args(["--target-dir", target])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building brisk with count-alloc failed");
-    let b = Brisk::start_bin(&format!("{target}/debug/brisk"), &["--workers", "1"]);
+    let b = count_alloc_brisk(&["--workers", "1"]);
 
     let mut clients: Vec<Client> = (0..4).map(|_| Client::connect(b.addr)).collect();
     let round = |clients: &mut Vec<Client>, n: usize| {

@@ -202,3 +202,36 @@ impl Drop for Brisk {
         let _ = self.child.wait();
     }
 }
+
+/// The `brisk` binary built with the `count-alloc` feature (a counting global allocator,
+/// read at `GET /__allocations`), started with `args`. It is built in a target dir of its own:
+/// the outer cargo holds the lock on the main one while tests run.
+pub fn count_alloc_brisk(args: &[&str]) -> Brisk {
+    let target = concat!(env!("CARGO_TARGET_TMPDIR"), "/count-alloc");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "brisk-server",
+            "--bin",
+            "brisk",
+            "--features",
+            "count-alloc",
+        ])
+        .args(["--target-dir", target])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building brisk with count-alloc failed");
+    Brisk::start_bin(&format!("{target}/debug/brisk"), args)
+}
+
+/// The allocations a `count-alloc` build has counted, asked on the keep-alive connection `s`.
+pub fn allocations(s: &mut TcpStream) -> u64 {
+    s.write_all(b"GET /__allocations HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let (status, _, body) = read_response(s);
+    assert_eq!(status, 200);
+    String::from_utf8(body).unwrap().parse().unwrap()
+}
