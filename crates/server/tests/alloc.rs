@@ -1,4 +1,5 @@
-//! Steady state allocates nothing per request on HTTP/1.1 keep-alive for /plaintext: the
+//! Steady state allocates nothing per request on HTTP/1.1 keep-alive for /plaintext and for
+//! /deferred (answered through a Responder on the worker thread): the
 //! `brisk` binary built with the `count-alloc` feature counts every heap allocation (a
 //! counting global allocator) and reports the count at `GET /__allocations`.
 
@@ -11,10 +12,24 @@ use util::{allocations, count_alloc_brisk, read_response};
 
 #[test]
 fn keep_alive_plaintext_allocates_nothing_per_request() {
+    steady_state_allocates_nothing("/plaintext");
+}
+
+/// `/deferred` defers and completes through its Responder on the worker thread (static body):
+/// the thread-local inbox and `notify_local` path, which must not allocate either.
+#[test]
+fn keep_alive_deferred_answers_on_the_worker_thread_allocate_nothing_per_request() {
+    steady_state_allocates_nothing("/deferred");
+}
+
+/// 10,000 keep-alive requests for `path` (single and pipelined) after a warm-up cost no
+/// allocation, and the counter is live (a large body moves it).
+fn steady_state_allocates_nothing(path: &str) {
     let b = count_alloc_brisk(&["--workers", "1"]);
 
     let mut s = TcpStream::connect(b.addr).unwrap();
-    let one = b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n";
+    let one = format!("GET {path} HTTP/1.1\r\nHost: a\r\n\r\n").into_bytes();
+    let one = one.as_slice();
     let batch: Vec<u8> = one.repeat(16);
     let round = |s: &mut TcpStream, n: usize| {
         for _ in 0..n {
