@@ -55,12 +55,14 @@ pub struct Config {
     /// Most output one connection may have pending; reading stops while it is full (write
     /// backpressure). Default: 262144 (256 KiB).
     pub max_pending_output: usize,
-    /// Duration of the [`HeaderRead`](crate::TimeoutKind::HeaderRead) timer, armed on accept
-    /// (slowloris defence). Default: 10 s.
+    /// Duration of the [`Start`](crate::TimeoutKind::Start) timer, armed on accept and by the
+    /// protocol when an exchange begins (HTTP: the request-head timeout; slowloris defence).
+    /// Default: 10 s.
     pub header_read_timeout: Duration,
     /// Duration of the [`Idle`](crate::TimeoutKind::Idle) timer (keep-alive). Default: 60 s.
     pub idle_timeout: Duration,
-    /// Duration of the [`BodyRead`](crate::TimeoutKind::BodyRead) timer. Default: 30 s.
+    /// Duration of the [`Input`](crate::TimeoutKind::Input) timer (HTTP: waiting for more of a
+    /// request body). Default: 30 s.
     pub body_read_timeout: Duration,
     /// Output pending and the peer takes nothing for this long: the connection is closed
     /// ([`WriteStall`](crate::TimeoutKind::WriteStall)). Default: 30 s.
@@ -89,7 +91,7 @@ pub struct Config {
     /// With no free slot the input simply keeps its buffer. Default: 16384.
     pub park_slots: usize,
     /// When input is starved of buffers (the pool is down to the output reserve and a
-    /// connection waits), the worker fires the [`HeaderRead`](crate::TimeoutKind::HeaderRead)
+    /// connection waits), the worker fires the [`Start`](crate::TimeoutKind::Start)
     /// timer early on the connections holding input buffers under that timer, oldest deadline
     /// first, as many as connections wait (at least `pool_size / 16`), at most once per timer
     /// tick. Partial heads too large to park then cannot keep complete requests out. Default:

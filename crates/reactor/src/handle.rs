@@ -90,8 +90,9 @@ impl WorkerStats {
         self.pool_waits.load(Ordering::Relaxed)
     }
 
-    /// Connections whose header-read timer was fired early because partial input starved
-    /// the pool of buffers (see [`Config::evict_partial`](crate::Config::evict_partial)).
+    /// Connections whose [`Start`](crate::TimeoutKind::Start) timer was fired early because
+    /// partial input starved the pool of buffers (see
+    /// [`Config::evict_partial`](crate::Config::evict_partial)).
     pub fn evicted(&self) -> u64 {
         self.evicted.load(Ordering::Relaxed)
     }

@@ -122,11 +122,12 @@
 //!   parks.
 //! * **Large partial messages are evicted.** Leftovers too large to park still hold buffers.
 //!   When input is starved (a connection waits for a buffer and the pool is down to the output
-//!   reserve), the worker fires the [`HeaderRead`](TimeoutKind::HeaderRead) timer early on the
+//!   reserve), the worker fires the [`Start`](TimeoutKind::Start) timer early on the
 //!   connections holding input buffers under that timer, oldest deadline first, as many as
 //!   connections wait (at least `pool_size / 16`), at most once per timer tick. The protocol
-//!   answers as for any header-read timeout (HTTP: 408) and closes, and the waiting
-//!   connections get the buffers. Connections reading a body or idle are never evicted
+//!   answers as for any `Start` timeout (HTTP: 408) and closes, and the waiting connections
+//!   get the buffers. Connections under the [`Input`](TimeoutKind::Input) timer (reading the
+//!   rest of an exchange, HTTP: a body) or [`Idle`](TimeoutKind::Idle) are never evicted
 //!   (`evict_partial` turns this off). This is the last line: it keeps the worker serving, but
 //!   thousands of peers that resend large partial heads as soon as they are evicted still cost
 //!   it much of its throughput in accepts and answers (`benches/attack/slowloris.sh --first`).

@@ -32,21 +32,34 @@ pub enum Action {
 /// kinds ([`Context::set_timeout`]); the reactor runs [`WriteStall`](TimeoutKind::WriteStall)
 /// itself while output is pending and the socket takes nothing.
 ///
+/// The kinds say what the reactor does with the timer, not what the protocol reads:
+///
+/// | kind | the read timer guards | armed by | fired early by eviction |
+/// |---|---|---|---|
+/// | [`Start`](TimeoutKind::Start) | the first part of an exchange (HTTP: a request head) | the reactor on accept, the protocol when a new exchange begins or resumes | yes, while the connection holds input buffers |
+/// | [`Idle`](TimeoutKind::Idle) | the quiet between exchanges | the protocol | no |
+/// | [`Input`](TimeoutKind::Input) | more input in the middle of an exchange (HTTP: a body) | the protocol | no |
+///
 /// # Examples
 ///
 /// ```
 /// use brisk_reactor::TimeoutKind;
-/// assert_eq!(TimeoutKind::HeaderRead.to_string(), "header read");
+/// assert_eq!(TimeoutKind::Start.to_string(), "start");
+/// assert_eq!(TimeoutKind::Input.to_string(), "input");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TimeoutKind {
-    /// Waiting for a complete request head (HTTP answers 408). Armed by the reactor on accept.
-    HeaderRead,
-    /// Idle keep-alive: waiting for the next request.
+    /// Waiting for the first part of an exchange to arrive complete (HTTP: a request head,
+    /// answered 408). Armed by the reactor on accept. The one kind eviction fires early: when
+    /// partial input starves the pool, the oldest connections holding input buffers under this
+    /// timer get their timeout at once (see the crate docs, *Buffers*).
+    Start,
+    /// Idle: waiting between exchanges (HTTP: keep-alive, waiting for the next request).
     Idle,
-    /// Waiting for more of a request body.
-    BodyRead,
+    /// Waiting for more input in the middle of an exchange (HTTP: more of a request body).
+    /// Never fired early by eviction.
+    Input,
     /// Output pending and the peer has not taken a byte for the write timeout.
     WriteStall,
 }
@@ -54,9 +67,9 @@ pub enum TimeoutKind {
 impl TimeoutKind {
     pub(crate) fn index(self) -> usize {
         match self {
-            TimeoutKind::HeaderRead => 0,
+            TimeoutKind::Start => 0,
             TimeoutKind::Idle => 1,
-            TimeoutKind::BodyRead => 2,
+            TimeoutKind::Input => 2,
             TimeoutKind::WriteStall => 3,
         }
     }
@@ -65,9 +78,9 @@ impl TimeoutKind {
 impl std::fmt::Display for TimeoutKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            TimeoutKind::HeaderRead => "header read",
+            TimeoutKind::Start => "start",
             TimeoutKind::Idle => "idle",
-            TimeoutKind::BodyRead => "body read",
+            TimeoutKind::Input => "input",
             TimeoutKind::WriteStall => "write stall",
         })
     }
@@ -179,7 +192,7 @@ impl Clock {
 /// ```
 /// use brisk_reactor::{Action, Context, Output, Protocol, TimeoutKind};
 ///
-/// /// Arms the header-read timer while a message is incomplete, idle between messages.
+/// /// Arms the start timer while a message is incomplete, idle between messages.
 /// struct Lines;
 /// impl Protocol for Lines {
 ///     fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
@@ -189,8 +202,8 @@ impl Clock {
 ///                 (i + 1, Action::Keep)
 ///             }
 ///             _ => {
-///                 if cx.timeout() != Some(TimeoutKind::HeaderRead) {
-///                     cx.set_timeout(TimeoutKind::HeaderRead);
+///                 if cx.timeout() != Some(TimeoutKind::Start) {
+///                     cx.set_timeout(TimeoutKind::Start);
 ///                 }
 ///                 (0, Action::Keep)
 ///             }
@@ -279,7 +292,7 @@ impl Context<'_> {
     }
 
     /// Arms (or re-arms) the connection's read timer with the configured duration for `kind`
-    /// (header-read, idle, body-read; `WriteStall` uses the write timeout). O(1). Replaces
+    /// (start, idle, input; `WriteStall` uses the write timeout). O(1). Replaces
     /// whatever read timer was armed.
     pub fn set_timeout(&mut self, kind: TimeoutKind) {
         let after = self.clock.timeouts[kind.index()];
@@ -298,8 +311,8 @@ impl Context<'_> {
     /// # impl Protocol for P {
     /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
     ///     // A body upload gets 5 s per piece, whatever the configured default.
-    ///     cx.set_timeout_in(TimeoutKind::BodyRead, Duration::from_secs(5));
-    ///     assert_eq!(cx.timeout(), Some(TimeoutKind::BodyRead));
+    ///     cx.set_timeout_in(TimeoutKind::Input, Duration::from_secs(5));
+    ///     assert_eq!(cx.timeout(), Some(TimeoutKind::Input));
     ///     # let _ = out;
     ///     (input.len(), Action::Keep)
     /// }
@@ -425,7 +438,7 @@ impl Context<'_> {
 ///
 /// The reactor creates the value on accept (through the factory given to
 /// [`Reactor::start`](crate::Reactor::start), with the [`ConnInfo`]), arms the
-/// [`HeaderRead`](TimeoutKind::HeaderRead) timer, then calls:
+/// [`Start`](TimeoutKind::Start) timer, then calls:
 ///
 /// | callback | when | may append output |
 /// |---|---|---|
@@ -448,7 +461,7 @@ impl Context<'_> {
 /// * `on_read` may be called again with the same input and nothing new (after output drained
 ///   or pool blocks came back): it must cope, and should do its work then.
 /// * Output that does not fit ([`Output::remaining`]) must wait for `on_write_ready`.
-/// * The read timer belongs to the protocol: the reactor only arms `HeaderRead` on accept and
+/// * The read timer belongs to the protocol: the reactor only arms `Start` on accept and
 ///   disarms a timer when it fires. Re-arm it from any callback through the [`Context`].
 /// * `on_notify` runs in a later turn than the notification (or later in the same turn, for
 ///   [`Context::notify_local`] from a read), at any point relative to reads and timers of that

@@ -165,13 +165,9 @@ impl Protocol for Describe {
             .as_secs();
         assert_eq!(cx.worker(), self.0.worker);
         assert!(!cx.is_draining());
-        assert_eq!(
-            cx.timeout(),
-            Some(TimeoutKind::HeaderRead),
-            "armed on accept"
-        );
-        cx.set_timeout(TimeoutKind::BodyRead);
-        assert_eq!(cx.timeout(), Some(TimeoutKind::BodyRead));
+        assert_eq!(cx.timeout(), Some(TimeoutKind::Start), "armed on accept");
+        cx.set_timeout(TimeoutKind::Input);
+        assert_eq!(cx.timeout(), Some(TimeoutKind::Input));
         cx.clear_timeout();
         assert_eq!(cx.timeout(), None);
         let line = format!(

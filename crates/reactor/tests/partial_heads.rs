@@ -1,6 +1,6 @@
 //! Slow loris against the pool: many connections that send part of a message and stop must not
 //! keep complete messages from being served. Small leftovers are parked outside the pool; larger
-//! ones are evicted (header-read timer fired early, oldest first) when input starves.
+//! ones are evicted (start timer fired early, oldest first) when input starves.
 //!
 //! The pool here is 64 buffers (60 usable for input), so a few hundred connections reproduce
 //! what 2,000 do against the default pool.
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use brisk_reactor::{Action, Context, Output, Protocol, TimeoutKind};
 use util::{connect, reactor};
 
-/// Newline-terminated messages, answered with themselves; a partial one keeps the header-read
+/// Newline-terminated messages, answered with themselves; a partial one keeps the start
 /// timer armed, whose expiry answers "408\n" and closes (like HTTP).
 struct Lines;
 
@@ -31,8 +31,8 @@ impl Protocol for Lines {
                 (i + 1, Action::Keep)
             }
             _ => {
-                if cx.timeout() != Some(TimeoutKind::HeaderRead) {
-                    cx.set_timeout(TimeoutKind::HeaderRead);
+                if cx.timeout() != Some(TimeoutKind::Start) {
+                    cx.set_timeout(TimeoutKind::Start);
                 }
                 (0, Action::Keep)
             }
@@ -63,7 +63,7 @@ fn trickle(addr: std::net::SocketAddr, n: usize, partial: &[u8]) -> Vec<TcpStrea
         .collect()
 }
 
-/// One complete message on a fresh connection, answered within `limit` (the header-read
+/// One complete message on a fresh connection, answered within `limit` (the start
 /// timeout is 30 s: without a defence, the answer would wait for it).
 fn served_within(addr: std::net::SocketAddr, limit: Duration) -> Result<Duration, String> {
     let mut s = connect(addr);

@@ -1,4 +1,4 @@
-//! Idle and header-read timeouts on loopback: a protocol callback first (it can say why), then
+//! Idle and start timeouts on loopback: a protocol callback first (it can say why), then
 //! the connection closes, within one tick of the deadline.
 
 mod util;
@@ -86,7 +86,7 @@ fn header_read_timeout_is_armed_on_accept() {
     // A slowloris that never completes anything: the reactor's own timer catches it.
     let said = read_until_close(&mut s);
     let took = t.elapsed();
-    assert_eq!(said, b"timeout: header read\n");
+    assert_eq!(said, b"timeout: start\n");
     assert!(took >= HEADER && took <= HEADER + TICK + SLACK, "{took:?}");
     // Writing to it now fails or is ignored: the server is gone.
     let _ = s.write_all(b"late");

@@ -173,7 +173,7 @@ impl Conn {
     fn timeout(&mut self, cx: &mut Context<'_>, kind: TimeoutKind, out: &mut Output<'_>) -> Action {
         match &mut self.state {
             State::Detect { app, peer } => {
-                if kind == TimeoutKind::HeaderRead {
+                if kind == TimeoutKind::Start {
                     // Nothing arrived at all (or only part of the h2 preface): answer as HTTP/1.1.
                     let mut h1 = H1::new(Arc::clone(app), *peer);
                     let a = h1.on_timeout(cx, kind, out);

@@ -85,7 +85,7 @@ where
             proto,
             input: InRun::default(),
             out: Chain::default(),
-            kind: Some(TimeoutKind::HeaderRead),
+            kind: Some(TimeoutKind::Start),
             readable: false,
             writable: false,
             peer_closed: false,
@@ -102,7 +102,7 @@ where
         });
         let tick = self
             .clock
-            .tick_at(self.now + self.clock.timeouts[TimeoutKind::HeaderRead.index()]);
+            .tick_at(self.now + self.clock.timeouts[TimeoutKind::Start.index()]);
         self.timers.arm(key * 2, tick);
         self.stats().on_accept();
     }

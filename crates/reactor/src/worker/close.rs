@@ -43,9 +43,7 @@ where
             CloseReason::Protocol
                 | CloseReason::InputLimit
                 | CloseReason::Shutdown
-                | CloseReason::Timeout(
-                    TimeoutKind::HeaderRead | TimeoutKind::Idle | TimeoutKind::BodyRead
-                )
+                | CloseReason::Timeout(TimeoutKind::Start | TimeoutKind::Idle | TimeoutKind::Input)
         );
         if !ours || !may_linger || self.linger_timeout.is_zero() {
             self.remove(key);

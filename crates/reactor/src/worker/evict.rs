@@ -1,5 +1,5 @@
 //! Eviction: when partial messages starve input of pool buffers, the oldest of them get their
-//! header-read timeout early (see the crate docs, *Buffers*).
+//! `Start` timeout early (see the crate docs, *Buffers*).
 
 use super::{Protocol, Worker, NIL};
 use crate::protocol::{CloseReason, ConnInfo, TimeoutKind};
@@ -10,9 +10,9 @@ where
     P: Protocol,
 {
     /// Input is starved of blocks (a connection waits and input may take no more): fires the
-    /// header-read timer early on the connections that hold input blocks under it, oldest
+    /// `Start` timer early on the connections that hold input blocks under it, oldest
     /// deadline first, until as many blocks as connections wait (at least `reserve`) are on
-    /// their way back. At most once per tick; the protocol answers as for any header-read
+    /// their way back. At most once per tick; the protocol answers as for any `Start`
     /// timeout (HTTP: 408) and closes.
     pub(super) fn evict(&mut self) {
         if !self.evict_partial
@@ -37,7 +37,7 @@ where
             if c.input.blocks == 0
                 || c.closing
                 || c.out.len > 0
-                || c.kind != Some(TimeoutKind::HeaderRead)
+                || c.kind != Some(TimeoutKind::Start)
             {
                 continue;
             }
@@ -65,10 +65,7 @@ where
             want = want.saturating_sub(c.input.blocks as usize);
             evicted += 1;
             self.timers.cancel(key * 2);
-            let kind = self.conns[key]
-                .kind
-                .take()
-                .unwrap_or(TimeoutKind::HeaderRead);
+            let kind = self.conns[key].kind.take().unwrap_or(TimeoutKind::Start);
             let action = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
             if self.apply(key, action, CloseReason::Timeout(kind)) {
                 self.write_out(key);

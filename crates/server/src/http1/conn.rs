@@ -184,7 +184,7 @@ impl H1 {
             }
         }
         match kind {
-            TimeoutKind::HeaderRead | TimeoutKind::BodyRead if self.spill.is_empty() => {
+            TimeoutKind::Start | TimeoutKind::Input if self.spill.is_empty() => {
                 with_worker(|w| {
                     w.stats.timeout();
                     w.date.update(cx.now(), || cx.system_time());

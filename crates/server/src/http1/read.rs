@@ -195,8 +195,8 @@ impl H1 {
                     }
                     Ok(Status::Partial) => {
                         self.reading = Reading::Head { big: big_head };
-                        if !partial && cx.timeout() != Some(TimeoutKind::HeaderRead) {
-                            cx.set_timeout(TimeoutKind::HeaderRead);
+                        if !partial && cx.timeout() != Some(TimeoutKind::Start) {
+                            cx.set_timeout(TimeoutKind::Start);
                         }
                         if cx.input_is_full() && off == 0 {
                             self.error(w, out, 431, H1Version::Http11);
@@ -399,8 +399,8 @@ impl H1 {
                 Some((n, true))
             }
             Ok((n, false)) => {
-                if cx.timeout() != Some(TimeoutKind::BodyRead) {
-                    cx.set_timeout(TimeoutKind::BodyRead);
+                if cx.timeout() != Some(TimeoutKind::Input) {
+                    cx.set_timeout(TimeoutKind::Input);
                 }
                 Some((n, false))
             }

@@ -198,11 +198,11 @@ impl H2 {
             return Action::CloseNow;
         }
         self.conn.handle_timeout(cx.now());
-        if kind == TimeoutKind::BodyRead && self.me.is_some() && self.expire_deferred(cx) {
+        if kind == TimeoutKind::Input && self.me.is_some() && self.expire_deferred(cx) {
             return self.process(cx, out);
         }
         let idle = self.conn.open_streams() == 0;
-        if idle || kind != TimeoutKind::BodyRead || self.conn.poll_timeout().is_none() {
+        if idle || kind != TimeoutKind::Input || self.conn.poll_timeout().is_none() {
             if idle {
                 // Idle h2 connection (or one that never finished its preface): say goodbye.
                 self.conn.go_away();
@@ -380,12 +380,9 @@ impl H2 {
                 cx.set_timeout(TimeoutKind::Idle);
             }
         } else if let Some(at) = self.next_timer() {
-            cx.set_timeout_in(
-                TimeoutKind::BodyRead,
-                at.saturating_duration_since(cx.now()),
-            );
+            cx.set_timeout_in(TimeoutKind::Input, at.saturating_duration_since(cx.now()));
         } else {
-            cx.set_timeout(TimeoutKind::BodyRead);
+            cx.set_timeout(TimeoutKind::Input);
         }
     }
 
