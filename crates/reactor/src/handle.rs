@@ -158,13 +158,14 @@ impl WorkerStats {
     }
 }
 
-/// Sums of every worker's counters, read once each (see [`Handle::totals`]).
+/// Sums of every worker's counters, read once each (see [`Handle::totals`]). Each is the sum
+/// of the [`WorkerStats`] counter of the same name.
 ///
 /// # Examples
 ///
 /// ```
 /// let t = brisk_reactor::Totals::default();
-/// assert_eq!(t.accepted, 0);
+/// assert_eq!((t.accepted, t.evicted, t.notifications), (0, 0, 0));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
@@ -182,6 +183,12 @@ pub struct Totals {
     pub bytes_out: u64,
     /// Pool buffers in use.
     pub buffers_in_use: u64,
+    /// Connections whose [`Start`](crate::TimeoutKind::Start) timer was fired early by
+    /// eviction ([`WorkerStats::evicted`]).
+    pub evicted: u64,
+    /// Notifications taken from the workers' queues, local and cross-thread, stale ones
+    /// included ([`WorkerStats::notifications`]).
+    pub notifications: u64,
 }
 
 /// State shared between the handle and the workers.
@@ -303,6 +310,8 @@ impl Handle {
             t.bytes_in += w.bytes_in();
             t.bytes_out += w.bytes_out();
             t.buffers_in_use += w.buffers_in_use();
+            t.evicted += w.evicted();
+            t.notifications += w.notifications();
         }
         t
     }

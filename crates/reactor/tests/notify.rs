@@ -194,6 +194,7 @@ fn answers_completed_from_eight_threads_in_random_order_reach_their_connections(
     }
     assert!(answers.lock().unwrap().is_empty());
     assert_eq!(sum(&handle, WorkerStats::notifications), CONNS as u64);
+    assert_eq!(handle.totals().notifications, CONNS as u64);
     assert_eq!(sum(&handle, WorkerStats::notify_stale), 0);
     let wakes = sum(&handle, WorkerStats::notify_wakes);
     assert!((1..=CONNS as u64).contains(&wakes), "{wakes} wakes");

@@ -120,6 +120,7 @@ fn small_partial_heads_hold_no_buffer_and_complete_messages_are_served() {
     s.read_exact(&mut got).unwrap();
     assert_eq!(&got[..], b"GET /a-partial-head HTTP/1.1 Host: x\n");
     assert_eq!(handle.workers()[0].evicted(), 0, "parking alone suffices");
+    assert_eq!(handle.totals().evicted, 0);
     assert_eq!(handle.totals().closed_by_timeout, 0);
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
@@ -144,6 +145,7 @@ fn large_partial_heads_are_evicted_oldest_first_when_input_starves() {
     served_within(addr, Duration::from_secs(5)).unwrap();
     let evicted = handle.workers()[0].evicted();
     assert!(evicted >= 20, "{evicted}");
+    assert_eq!(handle.totals().evicted, evicted);
     std::thread::sleep(Duration::from_millis(200));
     // Evicted connections got the protocol's timeout answer and were closed: old ones only.
     let got_408 = |conns: &mut [TcpStream]| {
