@@ -10,6 +10,30 @@ where
     A: FnMut(&ConnInfo) -> P,
     P: Protocol,
 {
+    /// Stops reading and closes once the output is written (under the write-stall timer).
+    /// Returns false if the connection closed right away (nothing to write).
+    pub(super) fn begin_close(&mut self, key: usize, reason: CloseReason) -> bool {
+        let c = &mut self.conns[key];
+        if !c.closing {
+            c.closing = true;
+            c.close_reason = reason;
+        }
+        // Input left unread: the peer may still be sending, so linger (unless output pending
+        // makes the final close come from `write_pending`, which lingers anyway).
+        let held = c.input.holds_input();
+        self.pool.release_input(&mut c.input, true);
+        self.timers.cancel(key * 2);
+        if c.out.len == 0 {
+            let reason = c.close_reason;
+            self.close_with(key, reason, held);
+            return false;
+        }
+        if !self.timers.is_armed(key * 2 + 1) {
+            self.arm_write_timer(key);
+        }
+        true
+    }
+
     /// Closes a connection at once: its buffers go back, the protocol is told (`on_close`,
     /// once), the socket closes.
     pub(super) fn close(&mut self, key: usize, reason: CloseReason) {

@@ -91,6 +91,36 @@ where
         self.drain_step()
     }
 
+    pub(super) fn schedule_again(&mut self, key: usize) {
+        if let Some(c) = self.conns.get_mut(key) {
+            if !c.in_again {
+                c.in_again = true;
+                self.again.push(key);
+            }
+        }
+    }
+
+    fn run_again(&mut self) {
+        if self.accepting {
+            for li in 0..self.listeners.len() {
+                if self.listeners[li].ready {
+                    self.accept(li);
+                }
+            }
+        }
+        std::mem::swap(&mut self.again, &mut self.again_work);
+        for i in 0..self.again_work.len() {
+            let key = self.again_work[i];
+            if let Some(c) = self.conns.get_mut(key) {
+                if c.in_again {
+                    c.in_again = false;
+                    self.drive(key);
+                }
+            }
+        }
+        self.again_work.clear();
+    }
+
     pub(super) fn poll_timeout(&mut self) -> Option<Duration> {
         if self.work_pending() {
             return Some(Duration::ZERO);

@@ -1,0 +1,99 @@
+//! Calling the protocol: `on_read` with the connection's unconsumed input, the other
+//! callbacks with an empty input view, and acting on the [`Action`] they return.
+
+use super::{Protocol, Worker};
+use crate::pool::Output;
+use crate::protocol::{Action, CloseReason, ConnInfo, Context};
+
+impl<A, P> Worker<A, P>
+where
+    A: FnMut(&ConnInfo) -> P,
+    P: Protocol,
+{
+    /// Hands the unconsumed input to `on_read`. Returns false if the connection closed.
+    pub(super) fn deliver(&mut self, key: usize) -> bool {
+        let bs = self.pool.block_size();
+        let c = &mut self.conns[key];
+        let input_full =
+            c.input.head == 0 && c.input.tail as usize == self.max_in_blocks as usize * bs;
+        let len = c.input.len();
+        let out_before = c.out.len;
+        let (input, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
+        let mut cx = Context {
+            now: self.now,
+            wall: &mut self.wall,
+            clock: &self.clock,
+            timers: &mut self.timers,
+            timer_id: key * 2,
+            kind: &mut c.kind,
+            worker: self.index,
+            draining: self.drain_deadline.is_some(),
+            input_full,
+            gen: self.stamps[key] & !1,
+            notes: &mut self.notes,
+            mailbox: &self.mailbox,
+        };
+        let (consumed, action) = c.proto.on_read(&mut cx, input, &mut out);
+        let remaining = out.remaining();
+        let consumed = consumed.min(len);
+        c.input.head += consumed as u32;
+        self.pool.release_input(&mut c.input, false);
+        if !c.input.is_empty() && action == Action::Keep {
+            if c.out.len > 0 {
+                // Perhaps waiting for output room: hand it back once output drains.
+                c.redeliver = true;
+            }
+            if remaining == 0 && c.out.len < self.max_out {
+                // The pool is short: wait for blocks to come back.
+                c.redeliver = true;
+                self.starve(key);
+            } else if input_full && consumed == 0 && out_before == 0 {
+                // Output had all its room and the pool is not short: the protocol cannot
+                // progress. Flush what it wrote now (its "too large" answer) and close.
+                if self.pool.free_blocks() > self.reserve {
+                    return self.begin_close(key, CloseReason::InputLimit);
+                }
+                c.redeliver = true;
+                self.starve(key);
+            }
+        }
+        self.apply(key, action, CloseReason::Protocol)
+    }
+
+    /// Runs a non-read callback with an empty input view.
+    pub(super) fn callback(
+        &mut self,
+        key: usize,
+        f: impl FnOnce(&mut P, &mut Context<'_>, &mut Output<'_>) -> Action,
+    ) -> Action {
+        let c = &mut self.conns[key];
+        let (_, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
+        let mut cx = Context {
+            now: self.now,
+            wall: &mut self.wall,
+            clock: &self.clock,
+            timers: &mut self.timers,
+            timer_id: key * 2,
+            kind: &mut c.kind,
+            worker: self.index,
+            draining: self.drain_deadline.is_some(),
+            input_full: false,
+            gen: self.stamps[key] & !1,
+            notes: &mut self.notes,
+            mailbox: &self.mailbox,
+        };
+        f(&mut c.proto, &mut cx, &mut out)
+    }
+
+    /// Acts on a callback's verdict. Returns false if the connection closed.
+    pub(super) fn apply(&mut self, key: usize, action: Action, reason: CloseReason) -> bool {
+        match action {
+            Action::Keep => true,
+            Action::CloseAfterFlush => self.begin_close(key, reason),
+            Action::CloseNow => {
+                self.close(key, reason);
+                false
+            }
+        }
+    }
+}

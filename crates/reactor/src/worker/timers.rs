@@ -1,0 +1,48 @@
+//! Firing the wheel's expired timers: a read timer calls `on_timeout` and acts on its verdict,
+//! a write stall closes, a lingering connection's timer ends the linger; accept backoff ends
+//! on the tick too.
+
+use super::{Protocol, Worker};
+use crate::protocol::{CloseReason, ConnInfo, TimeoutKind};
+
+impl<A, P> Worker<A, P>
+where
+    A: FnMut(&ConnInfo) -> P,
+    P: Protocol,
+{
+    pub(super) fn fire_timers(&mut self) {
+        if self.accept_backoff {
+            self.accept_backoff = false;
+            if self.accepting {
+                for l in &mut self.listeners {
+                    l.ready = l.sock.is_some();
+                }
+            }
+        }
+        let now = self.clock.tick_of(self.now);
+        self.timers.advance(now, &mut self.expired);
+        for i in 0..self.expired.len() {
+            let id = self.expired[i];
+            let key = id / 2;
+            if !self.conns.contains(key) {
+                continue;
+            }
+            if self.conns[key].lingering {
+                self.remove(key);
+                continue;
+            }
+            if id.is_multiple_of(2) {
+                let kind = self.conns[key].kind.take().unwrap_or(TimeoutKind::Idle);
+                let action = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
+                if self.apply(key, action, CloseReason::Timeout(kind)) {
+                    self.write_out(key);
+                }
+            } else {
+                let kind = TimeoutKind::WriteStall;
+                let _ = self.callback(key, |p, cx, out| p.on_timeout(cx, kind, out));
+                self.close(key, CloseReason::Timeout(kind));
+            }
+        }
+        self.expired.clear();
+    }
+}
