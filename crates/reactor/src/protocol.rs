@@ -293,7 +293,9 @@ impl Context<'_> {
 
     /// Arms (or re-arms) the connection's read timer with the configured duration for `kind`
     /// (start, idle, input; `WriteStall` uses the write timeout). O(1). Replaces
-    /// whatever read timer was armed.
+    /// whatever read timer was armed, and always counts from this turn's time, even when a
+    /// timer of the same kind is armed: a protocol that skips the call when
+    /// [`timeout`](Context::timeout) already says `kind` keeps the older deadline.
     pub fn set_timeout(&mut self, kind: TimeoutKind) {
         let after = self.clock.timeouts[kind.index()];
         self.set_timeout_in(kind, after);

@@ -206,3 +206,110 @@ fn an_embedded_worker_waits_no_longer_than_asked_and_reports_its_timer() {
     }
     assert_eq!(w.handle().workers()[0].closed_by_timeout(), 1);
 }
+
+/// Sets the read timer as each line says ("input", "idle", or "both": input, then idle in the
+/// same callback, as an HTTP/2 connection does when a stream opens and completes in one read)
+/// and answers with the kind then armed; a timeout is answered with its kind, then closes.
+struct Kinds;
+
+impl Protocol for Kinds {
+    fn on_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> (usize, Action) {
+        let Some(i) = input.iter().position(|&b| b == b'\n') else {
+            return (0, Action::Keep);
+        };
+        match &input[..i] {
+            b"input" => cx.set_timeout(TimeoutKind::Input),
+            b"idle" => cx.set_timeout(TimeoutKind::Idle),
+            b"both" => {
+                cx.set_timeout(TimeoutKind::Input);
+                cx.set_timeout(TimeoutKind::Idle);
+            }
+            _ => return (i + 1, Action::CloseNow),
+        }
+        let kind = cx.timeout().map_or("none".to_string(), |k| k.to_string());
+        out.extend_from_slice(format!("{kind}\n").as_bytes())
+            .unwrap();
+        (i + 1, Action::Keep)
+    }
+
+    fn on_timeout(
+        &mut self,
+        _cx: &mut Context<'_>,
+        kind: TimeoutKind,
+        out: &mut Output<'_>,
+    ) -> Action {
+        let _ = out.extend_from_slice(format!("timeout: {kind}\n").as_bytes());
+        Action::CloseAfterFlush
+    }
+}
+
+#[test]
+fn an_embedded_worker_reports_the_deadline_of_the_kind_armed_last() {
+    const IDLE: Duration = Duration::from_millis(300);
+    const INPUT: Duration = Duration::from_secs(5);
+    // Deadlines are rounded up to the next tick.
+    const TICK: Duration = Duration::from_millis(10);
+    let mut w = reactor()
+        .timer_tick(TICK)
+        .header_read_timeout(Duration::from_secs(20))
+        .body_read_timeout(INPUT)
+        .idle_timeout(IDLE)
+        .embed(|_| Kinds)
+        .unwrap();
+    let mut c = connect(w.handle().local_addr());
+    let start = Instant::now();
+    // Sends `line`, serves until `want` is answered; returns how far off the worker's next
+    // deadline then is.
+    let mut ask = |w: &mut brisk_reactor::Embedded, line: &[u8], want: &[u8]| {
+        let before = w.handle().workers()[0].bytes_out();
+        c.write_all(line).unwrap();
+        let mut deadline = None;
+        while w.handle().workers()[0].bytes_out() < before + want.len() as u64 {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no answer to {line:?}"
+            );
+            deadline = w.turn(Some(Duration::from_millis(20))).deadline;
+        }
+        assert_eq!(self::line(&mut c), want);
+        deadline
+            .expect("a timer deadline")
+            .saturating_duration_since(Instant::now())
+    };
+    // The input timer replaces the start timer armed on accept.
+    let left = ask(&mut w, b"input\n", b"input\n");
+    assert!(
+        left > INPUT / 2 && left <= INPUT + TICK,
+        "input deadline {left:?} away"
+    );
+    // Input then idle in one callback: the idle deadline, not the input one.
+    let left = ask(&mut w, b"both\n", b"idle\n");
+    assert!(left <= IDLE + TICK, "idle deadline {left:?} away");
+    let first = Instant::now() + left;
+    // Re-arming idle while idle moves the deadline to a full idle timeout from now.
+    std::thread::sleep(IDLE / 2);
+    let left = ask(&mut w, b"idle\n", b"idle\n");
+    let second = Instant::now() + left;
+    assert!(
+        second >= first + IDLE / 4,
+        "idle not pushed: {:?}",
+        second - first
+    );
+    // Unattended, the idle timer fires (not the input one) and the connection closes.
+    let t = Instant::now();
+    while w.handle().workers()[0].closed() == 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "idle timer did not fire"
+        );
+        w.turn(Some(Duration::from_millis(20)));
+    }
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert_eq!(line(&mut c), b"timeout: idle\n");
+    assert_eq!(w.handle().workers()[0].closed_by_timeout(), 1);
+}
