@@ -18,8 +18,8 @@
 //! * Input may only take a block while more than `reserve` blocks are free, so input can never
 //!   take the whole pool and leave nothing for the output that would let it drain.
 //!
-//! Nothing here allocates after [`Pool::new`]: the bitmap, the links and the arena are sized
-//! once. An empty pool makes the worker stop reading (backpressure), never allocate.
+//! Nothing here allocates after [`Pool::with_parking`]: the bitmap, the links and the arena
+//! are sized once. An empty pool makes the worker stop reading (backpressure), never allocate.
 //!
 //! This module holds the arena and the input side; `blocks` the block bitmap and allocation,
 //! `output` the output chains and [`Output`], `park` the parking slots.
