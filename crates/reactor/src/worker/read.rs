@@ -196,10 +196,10 @@ where
         }
     }
 
-    /// First phase of a turn: one read for each connection that became readable
-    /// with nothing else pending ([`Conn::fetchable`](super::Conn::fetchable)), all before any is handed to the
-    /// protocol. Reads run back to back, then protocol work, then writes, so each stays warm
-    /// in the caches instead of evicting the others once per connection.
+    /// First phase of a turn: one read for each connection that became readable with nothing
+    /// else pending ([`Conn::fetchable`](super::Conn::fetchable)), all before any is handed to
+    /// the protocol. Reads run back to back, then protocol work, then writes, so each stays
+    /// warm in the caches instead of evicting the others once per connection.
     pub(super) fn fetch_all(&mut self) {
         for i in 0..self.fetched.len() {
             let key = self.fetched[i].key;
