@@ -32,6 +32,8 @@ use crate::response::Response;
 pub(crate) struct Ticket {
     pub(crate) conn: ConnId,
     pub(crate) xid: u64,
+    /// The route the exchange was dispatched to (set by the exchange once it has routed).
+    pub(crate) route: crate::app_error::RouteId,
 }
 
 /// A completed answer on its way to the owning worker.
@@ -76,6 +78,13 @@ impl Mailbox {
 pub(crate) struct Shared {
     id: u32,
     workers: Vec<Mailbox>,
+}
+
+impl Shared {
+    /// The server's index (also its index in [`crate::app_error`]'s registry).
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
 }
 
 impl fmt::Debug for Shared {
@@ -440,12 +449,22 @@ impl Responder {
     }
 }
 
+impl Responder {
+    /// Reports an application error of this responder's exchange (before answering it).
+    pub(crate) fn report(&self, kind: crate::AppErrorKind<'_>) {
+        if let Some(t) = &self.ticket {
+            crate::app_error::report_from(self.server, t.route, kind);
+        }
+    }
+}
+
 impl Drop for Responder {
     fn drop(&mut self) {
         if let Some(t) = self.ticket.take() {
             if with_mailbox(self.server, t.conn, |m| m.is_gone(&t, true)) == Some(true) {
                 return;
             }
+            crate::app_error::report_from(self.server, t.route, crate::AppErrorKind::Dropped);
             let mut res = Response::new();
             res.set_error(500);
             deliver(
