@@ -15,7 +15,7 @@ use std::fmt;
 use std::io::Write;
 use std::sync::{Arc, RwLock, Weak};
 
-use brisk_router::{Method, RouteMethod};
+use brisk_router::RouteMethod;
 
 /// What went wrong, and what the server answered instead.
 ///
@@ -129,8 +129,8 @@ impl fmt::Display for AppRoute<'_> {
 pub struct AppError<'a> {
     /// What went wrong.
     pub kind: AppErrorKind<'a>,
-    /// The request's method. `"*"` when it was an extension method (such as `PURGE`) that the
-    /// route does not name, and the error came after the handler returned (a dropped
+    /// The request's method. `"*"` when it was an extension method longer than 8 bytes that
+    /// the route does not name, and the error came after the handler returned (a dropped
     /// responder, a timeout, a full pool).
     pub method: &'a str,
     /// The route the request was dispatched to.
@@ -161,66 +161,63 @@ pub(crate) fn default_hook(e: &AppError<'_>) {
 }
 
 /// A route, as a request was dispatched to it: the handler's index (or the fallback) and the
-/// request's method. Copy, no borrow: it rides in the exchange's ticket.
+/// request's method, inline (tokens up to 8 bytes: every standard one). Copy, no borrow: it
+/// rides in the exchange's ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RouteId {
     index: u32,
-    method: u8,
+    /// The method token, zero-padded; all zero when it is longer.
+    method: [u8; 8],
 }
 
 const FALLBACK: u32 = u32::MAX - 1;
 const UNKNOWN: u32 = u32::MAX;
-/// Method code for an extension method.
-const OTHER: u8 = u8::MAX;
-
-/// The standard methods by code.
-const METHODS: [Method<'static>; 9] = [
-    Method::Get,
-    Method::Head,
-    Method::Post,
-    Method::Put,
-    Method::Delete,
-    Method::Connect,
-    Method::Options,
-    Method::Trace,
-    Method::Patch,
-];
-
-fn method_code(m: Method<'_>) -> u8 {
-    METHODS
-        .iter()
-        .position(|&s| s == m)
-        .map_or(OTHER, |i| i as u8)
-}
 
 impl RouteId {
     /// No route known.
     pub(crate) const UNKNOWN: RouteId = RouteId {
         index: UNKNOWN,
-        method: OTHER,
+        method: [0; 8],
     };
 
-    /// Handler `index`, for a request with method `m`.
+    /// Handler `index`, for a request with method `method`.
     #[inline(always)]
-    pub(crate) fn handler(index: usize, m: Method<'_>) -> RouteId {
+    pub(crate) fn handler(index: usize, method: &str) -> RouteId {
         RouteId {
             index: u32::try_from(index).unwrap_or(UNKNOWN),
-            method: method_code(m),
+            method: inline_method(method),
         }
     }
 
-    /// The handler's index (`usize::MAX`-ish for the fallback or no route: no handler's).
+    /// The fallback handler.
+    pub(crate) fn fallback(method: &str) -> RouteId {
+        RouteId {
+            index: FALLBACK,
+            method: inline_method(method),
+        }
+    }
+
+    /// The handler's index (past every handler's for the fallback or no route).
     pub(crate) fn index(self) -> usize {
         self.index as usize
     }
 
-    /// The fallback handler.
-    pub(crate) fn fallback(m: Method<'_>) -> RouteId {
-        RouteId {
-            index: FALLBACK,
-            method: method_code(m),
-        }
+    /// The method, unless it was longer than 8 bytes.
+    fn method(&self) -> Option<&str> {
+        let len = self.method.iter().position(|&b| b == 0).unwrap_or(8);
+        std::str::from_utf8(&self.method[..len])
+            .ok()
+            .filter(|m| !m.is_empty())
     }
+}
+
+#[inline(always)]
+fn inline_method(m: &str) -> [u8; 8] {
+    let mut b = [0; 8];
+    if let Some(to) = b.get_mut(..m.len()) {
+        to.copy_from_slice(m.as_bytes());
+    }
+    b
 }
 
 /// One server's hook and the names of its routes, by handler index.
@@ -260,10 +257,10 @@ impl ErrorLog {
     #[cold]
     #[inline(never)]
     pub(crate) fn report_id(&self, kind: AppErrorKind<'_>, route: RouteId) {
-        let method = match METHODS.get(usize::from(route.method)) {
-            Some(m) => m.as_str(),
-            None => match self.routes.get(route.index as usize) {
-                // An extension method: the route names it if it is the route's own.
+        let method = match route.method() {
+            Some(m) => m,
+            // A long extension method: the route names it if it is the route's own.
+            None => match self.routes.get(route.index()) {
                 Some((Some(m), _)) => m,
                 _ => "*",
             },
@@ -289,6 +286,22 @@ pub(crate) fn route_name(m: RouteMethod<'_>, pattern: &str) -> (Option<Box<str>>
         RouteMethod::Any => None,
     };
     (m, pattern.into())
+}
+
+/// What went wrong when application code that answered into `res` returned `ran`: a panic,
+/// an invalid response, or nothing.
+#[inline(always)]
+pub(crate) fn failure<'p>(
+    ran: &'p Result<(), Box<dyn Any + Send>>,
+    res: &crate::Response,
+) -> Option<AppErrorKind<'p>> {
+    match ran {
+        Err(p) => Some(AppErrorKind::Panic(panic_message(&**p))),
+        Ok(()) if res.is_invalid() || res.status_code() < 200 => {
+            Some(AppErrorKind::InvalidResponse)
+        }
+        Ok(()) => None,
+    }
 }
 
 /// The panic message of a payload, when it is a `&str` or a `String`.
@@ -329,6 +342,7 @@ pub(crate) fn report_from(server: u32, route: RouteId, kind: AppErrorKind<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brisk_router::Method;
     use std::sync::Mutex;
 
     #[test]
@@ -343,22 +357,17 @@ mod tests {
                 route_name(RouteMethod::Any, "/any"),
             ],
         );
-        log.report_id(AppErrorKind::Dropped, RouteId::handler(0, Method::Get));
-        log.report_id(
-            AppErrorKind::Timeout,
-            RouteId::handler(1, Method::Extension("PURGE")),
-        );
-        log.report_id(
-            AppErrorKind::PoolFull,
-            RouteId::handler(2, Method::Extension("X")),
-        );
-        log.report_id(AppErrorKind::Dropped, RouteId::fallback(Method::Post));
+        log.report_id(AppErrorKind::Dropped, RouteId::handler(0, "GET"));
+        log.report_id(AppErrorKind::Timeout, RouteId::handler(1, "PURGE"));
+        log.report_id(AppErrorKind::PoolFull, RouteId::handler(2, "LONGERTHAN8"));
+        log.report_id(AppErrorKind::Dropped, RouteId::fallback("POST"));
         log.report_id(AppErrorKind::Dropped, RouteId::UNKNOWN);
         log.report(
             AppErrorKind::Panic(None),
             "PURGE",
-            RouteId::handler(2, Method::Get),
+            RouteId::handler(2, "GET"),
         );
+        log.report_id(AppErrorKind::Timeout, RouteId::handler(1, "PROPPATCHX"));
         assert_eq!(
             *seen.lock().unwrap(),
             [
@@ -368,6 +377,7 @@ mod tests {
                 "POST (fallback): responder dropped without an answer (answered 500)",
                 "* (no route): responder dropped without an answer (answered 500)",
                 "PURGE /any: handler panicked (answered 500)",
+                "PURGE /c: handler timeout (answered 503)",
             ]
         );
     }

@@ -10,7 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::app_error::{panic_message, AppErrorKind};
+use crate::app_error::{failure, AppErrorKind};
 use crate::defer::Responder;
 use crate::request::{Request, Version};
 use crate::response::Response;
@@ -212,11 +212,8 @@ fn run(rx: &Mutex<Receiver<Job>>) {
         };
         let mut res = Response::new();
         let ran = catch_unwind(AssertUnwindSafe(|| (job.handler)(&job.req, &mut res)));
-        if ran.is_err() || res.is_invalid() || res.status_code() < 200 {
-            job.responder.report(match &ran {
-                Err(p) => AppErrorKind::Panic(panic_message(&**p)),
-                Ok(()) => AppErrorKind::InvalidResponse,
-            });
+        if let Some(kind) = failure(&ran, &res) {
+            job.responder.report(kind);
             res.set_error(500);
         }
         let _ = job.responder.send(res);

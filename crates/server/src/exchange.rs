@@ -21,7 +21,7 @@ use brisk_http1::Header;
 use brisk_router::{Match, MatchError, Method, MethodSet};
 
 use crate::app::{App, Handler};
-use crate::app_error::{panic_message, AppErrorKind, ErrorLog, RouteId};
+use crate::app_error::{failure, panic_message, AppErrorKind, ErrorLog, RouteId};
 use crate::counters::WorkerCounters;
 use crate::request::{Headers, Params, Request, Version, MAX_PARAMS};
 use crate::response::Response;
@@ -156,10 +156,10 @@ pub(crate) fn answer<'a>(
         Decision::Hit(hit) => {
             let index = *hit.value();
             push_params(req, &hit);
-            let route = RouteId::handler(index, m);
+            let route = RouteId::handler(index, req.method);
             run_handler(app, &*app.handlers[index], route, req, res, stats);
         }
-        other => answer_miss(app, other, m, req, res, stats),
+        other => answer_miss(app, other, req, res, stats),
     }
 }
 
@@ -169,7 +169,6 @@ pub(crate) fn answer<'a>(
 fn answer_miss<'a>(
     app: &'a App,
     d: Decision<'a, 'a>,
-    m: Method<'_>,
     req: &mut Request<'a>,
     res: &mut Response,
     stats: &WorkerCounters,
@@ -177,7 +176,7 @@ fn answer_miss<'a>(
     match d {
         Decision::Hit(_) => unreachable!("answered by `answer`"),
         Decision::Fallback => match &app.fallback {
-            Some(f) => run_handler(app, &**f, RouteId::fallback(m), req, res, stats),
+            Some(f) => run_handler(app, &**f, RouteId::fallback(req.method), req, res, stats),
             None => res.set_error(500),
         },
         Decision::Error(code) => res.set_error(code),
@@ -220,9 +219,8 @@ fn push_params<'a>(req: &mut Request<'a>, hit: &Match<'a, 'a, usize>) {
     }
 }
 
-/// Runs a handler (the one place that does): its route goes into the exchange's ticket
-/// first, so a [`Responder`](crate::Responder) taken out of it can name the route.
-#[inline]
+/// Runs a handler (the one place that does).
+#[inline(always)]
 fn run_handler(
     app: &App,
     handler: &Handler,
@@ -231,40 +229,38 @@ fn run_handler(
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
-    res.set_route(route);
-    let ran = guard(stats, || handler(req, res));
-    settle(&app.errors, ran, req.method, route, res);
+    run_app(app, route, req, res, stats, |req, res| handler(req, res));
 }
 
-/// After application code answered into `res`: a panic or an invalid response is reported
-/// and becomes a 500.
+/// Runs application code that answers into `res` (a handler, an upload's finish): its route
+/// goes into the response first, so a [`Responder`](crate::Responder) taken out of it can
+/// name the route; a panic or an invalid response is reported and becomes a 500.
 #[inline(always)]
-fn settle(
-    log: &ErrorLog,
-    ran: Result<(), Box<dyn Any + Send>>,
-    method: &str,
+fn run_app<'a>(
+    app: &App,
     route: RouteId,
+    req: &mut Request<'a>,
     res: &mut Response,
+    stats: &WorkerCounters,
+    f: impl FnOnce(&mut Request<'a>, &mut Response),
 ) {
-    if ran.is_err() || res.is_invalid() || res.status_code() < 200 {
-        failed(log, ran.err(), method, route, res);
+    res.set_route(route);
+    let ran = guard(stats, || f(req, res));
+    if let Some(kind) = failure(&ran, res) {
+        failed(&app.errors, kind, req.method, route, res);
     }
 }
 
-/// Application code failed: a panic (its payload) or an invalid response. Reported, and 500.
+/// Reports a failure of application code; the answer becomes a 500.
 #[cold]
 #[inline(never)]
 fn failed(
     log: &ErrorLog,
-    panic: Option<Box<dyn Any + Send>>,
+    kind: AppErrorKind<'_>,
     method: &str,
     route: RouteId,
     res: &mut Response,
 ) {
-    let kind = match &panic {
-        Some(p) => AppErrorKind::Panic(panic_message(&**p)),
-        None => AppErrorKind::InvalidResponse,
-    };
     log.report(kind, method, route);
     res.set_error(500);
 }
@@ -298,20 +294,17 @@ pub(crate) fn start<'a>(
         Decision::Error(code) => return Start::Error(code),
         d @ (Decision::NotAllowed(_) | Decision::TrailingSlash) => {
             res.reset();
-            answer_miss(app, d, m, req, res, stats);
+            answer_miss(app, d, req, res, stats);
             return Start::Answered;
         }
     };
-    push_params(req, &hit);
-    match upload_of(app, &hit) {
-        Some(up) => match start_sink(app, up, &hit, m, req, stats) {
-            Ok(sink) => Start::Read(Some(sink)),
-            Err(code) => {
-                res.reset();
-                res.set_error(code);
-                Start::Answered
-            }
-        },
+    match start_hit(app, &hit, req, stats) {
+        Some(Ok(sink)) => Start::Read(Some(sink)),
+        Some(Err(code)) => {
+            res.reset();
+            res.set_error(code);
+            Start::Answered
+        }
         None => Start::Read(None),
     }
 }
@@ -329,9 +322,20 @@ pub(crate) fn start_upload<'a>(
     let Decision::Hit(hit) = decide(app, m, req.path) else {
         return None;
     };
-    let up = upload_of(app, &hit)?;
-    push_params(req, &hit);
-    Some(start_sink(app, up, &hit, m, req, stats))
+    start_hit(app, &hit, req, stats)
+}
+
+/// For the route `hit` found: `None` if it is not an upload route, else its params go into
+/// `req` and its start runs.
+fn start_hit<'a>(
+    app: &'a App,
+    hit: &Match<'a, 'a, usize>,
+    req: &mut Request<'a>,
+    stats: &WorkerCounters,
+) -> Option<Result<ActiveSink, u16>> {
+    let up = upload_of(app, hit)?;
+    push_params(req, hit);
+    Some(start_sink(app, up, hit, req, stats))
 }
 
 /// The upload start of the route `hit` found, if it is an upload route.
@@ -374,11 +378,10 @@ fn start_sink(
     app: &App,
     start: &UploadStart,
     hit: &Match<'_, '_, usize>,
-    m: Method<'_>,
     req: &mut Request<'_>,
     stats: &WorkerCounters,
 ) -> Result<ActiveSink, u16> {
-    let route = RouteId::handler(*hit.value(), m);
+    let route = RouteId::handler(*hit.value(), req.method);
     match guard(stats, || start(req)) {
         Ok(Ok(sink)) => {
             let base = req.path.as_ptr() as usize;
@@ -427,9 +430,9 @@ pub(crate) fn finish_upload<'a>(
             }
         }
     }
-    res.set_route(route);
-    let ran = guard(stats, || sink.sink.finish(req, res));
-    settle(&app.errors, ran, req.method, route, res);
+    run_app(app, route, req, res, stats, |req, res| {
+        sink.sink.finish(req, res)
+    });
 }
 
 impl ActiveSink {
