@@ -65,6 +65,7 @@
 //! | 431 | head larger than [`Limits::max_head_size`], or too many fields | closed |
 //! | 500 | the handler panicked, or set an invalid header or status, or dropped its [`Responder`] (each reported to [`Builder::on_app_error`]) | kept |
 //! | 501 | unknown method with no route for it | closed |
+//! | 503 | a deferred answer past [`Timeouts::handler`], or the blocking pool's queue full ([`Builder::route_blocking`]) | kept |
 //! | 505 | HTTP version other than 1.0 and 1.1 | closed |
 //!
 //! On HTTP/2 the same statuses come back on the stream; protocol violations end the stream
