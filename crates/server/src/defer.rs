@@ -393,7 +393,8 @@ impl Responder {
         Responder { server, ticket }
     }
 
-    /// Finishes the response: status, headers and body as set on `res`.
+    /// Finishes the response: status, headers and body as set on `res` (an invalid one, as
+    /// a handler's, is a 500, reported to [`Builder::on_app_error`](crate::Builder::on_app_error)).
     ///
     /// # Errors
     ///
@@ -411,10 +412,14 @@ impl Responder {
     ///     Err(e) => assert_eq!(e, brisk_server::SendError::Detached),
     /// }
     /// ```
-    pub fn send(mut self, res: Response) -> Result<(), SendError> {
+    pub fn send(mut self, mut res: Response) -> Result<(), SendError> {
         let t = self.ticket.take().ok_or(SendError::Detached)?;
         if with_mailbox(self.server, t.conn, |m| m.is_gone(&t, true)) == Some(true) {
             return Err(SendError::Closed);
+        }
+        if let Some(kind) = crate::app_error::failure(&Ok(()), &res) {
+            crate::app_error::report_from(self.server, t.route, kind);
+            res.set_error(500);
         }
         deliver(
             self.server,

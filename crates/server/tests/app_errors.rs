@@ -54,6 +54,15 @@ fn panics_dropped_responders_a_full_pool_and_invalid_responses_are_reported_with
         b.route(Method::Post, "/invalid", |_, res| {
             res.header("x-bad", "a\r\nb").text("never sent");
         });
+        b.route(Method::Get, "/later/invalid", |_, res| {
+            // Deferred, and answered from another thread with a header that would split it.
+            let r = res.defer();
+            std::thread::spawn(move || {
+                let mut bad = brisk_server::Response::new();
+                bad.header("x-bad", "a\r\nb").text("never sent");
+                let _ = r.send(bad);
+            });
+        });
         b.blocking_pool(1, 1);
         b.route_blocking(Method::Get, "/block/{n}", move |_, res| {
             started_tx.lock().unwrap().send(()).unwrap();
@@ -91,6 +100,7 @@ fn panics_dropped_responders_a_full_pool_and_invalid_responses_are_reported_with
         body.len()
     ));
     assert_eq!(read_response(&mut inv).0, 500);
+    assert_eq!(read_response(&mut get("/later/invalid")).0, 500);
 
     // The pool's one thread takes the first request, the queue of one the second; the third
     // finds it full.
@@ -105,7 +115,7 @@ fn panics_dropped_responders_a_full_pool_and_invalid_responses_are_reported_with
     release.send(()).unwrap();
     assert_eq!(read_response(&mut second).0, 200);
 
-    let seen = wait_for(&seen, 5);
+    let seen = wait_for(&seen, 6);
     assert_eq!(
         seen,
         [
@@ -113,6 +123,7 @@ fn panics_dropped_responders_a_full_pool_and_invalid_responses_are_reported_with
             "HEAD /panic: Panic(Some(\"handler panic (expected by the test)\")) -> 500",
             "GET /drop/{id}: Dropped -> 500",
             "POST /invalid: InvalidResponse -> 500",
+            "GET /later/invalid: InvalidResponse -> 500",
             "GET /block/{n}: PoolFull -> 503",
         ]
     );
