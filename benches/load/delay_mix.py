@@ -82,8 +82,11 @@ async def one_connection(path, stop, latencies, errors):
         writer.close()
 
 
-def delay_client(n, path, started, stop, latencies, errors):
-    """Runs `n` connections of `one_connection` in this thread's own event loop."""
+def delay_client(n, path, started, stop, latencies, errors, cpu):
+    """Runs `n` connections of `one_connection` in this thread's own event loop; appends the
+    thread's CPU seconds and the wall seconds it ran to `cpu`."""
+    t0, w0 = time.thread_time(), time.monotonic()
+
     async def main():
         astop = asyncio.Event()
         tasks = [asyncio.create_task(one_connection(path, astop, latencies, errors))
@@ -95,6 +98,7 @@ def delay_client(n, path, started, stop, latencies, errors):
         astop.set()  # no new requests; the ones in flight finish and are counted
         await asyncio.gather(*tasks)
     asyncio.run(main())
+    cpu += [time.thread_time() - t0, time.monotonic() - w0]
 
 
 def percentile(sorted_xs, p):
@@ -131,10 +135,10 @@ def main():
             c0 = cpu_ticks(server.pid)
             alone, n_alone = wrk(a.seconds)
             c1 = cpu_ticks(server.pid)
-            latencies, errors = [], []
+            latencies, errors, cpu = [], [], []
             started, stop = threading.Event(), threading.Event()
             t = threading.Thread(target=delay_client, args=(
-                a.delays, f"/delay/{a.ms}", started, stop, latencies, errors))
+                a.delays, f"/delay/{a.ms}", started, stop, latencies, errors, cpu))
             t.start()
             if not started.wait(10):
                 stop.set()
@@ -154,7 +158,8 @@ def main():
                   f"p50 {percentile(lat, 50) * 1000:.0f} ms, p99 {percentile(lat, 99) * 1000:.0f} "
                   f"ms, max {lat[-1] * 1000:.0f} ms; server CPU per wrk request "
                   f"{(c1 - c0) * 1e6 / hz / n_alone:.2f} us alone, "
-                  f"{(c3 - c2) * 1e6 / hz / n_mixed:.2f} us with the delays", flush=True)
+                  f"{(c3 - c2) * 1e6 / hz / n_mixed:.2f} us with the delays; the delay client "
+                  f"used {100 * cpu[0] / cpu[1]:.1f} % of CPU {CLIENT_CPU}", flush=True)
     finally:
         server.kill()
         server.wait()
