@@ -113,7 +113,9 @@ pub use limits::{Config, Limits};
 pub use method::{Method, Version};
 pub use request::{Request, RequestParser};
 pub use response::{Response, ResponseParser};
-pub use ser::{write_chunk, write_chunk_end, write_chunk_size, write_last_chunk, HeadWriter};
+pub use ser::{
+    decimal, write_chunk, write_chunk_end, write_chunk_size, write_last_chunk, HeadWriter,
+};
 pub use sink::{Region, Sink};
 pub use status::{reason_phrase, status_digits};
 pub use target::{Target, TargetForm};

@@ -384,7 +384,19 @@ fn check_value(value: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+/// Writes `n` in decimal into the end of `buf` and returns the digits: a `Content-Length`
+/// value (or any other count) without going through `fmt`. 20 bytes hold every `u64`.
+///
+/// # Examples
+///
+/// ```
+/// let mut buf = [0u8; 20];
+/// assert_eq!(brisk_http1::decimal(0, &mut buf), b"0");
+/// assert_eq!(brisk_http1::decimal(1234, &mut buf), b"1234");
+/// assert_eq!(brisk_http1::decimal(u64::MAX, &mut buf), b"18446744073709551615");
+/// ```
+#[inline]
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;

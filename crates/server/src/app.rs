@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use brisk_router::Router;
 
+use crate::app_error::ErrorLog;
 use crate::config::Config;
 use crate::request::Request;
 use crate::response::Response;
@@ -20,6 +21,11 @@ pub(crate) struct App {
     /// For each handler, the start of its streaming body if it is an upload route.
     pub(crate) uploads: Vec<Option<Arc<UploadStart>>>,
     pub(crate) fallback: Option<Arc<Handler>>,
+    /// For each handler, the names of its route's params (an upload's sink keeps their
+    /// values from its start).
+    pub(crate) param_names: Vec<Box<[Box<str>]>>,
+    /// The error hook, with the routes' names.
+    pub(crate) errors: Arc<ErrorLog>,
     pub(crate) config: Config,
 }
 

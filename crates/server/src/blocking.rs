@@ -2,13 +2,15 @@
 //! request is copied out ([`OwnedRequest`]), the handler runs on a bounded pool of threads,
 //! and its answer comes back through a [`Responder`](crate::Responder), the path every
 //! deferred answer takes. When the pool's queue is full the request gets 503 at once; the
-//! worker threads never wait for the pool.
+//! worker threads never wait for the pool. A full queue, a panic and an invalid response are
+//! reported to the error hook with the route ([`crate::app_error`]).
 
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::app_error::{failure, AppErrorKind};
 use crate::defer::Responder;
 use crate::request::{Request, Version};
 use crate::response::Response;
@@ -189,6 +191,7 @@ impl Pool {
         match self.sender().try_send(job) {
             Ok(()) => {}
             Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
+                job.responder.report(AppErrorKind::PoolFull);
                 let mut busy = Response::new();
                 busy.set_error(503);
                 let _ = job.responder.send(busy);
@@ -208,8 +211,9 @@ fn run(rx: &Mutex<Receiver<Job>>) {
             }
         };
         let mut res = Response::new();
-        let ok = catch_unwind(AssertUnwindSafe(|| (job.handler)(&job.req, &mut res))).is_ok();
-        if !ok || res.is_invalid() {
+        let ran = catch_unwind(AssertUnwindSafe(|| (job.handler)(&job.req, &mut res)));
+        if let Some(kind) = failure(&ran, &res) {
+            job.responder.report(kind);
             res.set_error(500);
         }
         let _ = job.responder.send(res);

@@ -32,6 +32,8 @@ use crate::response::Response;
 pub(crate) struct Ticket {
     pub(crate) conn: ConnId,
     pub(crate) xid: u64,
+    /// The route the exchange was dispatched to (set by the exchange once it has routed).
+    pub(crate) route: crate::app_error::RouteId,
 }
 
 /// A completed answer on its way to the owning worker.
@@ -76,6 +78,13 @@ impl Mailbox {
 pub(crate) struct Shared {
     id: u32,
     workers: Vec<Mailbox>,
+}
+
+impl Shared {
+    /// The server's index (also its index in [`crate::app_error`]'s registry).
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
 }
 
 impl fmt::Debug for Shared {
@@ -384,7 +393,8 @@ impl Responder {
         Responder { server, ticket }
     }
 
-    /// Finishes the response: status, headers and body as set on `res`.
+    /// Finishes the response: status, headers and body as set on `res` (an invalid one, as
+    /// a handler's, is a 500, reported to [`Builder::on_app_error`](crate::Builder::on_app_error)).
     ///
     /// # Errors
     ///
@@ -402,10 +412,14 @@ impl Responder {
     ///     Err(e) => assert_eq!(e, brisk_server::SendError::Detached),
     /// }
     /// ```
-    pub fn send(mut self, res: Response) -> Result<(), SendError> {
+    pub fn send(mut self, mut res: Response) -> Result<(), SendError> {
         let t = self.ticket.take().ok_or(SendError::Detached)?;
         if with_mailbox(self.server, t.conn, |m| m.is_gone(&t, true)) == Some(true) {
             return Err(SendError::Closed);
+        }
+        if let Some(kind) = crate::app_error::failure(&Ok(()), &res) {
+            crate::app_error::report_from(self.server, t.route, kind);
+            res.set_error(500);
         }
         deliver(
             self.server,
@@ -440,12 +454,22 @@ impl Responder {
     }
 }
 
+impl Responder {
+    /// Reports an application error of this responder's exchange (before answering it).
+    pub(crate) fn report(&self, kind: crate::AppErrorKind<'_>) {
+        if let Some(t) = &self.ticket {
+            crate::app_error::report_from(self.server, t.route, kind);
+        }
+    }
+}
+
 impl Drop for Responder {
     fn drop(&mut self) {
         if let Some(t) = self.ticket.take() {
             if with_mailbox(self.server, t.conn, |m| m.is_gone(&t, true)) == Some(true) {
                 return;
             }
+            crate::app_error::report_from(self.server, t.route, crate::AppErrorKind::Dropped);
             let mut res = Response::new();
             res.set_error(500);
             deliver(

@@ -3,22 +3,29 @@
 //! by its handler, the custom fallback or the error policy (404, 405 with `Allow`, 308 to the
 //! trailing-slash twin, 501 for unknown methods, 414 for paths the router refuses), with a
 //! panic in any application code (handler, upload start, sink) caught as 500 in [`guard`].
+//! Errors in application code are reported here, with the route, to the application's
+//! error hook ([`crate::app_error`]); a good request pays one store (its route in the ticket).
 //!
 //! HTTP/1.1, HTTP/2 and upload starts all come through here; the protocol modules only move
-//! bytes. This is also the one place where a deferred answer will be taken out of an exchange
-//! (see [`run_handler`], the seam for the `Responder`).
+//! bytes. The HEAD->GET rule is in the route table itself (see `head_routes` in
+//! [`crate::server`]), so a HEAD request is one lookup like any other. An upload's sink keeps
+//! its route and params from its start, so finishing it routes nothing again.
 
+use std::any::Any;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
+use arrayvec::ArrayVec;
 use brisk_http1::Header;
 use brisk_router::{Match, MatchError, Method, MethodSet};
 
 use crate::app::{App, Handler};
+use crate::app_error::{failure, panic_message, AppErrorKind, ErrorLog, RouteId};
 use crate::counters::WorkerCounters;
-use crate::request::{Headers, Params, Request, Version};
+use crate::request::{Headers, Params, Request, Version, MAX_PARAMS};
 use crate::response::Response;
-use crate::upload::{ActiveSink, UploadStart};
+use crate::upload::{BodySink, UploadStart};
 
 /// Header slots per request (the parser fails with 431 beyond them).
 pub(crate) const MAX_HEADER_SLOTS: usize = 128;
@@ -93,31 +100,23 @@ fn router_method(token: &str) -> Option<Method<'_>> {
     }
 }
 
-/// Routes `method path` once. The one HEAD->GET rule: a HEAD request to a path with a GET route
-/// and no HEAD route runs the GET handler (the protocol then leaves the body out).
+/// Routes `m path` once. (HEAD finds the GET routes through the HEAD entries the builder
+/// added for them.)
 #[inline(always)]
-fn decide<'r, 'p>(app: &'r App, method: &str, path: &'p str) -> Decision<'r, 'p> {
-    let Some(m) = router_method(method) else {
-        return Decision::Error(400);
-    };
+fn decide<'r, 'p>(app: &'r App, m: Method<'_>, path: &'p str) -> Decision<'r, 'p> {
     match app.router.at(m, path) {
         Ok(hit) => Decision::Hit(hit),
-        Err(e) => miss(app, m, path, e),
+        Err(e) => miss(app, m, e),
     }
 }
 
 /// [`decide`] for a path no route takes for the method. Out of line: the hit path stays small.
 #[cold]
 #[inline(never)]
-fn miss<'r, 'p>(app: &'r App, m: Method<'_>, path: &'p str, e: MatchError<'r>) -> Decision<'r, 'p> {
+fn miss<'r, 'p>(app: &'r App, m: Method<'_>, e: MatchError<'r>) -> Decision<'r, 'p> {
     let standard = !matches!(m, Method::Extension(_));
     match e {
         MatchError::MethodNotAllowed { allowed } => {
-            if m == Method::Head && allowed.contains(Method::Get) {
-                if let Ok(hit) = app.router.at(Method::Get, path) {
-                    return Decision::Hit(hit);
-                }
-            }
             if !standard && app.fallback.is_none() {
                 return Decision::Error(501);
             }
@@ -141,8 +140,8 @@ fn miss<'r, 'p>(app: &'r App, m: Method<'_>, path: &'p str, e: MatchError<'r>) -
     }
 }
 
-/// Answers a complete request into `res` (which must have been reset): routes it once and
-/// runs its handler, the fallback or the error answer.
+/// Answers a complete request into `res` (which must have been reset, its ticket installed):
+/// routes it once and runs its handler, the fallback or the error answer.
 #[inline]
 pub(crate) fn answer<'a>(
     app: &'a App,
@@ -150,10 +149,15 @@ pub(crate) fn answer<'a>(
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
-    match decide(app, req.method, req.path) {
+    let Some(m) = router_method(req.method) else {
+        return res.set_error(400);
+    };
+    match decide(app, m, req.path) {
         Decision::Hit(hit) => {
+            let index = *hit.value();
             push_params(req, &hit);
-            run_handler(&*app.handlers[*hit.value()], req, res, stats);
+            let route = RouteId::handler(index, req.method);
+            run_handler(app, &*app.handlers[index], route, req, res, stats);
         }
         other => answer_miss(app, other, req, res, stats),
     }
@@ -170,12 +174,9 @@ fn answer_miss<'a>(
     stats: &WorkerCounters,
 ) {
     match d {
-        Decision::Hit(hit) => {
-            push_params(req, &hit);
-            run_handler(&*app.handlers[*hit.value()], req, res, stats);
-        }
+        Decision::Hit(_) => unreachable!("answered by `answer`"),
         Decision::Fallback => match &app.fallback {
-            Some(f) => run_handler(&**f, req, res, stats),
+            Some(f) => run_handler(app, &**f, RouteId::fallback(req.method), req, res, stats),
             None => res.set_error(500),
         },
         Decision::Error(code) => res.set_error(code),
@@ -218,31 +219,60 @@ fn push_params<'a>(req: &mut Request<'a>, hit: &Match<'a, 'a, usize>) {
     }
 }
 
-/// Runs a handler. The seam for deferred answers: this is where the exchange will hand a
-/// `Responder` to the handler instead of answering from `res` when it returns; nothing else in
-/// the crate runs handlers.
-#[inline]
+/// Runs a handler (the one place that does).
+#[inline(always)]
 fn run_handler(
+    app: &App,
     handler: &Handler,
+    route: RouteId,
     req: &mut Request<'_>,
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
-    if guard(stats, || handler(req, res)).is_none() || res.is_invalid() {
-        res.set_error(500);
+    run_app(app, route, req, res, stats, |req, res| handler(req, res));
+}
+
+/// Runs application code that answers into `res` (a handler, an upload's finish): its route
+/// goes into the response first, so a [`Responder`](crate::Responder) taken out of it can
+/// name the route; a panic or an invalid response is reported and becomes a 500.
+#[inline(always)]
+fn run_app<'a>(
+    app: &App,
+    route: RouteId,
+    req: &mut Request<'a>,
+    res: &mut Response,
+    stats: &WorkerCounters,
+    f: impl FnOnce(&mut Request<'a>, &mut Response),
+) {
+    res.set_route(route);
+    let ran = guard(stats, || f(req, res));
+    if let Some(kind) = failure(&ran, res) {
+        failed(&app.errors, kind, req.method, route, res);
     }
 }
 
-/// Runs application code, catching a panic (counted; `None`). The one panic guard.
+/// Reports a failure of application code; the answer becomes a 500.
+#[cold]
+#[inline(never)]
+fn failed(
+    log: &ErrorLog,
+    kind: AppErrorKind<'_>,
+    method: &str,
+    route: RouteId,
+    res: &mut Response,
+) {
+    log.report(kind, method, route);
+    res.set_error(500);
+}
+
+/// Runs application code, catching a panic (counted; its payload is the error). The one panic
+/// guard.
 #[inline]
-pub(crate) fn guard<R>(stats: &WorkerCounters, f: impl FnOnce() -> R) -> Option<R> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => Some(r),
-        Err(_) => {
-            stats.panic();
-            None
-        }
-    }
+pub(crate) fn guard<R>(
+    stats: &WorkerCounters,
+    f: impl FnOnce() -> R,
+) -> Result<R, Box<dyn Any + Send>> {
+    catch_unwind(AssertUnwindSafe(f)).inspect_err(|_| stats.panic())
 }
 
 /// A request whose body has not all arrived: routes it once and decides whether the body is
@@ -255,11 +285,11 @@ pub(crate) fn start<'a>(
     res: &mut Response,
     stats: &WorkerCounters,
 ) -> Start {
-    let index = match decide(app, req.method, req.path) {
-        Decision::Hit(hit) => {
-            push_params(req, &hit);
-            *hit.value()
-        }
+    let Some(m) = router_method(req.method) else {
+        return Start::Error(400);
+    };
+    let hit = match decide(app, m, req.path) {
+        Decision::Hit(hit) => hit,
         Decision::Fallback => return Start::Read(None),
         Decision::Error(code) => return Start::Error(code),
         d @ (Decision::NotAllowed(_) | Decision::TrailingSlash) => {
@@ -268,16 +298,14 @@ pub(crate) fn start<'a>(
             return Start::Answered;
         }
     };
-    match app.uploads.get(index) {
-        Some(Some(up)) => match start_sink(&**up, req, stats) {
-            Ok(sink) => Start::Read(Some(sink)),
-            Err(code) => {
-                res.reset();
-                res.set_error(code);
-                Start::Answered
-            }
-        },
-        _ => Start::Read(None),
+    match start_hit(app, &hit, req, stats) {
+        Some(Ok(sink)) => Start::Read(Some(sink)),
+        Some(Err(code)) => {
+            res.reset();
+            res.set_error(code);
+            Start::Answered
+        }
+        None => Start::Read(None),
     }
 }
 
@@ -290,12 +318,29 @@ pub(crate) fn start_upload<'a>(
     req: &mut Request<'a>,
     stats: &WorkerCounters,
 ) -> Option<Result<ActiveSink, u16>> {
-    let Decision::Hit(hit) = decide(app, req.method, req.path) else {
+    let m = router_method(req.method)?;
+    let Decision::Hit(hit) = decide(app, m, req.path) else {
         return None;
     };
-    let up = app.uploads.get(*hit.value())?.as_ref()?;
-    push_params(req, &hit);
-    Some(start_sink(&**up, req, stats))
+    start_hit(app, &hit, req, stats)
+}
+
+/// For the route `hit` found: `None` if it is not an upload route, else its params go into
+/// `req` and its start runs.
+fn start_hit<'a>(
+    app: &'a App,
+    hit: &Match<'a, 'a, usize>,
+    req: &mut Request<'a>,
+    stats: &WorkerCounters,
+) -> Option<Result<ActiveSink, u16>> {
+    let up = upload_of(app, hit)?;
+    push_params(req, hit);
+    Some(start_sink(app, up, hit, req, stats))
+}
+
+/// The upload start of the route `hit` found, if it is an upload route.
+fn upload_of<'a>(app: &'a App, hit: &Match<'a, '_, usize>) -> Option<&'a UploadStart> {
+    app.uploads.get(*hit.value())?.as_deref()
 }
 
 /// Whether an upload route takes a request with a declared body of `n` bytes (past the
@@ -304,25 +349,69 @@ pub(crate) fn start_upload<'a>(
 #[inline(never)]
 pub(crate) fn upload_takes(app: &App, method: &str, path: &str, n: u64) -> bool {
     n <= app.config.limits.max_upload_size
-        && matches!(decide(app, method, path),
-            Decision::Hit(hit) if app.uploads.get(*hit.value()).is_some_and(Option::is_some))
+        && router_method(method).is_some_and(|m| {
+            matches!(decide(app, m, path), Decision::Hit(hit) if upload_of(app, &hit).is_some())
+        })
 }
 
-/// Runs an upload route's start, a panic being a 500.
+/// A sink held by a connection while the body arrives, with what finishing it needs: its
+/// route and params (as spans of the path, which the finishing request has again), and the
+/// error log for a panic in its calls.
+pub(crate) struct ActiveSink {
+    sink: Box<dyn BodySink>,
+    route: RouteId,
+    params: ArrayVec<(u32, u32), MAX_PARAMS>,
+    log: Arc<ErrorLog>,
+}
+
+impl std::fmt::Debug for ActiveSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActiveSink")
+            .field("route", &self.route)
+            .finish()
+    }
+}
+
+/// Runs an upload route's start (the route `hit`, params in `req` already), a panic being a
+/// 500.
 fn start_sink(
+    app: &App,
     start: &UploadStart,
+    hit: &Match<'_, '_, usize>,
     req: &mut Request<'_>,
     stats: &WorkerCounters,
 ) -> Result<ActiveSink, u16> {
+    let route = RouteId::handler(*hit.value(), req.method);
     match guard(stats, || start(req)) {
-        Some(Ok(sink)) => Ok(ActiveSink(sink)),
-        Some(Err(code)) => Err(code),
-        None => Err(500),
+        Ok(Ok(sink)) => {
+            let base = req.path.as_ptr() as usize;
+            let params = hit
+                .params()
+                .iter()
+                .take(MAX_PARAMS)
+                .map(|(_, v)| {
+                    let at = (v.as_ptr() as usize).wrapping_sub(base);
+                    (at as u32, v.len() as u32)
+                })
+                .collect();
+            Ok(ActiveSink {
+                sink,
+                route,
+                params,
+                log: Arc::clone(&app.errors),
+            })
+        }
+        Ok(Err(code)) => Err(code),
+        Err(p) => {
+            app.errors
+                .report(AppErrorKind::Panic(panic_message(&*p)), req.method, route);
+            Err(500)
+        }
     }
 }
 
 /// Lets an upload's sink answer the request once the body is complete (its route's params
-/// filled in first).
+/// filled in from the start, not routed again).
 #[cold]
 #[inline(never)]
 pub(crate) fn finish_upload<'a>(
@@ -332,12 +421,18 @@ pub(crate) fn finish_upload<'a>(
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
-    if let Decision::Hit(hit) = decide(app, req.method, req.path) {
-        push_params(req, &hit);
+    let route = sink.route;
+    if let Some(names) = app.param_names.get(route.index()) {
+        for (name, &(at, len)) in names.iter().zip(&sink.params) {
+            let (at, len) = (at as usize, len as usize);
+            if let Some(v) = req.path.get(at..at + len) {
+                req.params.push(name, v);
+            }
+        }
     }
-    if guard(stats, || sink.0.finish(req, res)).is_none() || res.is_invalid() {
-        res.set_error(500);
-    }
+    run_app(app, route, req, res, stats, |req, res| {
+        sink.sink.finish(req, res)
+    });
 }
 
 impl ActiveSink {
@@ -346,7 +441,14 @@ impl ActiveSink {
         if piece.is_empty() {
             return Ok(());
         }
-        guard(stats, || self.0.data(piece)).unwrap_or(Err(500))
+        match guard(stats, || self.sink.data(piece)) {
+            Ok(r) => r,
+            Err(p) => {
+                let kind = AppErrorKind::Panic(panic_message(&*p));
+                self.log.report_id(kind, self.route);
+                Err(500)
+            }
+        }
     }
 }
 

@@ -63,8 +63,9 @@
 //! | 413 | body larger than [`Limits::max_body_size`] (declared or chunked), or for an upload route ([`Builder::upload`]) than [`Limits::max_upload_size`] | closed |
 //! | 414 | request target longer than [`Limits::max_uri_len`] | closed |
 //! | 431 | head larger than [`Limits::max_head_size`], or too many fields | closed |
-//! | 500 | the handler panicked, or set an invalid header or status | kept |
+//! | 500 | the handler panicked, or set an invalid header or status, or dropped its [`Responder`] (each reported to [`Builder::on_app_error`]) | kept |
 //! | 501 | unknown method with no route for it | closed |
+//! | 503 | a deferred answer past [`Timeouts::handler`], or the blocking pool's queue full ([`Builder::route_blocking`]) | kept |
 //! | 505 | HTTP version other than 1.0 and 1.1 | closed |
 //!
 //! On HTTP/2 the same statuses come back on the stream; protocol violations end the stream
@@ -90,6 +91,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod app;
+mod app_error;
 mod blocking;
 mod body;
 mod body_limit;
@@ -101,6 +103,7 @@ mod defer;
 mod error;
 mod exchange;
 mod files;
+mod handle;
 mod http1;
 mod http2;
 mod query;
@@ -112,6 +115,7 @@ mod status;
 mod upload;
 mod worker;
 
+pub use app_error::{AppError, AppErrorKind, AppRoute};
 pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;
 pub use brisk_http2::Config as Http2Config;
@@ -120,9 +124,10 @@ pub use config::{Limits, Timeouts};
 pub use counters::Counters;
 pub use defer::{Responder, SendError};
 pub use error::Error;
+pub use handle::Handle;
 pub use query::{percent_decode, Query, QueryPair};
 pub use request::{Headers, Params, Request, Version, MAX_PARAMS};
 pub use response::{Body, Response};
-pub use server::{Builder, Handle, Server};
+pub use server::{Builder, Server};
 pub use status::reason_phrase;
 pub use upload::BodySink;

@@ -303,17 +303,16 @@ impl<'a> Request<'a> {
         body: &'a [u8],
     ) -> Self {
         let (path, query) = split_target(target);
-        Request {
+        crate::exchange::Head {
             method,
             target,
             path,
             query,
             version: Version::Http11,
-            headers: Headers::new(fields),
-            params: Params::new(),
-            body,
+            headers: fields,
             peer: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
+        .request(body)
     }
 
     /// The method token, e.g. `"GET"`.

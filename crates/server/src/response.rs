@@ -216,6 +216,8 @@ pub struct Response {
     ticket: Option<crate::defer::Ticket>,
     /// The handler took a [`Responder`](crate::Responder): the answer comes later.
     deferred: bool,
+    /// The route of the handler that runs (set by the exchange), for its responder's ticket.
+    route: crate::app_error::RouteId,
 }
 
 impl fmt::Debug for Response {
@@ -281,6 +283,7 @@ impl Response {
             invalid: false,
             ticket: None,
             deferred: false,
+            route: crate::app_error::RouteId::UNKNOWN,
         }
     }
 
@@ -300,7 +303,17 @@ impl Response {
     /// Installs where a deferred answer to this exchange goes.
     #[inline(always)]
     pub(crate) fn set_ticket(&mut self, conn: brisk_reactor::ConnId, xid: u64) {
-        self.ticket = Some(crate::defer::Ticket { conn, xid });
+        self.ticket = Some(crate::defer::Ticket {
+            conn,
+            xid,
+            route: crate::app_error::RouteId::UNKNOWN,
+        });
+    }
+
+    /// Records the route whose handler runs now (its responder will carry it, for a report).
+    #[inline(always)]
+    pub(crate) fn set_route(&mut self, route: crate::app_error::RouteId) {
+        self.route = route;
     }
 
     /// True when the handler took the answer out with [`Response::defer`].
@@ -323,7 +336,11 @@ impl Response {
     /// assert!(r.send(brisk_server::Response::new()).is_err());
     /// ```
     pub fn defer(&mut self) -> crate::Responder {
-        let ticket = self.ticket.take();
+        let route = self.route;
+        let ticket = self
+            .ticket
+            .take()
+            .map(|t| crate::defer::Ticket { route, ..t });
         self.deferred |= ticket.is_some();
         crate::Responder::new(ticket)
     }

@@ -7,10 +7,12 @@ use std::time::Duration;
 use brisk_router::{RouteMethod, Router};
 
 use crate::app::{App, Handler};
+use crate::app_error::{ErrorLog, Hook};
 use crate::config::{Config, Limits, Timeouts};
 use crate::conn::Conn;
-use crate::counters::{Counters, WorkerCounters};
+use crate::counters::WorkerCounters;
 use crate::error::Error;
+use crate::handle::Handle;
 use crate::request::Request;
 use crate::response::Response;
 use brisk_http2::Config as Http2Config;
@@ -57,6 +59,8 @@ impl Server {
             handlers: Vec::new(),
             uploads: Vec::new(),
             fallback: None,
+            route_names: Vec::new(),
+            app_error: Arc::new(crate::app_error::default_hook),
             error: None,
             blocking: None,
             blocking_threads: crate::blocking::default_threads(),
@@ -95,6 +99,9 @@ pub struct Builder {
     handlers: Vec<Arc<Handler>>,
     uploads: Vec<Option<Arc<crate::upload::UploadStart>>>,
     fallback: Option<Arc<Handler>>,
+    /// Each handler's route, for error reports.
+    route_names: Vec<(Option<Box<str>>, Box<str>)>,
+    app_error: Arc<Hook>,
     error: Option<Error>,
     /// The pool of [`route_blocking`](Self::route_blocking), made with its first route.
     blocking: Option<Arc<crate::blocking::Pool>>,
@@ -278,7 +285,9 @@ impl Builder {
     /// `/files/{*path}` or `/{name}.json` (see brisk-router for the rules). A conflicting or
     /// invalid pattern makes [`start`](Self::start) fail with [`Error::Route`].
     ///
-    /// A `GET` route also answers `HEAD` (without the body) unless a `HEAD` route exists.
+    /// A `GET` route also answers `HEAD` (without the body) unless a `HEAD` or any-method
+    /// route has the same pattern: a HEAD request goes where a GET request to the same path
+    /// would go.
     ///
     /// # Examples
     ///
@@ -413,6 +422,8 @@ impl Builder {
             Ok(()) => {
                 self.handlers.push(handler);
                 self.uploads.push(upload);
+                self.route_names
+                    .push(crate::app_error::route_name(method, pattern));
             }
             Err(source) => {
                 if self.error.is_none() {
@@ -497,6 +508,37 @@ impl Builder {
         self
     }
 
+    /// The hook that hears of every error in application code, with the request's method and
+    /// route ([`AppError`](crate::AppError)): a handler panic (with its message), a
+    /// [`Responder`](crate::Responder) dropped without an answer, a deferred answer past the
+    /// handler timeout, a full blocking pool, an invalid response. The client gets 500 or 503
+    /// either way; the hook runs once per such error, on the thread where it was noticed (a
+    /// worker, a blocking-pool thread, or the thread that dropped the responder), never for a
+    /// request answered normally. Keep it short: on a worker it holds up the connections.
+    ///
+    /// Default: one line on stderr, written through [`std::io::stderr`] as std's panic hook
+    /// writes (so a panic shows std's message and then this one, which names the route), e.g.
+    /// `brisk: GET /users/{id}: handler panicked: boom (answered 500)`.
+    /// `on_app_error(|_| {})` silences it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&seen);
+    /// let mut b = brisk_server::Server::builder();
+    /// b.on_app_error(move |e| log.lock().unwrap().push(e.to_string()));
+    /// ```
+    pub fn on_app_error<F>(&mut self, hook: F) -> &mut Self
+    where
+        F: Fn(&crate::AppError<'_>) + Send + Sync + 'static,
+    {
+        self.app_error = Arc::new(hook);
+        self
+    }
+
     /// Starts the workers and returns at once with a [`Handle`].
     ///
     /// # Errors
@@ -515,6 +557,7 @@ impl Builder {
     pub fn start(&mut self) -> Result<Handle, Error> {
         let (reactor, app, counters) = self.prepare()?;
         let shared = crate::defer::register(self.workers);
+        crate::app_error::register(shared.id(), &app.errors);
         let reactor = reactor
             .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
             .map_err(Error::Reactor)?;
@@ -575,6 +618,7 @@ impl Builder {
         let (reactor, app, counters) = self.prepare()?;
         let shutdown = self.config.timeouts.shutdown;
         let shared = crate::defer::register(self.workers);
+        crate::app_error::register(shared.id(), &app.errors);
         reactor
             .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
                 ready(&Handle {
@@ -601,11 +645,25 @@ impl Builder {
         {
             return Err(Error::Config("timeouts must be above zero"));
         }
+        let mut router = std::mem::take(&mut self.router);
+        head_routes(&mut router);
+        let mut param_names = vec![Box::default(); self.handlers.len()];
+        for r in router.routes() {
+            if let Some(names) = param_names.get_mut(*r.value()) {
+                *names = r.param_names().map(Box::from).collect();
+            }
+        }
+        let errors = ErrorLog::new(
+            Arc::clone(&self.app_error),
+            std::mem::take(&mut self.route_names),
+        );
         let app = Arc::new(App {
-            router: std::mem::take(&mut self.router),
+            router,
             handlers: std::mem::take(&mut self.handlers),
             uploads: std::mem::take(&mut self.uploads),
             fallback: self.fallback.take(),
+            param_names,
+            errors: Arc::new(errors),
             config: self.config.clone(),
         });
         let counters: Arc<Vec<Arc<WorkerCounters>>> = Arc::new(
@@ -640,6 +698,31 @@ impl Builder {
     }
 }
 
+/// The HEAD->GET rule, in the route table: every GET route also gets a HEAD entry for its
+/// handler, unless a HEAD or any-method route has the same pattern (or an equivalent one: the
+/// router refuses the entry then, and that route answers HEAD). So a HEAD request goes where
+/// a GET request to the same path goes, in one lookup.
+fn head_routes(router: &mut Router<usize>) {
+    let mut own = std::collections::HashSet::new();
+    let mut get = Vec::new();
+    for r in router.routes() {
+        match r.method() {
+            RouteMethod::Only(brisk_router::Method::Get) => {
+                get.push((r.pattern().to_string(), *r.value()));
+            }
+            RouteMethod::Only(brisk_router::Method::Head) | RouteMethod::Any => {
+                own.insert(r.pattern().to_string());
+            }
+            RouteMethod::Only(_) => {}
+        }
+    }
+    for (pattern, index) in get {
+        if !own.contains(&pattern) {
+            let _ = router.insert(brisk_router::Method::Head, &pattern, index);
+        }
+    }
+}
+
 /// Per-worker counters, shared by the workers and the handles.
 type SharedCounters = Arc<Vec<Arc<WorkerCounters>>>;
 
@@ -658,131 +741,5 @@ fn per_worker(
         // Boxed because a closure type cannot be named in the return type; one indirect call
         // per accepted connection.
         Box::new(move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info))
-    }
-}
-
-/// A running server: its addresses, counters, and graceful shutdown.
-///
-/// # Examples
-///
-/// ```
-/// use brisk_server::{Method, Server};
-///
-/// # fn main() -> Result<(), brisk_server::Error> {
-/// let h = Server::builder()
-///     .bind("127.0.0.1:0".parse().unwrap())
-///     .workers(1)
-///     .route(Method::Get, "/", |_, res| { res.text("ok"); })
-///     .start()?;
-/// assert_eq!(h.counters().requests, 0);
-/// h.shutdown();
-/// h.join();
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Debug, Clone)]
-pub struct Handle {
-    reactor: brisk_reactor::Handle,
-    counters: Arc<Vec<Arc<WorkerCounters>>>,
-    shutdown: Duration,
-}
-
-impl Handle {
-    /// The addresses the server listens on (with the real port when 0 was asked).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
-    /// assert_eq!(h.local_addrs().len(), 1);
-    /// # h.shutdown();
-    /// # h.join();
-    /// ```
-    pub fn local_addrs(&self) -> &[SocketAddr] {
-        self.reactor.local_addrs()
-    }
-
-    /// The first address the server listens on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
-    /// assert!(h.local_addr().ip().is_loopback());
-    /// # h.shutdown();
-    /// # h.join();
-    /// ```
-    pub fn local_addr(&self) -> SocketAddr {
-        self.reactor.local_addr()
-    }
-
-    /// Counters summed over all workers.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
-    /// assert_eq!(h.counters().panics, 0);
-    /// # h.shutdown();
-    /// # h.join();
-    /// ```
-    pub fn counters(&self) -> Counters {
-        let per: Vec<&WorkerCounters> = self.counters.iter().map(|c| &**c).collect();
-        let mut c = Counters::sum(&per);
-        let t = self.reactor.totals();
-        c.active = t.active;
-        c.bytes_in = t.bytes_in;
-        c.bytes_out = t.bytes_out;
-        c
-    }
-
-    /// Graceful shutdown with the configured deadline ([`Timeouts::shutdown`]): stop accepting,
-    /// finish in-flight requests (`Connection: close` on HTTP/1.1, GOAWAY on HTTP/2), close
-    /// idle connections, force-close what is left at the deadline. Returns at once; use
-    /// [`join`](Self::join) to wait.
-    ///
-    /// A signal handler may call this (and [`shutdown_within`](Self::shutdown_within)): it
-    /// takes no lock and allocates nothing (see [`brisk_reactor::Handle::shutdown`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
-    /// h.shutdown(); // returns at once; join() waits
-    /// # h.shutdown();
-    /// # h.join();
-    /// ```
-    pub fn shutdown(&self) {
-        self.reactor.shutdown(self.shutdown);
-    }
-
-    /// Like [`shutdown`](Self::shutdown) with another deadline.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
-    /// h.shutdown_within(std::time::Duration::from_millis(100));
-    /// # h.shutdown();
-    /// # h.join();
-    /// ```
-    pub fn shutdown_within(&self, grace: Duration) {
-        self.reactor.shutdown(grace);
-    }
-
-    /// Waits for every worker thread to stop (a worker that [`Builder::run_with`] runs on its
-    /// caller's thread is done when that call returns).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let h = brisk_server::Server::builder().bind("127.0.0.1:0".parse().unwrap()).workers(1).start().unwrap();
-    /// h.shutdown();
-    /// h.join();
-    /// # h.shutdown();
-    /// # h.join();
-    /// ```
-    pub fn join(&self) {
-        let _ = self.reactor.join();
     }
 }

@@ -34,29 +34,13 @@ pub(crate) fn error_body(code: u16) -> &'static [u8] {
     }
 }
 
-/// Three ASCII digits of a status code (100..=999).
+/// Three ASCII digits of a status code (clamped to 100..=999).
 pub(crate) fn status_digits(code: u16) -> [u8; 3] {
-    let c = code.clamp(100, 999);
-    [
-        b'0' + (c / 100) as u8,
-        b'0' + (c / 10 % 10) as u8,
-        b'0' + (c % 10) as u8,
-    ]
+    brisk_http1::status_digits(code.clamp(100, 999)).unwrap_or(*b"500")
 }
 
-/// Writes `n` in decimal into the end of `buf` and returns the digits (a `Content-Length`
-/// value without going through `fmt`).
-pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
-}
+/// `n` in decimal at the end of a 20-byte buffer (brisk-http1's, which its head writer uses).
+pub(crate) use brisk_http1::decimal;
 
 #[cfg(test)]
 mod tests {

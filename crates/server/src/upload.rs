@@ -55,12 +55,4 @@ pub trait BodySink: Send {
 pub(crate) type UploadStart =
     dyn Fn(&mut Request<'_>) -> Result<Box<dyn BodySink>, u16> + Send + Sync + 'static;
 
-/// A sink held by a connection while the body arrives (its calls, guarded against panics, are
-/// in [`crate::exchange`]).
-pub(crate) struct ActiveSink(pub(crate) Box<dyn BodySink>);
-
-impl std::fmt::Debug for ActiveSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ActiveSink")
-    }
-}
+pub(crate) use crate::exchange::ActiveSink;
