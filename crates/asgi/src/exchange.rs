@@ -13,7 +13,7 @@
 //! whole: streaming both ways waits for the server's pushed bodies.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use brisk_server::{Responder, Response};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyStopIteration, PyValueError};
@@ -140,8 +140,12 @@ impl Receive {
             let d = m.disconnect(py)?;
             return Ok(Py::new(py, Ready::new(Some(d.into_any().unbind())))?.into_any());
         }
-        // Wait for the end of the response (a disconnect while waiting is not seen yet).
+        // Wait for the end of the response, or for the client to go (the worker checks its
+        // waiting exchanges after each turn).
         let fut = core.create_future.call0(py)?;
+        if ex.waiters.is_empty() {
+            core.waiting.borrow_mut().push(Rc::downgrade(&self.ex));
+        }
         ex.waiters.push(fut.clone_ref(py));
         Ok(fut)
     }
@@ -195,7 +199,7 @@ impl Send {
         if gave_up {
             core.kick(py)?;
         }
-        self.wake(py, &core)?;
+        wake(py, &self.ex, &core)?;
         Ok(gave_up)
     }
 }
@@ -284,7 +288,7 @@ impl Send {
                 ex.responder = None;
                 drop(ex);
                 core.kick(py)?;
-                self.wake(py, core)?;
+                wake(py, &self.ex, core)?;
                 return Err(PyRuntimeError::new_err(format!(
                     "response body larger than the buffer bound ({} bytes) of this \
                      brisk-asgi version",
@@ -304,24 +308,56 @@ impl Send {
         let sent = ex.responder.take().map(|r| r.send(res));
         drop(ex);
         core.kick(py)?;
-        self.wake(py, core)?;
+        wake(py, &self.ex, core)?;
         match sent {
             Some(Ok(())) => Ok(()),
             _ => Err(PyOSError::new_err("client disconnected")),
         }
     }
+}
 
-    /// Resolves the `receive()` calls waiting for the end of the response.
-    fn wake(&self, py: Python<'_>, core: &Core) -> PyResult<()> {
-        let waiters = std::mem::take(&mut self.ex.borrow_mut().waiters);
-        for w in waiters {
-            let w = w.bind(py);
-            if !w.call_method0("done")?.is_truthy()? {
-                w.call_method1("set_result", (core.msgs.disconnect(py)?,))?;
-            }
+/// Resolves the `receive()` calls of `ex` waiting for the end of the response (or the client
+/// to go) with `http.disconnect`.
+fn wake(py: Python<'_>, ex: &Rc<RefCell<ExState>>, core: &Core) -> PyResult<()> {
+    let waiters = std::mem::take(&mut ex.borrow_mut().waiters);
+    for w in waiters {
+        let w = w.bind(py);
+        if !w.call_method0("done")?.is_truthy()? {
+            w.call_method1("set_result", (core.msgs.disconnect(py)?,))?;
         }
-        Ok(())
     }
+    Ok(())
+}
+
+/// After a turn: the exchanges with a `receive()` waiting whose client has gone (closed its
+/// connection, reset its stream) get `http.disconnect`; finished ones leave the list.
+pub(crate) fn resolve_gone(
+    py: Python<'_>,
+    waiting: &RefCell<Vec<Weak<RefCell<ExState>>>>,
+    core: &Core,
+) -> PyResult<()> {
+    if waiting.borrow().is_empty() {
+        return Ok(());
+    }
+    let list = std::mem::take(&mut *waiting.borrow_mut());
+    let mut keep = Vec::with_capacity(list.len());
+    for w in list {
+        let Some(ex) = w.upgrade() else { continue };
+        let (done, gone) = {
+            let e = ex.borrow();
+            (e.complete || e.waiters.is_empty(), e.closed())
+        };
+        if done {
+            continue;
+        }
+        if gone {
+            wake(py, &ex, core)?;
+            continue;
+        }
+        keep.push(w);
+    }
+    waiting.borrow_mut().extend(keep);
+    Ok(())
 }
 
 /// `message[key]` if present.

@@ -8,9 +8,10 @@
 //!        (inside the turn when the task finished eagerly: the same write)
 //! ```
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
+use std::rc::Weak;
 use std::time::{Duration, Instant};
 
 use brisk_server::{EmbeddedServer, Request, Response, Server};
@@ -77,6 +78,8 @@ pub(crate) struct Core {
     pub(crate) max_buffer: usize,
     in_turn: Cell<bool>,
     kicked: Cell<bool>,
+    /// Exchanges with a `receive()` waiting for the end of the response or a disconnect.
+    pub(crate) waiting: RefCell<Vec<Weak<RefCell<ExState>>>>,
 }
 
 impl Core {
@@ -241,6 +244,7 @@ impl Worker {
                 max_buffer: max_response_buffer,
                 in_turn: Cell::new(false),
                 kicked: Cell::new(false),
+                waiting: RefCell::new(Vec::new()),
             },
         )?;
         let _ = slot.set(core.clone_ref(py));
@@ -282,6 +286,7 @@ impl Worker {
         core.in_turn.set(true);
         let t = self.server.turn(Some(Duration::ZERO));
         core.in_turn.set(false);
+        crate::exchange::resolve_gone(py, &core.waiting, &core)?;
         let now = Instant::now();
         if self.timer.as_ref().is_some_and(|(at, _)| *at <= now) {
             self.timer = None;

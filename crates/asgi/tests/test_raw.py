@@ -118,6 +118,24 @@ def test_receive_gives_disconnect_after_the_response(serve, httpx):
     assert seen == ["http.disconnect"]
 
 
+def test_a_waiting_receive_sees_the_client_disconnect_and_send_then_raises(serve, httpx):
+    import socket
+
+    s = serve("raw:app")
+    host, port = s.url[len("http://"):].split(":")
+    c = socket.create_connection((host, int(port)))
+    c.sendall(b"GET /wait-disconnect HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(0.3)
+    c.close()
+    deadline = time.monotonic() + 5
+    while True:
+        seen = httpx.get(s.url + "/seen-after").json()
+        if len(seen) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert seen == ["waiting:http.disconnect", "send raised OSError"]
+
+
 def test_lifespan_state_is_copied_into_each_request(serve, httpx):
     s = serve("raw:app")
     with httpx.Client() as c:

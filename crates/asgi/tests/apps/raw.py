@@ -99,6 +99,15 @@ async def app(scope, receive, send):
         await reply(send, 200, b"done")
         seen_after.append((await receive())["type"])
         return None
+    if path == "/wait-disconnect":
+        await receive()  # the body
+        # No response: waits until the client goes.
+        seen_after.append("waiting:" + (await receive())["type"])
+        try:
+            await reply(send, 200, b"too late")
+        except OSError:
+            seen_after.append("send raised OSError")
+        return None
     if path == "/seen-after":
         return await reply(send, 200, json.dumps(seen_after).encode())
     if path == "/slow":
