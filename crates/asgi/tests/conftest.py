@@ -61,6 +61,16 @@ class Server:
             raise AssertionError("server did not start:\n" + self.log)
         return self
 
+    def logged(self, text: str, timeout: float = 5.0) -> bool:
+        """Whether `text` appears in the server's log within `timeout` (it is read by a
+        thread, so a line may land just after the response that followed it)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
     @property
     def log(self) -> str:
         return "".join(self.lines)
