@@ -43,6 +43,13 @@ def test_every_scope_field_has_the_spec_type_and_value(serve, httpx):
     assert sc["headers"]["value"][i : i + 2] == [["x-second", "2"], ["x-second", "3"]]  # order
 
 
+def test_path_decoding_keeps_plus_and_stray_percent_signs(serve, httpx):
+    s = serve("raw:app")
+    sc = httpx.get(s.url + "/a+b%zz%2/%E2%82%AC%FF").json()
+    assert sc["path"]["value"] == "/a+b%zz%2/\u20ac\ufffd"  # invalid UTF-8 -> U+FFFD
+    assert sc["raw_path"]["value"] == "/a+b%zz%2/%E2%82%AC%FF"
+
+
 def test_http2_prior_knowledge_gives_http_version_2(serve, httpx):
     from conftest import need
 
