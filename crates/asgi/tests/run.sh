@@ -2,7 +2,7 @@
 # Builds brisk-asgi into a virtual environment per Python version and runs its pytest suite
 # (raw ASGI, FastAPI and Starlette apps served by `python -m brisk_asgi`).
 #
-#   crates/asgi/tests/run.sh                         # Python 3.11 and 3.12 (pyenv), if found
+#   crates/asgi/tests/run.sh                         # Python 3.11, 3.12, 3.13 (PATH or pyenv)
 #   BRISK_ASGI_PYTHONS="3.11" crates/asgi/tests/run.sh
 #   BRISK_REQUIRE_PEERS=1 crates/asgi/tests/run.sh   # a missing Python or PyPI is a failure
 #
@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 crate=$(dirname "$here")
 root=$(cd "$crate/../.." && pwd)
 require=${BRISK_REQUIRE_PEERS:-0}
-pythons=${BRISK_ASGI_PYTHONS:-"3.11 3.12"}
+pythons=${BRISK_ASGI_PYTHONS:-"3.11 3.12 3.13"}
 packages=(maturin pytest "httpx[http2]" fastapi starlette)
 status=0
 
