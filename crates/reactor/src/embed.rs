@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use mio::Events;
 
 use crate::handle::Handle;
+use crate::notify::ConnId;
 use crate::protocol::{ConnInfo, Protocol};
 use crate::worker::Worker;
 
@@ -41,6 +42,7 @@ pub(crate) trait Step {
     fn finish(&mut self);
     fn wanted_at(&self) -> Option<Instant>;
     fn poll_fd(&self) -> RawFd;
+    fn notify_local(&mut self, id: ConnId);
 }
 
 impl<A, P> Step for Worker<A, P>
@@ -59,6 +61,9 @@ where
     }
     fn poll_fd(&self) -> RawFd {
         Worker::poll_fd(self)
+    }
+    fn notify_local(&mut self, id: ConnId) {
+        Worker::notify_local(self, id)
     }
 }
 
@@ -187,6 +192,27 @@ impl Embedded {
     /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
+    }
+
+    /// Queues `id` for [`Protocol::on_notify`](crate::Protocol::on_notify) in the next turn,
+    /// as [`Context::notify_local`](crate::Context::notify_local) does inside a callback: for
+    /// code on the worker's thread that runs between turns (a task of the foreign loop). No
+    /// atomic, no wake: the caller runs a turn soon (the next [`Turn::deadline`] is then
+    /// already past). A stale id is dropped by that turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[allow(dead_code)]
+    /// # fn f(worker: &mut brisk_reactor::Embedded, id: brisk_reactor::ConnId) {
+    /// worker.notify_local(id); // answer ready: on_notify runs in the next turn
+    /// let _ = worker.turn(Some(std::time::Duration::ZERO));
+    /// # }
+    /// ```
+    pub fn notify_local(&mut self, id: ConnId) {
+        if !self.finished {
+            self.worker.notify_local(id);
+        }
     }
 
     /// Whether graceful shutdown finished (a [`Turn`] said `finished`).

@@ -194,6 +194,28 @@ fn after_slow(l: &Local, cx: &mut Context<'_>) {
     }
 }
 
+/// Between turns of an embedded worker: hands `f` the connections whose answers were sent on
+/// this thread outside any reactor callback (by a task of the foreign loop), which no
+/// [`after_callback`] will flush. Returns whether there were any.
+pub(crate) fn drain_stranded(mut f: impl FnMut(ConnId)) -> bool {
+    LOCAL.with(|l| {
+        if !l.pending.replace(false) {
+            return false;
+        }
+        let mut notes = l.notes.borrow_mut();
+        let any = !notes.is_empty();
+        for id in notes.drain(..) {
+            f(id);
+        }
+        any
+    })
+}
+
+/// Whether answers sent on this thread between turns wait for [`drain_stranded`].
+pub(crate) fn has_stranded() -> bool {
+    LOCAL.with(|l| l.pending.get() && !l.notes.borrow().is_empty())
+}
+
 /// Takes the next completion for connection `me` (a stale one for an earlier connection in
 /// the same slot is dropped). Moves the worker's cross-thread mailbox into the inbox first.
 pub(crate) fn take(me: ConnId) -> Option<Completion> {

@@ -631,7 +631,9 @@ impl Builder {
     }
 
     /// Checks the settings and builds the application and the reactor (not yet started).
-    fn prepare(&mut self) -> Result<(brisk_reactor::Reactor, Arc<App>, SharedCounters), Error> {
+    pub(crate) fn prepare(
+        &mut self,
+    ) -> Result<(brisk_reactor::Reactor, Arc<App>, SharedCounters), Error> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -724,11 +726,11 @@ fn head_routes(router: &mut Router<usize>) {
 }
 
 /// Per-worker counters, shared by the workers and the handles.
-type SharedCounters = Arc<Vec<Arc<WorkerCounters>>>;
+pub(crate) type SharedCounters = Arc<Vec<Arc<WorkerCounters>>>;
 
 /// What each worker runs first: it registers the worker's counters and returns the factory of
 /// its connections.
-fn per_worker(
+pub(crate) fn per_worker(
     app: Arc<App>,
     counters: SharedCounters,
     shared: Arc<crate::defer::Shared>,

@@ -21,11 +21,15 @@ thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
 }
 
-/// Installs this thread's worker state (first connection on the thread), if not there yet.
+/// Installs this thread's worker state (first connection on the thread), if not there yet; a
+/// thread that served another server before (embedded servers, one after another) counts
+/// into the new one's counters.
 pub(crate) fn init(stats: &Arc<WorkerCounters>) {
     WORKER.with(|w| {
         let mut w = w.borrow_mut();
-        if w.is_none() {
+        if let Some(w) = w.as_mut() {
+            w.stats = Arc::clone(stats);
+        } else {
             *w = Some(Worker {
                 res: Response::new(),
                 head: Vec::with_capacity(512),

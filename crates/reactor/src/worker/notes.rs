@@ -15,6 +15,11 @@ where
     A: FnMut(&ConnInfo) -> P,
     P: Protocol,
 {
+    /// Queues `id` for the next turn's `on_notify` (an embedded worker's caller, between turns).
+    pub(crate) fn notify_local(&mut self, id: ConnId) {
+        self.notes.push(id);
+    }
+
     /// Delivers this turn's notifications. The nothing-to-do check is inlined: the
     /// keep-alive fast path pays three loads.
     #[inline(always)]

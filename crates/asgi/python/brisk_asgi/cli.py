@@ -1,0 +1,93 @@
+"""The ``brisk-asgi`` command (and ``python -m brisk_asgi``): uvicorn's flags where they apply."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .server import run
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="brisk-asgi",
+        description="Serve an ASGI 3.0 application (HTTP/1.1 and h2c on one port) on Brisk.",
+    )
+    p.add_argument("app", help='the application, as "module:attribute" (e.g. main:app)')
+    p.add_argument("--host", default="127.0.0.1", help="IP address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    p.add_argument(
+        "--loop",
+        choices=["auto", "asyncio", "uvloop"],
+        default="auto",
+        help="event loop: uvloop when installed (auto), or asyncio",
+    )
+    p.add_argument(
+        "--lifespan",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="lifespan protocol: auto (used if the app supports it), on (required), off",
+    )
+    p.add_argument("--root-path", default="", help="ASGI root_path (the app is mounted below it)")
+    p.add_argument(
+        "--factory",
+        action="store_true",
+        help="APP is a callable that returns the ASGI application",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (only 1 in this version: the supervisor is not built yet)",
+    )
+    p.add_argument(
+        "--timeout-keep-alive",
+        type=float,
+        default=5.0,
+        help="close keep-alive connections idle this many seconds (default 5)",
+    )
+    p.add_argument(
+        "--timeout-graceful-shutdown",
+        type=float,
+        default=30.0,
+        help="on SIGINT/SIGTERM, wait this long for in-flight requests (default 30)",
+    )
+    p.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        default="info",
+        help="log level (default info)",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(levelname)s:     %(message)s",
+    )
+    if args.workers != 1:
+        sys.exit("brisk-asgi: --workers other than 1 is not supported yet (one process only)")
+    try:
+        run(
+            args.app,
+            host=args.host,
+            port=args.port,
+            loop=args.loop,
+            lifespan=args.lifespan,
+            root_path=args.root_path,
+            factory=args.factory,
+            timeout_keep_alive=args.timeout_keep_alive,
+            timeout_graceful_shutdown=args.timeout_graceful_shutdown,
+        )
+    except (ImportError, TypeError, OSError, ValueError) as exc:
+        logging.getLogger("brisk_asgi.error").error("%s", exc)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Running an ASGI app: the event loop, lifespan, the brisk worker, signals.
+
+One process, one thread: the asyncio loop owns the thread and turns the brisk worker when
+its descriptor is readable or its next deadline comes (see the extension's ``Worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import importlib
+import logging
+import signal
+import sys
+from typing import Any, Callable
+
+from ._brisk_asgi import Worker
+from .lifespan import Lifespan
+
+logger = logging.getLogger("brisk_asgi.error")
+
+
+@dataclasses.dataclass
+class Config:
+    """What ``run``/``serve`` and the CLI accept (names and meanings as uvicorn's)."""
+
+    app: Any
+    host: str = "127.0.0.1"
+    port: int = 8000
+    loop: str = "auto"  # auto | asyncio | uvloop
+    lifespan: str = "auto"  # auto | on | off
+    root_path: str = ""
+    factory: bool = False
+    timeout_keep_alive: float = 5.0
+    timeout_graceful_shutdown: float = 30.0
+    # Largest request body buffered for the app (None: brisk's default, 1 MiB).
+    max_body_size: int | None = None
+    # Largest response body buffered from http.response.body messages with more_body=True
+    # (streaming responses are buffered whole in this version).
+    max_response_buffer: int = 64 * 1024 * 1024
+
+    def load_app(self) -> Callable:
+        """The ASGI callable: ``app`` itself, or imported from ``"module:attr"``."""
+        app = self.app
+        if isinstance(app, str):
+            module_name, _, attrs = app.partition(":")
+            if not module_name or not attrs:
+                raise ImportError(f'app must be given as "module:attribute", got "{app}"')
+            if "" not in sys.path and "." not in sys.path:
+                sys.path.insert(0, "")
+            module = importlib.import_module(module_name)
+            app = module
+            for attr in attrs.split("."):
+                try:
+                    app = getattr(app, attr)
+                except AttributeError:
+                    raise ImportError(f'attribute "{attrs}" not found in module "{module_name}"')
+        if self.factory:
+            app = app()
+        if not callable(app):
+            raise TypeError(f"the ASGI app must be callable, got {app!r}")
+        return app
+
+
+async def _run(app, scope, receive, send):
+    """Awaits the app for one request; a response it did not complete becomes a 500."""
+    try:
+        await app(scope, receive, send)
+    except BaseException as exc:
+        send._finish()
+        if isinstance(exc, Exception):
+            logger.error("Exception in ASGI application", exc_info=exc)
+        elif not isinstance(exc, asyncio.CancelledError):
+            raise
+    else:
+        if send._finish():
+            logger.error("ASGI callable returned without completing response.")
+
+
+def _task_starter(loop: asyncio.AbstractEventLoop) -> Callable:
+    """``start(coro) -> task``: an eager Task on 3.12+ (its first step runs at once, inside the
+    worker's turn), ``loop.create_task`` on 3.11."""
+    if sys.version_info >= (3, 12):
+        return functools.partial(asyncio.Task, loop=loop, eager_start=True)
+    return loop.create_task
+
+
+async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None) -> None:
+    """Serves ``config.app`` on the running loop until SIGINT/SIGTERM (or ``ready``'s caller
+    cancels). Lifespan startup runs first; a startup failure raises ``SystemExit(3)``."""
+    loop = asyncio.get_running_loop()
+    app = config.load_app()
+    state: dict = {}
+    lifespan = Lifespan(app, config.lifespan, state)
+    await lifespan.startup()
+    if lifespan.should_exit:
+        raise SystemExit(3)
+    finished = loop.create_future()
+
+    def on_finished() -> None:
+        if not finished.done():
+            finished.set_result(None)
+
+    worker = Worker(
+        app,
+        loop,
+        _run,
+        _task_starter(loop),
+        logger.error,
+        config.host,
+        config.port,
+        root_path=config.root_path,
+        state=state,
+        max_body_size=config.max_body_size,
+        max_response_buffer=config.max_response_buffer,
+        timeout_keep_alive=config.timeout_keep_alive,
+        timeout_graceful_shutdown=config.timeout_graceful_shutdown,
+        on_finished=on_finished,
+    )
+    worker.start()
+    host, port = worker.address
+    logging.getLogger("brisk_asgi").info("brisk-asgi running on http://%s:%d", host, port)
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, worker.shutdown)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread
+    if ready is not None:
+        ready((host, port))
+    try:
+        await finished
+    except asyncio.CancelledError:
+        worker.shutdown()
+        await asyncio.shield(finished)
+        raise
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await lifespan.shutdown()
+
+
+def _loop_factory(name: str) -> Callable | None:
+    if name == "asyncio":
+        return None
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:
+        if name == "uvloop":
+            raise
+        return None
+    return uvloop.new_event_loop
+
+
+def run(app: Any, **options: Any) -> None:
+    """Serves ``app`` (a callable or ``"module:attr"``) in this process until SIGINT or
+    SIGTERM. Options are the fields of :class:`Config`."""
+    config = Config(app, **options)
+    with asyncio.Runner(loop_factory=_loop_factory(config.loop)) as runner:
+        runner.run(serve(config))

@@ -1,0 +1,125 @@
+"""A raw ASGI app for the tests: one behaviour per path."""
+
+import asyncio
+import contextvars
+import json
+import sys
+
+request_id = contextvars.ContextVar("request_id", default=None)
+# What /after-response saw from receive() once its response was complete.
+seen_after = []
+
+
+def describe(scope):
+    """The scope as JSON-able values, with each field's type name."""
+    out = {}
+    for k, v in scope.items():
+        if isinstance(v, bytes):
+            val = v.decode("latin-1")
+        elif k == "headers":
+            val = [[n.decode("latin-1"), x.decode("latin-1")] for n, x in v]
+        elif isinstance(v, tuple):
+            val = list(v)
+        else:
+            val = v
+        if k == "headers":
+            kind = [[type(n).__name__, type(x).__name__] for n, x in v]
+        elif isinstance(v, tuple):
+            kind = ["tuple"] + [type(x).__name__ for x in v]
+        else:
+            kind = type(v).__name__
+        out[k] = {"value": val, "type": kind}
+    return out
+
+
+async def reply(send, status, body, headers=((b"content-type", b"text/plain"),)):
+    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def lifespan(scope, receive, send):
+    while True:
+        msg = await receive()
+        if msg["type"] == "lifespan.startup":
+            scope["state"]["started"] = "yes"
+            scope["state"]["counter"] = 0
+            await send({"type": "lifespan.startup.complete"})
+        elif msg["type"] == "lifespan.shutdown":
+            print("lifespan shutdown ran", file=sys.stderr, flush=True)
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        return await lifespan(scope, receive, send)
+    path = scope["path"]
+    if path == "/echo":
+        body = b""
+        while True:
+            msg = await receive()
+            body += msg.get("body", b"")
+            if not msg.get("more_body"):
+                break
+        return await reply(send, 200, body)
+    if path == "/raise":
+        raise RuntimeError("boom (expected by the test)")
+    if path == "/raise-after-start":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("boom after start (expected by the test)")
+    if path == "/no-response":
+        return None
+    if path == "/bad-header-value":
+        return await reply(send, 200, b"x", [(b"x-bad", b"a\r\nInjected: yes")])
+    if path == "/bad-header-name":
+        return await reply(send, 200, b"x", [(b"bad name", b"v")])
+    if path == "/chunks":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for i in range(100):
+            await send({"type": "http.response.body", "body": b"%d," % i, "more_body": True})
+        await send({"type": "http.response.body", "body": b"end"})
+        return None
+    if path == "/sleep":
+        await asyncio.sleep(0.5)
+        return await reply(send, 200, b"slept")
+    if path == "/context":
+        before = request_id.get()
+        mine = scope["query_string"].decode()
+        request_id.set(mine)
+        await asyncio.sleep(0.05)
+        after = request_id.get()
+        return await reply(send, 200, json.dumps([before, after]).encode())
+    if path == "/state":
+        # A shallow copy per request: this change is not seen by the next request.
+        scope["state"]["counter"] += 1
+        body = json.dumps({k: scope["state"][k] for k in ("started", "counter")})
+        return await reply(send, 200, body.encode())
+    if path == "/after-response":
+        await receive()  # the body
+        await reply(send, 200, b"done")
+        seen_after.append((await receive())["type"])
+        return None
+    if path == "/wait-disconnect":
+        await receive()  # the body
+        # No response: waits until the client goes.
+        seen_after.append("waiting:" + (await receive())["type"])
+        try:
+            await reply(send, 200, b"too late")
+        except OSError:
+            seen_after.append("send raised OSError")
+        return None
+    if path == "/seen-after":
+        return await reply(send, 200, json.dumps(seen_after).encode())
+    if path == "/slow":
+        await asyncio.sleep(1.0)
+        return await reply(send, 200, b"slow done")
+    return await reply(send, 200, json.dumps(describe(scope)).encode(),
+                       [(b"content-type", b"application/json"), (b"X-Custom", b"1")])
+
+
+async def startup_fails(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": "no database (expected)"})
+        return
+    await reply(send, 200, b"never")
