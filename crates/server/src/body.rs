@@ -11,7 +11,7 @@
 
 use brisk_http1::{write_chunk_end, write_chunk_size, write_last_chunk, Region};
 
-use crate::response::{BodyKind, Source, Stream};
+use crate::response::{BodyKind, Pull, Source, Stream};
 
 /// Most bytes of a stream body read ahead at once (also capped by what the protocol may send).
 pub(crate) const READ_AHEAD: usize = 64 * 1024;
@@ -41,9 +41,13 @@ pub(crate) enum Read {
     /// The stream ended where it should: a sized one at its length (its last bytes pending),
     /// an unsized one at its end (for chunked framing, the last chunk is pending).
     Done,
-    /// A sized stream ended before its declared length: the peer must not take what it got
-    /// for the whole body (HTTP/1.1 closes the connection, HTTP/2 resets the stream).
+    /// A sized stream ended before its declared length, or a pushed body was abandoned: the
+    /// peer must not take what it got for the whole body (HTTP/1.1 closes the connection,
+    /// HTTP/2 resets the stream).
     Short,
+    /// Nothing to send yet (a pushed body whose producer has not written): the source wakes
+    /// the connection when there is. Nothing is pending, and the buffer is small.
+    Wait,
 }
 
 /// The part of a response body that is not sent yet.
@@ -59,6 +63,11 @@ pub(crate) struct Outgoing {
     /// For a sized stream: the bytes it still owes (`u64::MAX` for a close-delimited body,
     /// whose end is the connection's close).
     owed: Option<u64>,
+    /// Trailer fields of a stream that ended with them, for HTTP/2 to send as a HEADERS
+    /// frame ([`Outgoing::take_trailers`]); chunked HTTP/1.1 writes them in the last chunk.
+    trailers: Option<Box<Vec<(String, String)>>>,
+    /// The last read found nothing yet ([`Read::Wait`]): the source wakes the connection.
+    waiting: bool,
 }
 
 impl std::fmt::Debug for Outgoing {
@@ -149,6 +158,21 @@ impl Outgoing {
         self.stat = &[];
         self.source = None;
         self.owed = None;
+        self.trailers = None;
+        self.waiting = false;
+    }
+
+    /// True while the source has nothing yet ([`Read::Wait`]): the connection waits for its
+    /// producer, which is not a stalled peer.
+    #[inline]
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiting && self.source.is_some()
+    }
+
+    /// The trailer fields of a stream that ended ([`Read::Done`]) with them (HTTP/2 sends
+    /// them as a HEADERS frame ending the stream).
+    pub(crate) fn take_trailers(&mut self) -> Option<Vec<(String, String)>> {
+        self.trailers.take().map(|t| *t)
     }
 
     /// Frees a large idle buffer (kept up to [`KEEP_OUT`] for reuse).
@@ -166,6 +190,7 @@ impl Outgoing {
         debug_assert!(self.pending().is_empty());
         self.buf.clear();
         self.pos = 0;
+        self.waiting = false;
         let Some(source) = self.source.as_mut() else {
             return Read::Done;
         };
@@ -177,16 +202,46 @@ impl Outgoing {
         if chunked {
             self.buf.resize(SIZE_ROOM, 0);
         }
-        if !source.read_into(&mut self.buf, max) {
-            self.source = None;
-            self.buf.clear();
-            if self.owed.take().is_some() {
+        match source.read_into(&mut self.buf, max) {
+            Pull::Data => {}
+            Pull::Wait => {
+                self.waiting = true;
+                self.buf.clear();
+                self.shrink_idle();
+                return Read::Wait;
+            }
+            Pull::Abort => {
+                self.source = None;
+                self.buf.clear();
+                self.owed = None;
                 return Read::Short;
             }
-            if chunked {
-                let _ = write_last_chunk(&mut self.buf, &[]);
+            Pull::End => {
+                let trailers = source.trailers();
+                self.source = None;
+                self.buf.clear();
+                if self.owed.take().is_some() {
+                    return Read::Short;
+                }
+                if chunked {
+                    let fields: Vec<brisk_http1::Header<'_>> = trailers
+                        .iter()
+                        .flatten()
+                        .map(|(n, v)| brisk_http1::Header {
+                            name: n.as_bytes(),
+                            value: v.as_bytes(),
+                        })
+                        .collect();
+                    if write_last_chunk(&mut self.buf, &fields).is_err() {
+                        // Not reached: trailers are checked when they are set.
+                        self.buf.clear();
+                        let _ = write_last_chunk(&mut self.buf, &[]);
+                    }
+                } else {
+                    self.trailers = trailers.map(Box::new);
+                }
+                return Read::Done;
             }
-            return Read::Done;
         }
         if chunked {
             let n = self.buf.len() - SIZE_ROOM;
@@ -258,6 +313,7 @@ mod tests {
                     return (got, Read::Done);
                 }
                 Read::Short => return (got, Read::Short),
+                Read::Wait => return (got, Read::Wait),
             }
         }
     }

@@ -514,7 +514,7 @@ impl Builder {
     /// ```
     pub fn start(&mut self) -> Result<Handle, Error> {
         let (reactor, app, counters) = self.prepare()?;
-        let shared = crate::defer::register(self.workers);
+        let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         let reactor = reactor
             .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
             .map_err(Error::Reactor)?;
@@ -574,7 +574,7 @@ impl Builder {
     {
         let (reactor, app, counters) = self.prepare()?;
         let shutdown = self.config.timeouts.shutdown;
-        let shared = crate::defer::register(self.workers);
+        let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         reactor
             .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
                 ready(&Handle {

@@ -201,6 +201,12 @@ impl H2 {
         if kind == TimeoutKind::BodyRead && self.me.is_some() && self.expire_deferred(cx) {
             return self.process(cx, out);
         }
+        if kind == TimeoutKind::BodyRead && self.me.is_some() && self.streams.outstanding() {
+            // A stream waits for a deferred answer or a pushed body's producer, not for the
+            // client: not a stalled body read (the handler timeout, if set, bounds the wait
+            // for an answer's head). The timer is re-armed.
+            return self.process(cx, out);
+        }
         let idle = self.conn.open_streams() == 0;
         if idle || kind != TimeoutKind::BodyRead || self.conn.poll_timeout().is_none() {
             if idle {
@@ -492,8 +498,11 @@ impl H2 {
     /// The connection closed: deferred answers still to come are for nobody.
     pub(crate) fn on_close(&mut self) {
         if let Some(me) = self.me {
-            let mut ids = self.streams.waiting_ids();
-            crate::defer::forget(me, &mut ids);
+            {
+                let mut ids = self.streams.waiting_ids();
+                crate::defer::forget(me, &mut ids);
+            }
+            self.streams.drop_bodies();
         }
     }
 
@@ -510,6 +519,14 @@ impl H2 {
                 continue;
             };
             let slot = self.streams.slot(pos);
+            let Some(res) = c.res else {
+                // A pushed body's producer wrote: continue the stream.
+                if slot.sending() {
+                    self.ready.push(id);
+                    any = true;
+                }
+                continue;
+            };
             if !slot.waiting {
                 continue;
             }
@@ -517,7 +534,7 @@ impl H2 {
             any = true;
             let head_only = slot.get(slot.method) == b"HEAD";
             let conn = &mut self.conn;
-            let mut res = c.res;
+            let mut res = res;
             with_worker(|w| {
                 w.date.update(cx.now(), || cx.system_time());
                 std::mem::swap(&mut w.res, &mut res);
