@@ -34,7 +34,7 @@ pub(crate) enum Framing {
 }
 
 /// What [`Outgoing::read`] got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Read {
     /// Bytes are pending (perhaps none, for an empty piece); more may follow.
     Data,
@@ -45,6 +45,10 @@ pub(crate) enum Read {
     /// peer must not take what it got for the whole body (HTTP/1.1 closes the connection,
     /// HTTP/2 resets the stream).
     Short,
+    /// An unsized stream ended with trailer fields, and nothing is pending (framing other
+    /// than chunked, which writes them in its last chunk: HTTP/2 sends them as a HEADERS
+    /// frame ending the stream).
+    Trailers(Vec<(String, String)>),
     /// Nothing to send yet (a pushed body whose producer has not written): the source wakes
     /// the connection when there is. Nothing is pending, and the buffer is small.
     Wait,
@@ -63,9 +67,6 @@ pub(crate) struct Outgoing {
     /// For a sized stream: the bytes it still owes (`u64::MAX` for a close-delimited body,
     /// whose end is the connection's close).
     owed: Option<u64>,
-    /// Trailer fields of a stream that ended with them, for HTTP/2 to send as a HEADERS
-    /// frame ([`Outgoing::take_trailers`]); chunked HTTP/1.1 writes them in the last chunk.
-    trailers: Option<Box<Vec<(String, String)>>>,
     /// The last read found nothing yet ([`Read::Wait`]): the source wakes the connection.
     waiting: bool,
 }
@@ -158,7 +159,6 @@ impl Outgoing {
         self.stat = &[];
         self.source = None;
         self.owed = None;
-        self.trailers = None;
         self.waiting = false;
     }
 
@@ -167,12 +167,6 @@ impl Outgoing {
     #[inline]
     pub(crate) fn is_waiting(&self) -> bool {
         self.waiting && self.source.is_some()
-    }
-
-    /// The trailer fields of a stream that ended ([`Read::Done`]) with them (HTTP/2 sends
-    /// them as a HEADERS frame ending the stream).
-    pub(crate) fn take_trailers(&mut self) -> Option<Vec<(String, String)>> {
-        self.trailers.take().map(|t| *t)
     }
 
     /// Frees a large idle buffer (kept up to [`KEEP_OUT`] for reuse).
@@ -237,8 +231,8 @@ impl Outgoing {
                         self.buf.clear();
                         let _ = write_last_chunk(&mut self.buf, &[]);
                     }
-                } else {
-                    self.trailers = trailers.map(Box::new);
+                } else if let Some(t) = trailers {
+                    return Read::Trailers(t);
                 }
                 return Read::Done;
             }
@@ -314,6 +308,7 @@ mod tests {
                 }
                 Read::Short => return (got, Read::Short),
                 Read::Wait => return (got, Read::Wait),
+                Read::Trailers(t) => return (got, Read::Trailers(t)),
             }
         }
     }

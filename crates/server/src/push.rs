@@ -353,6 +353,7 @@ impl BodyWriter {
     /// # Examples
     ///
     /// ```no_run
+    /// # #[allow(dead_code)]
     /// # fn f(body: brisk_server::BodyWriter) {
     /// use brisk_server::WriteError;
     /// match body.try_write(b"data: tick\n\n") {
@@ -379,6 +380,7 @@ impl BodyWriter {
     /// # Examples
     ///
     /// ```no_run
+    /// # #[allow(dead_code)]
     /// # fn f(body: brisk_server::BodyWriter) -> Result<(), brisk_server::WriteError> {
     /// body.write(&vec![b'x'; 1 << 20])?; // from a thread of the application's own
     /// body.finish()
@@ -400,6 +402,7 @@ impl BodyWriter {
     /// # Examples
     ///
     /// ```no_run
+    /// # #[allow(dead_code)]
     /// # fn f(body: brisk_server::BodyWriter) {
     /// let (tx, rx) = std::sync::mpsc::channel();
     /// body.on_writable(move || {
@@ -427,6 +430,7 @@ impl BodyWriter {
     /// # Examples
     ///
     /// ```no_run
+    /// # #[allow(dead_code)]
     /// # fn f(body: brisk_server::BodyWriter) {
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// use std::sync::Arc;
@@ -451,6 +455,7 @@ impl BodyWriter {
     /// # Examples
     ///
     /// ```no_run
+    /// # #[allow(dead_code)]
     /// # fn f(body: brisk_server::BodyWriter) {
     /// while !body.is_closed() {
     ///     // produce
@@ -471,6 +476,7 @@ impl BodyWriter {
     /// # Examples
     ///
     /// ```no_run
+    /// # #[allow(dead_code)]
     /// # fn f(body: brisk_server::BodyWriter) -> Result<(), brisk_server::WriteError> {
     /// body.write(b"last words")?;
     /// body.finish()
@@ -494,6 +500,7 @@ impl BodyWriter {
     /// # Examples
     ///
     /// ```no_run
+    /// # #[allow(dead_code)]
     /// # fn f(body: brisk_server::BodyWriter) -> Result<(), brisk_server::WriteError> {
     /// body.write(b"payload")?;
     /// body.finish_with_trailers(&[("x-checksum", "abc123")])

@@ -19,7 +19,9 @@ use util::{read_response, start};
 
 /// The body `/push/{n}` sends: `n` numbered lines.
 fn lines(n: usize) -> Vec<u8> {
-    (0..n).flat_map(|i| format!("line {i}\n").into_bytes()).collect()
+    (0..n)
+        .flat_map(|i| format!("line {i}\n").into_bytes())
+        .collect()
 }
 
 /// Byte `i` of the patterned bodies (a period that no chunk size divides).
@@ -42,7 +44,8 @@ fn push_route(b: &mut brisk_server::Builder) {
         std::thread::spawn(move || {
             let body = r.start(head()).expect("started");
             for i in 0..n {
-                body.write(format!("line {i}\n").as_bytes()).expect("written");
+                body.write(format!("line {i}\n").as_bytes())
+                    .expect("written");
             }
             body.finish().expect("finished");
         });
@@ -111,19 +114,28 @@ fn dechunk(raw: &[u8]) -> (Vec<u8>, String) {
         }
         assert!(n > 0);
         data.extend_from_slice(&raw[at..at + n]);
-        assert_eq!(&raw[at + n..at + n + 2], b"\r\n", "chunk data ends with CRLF");
+        assert_eq!(
+            &raw[at + n..at + n + 2],
+            b"\r\n",
+            "chunk data ends with CRLF"
+        );
         at += n + 2;
     }
 }
 
 /// Reads from `s` until `raw` ends with `tail` (bounded: 10 s).
 fn read_until_tail(s: &mut TcpStream, tail: &[u8]) -> Vec<u8> {
-    s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
     let t0 = Instant::now();
     let mut raw = Vec::new();
     let mut buf = [0u8; 65536];
     while !raw.ends_with(tail) {
-        assert!(t0.elapsed() < Duration::from_secs(10), "no end: {} bytes", raw.len());
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no end: {} bytes",
+            raw.len()
+        );
         match s.read(&mut buf) {
             Ok(0) => panic!("closed after {} bytes", raw.len()),
             Ok(n) => raw.extend_from_slice(&buf[..n]),
@@ -149,7 +161,8 @@ fn turn_until(c: &mut Client, mut done: impl FnMut(&Client) -> bool) {
 fn a_body_pushed_from_another_thread_arrives_exact_on_http1_chunked() {
     let server = start(push_route);
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /push/2000 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /push/2000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let head = read_head(&mut s);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(head.contains("Transfer-Encoding: chunked\r\n"), "{head}");
@@ -159,7 +172,8 @@ fn a_body_pushed_from_another_thread_arrives_exact_on_http1_chunked() {
     assert_eq!(data, lines(2000));
     assert_eq!(trailers, "\r\n");
     // The connection goes on.
-    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let (status, _, body) = read_response(&mut s);
     assert_eq!((status, &body[..]), (200, &b"Hello, World!"[..]));
     server.shutdown();
@@ -180,6 +194,7 @@ fn a_body_pushed_from_another_thread_arrives_exact_on_http2() {
         assert!(r.ended && !r.reset);
         assert_eq!(r.body, lines(n));
     }
+    drop(c);
     server.shutdown();
     server.join();
 }
@@ -244,7 +259,8 @@ fn backpressure_a_fast_producer_waits_for_a_client_that_does_not_read() {
         });
     });
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     // The client reads nothing: the producer must hit WouldBlock after a bounded amount
     // (socket buffers + the connection's output limit + the pipe), and stay blocked.
     let t0 = Instant::now();
@@ -276,126 +292,6 @@ fn backpressure_a_fast_producer_waits_for_a_client_that_does_not_read() {
     server.join();
 }
 
-/// This process's resident set (VmRSS), in bytes.
-fn rss() -> usize {
-    let s = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let line = s
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .expect("VmRSS");
-    let kb: usize = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .expect("a number");
-    kb * 1024
-}
-
-#[test]
-fn a_100_mib_pushed_body_to_a_slow_client_keeps_server_memory_bounded() {
-    const TOTAL: usize = 100 << 20;
-    const CHUNK: usize = 256 * 1024;
-    let server = start(|b| {
-        b.route(Method::Get, "/huge", |_, res| {
-            let r = res.defer();
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
-                let mut piece = vec![0u8; CHUNK];
-                let mut sent = 0;
-                while sent < TOTAL {
-                    for (j, b) in piece.iter_mut().enumerate() {
-                        *b = pat(sent + j);
-                    }
-                    // Blocks while the pipe is full.
-                    body.write(&piece).expect("written");
-                    sent += CHUNK;
-                }
-                body.finish().expect("finished");
-            });
-        });
-    });
-    // Warm up (thread stacks, pools), then measure.
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    let _ = read_response(&mut s);
-    let before = rss();
-    let peak = Arc::new(AtomicUsize::new(before));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, stop) = (Arc::clone(&peak), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max(rss(), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
-    let t0 = Instant::now();
-    s.write_all(b"GET /huge HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    let head = read_head(&mut s);
-    assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
-    // A slow client: small reads with pauses; the body is checked on the fly (not kept).
-    let mut got = 0usize;
-    let mut buf = vec![0u8; 32 * 1024];
-    let mut chunk_left = 0usize;
-    let mut line = Vec::new();
-    let mut reads = 0u64;
-    'outer: loop {
-        assert!(t0.elapsed() < Duration::from_secs(30), "too slow: {got} bytes");
-        let n = s.read(&mut buf).expect("read");
-        assert!(n > 0, "closed after {got} bytes");
-        reads += 1;
-        if reads % 16 == 0 {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        let mut at = 0;
-        while at < n {
-            if chunk_left > 0 {
-                let take = chunk_left.min(n - at);
-                for (j, &b) in buf[at..at + take].iter().enumerate() {
-                    assert_eq!(b, pat(got + j), "byte {}", got + j);
-                }
-                got += take;
-                chunk_left -= take;
-                at += take;
-                if chunk_left == 0 {
-                    line.clear();
-                }
-                continue;
-            }
-            // Between chunks: "\r\n" after data, then the size line.
-            line.push(buf[at]);
-            at += 1;
-            if line.ends_with(b"\r\n") {
-                let text = std::str::from_utf8(&line).unwrap().trim().to_string();
-                line.clear();
-                if text.is_empty() {
-                    continue;
-                }
-                let size = usize::from_str_radix(&text, 16).expect("size");
-                if size == 0 {
-                    break 'outer;
-                }
-                chunk_left = size;
-            }
-        }
-    }
-    let elapsed = t0.elapsed();
-    stop.store(true, Ordering::Relaxed);
-    sampler.join().unwrap();
-    assert_eq!(got, TOTAL);
-    let growth = peak.load(Ordering::Relaxed).saturating_sub(before);
-    eprintln!(
-        "100 MiB pushed in {:.1} s: RSS before {} KiB, peak growth {} KiB",
-        elapsed.as_secs_f64(),
-        before / 1024,
-        growth / 1024
-    );
-    assert!(growth < 32 << 20, "RSS grew by {} KiB", growth / 1024);
-    server.shutdown();
-    server.join();
-}
-
 /// `/trail`: a body and trailer fields.
 fn trailer_route(b: &mut brisk_server::Builder) {
     b.route(Method::Get, "/trail", |_, res| {
@@ -415,7 +311,8 @@ fn trailer_route(b: &mut brisk_server::Builder) {
 fn trailers_end_a_chunked_http1_body_and_an_http2_stream() {
     let server = start(trailer_route);
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /trail HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /trail HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let head = read_head(&mut s);
     assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
     let raw = read_until_tail(&mut s, b"x-count: 9\r\n\r\n");
@@ -427,7 +324,10 @@ fn trailers_end_a_chunked_http1_body_and_an_http2_stream() {
     let id = c.get("/trail");
     turn_until(&mut c, Client::all_done);
     let r = &c.replies[&id];
-    assert_eq!((r.status, &r.body[..], r.reset), (200, &b"some data"[..], false));
+    assert_eq!(
+        (r.status, &r.body[..], r.reset),
+        (200, &b"some data"[..], false)
+    );
     assert_eq!(
         r.trailers,
         [
@@ -435,6 +335,7 @@ fn trailers_end_a_chunked_http1_body_and_an_http2_stream() {
             ("x-count".to_string(), "9".to_string())
         ]
     );
+    drop(c);
     server.shutdown();
     server.join();
 }
@@ -455,7 +356,8 @@ fn an_invalid_trailer_is_refused_and_the_body_still_ends() {
         });
     });
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let (status, _, body) = read_response(&mut s);
     assert_eq!((status, &body[..]), (200, &b"x"[..]));
     assert_eq!(
@@ -493,7 +395,8 @@ fn an_http1_client_that_closes_runs_on_close_and_writes_then_fail() {
         });
     });
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /hang HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let _ = read_head(&mut s);
     let _ = read_until_tail(&mut s, b"first\r\n");
     let t0 = Instant::now();
@@ -501,7 +404,10 @@ fn an_http1_client_that_closes_runs_on_close_and_writes_then_fail() {
         assert!(t0.elapsed() < Duration::from_secs(5));
         std::thread::sleep(Duration::from_millis(1));
     }
-    assert!(within(&rx, Duration::from_millis(100)).is_none(), "not closed yet");
+    assert!(
+        within(&rx, Duration::from_millis(100)).is_none(),
+        "not closed yet"
+    );
     assert!(!bodies.lock().unwrap()[0].is_closed());
     drop(s);
     let t0 = Instant::now();
@@ -526,13 +432,17 @@ fn a_responder_learns_of_a_client_that_closed_before_the_answer_started() {
     let server2 = start(|b| b2 = Some(park_route(b)));
     let parked = b2.unwrap();
     let mut s = TcpStream::connect(server2.local_addr()).unwrap();
-    s.write_all(b"GET /park/a HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /park/a HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let (_, r) = wait_parked(&parked, 1).pop().unwrap();
     let (tx, rx) = mpsc::channel();
     r.on_close(move || tx.send(()).unwrap());
     assert!(rx.try_recv().is_err());
     drop(s);
-    assert!(within(&rx, Duration::from_secs(1)).is_some(), "on_close ran");
+    assert!(
+        within(&rx, Duration::from_secs(1)).is_some(),
+        "on_close ran"
+    );
     assert!(r.is_closed());
     assert_eq!(r.start(head()).map(|_| ()), Err(SendError::Closed));
     server2.shutdown();
@@ -564,7 +474,10 @@ fn an_http2_reset_closes_that_stream_only() {
         c.replies[&a].body.ends_with(b"first;") && c.replies[&b].body.ends_with(b"first;")
     });
     c.conn
-        .reset_stream(brisk_http2::StreamId::new(a), brisk_http2::ErrorCode::CANCEL)
+        .reset_stream(
+            brisk_http2::StreamId::new(a),
+            brisk_http2::ErrorCode::CANCEL,
+        )
         .unwrap();
     c.flush();
     let t0 = Instant::now();
@@ -590,6 +503,7 @@ fn an_http2_reset_closes_that_stream_only() {
     assert_eq!(c.replies[&b].body, b"b:first;second");
     assert!(!c.replies[&b].reset);
     assert_eq!(*events.lock().unwrap(), ["a"]);
+    drop(c);
     server.shutdown();
     server.join();
 }
@@ -619,7 +533,8 @@ fn a_dropped_writer_closes_http1_without_the_last_chunk_and_resets_http2() {
     let rest = util::read_until_quiet(&mut s, Duration::from_secs(2));
     assert_eq!(rest, b"7\r\npartial\r\n", "closed without the last chunk");
     // EOF: the connection is closed.
-    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     assert_eq!(s.read(&mut [0u8; 16]).unwrap_or(0), 0);
 
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
@@ -630,6 +545,7 @@ fn a_dropped_writer_closes_http1_without_the_last_chunk_and_resets_http2() {
     assert!(r.reset && !r.ended, "reset, not ended: {r:?}");
     assert_eq!(r.body, b"partial");
     assert_eq!(c.replies[&ok].body, b"Hello, World!");
+    drop(c);
     server.shutdown();
     server.join();
 }
@@ -706,6 +622,54 @@ fn a_deferred_or_pushed_http2_stream_outlives_the_body_read_timeout() {
     assert_eq!(c.replies[&late].body, b"late");
     assert_eq!(c.replies[&push].body, b"ab");
     assert!(c.goaways.is_empty(), "GOAWAY: {:?}", c.goaways);
+    drop(c);
+    server.shutdown();
+    server.join();
+}
+
+#[test]
+fn head_gets_no_pushed_body_and_http10_gets_one_ended_by_the_close() {
+    let (tx, rx) = mpsc::channel::<Result<(), WriteError>>();
+    let tx = Mutex::new(tx);
+    let server = start(move |b| {
+        push_route(b);
+        b.route(Method::Head, "/headpush", move |_, res| {
+            let r = res.defer();
+            let tx = tx.lock().unwrap().clone();
+            std::thread::spawn(move || {
+                let body = r.start(head()).expect("started");
+                let (ctx, crx) = mpsc::channel();
+                body.on_close(move || ctx.send(()).unwrap());
+                // The exchange wants no body: the pipe closes once the head is out.
+                crx.recv_timeout(Duration::from_secs(5)).expect("on_close");
+                let _ = tx.send(body.write(b"unwanted"));
+            });
+        });
+    });
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"HEAD /headpush HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let h = read_head(&mut s);
+    assert!(h.starts_with("HTTP/1.1 200 OK\r\n"), "{h}");
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        Err(WriteError::Closed)
+    );
+    // Nothing follows the head, and the connection goes on.
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!((status, &body[..]), (200, &b"Hello, World!"[..]));
+
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"GET /push/500 HTTP/1.0\r\n\r\n").unwrap();
+    let raw = util::read_until_quiet(&mut s, Duration::from_secs(5));
+    let text = String::from_utf8(raw).unwrap();
+    let (h, body) = text.split_once("\r\n\r\n").unwrap();
+    assert!(h.contains("Connection: close"), "{h}");
+    assert!(!h.contains("Transfer-Encoding"), "{h}");
+    assert_eq!(body.as_bytes(), lines(500));
+    drop(s);
     server.shutdown();
     server.join();
 }

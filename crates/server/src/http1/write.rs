@@ -185,7 +185,8 @@ impl H1 {
                 }
                 // A pushed body's producer has not written yet: it wakes the connection.
                 Read::Wait => return false,
-                Read::Data | Read::Done => {}
+                // (Trailers come only without chunked framing: HTTP/1.0, which drops them.)
+                Read::Data | Read::Done | Read::Trailers(_) => {}
             }
         }
     }

@@ -351,16 +351,13 @@ pub(super) fn send_body(conn: &mut Connection, slot: &mut Slot) {
             Read::Data => {}
             Read::Done if !body.pending().is_empty() => {}
             Read::Done => {
-                match body.take_trailers() {
-                    // A pushed body's trailers: a HEADERS frame ending the stream.
-                    Some(t) => {
-                        if conn.send_trailers(id, &t).is_err() {
-                            let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
-                        }
-                    }
-                    None => {
-                        let _ = conn.send_data(id, &[], true);
-                    }
+                let _ = conn.send_data(id, &[], true);
+                return;
+            }
+            // A pushed body's trailers: a HEADERS frame ending the stream.
+            Read::Trailers(t) => {
+                if conn.send_trailers(id, &t).is_err() {
+                    let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
                 }
                 return;
             }
