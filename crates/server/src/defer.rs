@@ -45,6 +45,12 @@ pub(crate) struct Completion {
 /// A callback run on the worker thread when an exchange's client goes.
 pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
 
+/// Runs an application callback on the worker thread: a panic in it is contained (like a
+/// handler's), so the worker and its other connections go on.
+pub(crate) fn run_callback(f: Callback) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+}
+
 /// Exchanges whose client has gone while their `Responder` is out, and the close callbacks
 /// of exchanges still waiting ([`Responder::on_close`]).
 #[derive(Default)]
@@ -318,7 +324,7 @@ pub(crate) fn forget(me: ConnId, xids: &mut dyn Iterator<Item = u64>) {
         }
         // Outside the lock: a callback may use its responder.
         for f in fire {
-            f();
+            run_callback(f);
         }
     });
 }
@@ -478,6 +484,10 @@ impl std::error::Error for SendError {}
 ///
 /// HTTP/1.1 answers leave in request order (a later answer waits behind an earlier deferred
 /// one); HTTP/2 streams complete in any order.
+///
+/// Instead of a whole answer, [`Responder::start`] sends the head now and returns a
+/// [`BodyWriter`](crate::BodyWriter) the body is pushed through; [`Responder::on_close`] learns
+/// of a client that goes while the answer is still to come.
 ///
 /// # Examples
 ///

@@ -140,10 +140,10 @@ impl Pipe {
             (st.on_writable.take(), std::mem::take(&mut st.on_close))
         };
         for f in cbs {
-            f();
+            defer::run_callback(f);
         }
         if let Some(f) = writable {
-            f();
+            defer::run_callback(f);
         }
     }
 
@@ -263,7 +263,7 @@ impl Source for PipeSource {
         };
         drop(st);
         if let Some(f) = cb {
-            f();
+            defer::run_callback(f);
         }
         Pull::Data
     }

@@ -673,3 +673,30 @@ fn head_gets_no_pushed_body_and_http10_gets_one_ended_by_the_close() {
     server.shutdown();
     server.join();
 }
+
+#[test]
+fn write_on_a_worker_thread_never_blocks() {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let server = start(move |b| {
+        b.route(Method::Get, "/here", move |_, res| {
+            // On the worker thread: a blocking write would stall every connection.
+            let body = res.defer().start(head()).expect("started");
+            let first = body.write(&[b'a'; 100_000]);
+            let second = body.write(&[b'b'; 100_000]);
+            let _ = tx.lock().unwrap().send((first, second));
+            body.finish().unwrap();
+        });
+    });
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"GET /here HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!(status, 200);
+    assert_eq!(body, vec![b'a'; 100_000]);
+    // The first write is taken (the pipe was empty), the second refused, not waited for.
+    let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(got, (Ok(()), Err(WriteError::WouldBlock)));
+    server.shutdown();
+    server.join();
+}
