@@ -700,3 +700,59 @@ fn write_on_a_worker_thread_never_blocks() {
     server.shutdown();
     server.join();
 }
+
+#[test]
+fn an_http2_goaway_without_error_keeps_pushed_streams_and_one_with_an_error_closes_them() {
+    let events: Arc<Mutex<Vec<String>>> = Arc::default();
+    let ev = Arc::clone(&events);
+    let writers: Arc<Mutex<Vec<(String, BodyWriter)>>> = Arc::default();
+    let w = Arc::clone(&writers);
+    let server = start(move |b| {
+        b.route(Method::Get, "/hang/{id}", move |req, res| {
+            let id = req.param("id").unwrap_or("").to_string();
+            let body = res.defer().start(head()).expect("started");
+            let ev = Arc::clone(&ev);
+            let name = id.clone();
+            body.on_close(move || ev.lock().unwrap().push(name));
+            w.lock().unwrap().push((id, body));
+        });
+    });
+    let mut c = Client::connect(server.local_addr(), 65535, 65535);
+    let a = c.get("/hang/a");
+    let _b = c.get("/hang/b");
+    turn_until(&mut c, |c| c.replies.values().all(|r| r.status == 200));
+    // A graceful GOAWAY from the client: its open streams stay.
+    c.conn.go_away();
+    c.conn.go_away_final();
+    c.flush();
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(200) {
+        c.turn(65536);
+    }
+    assert!(
+        events.lock().unwrap().is_empty(),
+        "{:?}",
+        events.lock().unwrap()
+    );
+    let mut ws = std::mem::take(&mut *writers.lock().unwrap());
+    ws.sort_by(|x, y| x.0.cmp(&y.0));
+    let (_, wb) = ws.pop().unwrap();
+    let (_, wa) = ws.pop().unwrap();
+    wa.write(b"still here").unwrap();
+    wa.finish().unwrap();
+    turn_until(&mut c, |c| c.replies[&a].ended);
+    assert_eq!(c.replies[&a].body, b"still here");
+    // A GOAWAY with an error ends the connection: the other stream's client is gone.
+    c.conn.abort(brisk_http2::ErrorCode::PROTOCOL_ERROR);
+    c.flush();
+    let t0 = Instant::now();
+    while events.lock().unwrap().is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(1), "on_close within 1 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(*events.lock().unwrap(), ["b"]);
+    assert_eq!(wb.try_write(b"x"), Err(WriteError::Closed));
+    drop(c);
+    server.shutdown();
+    server.join();
+}

@@ -231,6 +231,7 @@ impl H2 {
     /// Drains events, answers complete requests, pushes response bodies, flushes output.
     fn process(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         let max_body = self.app.config.limits.max_body_size;
+        let mut peer_failed = false;
         loop {
             let mut progressed = false;
             while let Some(ev) = self.conn.poll_event() {
@@ -335,6 +336,13 @@ impl H2 {
                     Event::SendReady { stream } => {
                         self.ready.push(stream.value());
                     }
+                    Event::GoAway { code, .. } if (0x1..=0xd).contains(&code.0) => {
+                        // The client declared the connection failed (RFC 9113 §6.8: it
+                        // closes it next): its streams are gone. A GOAWAY with NO_ERROR only
+                        // stops new streams, the open ones go on; an unknown code triggers
+                        // nothing special (RFC 9113 §7).
+                        peer_failed = true;
+                    }
                     _ => {}
                 }
             }
@@ -359,6 +367,10 @@ impl H2 {
                 }
             }
             self.ready.clear();
+            if peer_failed {
+                // Closing runs `on_close`: pushed bodies and deferred answers learn it.
+                return Action::CloseNow;
+            }
             if !self.flush(out) {
                 break;
             }
