@@ -627,3 +627,11 @@ impl Responder {
         }
     }
 }
+
+/// A [`BodyWriter`] moves to any thread and lives as long as its producer wants.
+#[allow(dead_code)]
+fn assert_send_static() {
+    fn send<T: Send + Sync + 'static>() {}
+    send::<BodyWriter>();
+    send::<WriteError>();
+}

@@ -591,9 +591,10 @@ fn a_pushed_body_keeps_its_place_among_pipelined_http1_answers() {
 }
 
 #[test]
-fn a_deferred_or_pushed_http2_stream_outlives_the_body_read_timeout() {
+fn a_deferred_or_pushed_stream_outlives_the_body_read_and_idle_timeouts() {
     let server = start(|b| {
         b.body_timeout(Duration::from_millis(200));
+        b.idle_timeout(Duration::from_millis(200));
         b.route(Method::Get, "/late", |_, res| {
             let r = res.defer();
             std::thread::spawn(move || {
@@ -614,6 +615,14 @@ fn a_deferred_or_pushed_http2_stream_outlives_the_body_read_timeout() {
             });
         });
     });
+    // HTTP/1.1: a pushed body waiting for its producer is not an idle connection either.
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.write_all(b"GET /slow-push HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!((status, &body[..]), (200, &b"ab"[..]));
+    drop(s);
+
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let late = c.get("/late");
     let push = c.get("/slow-push");
