@@ -77,10 +77,17 @@ struct Mailbox {
 impl Mailbox {
     /// Whether the exchange's client has gone; with `claim`, also forgets it (the responder
     /// is being used up).
+    #[inline]
     fn is_gone(&self, t: &Ticket, claim: bool) -> bool {
         if self.gone_len.load(Ordering::Acquire) == 0 {
             return false;
         }
+        self.is_gone_slow(t, claim)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn is_gone_slow(&self, t: &Ticket, claim: bool) -> bool {
         let mut g = self.book();
         let key = (t.conn, t.xid);
         if !claim {

@@ -523,7 +523,7 @@ impl H2 {
     pub(crate) fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         let me = cx.conn_id();
         let mut any = false;
-        while let Some(c) = crate::defer::take(me) {
+        while let Some(mut c) = crate::defer::take(me) {
             let Ok(id) = u32::try_from(c.xid) else {
                 continue;
             };
@@ -531,7 +531,8 @@ impl H2 {
                 continue;
             };
             let slot = self.streams.slot(pos);
-            let Some(res) = c.res else {
+            // (Borrowed, not moved: the response is swapped in place with the worker's.)
+            let Some(res) = c.res.as_mut() else {
                 // A pushed body's producer wrote: continue the stream.
                 if slot.sending() {
                     self.ready.push(id);
@@ -546,12 +547,11 @@ impl H2 {
             any = true;
             let head_only = slot.get(slot.method) == b"HEAD";
             let conn = &mut self.conn;
-            let mut res = res;
             with_worker(|w| {
                 w.date.update(cx.now(), || cx.system_time());
-                std::mem::swap(&mut w.res, &mut res);
+                std::mem::swap(&mut w.res, res);
                 send_response(w, conn, StreamId::new(id), slot, head_only);
-                std::mem::swap(&mut w.res, &mut res);
+                std::mem::swap(&mut w.res, res);
             });
             self.ready.push(id);
         }

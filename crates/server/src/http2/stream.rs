@@ -166,7 +166,6 @@ impl Streams {
             .min()
     }
 
-    /// Stream ids of the slots whose answer was deferred and has not come.
     /// True while a stream waits for its answer's producer: a deferred answer, or a pushed
     /// body with nothing to send yet. The peer is not stalled then.
     pub(super) fn outstanding(&self) -> bool {
@@ -183,6 +182,7 @@ impl Streams {
         }
     }
 
+    /// Stream ids of the slots whose answer was deferred and has not come.
     pub(super) fn waiting_ids(&self) -> impl Iterator<Item = u64> + '_ {
         self.slots
             .iter()
@@ -356,9 +356,7 @@ pub(super) fn send_body(conn: &mut Connection, slot: &mut Slot) {
             }
             // A pushed body's trailers: a HEADERS frame ending the stream.
             Read::Trailers(t) => {
-                if conn.send_trailers(id, &t).is_err() {
-                    let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
-                }
+                send_trailers(conn, id, &t);
                 return;
             }
             // A pushed body's producer has not written yet: it wakes the connection.
@@ -370,6 +368,22 @@ pub(super) fn send_body(conn: &mut Connection, slot: &mut Slot) {
                 return;
             }
         }
+    }
+}
+
+/// Ends `id` with trailer fields (checked when they were set; a refusal resets the stream, so
+/// the client does not take the body for whole without them).
+#[cold]
+#[inline(never)]
+fn send_trailers(conn: &mut Connection, id: StreamId, fields: &[(String, String)]) {
+    // As byte slices, the field type `send_headers` is used with: one instantiation of the
+    // generic header-block writer (a second one changes what the hot path gets inlined).
+    let list: Vec<(&[u8], &[u8])> = fields
+        .iter()
+        .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+        .collect();
+    if conn.send_trailers(id, &list).is_err() {
+        let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
     }
 }
 
