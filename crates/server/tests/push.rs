@@ -765,3 +765,45 @@ fn an_http2_goaway_without_error_keeps_pushed_streams_and_one_with_an_error_clos
     server.shutdown();
     server.join();
 }
+
+#[test]
+fn an_http2_reset_reaches_a_responder_that_has_not_started() {
+    let mut parked = None;
+    let server = start(|b| parked = Some(park_route(b)));
+    let parked = parked.unwrap();
+    let mut c = Client::connect(server.local_addr(), 65535, 65535);
+    let a = c.get("/park/a");
+    let b = c.get("/park/b");
+    c.flush();
+    let t0 = Instant::now();
+    while parked.lock().unwrap().len() < 2 {
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        c.turn(65536);
+    }
+    let mut rs = wait_parked(&parked, 2);
+    let (_, rb) = rs.pop().unwrap();
+    let (_, ra) = rs.pop().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let txb = tx.clone();
+    ra.on_close(move || tx.send("a").unwrap());
+    rb.on_close(move || txb.send("b").unwrap());
+    c.conn
+        .reset_stream(
+            brisk_http2::StreamId::new(a),
+            brisk_http2::ErrorCode::CANCEL,
+        )
+        .unwrap();
+    c.flush();
+    assert_eq!(within(&rx, Duration::from_secs(1)), Some("a"));
+    assert!(ra.is_closed() && !rb.is_closed());
+    assert_eq!(ra.start(head()).map(|_| ()), Err(SendError::Closed));
+    let body = rb.start(head()).expect("b started");
+    body.write(b"b lives").unwrap();
+    body.finish().unwrap();
+    turn_until(&mut c, |c| c.replies[&b].ended);
+    assert_eq!(c.replies[&b].body, b"b lives");
+    assert!(rx.try_recv().is_err(), "b's callback did not run");
+    drop(c);
+    server.shutdown();
+    server.join();
+}
