@@ -307,6 +307,13 @@ impl Drop for PipeSource {
 /// (INTERNAL_ERROR), so the client never takes a cut body for a whole one (an HTTP/1.0 body
 /// ends with the connection and cannot tell).
 ///
+/// # Timeouts
+///
+/// Waiting for the producer is not idleness: neither the idle timer (HTTP/1.1) nor the
+/// body-read timer (HTTP/2) closes a connection whose pushed body has nothing to send yet, so a
+/// producer that neither writes nor finishes holds its connection until the client goes or
+/// the server shuts down. A client that stops reading is closed by the write-stall timeout.
+///
 /// # Examples
 ///
 /// ```
