@@ -137,6 +137,7 @@ pub(crate) fn valid_name(name: &[u8]) -> bool {
 }
 
 /// RFC 9113 §8.2.1: no NUL, CR or LF; no leading or trailing SP or HTAB.
+#[inline(always)]
 pub(crate) fn valid_value(v: &[u8]) -> bool {
     if let (Some(&f), Some(&l)) = (v.first(), v.last()) {
         if matches!(f, b' ' | b'\t') || matches!(l, b' ' | b'\t') {
@@ -147,6 +148,7 @@ pub(crate) fn valid_value(v: &[u8]) -> bool {
 }
 
 /// Connection-specific fields forbidden in HTTP/2 (RFC 9113 §8.2.2).
+#[inline(always)]
 pub(crate) fn connection_specific(name: &[u8]) -> bool {
     matches!(
         name,

@@ -24,6 +24,9 @@ struct Summary {
 }
 
 /// Checks fields we are asked to send against RFC 9113 §8 (we never emit a malformed message).
+/// Inlined into each caller, where `kind` is a constant (a server's response head is checked
+/// on every request; with trailers also sent, the compiler would otherwise keep one shared copy).
+#[inline(always)]
 fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
     fields: &[(N, V)],
     kind: Outgoing,

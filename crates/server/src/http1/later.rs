@@ -200,8 +200,11 @@ impl H1 {
 
     fn file_completions(&mut self, me: ConnId) {
         while let Some(c) = defer::take(me) {
-            if let Some(e) = self.waiting.find(c.xid) {
-                e.res = Some(c.res);
+            // (A wake for a pushed body has no response: the spill is flushed after this.)
+            if c.res.is_some() {
+                if let Some(e) = self.waiting.find(c.xid) {
+                    e.res = c.res;
+                }
             }
             // Else: the connection closed its queue (an earlier answer ended it): dropped.
         }

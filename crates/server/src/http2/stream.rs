@@ -166,6 +166,22 @@ impl Streams {
             .min()
     }
 
+    /// True while a stream waits for its answer's producer: a deferred answer, or a pushed
+    /// body with nothing to send yet. The peer is not stalled then.
+    pub(super) fn outstanding(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.id != 0 && (s.waiting || s.out.is_waiting()))
+    }
+
+    /// The connection is gone: every stream's body goes (pushed bodies' pipes close, their
+    /// close callbacks run).
+    pub(super) fn drop_bodies(&mut self) {
+        for s in &mut self.slots {
+            s.out.clear();
+        }
+    }
+
     /// Stream ids of the slots whose answer was deferred and has not come.
     pub(super) fn waiting_ids(&self) -> impl Iterator<Item = u64> + '_ {
         self.slots
@@ -338,13 +354,36 @@ pub(super) fn send_body(conn: &mut Connection, slot: &mut Slot) {
                 let _ = conn.send_data(id, &[], true);
                 return;
             }
+            // A pushed body's trailers: a HEADERS frame ending the stream.
+            Read::Trailers(t) => {
+                send_trailers(conn, id, &t);
+                return;
+            }
+            // A pushed body's producer has not written yet: it wakes the connection.
+            Read::Wait => return,
             Read::Short => {
-                // Ended short of its declared length: the client must not take what it
-                // got for the whole body.
+                // Ended short of its declared length (or a pushed body was abandoned): the
+                // client must not take what it got for the whole body.
                 let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
                 return;
             }
         }
+    }
+}
+
+/// Ends `id` with trailer fields (checked when they were set; a refusal resets the stream, so
+/// the client does not take the body for whole without them).
+#[cold]
+#[inline(never)]
+fn send_trailers(conn: &mut Connection, id: StreamId, fields: &[(String, String)]) {
+    // As byte slices, the field type `send_headers` is used with: one instantiation of the
+    // generic header-block writer (a second one changes what the hot path gets inlined).
+    let list: Vec<(&[u8], &[u8])> = fields
+        .iter()
+        .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+        .collect();
+    if conn.send_trailers(id, &list).is_err() {
+        let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
     }
 }
 
