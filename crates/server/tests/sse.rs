@@ -134,11 +134,15 @@ fn turn_until(c: &mut Client, mut done: impl FnMut(&Client) -> bool) {
 fn events_arrive_exact_on_http1_chunked() {
     let server = start(sse_route);
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let head = read_head(&mut s);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(head.contains("Transfer-Encoding: chunked\r\n"), "{head}");
-    assert!(head.contains("content-type: text/event-stream\r\n"), "{head}");
+    assert!(
+        head.contains("content-type: text/event-stream\r\n"),
+        "{head}"
+    );
     assert!(head.contains("cache-control: no-cache\r\n"), "{head}");
     let raw = read_until_tail(&mut s, b"\r\n0\r\n\r\n");
     assert_eq!(
@@ -216,7 +220,8 @@ fn keep_alive_comments_come_at_the_interval_and_only_when_idle() {
         });
     });
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /idle HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let t0 = Instant::now();
     let head = read_head(&mut s);
     assert!(head.contains("Transfer-Encoding: chunked\r\n"), "{head}");
@@ -385,7 +390,8 @@ fn a_non_blocking_producer_stops_at_would_block_and_on_writable_resumes_it() {
         });
     });
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /fill HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /fill HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let full = rx.recv_timeout(Duration::from_secs(10)).expect("full");
     assert!(full.starts_with("full after "), "{full}");
     assert!(
@@ -410,7 +416,9 @@ fn a_non_blocking_producer_stops_at_would_block_and_on_writable_resumes_it() {
 
 /// The body of `/events?n=N&...` as the binary sends it.
 fn events_body(n: usize) -> String {
-    (0..n).map(|i| format!("id: {i}\ndata: event {i}\n\n")).collect()
+    (0..n)
+        .map(|i| format!("id: {i}\ndata: event {i}\n\n"))
+        .collect()
 }
 
 #[test]
@@ -421,7 +429,21 @@ fn the_binary_streams_events_one_every_ms_and_refuses_bad_parameters() {
         .unwrap();
     let t0 = Instant::now();
     let head = read_head(&mut s);
-    assert!(head.contains("content-type: text/event-stream\r\n"), "{head}");
+    assert!(
+        head.contains("content-type: text/event-stream\r\n"),
+        "{head}"
+    );
+    // The one worker goes on serving while the stream is produced (no sleep on it).
+    let mut p = TcpStream::connect(b.addr).unwrap();
+    p.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (status, _, _) = read_response(&mut p);
+    assert_eq!(status, 200);
+    assert!(
+        t0.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        t0.elapsed()
+    );
     let lines = timed_lines(&mut s, t0, "data: event 4");
     let at = |what: &str| lines.iter().find(|(_, l)| l == what).unwrap().0;
     let (first, last) = (at("data: event 0"), at("data: event 4"));
@@ -472,7 +494,12 @@ fn timed_output(cmd: &mut Command) -> Vec<(Duration, String)> {
     }
     let status = child.wait().unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(status.success(), "{cmd:?}: {status} {err}");
     lines
 }
@@ -492,7 +519,10 @@ fn assert_five_incremental(what: &str, lines: &[(Duration, String)]) {
 
 #[test]
 fn curl_n_reads_events_incrementally_over_http1_and_h2c() {
-    if !tool("curl_n_reads_events_incrementally_over_http1_and_h2c", "curl") {
+    if !tool(
+        "curl_n_reads_events_incrementally_over_http1_and_h2c",
+        "curl",
+    ) {
         return;
     }
     let b = Brisk::start(&["--workers", "1"]);
@@ -534,8 +564,7 @@ fn python_httpx_streams_events_line_by_line_over_http1_and_h2c() {
     let b = Brisk::start(&["--workers", "1"]);
     let url = b.url("/events?n=5&ms=50");
     for (mode, version) in [("h1", "HTTP/1.1"), ("h2", "HTTP/2")] {
-        let mut lines =
-            timed_output(Command::new("python3").args(["-c", PY_HTTPX, &url, mode]));
+        let mut lines = timed_output(Command::new("python3").args(["-c", PY_HTTPX, &url, mode]));
         let (_, first) = lines.remove(0);
         assert_eq!(first, format!("{version} 200 text/event-stream"));
         assert_five_incremental(mode, &lines);

@@ -292,9 +292,8 @@ fn events(req: &mut Request, res: &mut Response) {
         param("n", 10, events::MAX_N),
         param("ms", 1000, timer::MAX_MS),
     ) else {
-        res.status(400).text(
-            "expected /events?n=N&ms=M, whole numbers (n at most 10000, ms at most 60000)\n",
-        );
+        res.status(400)
+            .text("expected /events?n=N&ms=M, whole numbers (n at most 10000, ms at most 60000)\n");
         return;
     };
     let Ok(stream) = EventStream::start(res.defer()) else {

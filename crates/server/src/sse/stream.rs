@@ -96,7 +96,9 @@ pub(super) struct Shared {
 
 impl Shared {
     fn body(&self) -> &BodyWriter {
-        self.body.as_ref().expect("the body lives as long as Shared")
+        self.body
+            .as_ref()
+            .expect("the body lives as long as Shared")
     }
 
     fn lock(&self) -> MutexGuard<'_, Writing> {
