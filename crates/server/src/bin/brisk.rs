@@ -690,5 +690,8 @@ mod tests {
         ] {
             assert!(HELP.contains(f), "{f}");
         }
+        for route in ["/plaintext", "/delay/{ms}", "/events?n=N&ms=M"] {
+            assert!(HELP.contains(route), "{route}");
+        }
     }
 }

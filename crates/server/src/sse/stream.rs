@@ -468,3 +468,74 @@ impl EventStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Method, Server};
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::sync::mpsc;
+
+    /// Reads what arrives within `quiet` of silence.
+    fn read_quiet(s: &mut TcpStream, quiet: Duration) -> String {
+        s.set_read_timeout(Some(quiet)).unwrap();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_finish_while_the_timer_holds_the_stream_ends_it_when_the_timer_lets_go() {
+        let (tx, rx) = mpsc::channel::<EventStream>();
+        let tx = Mutex::new(tx);
+        let server = Server::builder()
+            .bind("127.0.0.1:0".parse().unwrap())
+            .workers(1)
+            .route(Method::Get, "/sse", move |_, res| {
+                let s = EventStream::start(res.defer()).unwrap();
+                tx.lock().unwrap().send(s).unwrap();
+            })
+            .start()
+            .unwrap();
+        let mut c = TcpStream::connect(server.local_addr()).unwrap();
+        c.write_all(b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let s = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        // What the keep-alive timer holds during a visit.
+        let held = Arc::clone(&s.shared);
+        // Keep-alive on, without the timer thread: this test makes the visits.
+        held.lock().keep_alive = Some(MIN_KEEP_ALIVE);
+        let now = Instant::now();
+        assert_eq!(
+            held.keep_alive_visit(now, MIN_KEEP_ALIVE),
+            Some(held.lock().last + MIN_KEEP_ALIVE),
+            "not idle yet: no comment, a visit at the due time"
+        );
+        let later = now + Duration::from_secs(1);
+        assert_eq!(
+            held.keep_alive_visit(later, MIN_KEEP_ALIVE),
+            Some(later + MIN_KEEP_ALIVE)
+        );
+        s.send(&Event::new("x")).unwrap();
+        assert_eq!(s.finish(), Ok(()));
+        let got = read_quiet(&mut c, Duration::from_millis(200));
+        // The comment, then the event (in one chunk or two), and not the last chunk.
+        let comment = got.find(": keep-alive\n").expect("the comment");
+        assert!(comment < got.find("data: x").unwrap(), "{got:?}");
+        assert!(got.ends_with("data: x\n\n\r\n"), "{got:?}");
+        // The timer sees the stream finishing: no keep-alive after the finish.
+        assert_eq!(held.keep_alive_visit(Instant::now(), MIN_KEEP_ALIVE), None);
+        drop(held);
+        let got = read_quiet(&mut c, Duration::from_millis(200));
+        assert_eq!(got, "0\r\n\r\n", "the last chunk once the timer let go");
+        server.shutdown();
+        server.join();
+    }
+}
