@@ -11,7 +11,14 @@ use crate::{BodyWriter, Responder, Response, SendError, WriteError};
 /// The comment line a keep-alive sends.
 pub(super) const KEEP_ALIVE: &[u8] = b": keep-alive\n";
 
-/// Shortest keep-alive interval: shorter ones are raised to it.
+/// Shortest keep-alive interval: shorter ones given to [`EventStream::keep_alive`] are raised
+/// to it (so the shared timer thread never spins).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(brisk_server::sse::MIN_KEEP_ALIVE.as_millis(), 10);
+/// ```
 pub const MIN_KEEP_ALIVE: Duration = Duration::from_millis(10);
 
 /// Why an event (or comment) was not sent.
@@ -173,6 +180,12 @@ impl Drop for Shared {
 /// keeps only a weak reference and the next due time per stream, in a heap): an idle producer
 /// needs no timer of its own, and there is no thread per stream. The timer never blocks: it
 /// skips a stream that is being written to or whose buffer is full (neither is idle).
+///
+/// Why not a `tick(now)` the producer calls: keep-alives matter exactly when the producer has
+/// nothing to say, and a producer waiting for its next event (on a channel, a socket, a
+/// database) would need a timer of its own to call it, one per stream. The shared thread
+/// costs one thread per process, a heap entry per stream and one visit per idle interval.
+/// HTTP/1.0 clients get the same bytes without chunks; the stream ends with the connection.
 ///
 /// # Examples
 ///
