@@ -27,6 +27,11 @@
 //! ([`Limits::push_buffer`]). [`Responder::on_close`] and [`BodyWriter::on_close`] learn of a
 //! client that goes.
 //!
+//! [`sse::EventStream`] answers with server-sent events (`text/event-stream`, on HTTP/1.1 and
+//! HTTP/2) pushed from any thread through a deferred response, with keep-alive comments at an
+//! interval; the `brisk` binary serves a demo at `GET /events?n=N&ms=M` (N events, one every M
+//! ms; `brisk --help` lists every route).
+//!
 //! [`Builder::start`] runs every worker on a thread of its own and returns a [`Handle`];
 //! [`Builder::run_with`] serves on the calling thread as worker 0 (the `brisk` binary does this,
 //! so `--workers 1` is a single-threaded process) and hands the [`Handle`] to a callback first.

@@ -10,8 +10,18 @@
 //! Nothing here allocates except through the growth of the caller's vector, and a name or id
 //! that would break the framing (a line break, or NUL in an id) is refused before anything is
 //! written.
+//!
+//! [`EventStream`] sends events as the body of a deferred response ([`crate::Responder`]):
+//! `text/event-stream` on HTTP/1.1 (chunked) and HTTP/2, events pushed from any thread with
+//! backpressure, and keep-alive comments at an interval from one timer thread shared by all
+//! streams.
 
 use std::fmt;
+
+mod keep_alive;
+mod stream;
+
+pub use stream::{EventStream, StreamError, MIN_KEEP_ALIVE};
 
 /// The `Content-Type` of an event stream.
 ///
@@ -183,7 +193,9 @@ impl<'a> Event<'a> {
             field(out, b"id", id);
         }
         if let Some(ms) = self.retry_ms {
-            field(out, b"retry", &ms.to_string());
+            // Digits written straight into `out`: no temporary string.
+            let mut digits = [0u8; 20];
+            field(out, b"retry", format_u64(ms, &mut digits));
         }
         for line in lines(self.data) {
             field(out, b"data", line);
@@ -215,6 +227,20 @@ pub fn write_comment(out: &mut Vec<u8>, text: &str) {
         out.extend_from_slice(line.as_bytes());
         out.push(b'\n');
     }
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
 }
 
 fn has_line_break(s: &str) -> bool {
@@ -330,6 +356,14 @@ mod tests {
             assert_eq!(ev.write_to(&mut out), Err(err));
             assert_eq!(out, b"before");
             assert!(!err.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn retry_digits() {
+        for n in [0, 7, 10, 2500, u64::MAX] {
+            let mut b = [0u8; 20];
+            assert_eq!(format_u64(n, &mut b), n.to_string());
         }
     }
 

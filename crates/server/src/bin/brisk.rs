@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use brisk_server::sse::EventStream;
 use brisk_server::{Method, Request, Response, RouteMethod, Server};
 
 #[cfg(feature = "count-alloc")]
@@ -81,6 +82,12 @@ ROUTES:
     GET  /delay/{ms}     Hello, World!, answered after ms milliseconds (at most 60000) by a
                          timer thread; the worker goes on serving meanwhile
     GET  /blocking       Hello, World!, answered by a handler on the blocking pool
+    GET  /events?n=N&ms=M
+                         server-sent events (text/event-stream): N events (default 10,
+                         at most 10000), one every M ms (default 1000, at most 60000),
+                         each `id: i` and `data: event i`, sent by a timer thread; a
+                         `: keep-alive` comment after 15 s without one. 400 when N or M
+                         is not a whole number. Read it with `curl -N`
 
 SIGNALS:
     SIGINT, SIGTERM      graceful shutdown: stop accepting, finish in-flight requests
@@ -270,27 +277,149 @@ fn delay(req: &mut Request, res: &mut Response) {
             .text("expected /delay/{ms}, ms a whole number\n");
         return;
     };
-    let at = Instant::now() + Duration::from_millis(ms.min(delay::MAX_MS));
-    delay::after(at, res.defer());
+    let at = Instant::now() + Duration::from_millis(ms.min(timer::MAX_MS));
+    timer::after(at, timer::Job::Answer(res.defer()));
 }
 
-/// The timer thread behind `GET /delay/{ms}`: started on first use, it answers each parked
-/// `Responder` at its deadline (a dropped channel ends it). Never sleeps on a worker.
-mod delay {
+/// `GET /events?n=N&ms=M`: an event stream of `n` events, one every `ms` milliseconds, sent
+/// by the timer thread (never a sleep on the worker).
+fn events(req: &mut Request, res: &mut Response) {
+    let param = |name: &str, default: u64, max: u64| match req.query_param(name) {
+        None => Some(default),
+        Some(v) => v.parse::<u64>().ok().map(|v| v.min(max)),
+    };
+    let (Some(n), Some(ms)) = (
+        param("n", 10, events::MAX_N),
+        param("ms", 1000, timer::MAX_MS),
+    ) else {
+        res.status(400)
+            .text("expected /events?n=N&ms=M, whole numbers (n at most 10000, ms at most 60000)\n");
+        return;
+    };
+    let Ok(stream) = EventStream::start(res.defer()) else {
+        return; // the client has gone
+    };
+    stream.keep_alive(events::KEEP_ALIVE);
+    let every = Duration::from_millis(ms);
+    let job = events::Events::new(stream, n as u32, every);
+    timer::after(Instant::now(), timer::Job::Events(Box::new(job)));
+}
+
+/// The producer behind `GET /events`.
+mod events {
+    use std::fmt::Write;
+    use std::time::{Duration, Instant};
+
+    use brisk_server::sse::{Event, EventStream, StreamError};
+
+    /// Most events in one stream.
+    pub const MAX_N: u64 = 10_000;
+    /// A comment goes out after this long without an event.
+    pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+    /// One stream being produced: event `next` is due at `due`.
+    pub struct Events {
+        stream: EventStream,
+        next: u32,
+        n: u32,
+        every: Duration,
+        due: Instant,
+        /// `event {i}`, reused for every event (its digits are the id too).
+        text: String,
+    }
+
+    /// What the timer does with a stream after a turn.
+    pub enum Step {
+        /// Turn again at this instant.
+        At(Instant),
+        /// The body's buffer is full: turn again once it has room.
+        Blocked,
+        /// Every event was sent: finish the stream.
+        Done,
+        /// The client has gone.
+        Gone,
+    }
+
+    impl Events {
+        pub fn new(stream: EventStream, n: u32, every: Duration) -> Events {
+            Events {
+                stream,
+                next: 0,
+                n,
+                every,
+                due: Instant::now(),
+                text: String::with_capacity(16),
+            }
+        }
+
+        pub fn stream(&self) -> &EventStream {
+            &self.stream
+        }
+
+        pub fn finish(self) {
+            let _ = self.stream.finish();
+        }
+
+        /// Sends every event due at `now` (all of them at once when `ms` is 0, as far as the
+        /// buffer takes them).
+        pub fn turn(&mut self, now: Instant) -> Step {
+            loop {
+                if self.next == self.n {
+                    return Step::Done;
+                }
+                if self.due > now {
+                    return Step::At(self.due);
+                }
+                self.text.clear();
+                let _ = write!(self.text, "event {}", self.next);
+                let ev = Event::new(&self.text).id(&self.text[6..]);
+                match self.stream.try_send(&ev) {
+                    Ok(()) => {
+                        self.next += 1;
+                        self.due += self.every;
+                    }
+                    Err(StreamError::WouldBlock) => return Step::Blocked,
+                    Err(_) => return Step::Gone,
+                }
+            }
+        }
+    }
+}
+
+/// The timer thread behind `GET /delay/{ms}` and `GET /events`: started on first use, it
+/// answers each parked `Responder` at its deadline and sends each stream's events when they
+/// are due. Never sleeps on a worker.
+mod timer {
     use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
+    use std::collections::{BinaryHeap, HashMap};
     use std::sync::mpsc::{self, RecvTimeoutError, Sender};
     use std::sync::OnceLock;
     use std::time::Instant;
 
     use brisk_server::{Responder, Response};
 
-    /// Longest delay served (ms).
+    use crate::events::{Events, Step};
+
+    /// Longest delay served (ms), and longest gap between events.
     pub const MAX_MS: u64 = 60_000;
 
-    static TIMER: OnceLock<Sender<(Instant, Responder)>> = OnceLock::new();
+    /// Work for the timer.
+    pub enum Job {
+        /// Answer `Hello, World!`.
+        Answer(Responder),
+        /// Send the stream's due events.
+        Events(Box<Events>),
+    }
 
-    struct Due(Instant, u64, Responder);
+    enum Msg {
+        At(Instant, Job),
+        /// The stream parked under this key has room again.
+        Writable(u64),
+    }
+
+    static TIMER: OnceLock<Sender<Msg>> = OnceLock::new();
+
+    struct Due(Instant, u64, Job);
     impl PartialEq for Due {
         fn eq(&self, o: &Self) -> bool {
             (self.0, self.1) == (o.0, o.1)
@@ -308,19 +437,41 @@ mod delay {
         }
     }
 
-    pub fn after(at: Instant, r: Responder) {
+    pub fn after(at: Instant, job: Job) {
         let tx = TIMER.get_or_init(|| {
-            let (tx, rx) = mpsc::channel::<(Instant, Responder)>();
+            let (tx, rx) = mpsc::channel::<Msg>();
+            let me = tx.clone();
             std::thread::spawn(move || {
                 let mut heap: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
+                // Streams waiting for room, by key.
+                let mut parked: HashMap<u64, Box<Events>> = HashMap::new();
                 let mut seq = 0u64;
                 loop {
                     let now = Instant::now();
                     while heap.peek().is_some_and(|Reverse(d)| d.0 <= now) {
-                        if let Some(Reverse(Due(_, _, r))) = heap.pop() {
-                            let mut res = Response::new();
-                            res.text("Hello, World!");
-                            let _ = r.send(res);
+                        let Some(Reverse(Due(_, key, job))) = heap.pop() else {
+                            break;
+                        };
+                        match job {
+                            Job::Answer(r) => {
+                                let mut res = Response::new();
+                                res.text("Hello, World!");
+                                let _ = r.send(res);
+                            }
+                            Job::Events(mut ev) => match ev.turn(now) {
+                                Step::At(at) => heap.push(Reverse(Due(at, key, Job::Events(ev)))),
+                                Step::Blocked => {
+                                    let tx = me.clone();
+                                    let stream_closed_or_room = move || {
+                                        let _ = tx.send(Msg::Writable(key));
+                                    };
+                                    // May run at once: the message is read below.
+                                    ev.stream().on_writable(stream_closed_or_room);
+                                    parked.insert(key, ev);
+                                }
+                                Step::Done => ev.finish(),
+                                Step::Gone => {}
+                            },
                         }
                     }
                     let got = match heap.peek() {
@@ -328,9 +479,14 @@ mod delay {
                         None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                     };
                     match got {
-                        Ok((at, r)) => {
+                        Ok(Msg::At(at, job)) => {
                             seq += 1;
-                            heap.push(Reverse(Due(at, seq, r)));
+                            heap.push(Reverse(Due(at, seq, job)));
+                        }
+                        Ok(Msg::Writable(key)) => {
+                            if let Some(ev) = parked.remove(&key) {
+                                heap.push(Reverse(Due(Instant::now(), key, Job::Events(ev))));
+                            }
                         }
                         Err(RecvTimeoutError::Timeout) => {}
                         Err(RecvTimeoutError::Disconnected) => return,
@@ -339,8 +495,9 @@ mod delay {
             });
             tx
         });
-        // If the timer thread is gone, the responder is dropped here: the client gets 500.
-        let _ = tx.send((at, r));
+        // If the timer thread is gone, the job is dropped here: a responder's client gets
+        // 500, a stream is aborted.
+        let _ = tx.send(Msg::At(at, job));
     }
 }
 
@@ -378,6 +535,7 @@ fn main() -> ExitCode {
         .route(Method::Get, "/hello/{name}", hello)
         .route(Method::Get, "/deferred", deferred)
         .route(Method::Get, "/delay/{ms}", delay)
+        .route(Method::Get, "/events", events)
         .route_blocking(Method::Get, "/blocking", |_, res| {
             res.text("Hello, World!");
         });
@@ -531,6 +689,9 @@ mod tests {
             "--help",
         ] {
             assert!(HELP.contains(f), "{f}");
+        }
+        for route in ["/plaintext", "/delay/{ms}", "/events?n=N&ms=M"] {
+            assert!(HELP.contains(route), "{route}");
         }
     }
 }
