@@ -69,6 +69,9 @@ pub(crate) struct H2 {
     spare: Option<Box<H2Spare>>,
     /// The connection's id, once a handler deferred an answer.
     me: Option<brisk_reactor::ConnId>,
+    /// A request was answered since the idle timer was last armed: the next idle moment
+    /// re-arms it, so the idle timeout counts from the last request, not the first idle one.
+    active: bool,
 }
 
 impl std::fmt::Debug for H2 {
@@ -98,6 +101,7 @@ impl H2 {
             draining: false,
             spare: None,
             me: None,
+            active: false,
         }
     }
 
@@ -394,7 +398,8 @@ impl H2 {
 
     fn arm_timer(&mut self, cx: &mut Context<'_>) {
         if self.conn.open_streams() == 0 {
-            if cx.timeout() != Some(TimeoutKind::Idle) {
+            if self.active || cx.timeout() != Some(TimeoutKind::Idle) {
+                self.active = false;
                 cx.set_timeout(TimeoutKind::Idle);
             }
         } else if let Some(at) = self.next_timer() {
@@ -427,6 +432,7 @@ impl H2 {
     /// Runs the handler (or the upload's sink) for the request in slot `pos` and starts the
     /// response.
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
+        self.active = true;
         let me = cx.conn_id();
         let app: &App = &self.app;
         let deferred = &mut self.me;
