@@ -176,6 +176,12 @@ pub(crate) struct RouteId {
 const FALLBACK: u32 = u32::MAX - 1;
 const UNKNOWN: u32 = u32::MAX;
 
+impl Default for RouteId {
+    fn default() -> Self {
+        RouteId::UNKNOWN
+    }
+}
+
 impl RouteId {
     /// No route known.
     pub(crate) const UNKNOWN: RouteId = RouteId {

@@ -328,6 +328,13 @@ impl Response {
         self.route = route;
     }
 
+    /// The route recorded by [`Response::set_route`] (for a deferred exchange's timeout
+    /// report).
+    #[inline(always)]
+    pub(crate) fn route(&self) -> crate::app_error::RouteId {
+        self.route
+    }
+
     /// True when the handler took the answer out with [`Response::defer`].
     #[inline(always)]
     pub(crate) fn is_deferred(&self) -> bool {

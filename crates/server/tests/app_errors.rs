@@ -1,6 +1,7 @@
 //! `Builder::on_app_error`: every error in application code is reported once, with its kind,
 //! the request's method and the route's pattern; a request answered normally is not.
 
+mod h2client;
 mod util;
 
 use std::io::Write;
@@ -173,5 +174,44 @@ fn the_fallback_and_an_upload_sink_are_named_too() {
             "PUT /up/{name}: handler panicked: sink panic (expected) (answered 500)",
         ]
     );
+    server.shutdown();
+}
+
+#[test]
+fn a_handler_timeout_is_reported_with_the_route_on_http1_and_http2() {
+    let seen: Seen = Arc::default();
+    let log = Arc::clone(&seen);
+    let (keep_tx, keep) = mpsc::channel();
+    let keep_tx = Mutex::new(keep_tx);
+    let server = start(move |b| {
+        b.on_app_error(move |e| log.lock().unwrap().push(e.to_string()));
+        b.handler_timeout(Duration::from_millis(100));
+        b.route(Method::Get, "/slow/{n}", move |_, res| {
+            // Deferred and kept (never answered) until the test ends.
+            keep_tx.lock().unwrap().send(res.defer()).unwrap();
+        });
+    });
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"GET /slow/1 HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut s).0, 503);
+    assert_eq!(
+        wait_for(&seen, 1),
+        ["GET /slow/{n}: handler timeout (answered 503)"]
+    );
+    let mut c = h2client::Client::connect(server.local_addr(), 65535, 65535);
+    let id = c.get("/slow/2");
+    c.flush();
+    let t0 = Instant::now();
+    while !c.replies[&id].ended && t0.elapsed() < Duration::from_secs(5) {
+        assert!(c.turn(usize::MAX), "the h2 connection closed");
+    }
+    assert_eq!(c.replies[&id].status, 503);
+    assert_eq!(
+        wait_for(&seen, 2)[1..],
+        ["GET /slow/{n}: handler timeout (answered 503)"]
+    );
+    drop(keep);
     server.shutdown();
 }

@@ -9,6 +9,7 @@ use std::time::Instant;
 use brisk_reactor::{Action, ConnId, Context, Output, TimeoutKind};
 
 use super::conn::{keeps, Plan, Reading, H1};
+use crate::app_error::{AppErrorKind, ErrorLog, RouteId};
 use crate::defer;
 use crate::response::Response;
 use crate::worker::{with_worker, Worker};
@@ -25,6 +26,8 @@ pub(crate) struct Waiting {
     res: Option<Response>,
     /// When the handler timeout answers 503 instead (deferred answers only).
     deadline: Option<Instant>,
+    /// The route whose handler deferred (named when the timeout answers).
+    route: RouteId,
 }
 
 /// The queue of waiting exchanges: boxed on the first deferral and kept (with its capacity)
@@ -84,7 +87,7 @@ impl Queue {
 
     /// Answers 503 for every deferred exchange past its deadline (its responder's send then
     /// fails). True if any was.
-    fn expire(&mut self, now: Instant) -> bool {
+    fn expire(&mut self, now: Instant, errors: Option<&ErrorLog>) -> bool {
         let Some(i) = self.0.as_mut() else {
             return false;
         };
@@ -93,6 +96,9 @@ impl Queue {
             if e.res.is_none() && e.deadline.is_some_and(|d| d <= now) {
                 let mut res = Response::new();
                 res.set_error(503);
+                if let Some(log) = errors {
+                    log.report_id(AppErrorKind::Timeout, e.route);
+                }
                 e.res = Some(res);
                 any = true;
                 if let Some(me) = i.me {
@@ -124,12 +130,14 @@ impl H1 {
         xid: u64,
         plan: &Plan,
         deadline: Option<Instant>,
+        route: RouteId,
     ) {
         self.waiting.push_back(Waiting {
             xid,
             plan: *plan,
             res: None,
             deadline,
+            route,
         });
         if let Some(i) = self.waiting.0.as_mut() {
             i.me = Some(me);
@@ -153,6 +161,7 @@ impl H1 {
             plan: *plan,
             res: Some(res),
             deadline: None,
+            route: RouteId::UNKNOWN,
         });
     }
 
@@ -169,7 +178,9 @@ impl H1 {
         cx: &mut Context<'_>,
         out: &mut Output<'_>,
     ) -> Action {
-        if self.waiting.expire(cx.now()) && (self.spill.is_empty() || self.flush_spill(out)) {
+        let errors = self.app.as_ref().map(|a| &*a.errors);
+        if self.waiting.expire(cx.now(), errors) && (self.spill.is_empty() || self.flush_spill(out))
+        {
             self.flush_waiting(cx, out);
         }
         let idle = self

@@ -271,7 +271,7 @@ impl H1 {
                     self.served += 1;
                     if w.res.is_deferred() {
                         let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
-                        self.defer_answer(me, self.served - 1, &plan, deadline);
+                        self.defer_answer(me, self.served - 1, &plan, deadline, w.res.route());
                         off += head_len + n;
                         if !plan.keep_alive {
                             off = input.len();
@@ -452,7 +452,7 @@ impl H1 {
             head_only: req.method == H1Method::Head,
         };
         if w.res.is_deferred() {
-            self.defer_answer(me, self.served - 1, &plan, deadline);
+            self.defer_answer(me, self.served - 1, &plan, deadline, w.res.route());
             return;
         }
         let plan = Plan {

@@ -466,6 +466,7 @@ impl H2 {
             if w.res.is_deferred() {
                 slot.waiting = true;
                 slot.deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
+                slot.route = w.res.route();
                 *deferred = Some(me);
                 return;
             }
@@ -498,6 +499,9 @@ impl H2 {
             slot.waiting = false;
             let head_only = slot.get(slot.method) == b"HEAD";
             crate::defer::forget(me, &mut std::iter::once(u64::from(id)));
+            self.app
+                .errors
+                .report_id(crate::AppErrorKind::Timeout, slot.route);
             let conn = &mut self.conn;
             with_worker(|w| {
                 w.date.update(cx.now(), || cx.system_time());

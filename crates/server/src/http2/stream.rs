@@ -49,6 +49,8 @@ pub(super) struct Slot {
     pub(super) waiting: bool,
     /// When the handler timeout answers 503 instead (while `waiting`).
     pub(super) deadline: Option<std::time::Instant>,
+    /// The route whose handler deferred (named when the timeout answers).
+    pub(super) route: crate::app_error::RouteId,
 }
 
 impl std::fmt::Debug for Slot {
@@ -73,6 +75,7 @@ impl Slot {
         self.reject = None;
         self.waiting = false;
         self.deadline = None;
+        self.route = crate::app_error::RouteId::UNKNOWN;
     }
 
     pub(super) fn push(&mut self, bytes: &[u8]) -> Span {
