@@ -58,12 +58,12 @@ pub struct Config {
     /// Duration of the [`Start`](crate::TimeoutKind::Start) timer, armed on accept and by the
     /// protocol when an exchange begins (HTTP: the request-head timeout; slowloris defence).
     /// Default: 10 s.
-    pub header_read_timeout: Duration,
+    pub start_timeout: Duration,
     /// Duration of the [`Idle`](crate::TimeoutKind::Idle) timer (keep-alive). Default: 60 s.
     pub idle_timeout: Duration,
     /// Duration of the [`Input`](crate::TimeoutKind::Input) timer (HTTP: waiting for more of a
     /// request body). Default: 30 s.
-    pub body_read_timeout: Duration,
+    pub input_timeout: Duration,
     /// Output pending and the peer takes nothing for this long: the connection is closed
     /// ([`WriteStall`](crate::TimeoutKind::WriteStall)). Default: 30 s.
     pub write_timeout: Duration,
@@ -124,9 +124,9 @@ impl Default for Config {
             pool_size: 2048,
             max_input: 64 * 1024,
             max_pending_output: 256 * 1024,
-            header_read_timeout: Duration::from_secs(10),
+            start_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
-            body_read_timeout: Duration::from_secs(30),
+            input_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
             timer_tick: Duration::from_millis(100),
             accept_batch: 64,
@@ -223,9 +223,9 @@ mod tests {
         assert_eq!(c.pool_size, 2048);
         assert_eq!(c.max_input, 64 * 1024);
         assert_eq!(c.max_pending_output, 256 * 1024);
-        assert_eq!(c.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.start_timeout, Duration::from_secs(10));
         assert_eq!(c.idle_timeout, Duration::from_secs(60));
-        assert_eq!(c.body_read_timeout, Duration::from_secs(30));
+        assert_eq!(c.input_timeout, Duration::from_secs(30));
         assert_eq!(c.write_timeout, Duration::from_secs(30));
         assert_eq!(c.timer_tick, Duration::from_millis(100));
         assert_eq!(c.accept_batch, 64);

@@ -144,12 +144,12 @@ impl Reactor {
         max_input: usize);
     setter!(/// Sets [`Config::max_pending_output`].
         max_pending_output: usize);
-    setter!(/// Sets [`Config::header_read_timeout`].
-        header_read_timeout: Duration);
+    setter!(/// Sets [`Config::start_timeout`].
+        start_timeout: Duration);
     setter!(/// Sets [`Config::idle_timeout`].
         idle_timeout: Duration);
-    setter!(/// Sets [`Config::body_read_timeout`].
-        body_read_timeout: Duration);
+    setter!(/// Sets [`Config::input_timeout`].
+        input_timeout: Duration);
     setter!(/// Sets [`Config::write_timeout`].
         write_timeout: Duration);
     setter!(/// Sets [`Config::timer_tick`].

@@ -203,16 +203,16 @@ where
             base: now,
             tick: cfg.timer_tick,
             timeouts: [
-                cfg.header_read_timeout,
+                cfg.start_timeout,
                 cfg.idle_timeout,
-                cfg.body_read_timeout,
+                cfg.input_timeout,
                 cfg.write_timeout,
             ],
         };
         // Enough slots that the longest default timeout (60 s at 100 ms) fits in one turn.
         let span = cfg
             .idle_timeout
-            .max(cfg.header_read_timeout)
+            .max(cfg.start_timeout)
             .max(cfg.write_timeout);
         let slots = (span.as_nanos() / cfg.timer_tick.as_nanos()).clamp(64, 4096) as usize;
         let mut w = Worker {

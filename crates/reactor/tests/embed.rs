@@ -256,8 +256,8 @@ fn an_embedded_worker_reports_the_deadline_of_the_kind_armed_last() {
     const TICK: Duration = Duration::from_millis(10);
     let mut w = reactor()
         .timer_tick(TICK)
-        .header_read_timeout(Duration::from_secs(20))
-        .body_read_timeout(INPUT)
+        .start_timeout(Duration::from_secs(20))
+        .input_timeout(INPUT)
         .idle_timeout(IDLE)
         .embed(|_| Kinds)
         .unwrap();

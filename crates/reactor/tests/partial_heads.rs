@@ -83,7 +83,7 @@ fn small_partial_heads_hold_no_buffer_and_complete_messages_are_served() {
     let handle = reactor()
         .workers(1)
         .pool_size(64)
-        .header_read_timeout(Duration::from_secs(30))
+        .start_timeout(Duration::from_secs(30))
         .start(|_| Lines)
         .unwrap();
     let addr = handle.local_addr();
@@ -131,7 +131,7 @@ fn large_partial_heads_are_evicted_oldest_first_when_input_starves() {
     let handle = reactor()
         .workers(1)
         .pool_size(64)
-        .header_read_timeout(Duration::from_secs(30))
+        .start_timeout(Duration::from_secs(30))
         .start(|_| Lines)
         .unwrap();
     let addr = handle.local_addr();

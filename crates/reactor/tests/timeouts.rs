@@ -73,12 +73,12 @@ fn activity_pushes_the_idle_deadline() {
 }
 
 #[test]
-fn header_read_timeout_is_armed_on_accept() {
+fn start_timeout_is_armed_on_accept() {
     const HEADER: Duration = Duration::from_millis(300);
     let handle = reactor()
         .workers(1)
         .timer_tick(TICK)
-        .header_read_timeout(HEADER)
+        .start_timeout(HEADER)
         .start(|_| Echo)
         .unwrap();
     let t = Instant::now();

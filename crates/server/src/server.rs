@@ -681,9 +681,9 @@ impl Builder {
         let mut rc = brisk_reactor::Config::default();
         rc.workers = self.workers;
         rc.max_connections = self.config.limits.max_connections_per_worker;
-        rc.header_read_timeout = t.header_read;
+        rc.start_timeout = t.header_read;
         rc.idle_timeout = t.idle;
-        rc.body_read_timeout = t.body_read;
+        rc.input_timeout = t.body_read;
         rc.write_timeout = t.write_stall;
         // The head must fit in the reactor's input; bodies larger than it are collected.
         rc.max_input = rc
