@@ -195,7 +195,7 @@ impl<'a> Event<'a> {
         if let Some(ms) = self.retry_ms {
             // Digits written straight into `out`: no temporary string.
             let mut digits = [0u8; 20];
-            field(out, b"retry", format_u64(ms, &mut digits));
+            field(out, b"retry", brisk_http1::decimal(ms, &mut digits));
         }
         for line in lines(self.data) {
             field(out, b"data", line);
@@ -229,30 +229,16 @@ pub fn write_comment(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// The decimal digits of `n`, written at the end of `buf`.
-fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or("0")
-}
-
 fn has_line_break(s: &str) -> bool {
     s.bytes().any(|b| b == b'\r' || b == b'\n')
 }
 
 /// `name: value` and a line feed. The space after the colon is the one a client strips, so a
 /// value that starts with a space keeps it.
-fn field(out: &mut Vec<u8>, name: &[u8], value: &str) {
+fn field(out: &mut Vec<u8>, name: &[u8], value: impl AsRef<[u8]>) {
     out.extend_from_slice(name);
     out.extend_from_slice(b": ");
-    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(value.as_ref());
     out.push(b'\n');
 }
 
@@ -362,8 +348,9 @@ mod tests {
     #[test]
     fn retry_digits() {
         for n in [0, 7, 10, 2500, u64::MAX] {
-            let mut b = [0u8; 20];
-            assert_eq!(format_u64(n, &mut b), n.to_string());
+            let mut out = Vec::new();
+            Event::new("x").retry(n).write_to(&mut out).unwrap();
+            assert_eq!(out, format!("retry: {n}\ndata: x\n\n").into_bytes());
         }
     }
 
