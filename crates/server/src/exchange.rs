@@ -100,10 +100,16 @@ fn router_method(token: &str) -> Option<Method<'_>> {
     }
 }
 
-/// Routes `m path` once. (HEAD finds the GET routes through the HEAD entries the builder
-/// added for them.)
+/// Routes `m path` (the one place that does; counted in debug builds). (HEAD finds the GET
+/// routes through the HEAD entries the builder added for them.)
 #[inline(always)]
-fn decide<'r, 'p>(app: &'r App, m: Method<'_>, path: &'p str) -> Decision<'r, 'p> {
+fn decide<'r, 'p>(
+    app: &'r App,
+    m: Method<'_>,
+    path: &'p str,
+    stats: &WorkerCounters,
+) -> Decision<'r, 'p> {
+    stats.routing();
     match app.router.at(m, path) {
         Ok(hit) => Decision::Hit(hit),
         Err(e) => miss(app, m, e),
@@ -152,7 +158,7 @@ pub(crate) fn answer<'a>(
     let Some(m) = router_method(req.method) else {
         return res.set_error(400);
     };
-    match decide(app, m, req.path) {
+    match decide(app, m, req.path, stats) {
         Decision::Hit(hit) => {
             let index = *hit.value();
             push_params(req, &hit);
@@ -288,7 +294,7 @@ pub(crate) fn start<'a>(
     let Some(m) = router_method(req.method) else {
         return Start::Error(400);
     };
-    let hit = match decide(app, m, req.path) {
+    let hit = match decide(app, m, req.path, stats) {
         Decision::Hit(hit) => hit,
         Decision::Fallback => return Start::Read(None),
         Decision::Error(code) => return Start::Error(code),
@@ -319,7 +325,7 @@ pub(crate) fn start_upload<'a>(
     stats: &WorkerCounters,
 ) -> Option<Result<ActiveSink, u16>> {
     let m = router_method(req.method)?;
-    let Decision::Hit(hit) = decide(app, m, req.path) else {
+    let Decision::Hit(hit) = decide(app, m, req.path, stats) else {
         return None;
     };
     start_hit(app, &hit, req, stats)
@@ -347,10 +353,16 @@ fn upload_of<'a>(app: &'a App, hit: &Match<'a, '_, usize>) -> Option<&'a UploadS
 /// buffered limit, within the upload limit).
 #[cold]
 #[inline(never)]
-pub(crate) fn upload_takes(app: &App, method: &str, path: &str, n: u64) -> bool {
+pub(crate) fn upload_takes(
+    app: &App,
+    method: &str,
+    path: &str,
+    n: u64,
+    stats: &WorkerCounters,
+) -> bool {
     n <= app.config.limits.max_upload_size
         && router_method(method).is_some_and(|m| {
-            matches!(decide(app, m, path), Decision::Hit(hit) if upload_of(app, &hit).is_some())
+            matches!(decide(app, m, path, stats), Decision::Hit(hit) if upload_of(app, &hit).is_some())
         })
 }
 

@@ -234,7 +234,7 @@ impl H1 {
                 };
                 if let Some(n) = body_len {
                     if n > app.config.limits.max_body_size as u64
-                        && !exchange::upload_takes(app, head.method, head.path, n)
+                        && !exchange::upload_takes(app, head.method, head.path, n, &w.stats)
                     {
                         self.error(w, out, 413, version);
                         off = input.len();
