@@ -306,6 +306,24 @@ impl<'r> MethodSet<'r> {
         }
     }
 
+    /// The set as bits, to keep without borrowing the router; [`Router::methods`] makes the
+    /// set again.
+    ///
+    /// [`Router::methods`]: crate::Router::methods
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_router::{Method, Router, MatchError};
+    /// let mut router = Router::new();
+    /// router.insert(Method::Get, "/", ()).unwrap();
+    /// let Err(MatchError::MethodNotAllowed { allowed }) = router.at(Method::Put, "/") else { panic!() };
+    /// assert_eq!(router.methods(allowed.bits()), allowed);
+    /// ```
+    pub fn bits(&self) -> u64 {
+        self.bits
+    }
+
     /// The methods in the set, standard ones first.
     ///
     /// # Examples

@@ -361,6 +361,25 @@ impl<T> Router<T> {
         }
     }
 
+    /// The method set of `bits` ([`MethodSet::bits`] of a set this router gave), with this
+    /// router's extension methods.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_router::{Method, Router, MatchError};
+    /// let mut router = Router::new();
+    /// router.insert(Method::from_bytes(b"PURGE").unwrap(), "/", ()).unwrap();
+    /// let Err(MatchError::MethodNotAllowed { allowed }) = router.at(Method::Get, "/") else { panic!() };
+    /// assert_eq!(router.methods(allowed.bits()).to_string(), "PURGE");
+    /// ```
+    pub fn methods(&self, bits: u64) -> MethodSet<'_> {
+        MethodSet {
+            bits,
+            extensions: &self.extensions,
+        }
+    }
+
     fn method_of(&self, key: u8) -> RouteMethod<'_> {
         let k = key as usize;
         if key == ANY_KEY {

@@ -13,6 +13,9 @@ pub(crate) struct WorkerCounters {
     status: [AtomicU64; 5],
     panics: AtomicU64,
     timeouts: AtomicU64,
+    /// Route lookups (debug builds only: the tests check that a request is routed once).
+    #[cfg(debug_assertions)]
+    routings: AtomicU64,
 }
 
 impl WorkerCounters {
@@ -36,6 +39,12 @@ impl WorkerCounters {
     }
     pub(crate) fn timeout(&self) {
         Self::bump(&self.timeouts);
+    }
+    /// A route lookup: counted in debug builds, nothing in release builds.
+    #[inline(always)]
+    pub(crate) fn routing(&self) {
+        #[cfg(debug_assertions)]
+        Self::bump(&self.routings);
     }
 }
 
@@ -69,6 +78,10 @@ pub struct Counters {
     pub bytes_in: u64,
     /// Bytes written to sockets.
     pub bytes_out: u64,
+    /// Route lookups made, counted in debug builds only (`None` in release builds): for the
+    /// tests that check each request is routed once.
+    #[doc(hidden)]
+    pub routings: Option<u64>,
 }
 
 impl Counters {
@@ -88,6 +101,9 @@ impl Counters {
 
     pub(crate) fn sum(workers: &[&WorkerCounters]) -> Counters {
         let mut c = Counters::default();
+        if cfg!(debug_assertions) {
+            c.routings = Some(0);
+        }
         for w in workers {
             c.connections += w.connections.load(Relaxed);
             c.h2_connections += w.h2_connections.load(Relaxed);
@@ -97,6 +113,10 @@ impl Counters {
             }
             c.panics += w.panics.load(Relaxed);
             c.timeouts += w.timeouts.load(Relaxed);
+            #[cfg(debug_assertions)]
+            {
+                c.routings = c.routings.map(|n| n + w.routings.load(Relaxed));
+            }
         }
         c
     }

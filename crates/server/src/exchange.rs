@@ -8,15 +8,18 @@
 //!
 //! HTTP/1.1, HTTP/2 and upload starts all come through here; the protocol modules only move
 //! bytes. The HEAD->GET rule is in the route table itself (see `head_routes` in
-//! [`crate::server`]), so a HEAD request is one lookup like any other. An upload's sink keeps
-//! its route and params from its start, so finishing it routes nothing again.
+//! [`crate::server`]), so a HEAD request is one lookup like any other.
+//!
+//! A request whose body arrives later is routed when its head is in ([`route`]): the decision
+//! is a [`Routed`] (a route and its params as spans of the path, or the miss answer), which
+//! the protocol keeps with the body ([`BodyTo`]) and answers from ([`answer_routed`]), or an
+//! upload's sink keeps ([`ActiveSink`]); nothing is routed again when the body is complete.
 
 use std::any::Any;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use arrayvec::ArrayVec;
 use brisk_http1::Header;
 use brisk_router::{Match, MatchError, Method, MethodSet};
 
@@ -75,12 +78,88 @@ enum Decision<'r, 'p> {
     TrailingSlash,
 }
 
+/// What routing decided for a request, kept without borrowing the request or the router: a
+/// protocol carries it while the body arrives and [`answer_routed`] answers from it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Routed {
+    /// The route `index` (a handler), with its params.
+    Hit { index: usize, params: ParamSpans },
+    /// No route takes it; the custom fallback does.
+    Fallback,
+    /// An error answer without running anything.
+    Error(u16),
+    /// 405: routes match the path for these methods only ([`brisk_router::MethodSet::bits`]).
+    NotAllowed(u64),
+    /// 308 to the path with its final `/` toggled.
+    TrailingSlash,
+}
+
+/// A route's param values as spans (offset, length) of the request's path, in the order of
+/// the route's params: the path is there again when the request is answered, so the params
+/// are made again from it without routing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ParamSpans {
+    len: u8,
+    spans: [(u32, u32); MAX_PARAMS],
+}
+
+impl ParamSpans {
+    /// The spans of `hit`'s params in `path` (the path it matched).
+    fn of(hit: &Match<'_, '_, usize>, path: &str) -> ParamSpans {
+        let base = path.as_ptr() as usize;
+        let mut p = ParamSpans {
+            len: 0,
+            spans: [(0, 0); MAX_PARAMS],
+        };
+        for (slot, (_, v)) in p.spans.iter_mut().zip(hit.params().iter()) {
+            let at = (v.as_ptr() as usize).wrapping_sub(base);
+            *slot = (at as u32, v.len() as u32);
+            p.len += 1;
+        }
+        p
+    }
+
+    /// Puts the params of route `index` into `req` (whose path is the one they were found in).
+    fn fill<'a>(&self, app: &'a App, index: usize, req: &mut Request<'a>) {
+        let Some(names) = app.param_names.get(index) else {
+            return;
+        };
+        let spans = &self.spans[..usize::from(self.len)];
+        for (name, &(at, len)) in names.iter().zip(spans) {
+            let (at, len) = (at as usize, len as usize);
+            if let Some(v) = req.path.get(at..at + len) {
+                req.params.push(name, v);
+            }
+        }
+    }
+}
+
+/// Where the body of a request routed on its head goes, and what answers it once complete.
+#[derive(Debug)]
+pub(crate) enum BodyTo {
+    /// An upload route's sink (it answers, with the route and params it kept).
+    Sink(ActiveSink),
+    /// The protocol's buffer; then [`answer_routed`] with this decision.
+    Buffer(Routed),
+}
+
+impl BodyTo {
+    /// The upload's sink, if the body goes to one.
+    #[inline]
+    pub(crate) fn sink(&mut self) -> Option<&mut ActiveSink> {
+        match self {
+            BodyTo::Sink(s) => Some(s),
+            BodyTo::Buffer(_) => None,
+        }
+    }
+}
+
 /// How a request whose body has not arrived yet is to be answered (HTTP/1.1 decides this on
 /// the head alone, so `100 Continue` is sent only when something will read the body).
 #[derive(Debug)]
 pub(crate) enum Start {
-    /// Read the body; with a sink for an upload route.
-    Read(Option<ActiveSink>),
+    /// Read the body (into an upload's sink or the buffer).
+    Read(BodyTo),
     /// A server error answer with this status (the connection cannot go on).
     Error(u16),
     /// Answered already (405, 308, an upload refused): the response is in `res`, the body
@@ -100,10 +179,16 @@ fn router_method(token: &str) -> Option<Method<'_>> {
     }
 }
 
-/// Routes `m path` once. (HEAD finds the GET routes through the HEAD entries the builder
-/// added for them.)
+/// Routes `m path` (the one place that does; counted in debug builds). (HEAD finds the GET
+/// routes through the HEAD entries the builder added for them.)
 #[inline(always)]
-fn decide<'r, 'p>(app: &'r App, m: Method<'_>, path: &'p str) -> Decision<'r, 'p> {
+fn decide<'r, 'p>(
+    app: &'r App,
+    m: Method<'_>,
+    path: &'p str,
+    stats: &WorkerCounters,
+) -> Decision<'r, 'p> {
+    stats.routing();
     match app.router.at(m, path) {
         Ok(hit) => Decision::Hit(hit),
         Err(e) => miss(app, m, e),
@@ -152,7 +237,7 @@ pub(crate) fn answer<'a>(
     let Some(m) = router_method(req.method) else {
         return res.set_error(400);
     };
-    match decide(app, m, req.path) {
+    match decide(app, m, req.path, stats) {
         Decision::Hit(hit) => {
             let index = *hit.value();
             push_params(req, &hit);
@@ -161,6 +246,51 @@ pub(crate) fn answer<'a>(
         }
         other => answer_miss(app, other, req, res, stats),
     }
+}
+
+/// Routes a request once, on its head (its body is still to come): the decision to keep and
+/// answer from with [`answer_routed`].
+#[cold]
+#[inline(never)]
+pub(crate) fn route(app: &App, req: &Request<'_>, stats: &WorkerCounters) -> Routed {
+    let Some(m) = router_method(req.method) else {
+        return Routed::Error(400);
+    };
+    match decide(app, m, req.path, stats) {
+        Decision::Hit(hit) => Routed::Hit {
+            index: *hit.value(),
+            params: ParamSpans::of(&hit, req.path),
+        },
+        Decision::Fallback => Routed::Fallback,
+        Decision::Error(code) => Routed::Error(code),
+        Decision::NotAllowed(allowed) => Routed::NotAllowed(allowed.bits()),
+        Decision::TrailingSlash => Routed::TrailingSlash,
+    }
+}
+
+/// [`answer`] for a request [`route`] routed already (`req` has the same path): runs its
+/// handler with the params made again from their spans, the fallback or the error answer.
+#[cold]
+#[inline(never)]
+pub(crate) fn answer_routed<'a>(
+    app: &'a App,
+    routed: Routed,
+    req: &mut Request<'a>,
+    res: &mut Response,
+    stats: &WorkerCounters,
+) {
+    let d = match routed {
+        Routed::Hit { index, params } => {
+            params.fill(app, index, req);
+            let route = RouteId::handler(index, req.method);
+            return run_handler(app, &*app.handlers[index], route, req, res, stats);
+        }
+        Routed::Fallback => Decision::Fallback,
+        Routed::Error(code) => Decision::Error(code),
+        Routed::NotAllowed(bits) => Decision::NotAllowed(app.router.methods(bits)),
+        Routed::TrailingSlash => Decision::TrailingSlash,
+    };
+    answer_miss(app, d, req, res, stats);
 }
 
 /// [`answer`] for every decision but a hit.
@@ -275,83 +405,67 @@ pub(crate) fn guard<R>(
     catch_unwind(AssertUnwindSafe(f)).inspect_err(|_| stats.panic())
 }
 
-/// A request whose body has not all arrived: routes it once and decides whether the body is
-/// read (and by an upload's sink), or the request is answered now into `res`.
+/// A request whose body has not all arrived, routed `routed` on its head: decides whether the
+/// body is read (and by an upload's sink), or the request is answered now into `res`.
 #[cold]
 #[inline(never)]
 pub(crate) fn start<'a>(
     app: &'a App,
+    routed: Routed,
     req: &mut Request<'a>,
     res: &mut Response,
     stats: &WorkerCounters,
 ) -> Start {
-    let Some(m) = router_method(req.method) else {
-        return Start::Error(400);
-    };
-    let hit = match decide(app, m, req.path) {
-        Decision::Hit(hit) => hit,
-        Decision::Fallback => return Start::Read(None),
-        Decision::Error(code) => return Start::Error(code),
-        d @ (Decision::NotAllowed(_) | Decision::TrailingSlash) => {
+    match routed {
+        Routed::Error(code) => Start::Error(code),
+        Routed::NotAllowed(_) | Routed::TrailingSlash => {
             res.reset();
-            answer_miss(app, d, req, res, stats);
-            return Start::Answered;
-        }
-    };
-    match start_hit(app, &hit, req, stats) {
-        Some(Ok(sink)) => Start::Read(Some(sink)),
-        Some(Err(code)) => {
-            res.reset();
-            res.set_error(code);
+            answer_routed(app, routed, req, res, stats);
             Start::Answered
         }
-        None => Start::Read(None),
+        Routed::Hit { .. } | Routed::Fallback => match body_to(app, routed, req, stats) {
+            Ok(to) => Start::Read(to),
+            Err(code) => {
+                res.reset();
+                res.set_error(code);
+                Start::Answered
+            }
+        },
     }
 }
 
-/// For a request to an upload route: its sink, or the status the route refused it with.
-/// `None` when no upload route takes the request.
+/// Where the body of a request routed `routed` goes: to an upload route's sink (its start
+/// runs now, with the params in `req`), else to the protocol's buffer. `Err` with the status
+/// an upload route refused the request with.
 #[cold]
 #[inline(never)]
-pub(crate) fn start_upload<'a>(
+pub(crate) fn body_to<'a>(
     app: &'a App,
+    routed: Routed,
     req: &mut Request<'a>,
     stats: &WorkerCounters,
-) -> Option<Result<ActiveSink, u16>> {
-    let m = router_method(req.method)?;
-    let Decision::Hit(hit) = decide(app, m, req.path) else {
-        return None;
-    };
-    start_hit(app, &hit, req, stats)
+) -> Result<BodyTo, u16> {
+    if let Routed::Hit { index, params } = routed {
+        if let Some(up) = upload_of(app, index) {
+            params.fill(app, index, req);
+            return start_sink(app, up, index, params, req, stats).map(BodyTo::Sink);
+        }
+    }
+    Ok(BodyTo::Buffer(routed))
 }
 
-/// For the route `hit` found: `None` if it is not an upload route, else its params go into
-/// `req` and its start runs.
-fn start_hit<'a>(
-    app: &'a App,
-    hit: &Match<'a, 'a, usize>,
-    req: &mut Request<'a>,
-    stats: &WorkerCounters,
-) -> Option<Result<ActiveSink, u16>> {
-    let up = upload_of(app, hit)?;
-    push_params(req, hit);
-    Some(start_sink(app, up, hit, req, stats))
+/// The upload start of route `index`, if it is an upload route.
+fn upload_of(app: &App, index: usize) -> Option<&UploadStart> {
+    app.uploads.get(index)?.as_deref()
 }
 
-/// The upload start of the route `hit` found, if it is an upload route.
-fn upload_of<'a>(app: &'a App, hit: &Match<'a, '_, usize>) -> Option<&'a UploadStart> {
-    app.uploads.get(*hit.value())?.as_deref()
-}
-
-/// Whether an upload route takes a request with a declared body of `n` bytes (past the
-/// buffered limit, within the upload limit).
+/// Whether an upload route takes a request routed `routed` with a declared body of `n` bytes
+/// (past the buffered limit, within the upload limit).
 #[cold]
 #[inline(never)]
-pub(crate) fn upload_takes(app: &App, method: &str, path: &str, n: u64) -> bool {
+pub(crate) fn upload_takes(app: &App, routed: &Routed, n: u64) -> bool {
     n <= app.config.limits.max_upload_size
-        && router_method(method).is_some_and(|m| {
-            matches!(decide(app, m, path), Decision::Hit(hit) if upload_of(app, &hit).is_some())
-        })
+        && matches!(*routed, Routed::Hit { index, .. } if upload_of(app, index).is_some())
 }
 
 /// A sink held by a connection while the body arrives, with what finishing it needs: its
@@ -360,7 +474,7 @@ pub(crate) fn upload_takes(app: &App, method: &str, path: &str, n: u64) -> bool 
 pub(crate) struct ActiveSink {
     sink: Box<dyn BodySink>,
     route: RouteId,
-    params: ArrayVec<(u32, u32), MAX_PARAMS>,
+    params: ParamSpans,
     log: Arc<ErrorLog>,
 }
 
@@ -372,35 +486,24 @@ impl std::fmt::Debug for ActiveSink {
     }
 }
 
-/// Runs an upload route's start (the route `hit`, params in `req` already), a panic being a
+/// Runs the start of upload route `index` (its `params` in `req` already), a panic being a
 /// 500.
 fn start_sink(
     app: &App,
     start: &UploadStart,
-    hit: &Match<'_, '_, usize>,
+    index: usize,
+    params: ParamSpans,
     req: &mut Request<'_>,
     stats: &WorkerCounters,
 ) -> Result<ActiveSink, u16> {
-    let route = RouteId::handler(*hit.value(), req.method);
+    let route = RouteId::handler(index, req.method);
     match guard(stats, || start(req)) {
-        Ok(Ok(sink)) => {
-            let base = req.path.as_ptr() as usize;
-            let params = hit
-                .params()
-                .iter()
-                .take(MAX_PARAMS)
-                .map(|(_, v)| {
-                    let at = (v.as_ptr() as usize).wrapping_sub(base);
-                    (at as u32, v.len() as u32)
-                })
-                .collect();
-            Ok(ActiveSink {
-                sink,
-                route,
-                params,
-                log: Arc::clone(&app.errors),
-            })
-        }
+        Ok(Ok(sink)) => Ok(ActiveSink {
+            sink,
+            route,
+            params,
+            log: Arc::clone(&app.errors),
+        }),
         Ok(Err(code)) => Err(code),
         Err(p) => {
             app.errors
@@ -422,14 +525,7 @@ pub(crate) fn finish_upload<'a>(
     stats: &WorkerCounters,
 ) {
     let route = sink.route;
-    if let Some(names) = app.param_names.get(route.index()) {
-        for (name, &(at, len)) in names.iter().zip(&sink.params) {
-            let (at, len) = (at as usize, len as usize);
-            if let Some(v) = req.path.get(at..at + len) {
-                req.params.push(name, v);
-            }
-        }
-    }
+    sink.params.fill(app, route.index(), req);
     run_app(app, route, req, res, stats, |req, res| {
         sink.sink.finish(req, res)
     });

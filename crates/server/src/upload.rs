@@ -54,5 +54,3 @@ pub trait BodySink: Send {
 /// to answer with instead (the body is then not read).
 pub(crate) type UploadStart =
     dyn Fn(&mut Request<'_>) -> Result<Box<dyn BodySink>, u16> + Send + Sync + 'static;
-
-pub(crate) use crate::exchange::ActiveSink;

@@ -10,8 +10,8 @@ use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
 use crate::app::App;
 use crate::body::Outgoing;
+use crate::exchange::BodyTo;
 use crate::exchange::MAX_HEADER_SLOTS;
-use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
 
 /// What the connection wrapper must do after `on_read`.
@@ -58,8 +58,9 @@ pub(super) struct Collect {
     pub(crate) body: Vec<u8>,
     pub(super) remaining: u64,
     pub(super) chunked: Option<ChunkedDecoder>,
-    /// For an upload route: where the body goes instead of `body`.
-    pub(super) sink: Option<ActiveSink>,
+    /// Where the body goes (an upload's sink, or `body`) and what answers it: decided on the
+    /// head, so the complete request is not routed again.
+    pub(super) to: Option<BodyTo>,
     /// Body bytes received so far.
     pub(super) received: u64,
 }

@@ -17,7 +17,7 @@ use crate::app::App;
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
 use crate::exchange::MAX_HEADER_SLOTS;
-use crate::exchange::{self, Start};
+use crate::exchange::{self, BodyTo, Routed, Start};
 use crate::request::{split_target, Version};
 use crate::worker::{with_worker, Worker};
 
@@ -60,7 +60,7 @@ impl Collect {
         self.body.clear();
         self.remaining = 0;
         self.chunked = None;
-        self.sink = None;
+        self.to = None;
         self.received = 0;
     }
 }
@@ -232,11 +232,27 @@ impl H1 {
                     ReqBody::Length(n) => Some(n),
                     ReqBody::Chunked => None,
                 };
+                let keep_alive = facts.keep_alive && !draining && !self.limit_reached(app);
+                let plan = Plan {
+                    version,
+                    keep_alive,
+                    head_only: req.method == H1Method::Head,
+                };
                 if let Some(n) = body_len {
-                    if n > app.config.limits.max_body_size as u64
-                        && !exchange::upload_takes(app, head.method, head.path, n)
-                    {
-                        self.error(w, out, 413, version);
+                    if n > app.config.limits.max_body_size as u64 {
+                        // Only an upload route takes it: routed once here, its sink is fed
+                        // (also what of the body is in this read).
+                        let pending = Pending {
+                            head,
+                            head_len,
+                            body_len,
+                            expect_continue: facts.expect_continue,
+                            plan,
+                        };
+                        if self.start_large(w, app, out, buf, pending, n) {
+                            off += head_len;
+                            continue;
+                        }
                         off = input.len();
                         break;
                     }
@@ -256,12 +272,6 @@ impl H1 {
                 let complete_body = match body_len {
                     Some(n) if (buf.len() - head_len) as u64 >= n => Some(n as usize),
                     _ => None,
-                };
-                let keep_alive = facts.keep_alive && !draining && !self.limit_reached(app);
-                let plan = Plan {
-                    version,
-                    keep_alive,
-                    head_only: req.method == H1Method::Head,
                 };
                 if let Some(n) = complete_body {
                     let mut request = head.request(&buf[head_len..head_len + n]);
@@ -324,9 +334,30 @@ impl H1 {
         })
     }
 
-    /// A request whose body is not all in this read: answers it now if no handler will read
-    /// the body (then the connection closes), else sends `100 Continue` if asked and starts
-    /// collecting the body. Returns false if no more input is read.
+    /// A request whose declared body is past the buffered limit: routed once, it goes on
+    /// as [`start_body`](Self::start_body) if an upload route takes it, else it is answered
+    /// 413. Returns false if no more input is read.
+    #[cold]
+    #[inline(never)]
+    fn start_large(
+        &mut self,
+        w: &mut Worker,
+        app: &App,
+        out: &mut Output<'_>,
+        buf: &[u8],
+        p: Pending<'_>,
+        n: u64,
+    ) -> bool {
+        let routed = exchange::route(app, &p.head.request(&[]), &w.stats);
+        if !exchange::upload_takes(app, &routed, n) {
+            self.error(w, out, 413, p.plan.version);
+            return false;
+        }
+        self.start_routed(w, app, out, buf, p, routed)
+    }
+
+    /// A request whose body is not all in this read: routes it (once) and goes on as
+    /// [`start_routed`](Self::start_routed). Returns false if no more input is read.
     #[cold]
     #[inline(never)]
     pub(super) fn start_body(
@@ -337,11 +368,28 @@ impl H1 {
         buf: &[u8],
         p: Pending<'_>,
     ) -> bool {
+        let routed = exchange::route(app, &p.head.request(&[]), &w.stats);
+        self.start_routed(w, app, out, buf, p, routed)
+    }
+
+    /// A request routed `routed` whose body is still to read: answers it now if no handler
+    /// will read the body (then the connection closes), else sends `100 Continue` if asked
+    /// and starts collecting the body, keeping the decision for when it is complete. Returns
+    /// false if no more input is read.
+    fn start_routed(
+        &mut self,
+        w: &mut Worker,
+        app: &App,
+        out: &mut Output<'_>,
+        buf: &[u8],
+        p: Pending<'_>,
+        routed: Routed,
+    ) -> bool {
         // An upload route decides on the head alone whether it takes the body (before
         // `100 Continue`); a refusal, a 405 or a 308 is answered without reading the body.
         let mut request = p.head.request(&[]);
-        let sink = match exchange::start(app, &mut request, &mut w.res, &w.stats) {
-            Start::Read(sink) => sink,
+        let to = match exchange::start(app, routed, &mut request, &mut w.res, &w.stats) {
+            Start::Read(to) => to,
             Start::Error(code) => {
                 self.error(w, out, code, p.plan.version);
                 return false;
@@ -361,7 +409,7 @@ impl H1 {
             Some(n) => c.remaining = n,
             None => c.chunked = Some(ChunkedDecoder::new()),
         }
-        c.sink = sink;
+        c.to = Some(to);
         self.reading = Reading::Body(c);
         true
     }
@@ -382,7 +430,7 @@ impl H1 {
             return None;
         };
         let limits = &app.config.limits;
-        let max = if c.sink.is_some() {
+        let max = if matches!(c.to, Some(BodyTo::Sink(_))) {
             limits.max_upload_size
         } else {
             limits.max_body_size as u64
@@ -424,7 +472,7 @@ impl H1 {
         let draining = cx.is_draining();
         let me = cx.conn_id();
         let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
-        let sink = c.sink.take();
+        let to = c.to.take();
         let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
         let mut parser = RequestParser::with_config(*self.parser.config());
         let Ok(Status::Complete(req)) = parser.parse(&c.head, &mut slots) else {
@@ -441,9 +489,15 @@ impl H1 {
         let mut request = exchange_head(&req, parts, self.peer).request(&c.body);
         w.res.reset();
         w.res.set_ticket(me, self.served);
-        match sink {
-            Some(sink) => exchange::finish_upload(app, sink, &mut request, &mut w.res, &w.stats),
-            None => exchange::answer(app, &mut request, &mut w.res, &w.stats),
+        match to {
+            Some(BodyTo::Sink(sink)) => {
+                exchange::finish_upload(app, sink, &mut request, &mut w.res, &w.stats)
+            }
+            Some(BodyTo::Buffer(routed)) => {
+                exchange::answer_routed(app, routed, &mut request, &mut w.res, &w.stats)
+            }
+            // Not reached: a collected body always has its decision.
+            None => w.res.set_error(500),
         }
         self.served += 1;
         let plan = Plan {
@@ -513,7 +567,7 @@ fn feed_body(
         None => {
             // The declared length was checked against the limit with the head.
             let n = (c.remaining.min(input.len() as u64)) as usize;
-            match c.sink.as_mut() {
+            match c.to.as_mut().and_then(BodyTo::sink) {
                 Some(sink) => sink.data(&input[..n], stats)?,
                 None => c.body.extend_from_slice(&input[..n]),
             }
@@ -532,7 +586,7 @@ fn feed_body(
                 match ev {
                     Some(Chunk::Data(d)) => {
                         c.received += d.len() as u64;
-                        match c.sink.as_mut() {
+                        match c.to.as_mut().and_then(BodyTo::sink) {
                             Some(sink) => sink.data(d, stats)?,
                             None => c.body.extend_from_slice(d),
                         }

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, SpareBuffers, StreamId};
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
-use super::stream::{send_body, send_response, start_upload, with_request, Slot, Streams};
+use super::stream::{route_at_head, send_body, send_response, with_request, Slot, Streams};
 use crate::app::App;
-use crate::exchange::{self, MAX_HEADER_SLOTS};
+use crate::exchange::{self, BodyTo, MAX_HEADER_SLOTS};
 use crate::worker::with_worker;
 
 /// What an HTTP/2 connection needs only while streams are open: the protocol's stream map,
@@ -260,9 +260,9 @@ impl H2 {
                             slot.fields.push((n, v));
                         }
                         if !end_stream {
-                            start_upload(&self.app, self.peer, slot);
+                            route_at_head(&self.app, self.peer, slot);
                         }
-                        let limit = if slot.sink.is_some() {
+                        let limit = if matches!(slot.to, Some(BodyTo::Sink(_))) {
                             self.app.config.limits.max_upload_size
                         } else {
                             max_body as u64
@@ -274,7 +274,7 @@ impl H2 {
                                 .is_some_and(|n| n > limit);
                             slot.too_large = too_big;
                             if too_big {
-                                slot.sink = None;
+                                slot.to = None;
                             }
                         }
                         let done = end_stream || slot.too_large || slot.reject.is_some();
@@ -293,7 +293,7 @@ impl H2 {
                             let slot = self.streams.slot(i);
                             if slot.answered || slot.reject.is_some() {
                                 // Answered already, or refused: the rest is dropped.
-                            } else if let Some(sink) = slot.sink.as_mut() {
+                            } else if let Some(sink) = slot.to.as_mut().and_then(BodyTo::sink) {
                                 slot.received += len as u64;
                                 let fed = if slot.received > self.app.config.limits.max_upload_size
                                 {
@@ -305,7 +305,7 @@ impl H2 {
                                     Ok(()) if end_stream => self.ready.push(id),
                                     Ok(()) => {}
                                     Err(code) => {
-                                        slot.sink = None;
+                                        slot.to = None;
                                         slot.reject = Some(code);
                                         self.ready.push(id);
                                     }
@@ -441,7 +441,7 @@ impl H2 {
         slot.answered = true;
         let id = StreamId::new(slot.id);
         let conn = &mut self.conn;
-        let sink = slot.sink.take();
+        let to = slot.to.take();
         with_worker(|w| {
             w.date.update(cx.now(), || cx.system_time());
             w.res.reset();
@@ -457,9 +457,14 @@ impl H2 {
             } else {
                 let res = &mut w.res;
                 let stats = &w.stats;
-                with_request(app, slot_ref, peer, |app, req| match (req, sink) {
-                    (Some(req), Some(sink)) => exchange::finish_upload(app, sink, req, res, stats),
+                with_request(app, slot_ref, peer, |app, req| match (req, to) {
                     (Some(req), None) => exchange::answer(app, req, res, stats),
+                    (Some(req), Some(BodyTo::Sink(sink))) => {
+                        exchange::finish_upload(app, sink, req, res, stats)
+                    }
+                    (Some(req), Some(BodyTo::Buffer(routed))) => {
+                        exchange::answer_routed(app, routed, req, res, stats)
+                    }
                     (None, _) => res.set_error(400),
                 });
             }

@@ -1,7 +1,8 @@
 //! One HTTP/2 stream's exchange: its slot (the request's fields and body copied out of the
 //! connection's buffers, the response body still to send), the O(1) map from stream id to
-//! slot, and the stream-level steps: building the request, starting an upload, sending the
-//! response head and as much of the body as flow control allows.
+//! slot, and the stream-level steps: building the request, routing a request with a body at
+//! its head (and starting its upload), sending the response head and as much of the body as
+//! flow control allows.
 
 use std::net::SocketAddr;
 
@@ -10,10 +11,9 @@ use brisk_http2::{Connection, ErrorCode, StreamId};
 
 use crate::app::App;
 use crate::body::{Framing, Outgoing, Read, READ_AHEAD};
-use crate::exchange::{self, MAX_HEADER_SLOTS};
+use crate::exchange::{self, BodyTo, MAX_HEADER_SLOTS};
 use crate::request::{split_target, Request, Version};
 use crate::status::decimal;
-use crate::upload::ActiveSink;
 use crate::worker::{with_worker, Worker};
 
 /// Response header fields sent without allocating (more fall back to a heap list).
@@ -39,8 +39,10 @@ pub(super) struct Slot {
     pub(super) answered: bool,
     /// Response body still to send.
     pub(super) out: Outgoing,
-    /// For an upload route: where the request body goes instead of `body`.
-    pub(super) sink: Option<ActiveSink>,
+    /// Decided on the head (when the app has upload routes and a body follows): where the
+    /// request body goes (an upload's sink, or `body`) and what answers it, so the complete
+    /// request is not routed again.
+    pub(super) to: Option<BodyTo>,
     /// Request body bytes received so far for the sink.
     pub(super) received: u64,
     /// The status an upload was refused with (its body is then dropped).
@@ -70,7 +72,7 @@ impl Slot {
         self.answered = false;
         self.out.clear();
         self.out.shrink_idle();
-        self.sink = None;
+        self.to = None;
         self.received = 0;
         self.reject = None;
         self.waiting = false;
@@ -448,19 +450,23 @@ pub(super) fn with_request<R>(
     f(app, Some(&mut req))
 }
 
-/// For a request to an upload route, starts its sink as soon as the head is in (the body
-/// then streams to it), or records the status the route refused it with.
-pub(super) fn start_upload(app: &App, peer: SocketAddr, slot: &mut Slot) {
+/// For a request with a body when the app has upload routes: routes it as soon as the head is
+/// in and keeps the decision; for an upload route, starts its sink (the body then streams to
+/// it), or records the status the route refused it with.
+pub(super) fn route_at_head(app: &App, peer: SocketAddr, slot: &mut Slot) {
     if slot.fields.len() + 1 > MAX_HEADER_SLOTS || app.uploads.iter().all(Option::is_none) {
         return;
     }
     let started = with_worker(|w| {
         with_request(app, slot, peer, |app, req| {
-            req.and_then(|r| exchange::start_upload(app, r, &w.stats))
+            req.map(|r| {
+                let routed = exchange::route(app, r, &w.stats);
+                exchange::body_to(app, routed, r, &w.stats)
+            })
         })
     });
     match started {
-        Some(Ok(sink)) => slot.sink = Some(sink),
+        Some(Ok(to)) => slot.to = Some(to),
         Some(Err(code)) => slot.reject = Some(code),
         None => {}
     }
