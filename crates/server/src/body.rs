@@ -11,7 +11,7 @@
 
 use brisk_http1::{write_chunk_end, write_chunk_size, write_last_chunk, Region};
 
-use crate::response::{BodyKind, Source, Stream};
+use crate::response::{BodyKind, Pull, Source, Stream};
 
 /// Most bytes of a stream body read ahead at once (also capped by what the protocol may send).
 pub(crate) const READ_AHEAD: usize = 64 * 1024;
@@ -34,16 +34,24 @@ pub(crate) enum Framing {
 }
 
 /// What [`Outgoing::read`] got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Read {
     /// Bytes are pending (perhaps none, for an empty piece); more may follow.
     Data,
     /// The stream ended where it should: a sized one at its length (its last bytes pending),
     /// an unsized one at its end (for chunked framing, the last chunk is pending).
     Done,
-    /// A sized stream ended before its declared length: the peer must not take what it got
-    /// for the whole body (HTTP/1.1 closes the connection, HTTP/2 resets the stream).
+    /// A sized stream ended before its declared length, or a pushed body was abandoned: the
+    /// peer must not take what it got for the whole body (HTTP/1.1 closes the connection,
+    /// HTTP/2 resets the stream).
     Short,
+    /// An unsized stream ended with trailer fields, and nothing is pending (framing other
+    /// than chunked, which writes them in its last chunk: HTTP/2 sends them as a HEADERS
+    /// frame ending the stream).
+    Trailers(Vec<(String, String)>),
+    /// Nothing to send yet (a pushed body whose producer has not written): the source wakes
+    /// the connection when there is. Nothing is pending, and the buffer is small.
+    Wait,
 }
 
 /// The part of a response body that is not sent yet.
@@ -59,6 +67,8 @@ pub(crate) struct Outgoing {
     /// For a sized stream: the bytes it still owes (`u64::MAX` for a close-delimited body,
     /// whose end is the connection's close).
     owed: Option<u64>,
+    /// The last read found nothing yet ([`Read::Wait`]): the source wakes the connection.
+    waiting: bool,
 }
 
 impl std::fmt::Debug for Outgoing {
@@ -149,6 +159,14 @@ impl Outgoing {
         self.stat = &[];
         self.source = None;
         self.owed = None;
+        self.waiting = false;
+    }
+
+    /// True while the source has nothing yet ([`Read::Wait`]): the connection waits for its
+    /// producer, which is not a stalled peer.
+    #[inline]
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiting && self.source.is_some()
     }
 
     /// Frees a large idle buffer (kept up to [`KEEP_OUT`] for reuse).
@@ -166,6 +184,7 @@ impl Outgoing {
         debug_assert!(self.pending().is_empty());
         self.buf.clear();
         self.pos = 0;
+        self.waiting = false;
         let Some(source) = self.source.as_mut() else {
             return Read::Done;
         };
@@ -177,16 +196,46 @@ impl Outgoing {
         if chunked {
             self.buf.resize(SIZE_ROOM, 0);
         }
-        if !source.read_into(&mut self.buf, max) {
-            self.source = None;
-            self.buf.clear();
-            if self.owed.take().is_some() {
+        match source.read_into(&mut self.buf, max) {
+            Pull::Data => {}
+            Pull::Wait => {
+                self.waiting = true;
+                self.buf.clear();
+                self.shrink_idle();
+                return Read::Wait;
+            }
+            Pull::Abort => {
+                self.source = None;
+                self.buf.clear();
+                self.owed = None;
                 return Read::Short;
             }
-            if chunked {
-                let _ = write_last_chunk(&mut self.buf, &[]);
+            Pull::End => {
+                let trailers = source.trailers();
+                self.source = None;
+                self.buf.clear();
+                if self.owed.take().is_some() {
+                    return Read::Short;
+                }
+                if chunked {
+                    let fields: Vec<brisk_http1::Header<'_>> = trailers
+                        .iter()
+                        .flatten()
+                        .map(|(n, v)| brisk_http1::Header {
+                            name: n.as_bytes(),
+                            value: v.as_bytes(),
+                        })
+                        .collect();
+                    if write_last_chunk(&mut self.buf, &fields).is_err() {
+                        // Not reached: trailers are checked when they are set.
+                        self.buf.clear();
+                        let _ = write_last_chunk(&mut self.buf, &[]);
+                    }
+                } else if let Some(t) = trailers {
+                    return Read::Trailers(t);
+                }
+                return Read::Done;
             }
-            return Read::Done;
         }
         if chunked {
             let n = self.buf.len() - SIZE_ROOM;
@@ -258,6 +307,8 @@ mod tests {
                     return (got, Read::Done);
                 }
                 Read::Short => return (got, Read::Short),
+                Read::Wait => return (got, Read::Wait),
+                Read::Trailers(t) => return (got, Read::Trailers(t)),
             }
         }
     }

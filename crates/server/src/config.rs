@@ -37,6 +37,12 @@ pub struct Limits {
     /// Most requests answered on one HTTP/1.1 connection before it is closed (0: no limit).
     /// Default: 0.
     pub max_requests_per_connection: u64,
+    /// Most bytes a pushed response body ([`BodyWriter`](crate::BodyWriter)) holds between its
+    /// producer and the connection: a write that does not fit waits
+    /// ([`WriteError::WouldBlock`](crate::WriteError::WouldBlock)). A write is also taken
+    /// whenever the pipe is at most half full, whatever its size, so one body holds at most
+    /// `push_buffer / 2` plus its largest single write. Default: 65536 (64 KiB).
+    pub push_buffer: usize,
 }
 
 impl Default for Limits {
@@ -49,6 +55,7 @@ impl Default for Limits {
             max_upload_size: 1 << 30,
             max_connections_per_worker: 10_000,
             max_requests_per_connection: 0,
+            push_buffer: 64 * 1024,
         }
     }
 }
@@ -113,6 +120,7 @@ mod tests {
         assert_eq!(l.max_upload_size, 1073741824);
         assert_eq!(l.max_connections_per_worker, 10000);
         assert_eq!(l.max_requests_per_connection, 0);
+        assert_eq!(l.push_buffer, 65536);
         let t = Timeouts::default();
         assert_eq!(t.header_read, Duration::from_secs(10));
         assert_eq!(t.idle, Duration::from_secs(60));

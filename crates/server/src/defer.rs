@@ -18,7 +18,7 @@
 //! notifications for stale ids, and the inbox checks the generation.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -36,11 +36,29 @@ pub(crate) struct Ticket {
     pub(crate) route: crate::app_error::RouteId,
 }
 
-/// A completed answer on its way to the owning worker.
+/// A completed answer on its way to the owning worker, or (`res` is `None`) a wake for the
+/// exchange's pushed body: its producer wrote into a pipe the connection waits on.
 pub(crate) struct Completion {
     pub(crate) conn: ConnId,
     pub(crate) xid: u64,
-    pub(crate) res: Response,
+    pub(crate) res: Option<Response>,
+}
+
+/// A callback run on the worker thread when an exchange's client goes.
+pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
+
+/// Runs an application callback on the worker thread: a panic in it is contained (like a
+/// handler's), so the worker and its other connections go on.
+pub(crate) fn run_callback(f: Callback) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+}
+
+/// Exchanges whose client has gone while their `Responder` is out, and the close callbacks
+/// of exchanges still waiting ([`Responder::on_close`]).
+#[derive(Default)]
+struct Book {
+    gone: HashSet<(ConnId, u64)>,
+    watch: HashMap<(ConnId, u64), Vec<Callback>>,
 }
 
 /// One worker's inbox for completions from other threads, and its exchanges whose client
@@ -50,9 +68,11 @@ struct Mailbox {
     queue: Mutex<Vec<Completion>>,
     notifier: OnceLock<Notifier>,
     /// (connection, exchange) pairs whose client has gone (closed socket, RST_STREAM): an
-    /// entry lives until its `Responder` sends (which then fails) or drops.
-    gone: Mutex<HashSet<(ConnId, u64)>>,
-    /// `gone.len()`, read without the lock (a plain load) so a live exchange pays no lock.
+    /// entry lives until its `Responder` sends (which then fails) or drops. Beside them, the
+    /// close callbacks of waiting exchanges.
+    book: Mutex<Book>,
+    /// `book.gone.len() + book.watch.len()`, read without the lock (a plain load) so a live
+    /// exchange without callbacks pays no lock.
     gone_len: AtomicUsize,
 }
 
@@ -63,14 +83,25 @@ impl Mailbox {
         if self.gone_len.load(Ordering::Acquire) == 0 {
             return false;
         }
-        let mut g = self.gone.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.book();
         let key = (t.conn, t.xid);
         if !claim {
-            return g.contains(&key);
+            return g.gone.contains(&key);
         }
-        let was = g.remove(&key);
+        let was = g.gone.remove(&key);
+        g.watch.remove(&key);
         self.gone_len.store(g.len(), Ordering::Release);
         was
+    }
+
+    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Book {
+    fn len(&self) -> usize {
+        self.gone.len() + self.watch.len()
     }
 }
 
@@ -78,6 +109,8 @@ impl Mailbox {
 pub(crate) struct Shared {
     id: u32,
     workers: Vec<Mailbox>,
+    /// [`crate::Limits::push_buffer`].
+    push_buffer: usize,
 }
 
 impl Shared {
@@ -100,12 +133,13 @@ impl fmt::Debug for Shared {
 /// index held by a late [`Responder`] stays valid).
 static REGISTRY: RwLock<Vec<Arc<Shared>>> = RwLock::new(Vec::new());
 
-/// Registers a server with `workers` workers.
-pub(crate) fn register(workers: usize) -> Arc<Shared> {
+/// Registers a server with `workers` workers and pushed bodies of `push_buffer` bytes.
+pub(crate) fn register(workers: usize, push_buffer: usize) -> Arc<Shared> {
     let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     let shared = Arc::new(Shared {
         id: reg.len() as u32,
         workers: (0..workers).map(|_| Mailbox::default()).collect(),
+        push_buffer,
     });
     reg.push(Arc::clone(&shared));
     shared
@@ -297,22 +331,127 @@ pub(crate) fn forget(me: ConnId, xids: &mut dyn Iterator<Item = u64>) {
             .unwrap_or_default();
         let arrived: Vec<u64> = dropped
             .iter()
-            .filter(|c| c.conn == me)
+            .filter(|c| c.conn == me && c.res.is_some())
             .map(|c| c.xid)
             .collect();
+        // (A dropped pushed body closes its pipe, which runs its close callbacks.)
         drop(dropped);
-        let shared = l.shared.borrow();
+        let shared = l.shared.borrow().as_ref().map(Arc::clone);
         let Some(m) = shared.as_ref().and_then(|s| s.workers.get(me.worker())) else {
             return;
         };
-        let mut g = m.gone.lock().unwrap_or_else(|e| e.into_inner());
-        for xid in xids {
-            if !arrived.contains(&xid) {
-                g.insert((me, xid));
+        let mut fire: Vec<Callback> = Vec::new();
+        {
+            let mut g = m.book();
+            for xid in xids {
+                if !arrived.contains(&xid) {
+                    g.gone.insert((me, xid));
+                    if let Some(cbs) = g.watch.remove(&(me, xid)) {
+                        fire.extend(cbs);
+                    }
+                }
             }
+            m.gone_len.store(g.len(), Ordering::Release);
         }
-        m.gone_len.store(g.len(), Ordering::Release);
+        // Outside the lock: a callback may use its responder.
+        for f in fire {
+            run_callback(f);
+        }
     });
+}
+
+/// The shared state of server `server`, on its worker threads without the registry's lock.
+fn shared_of(server: u32) -> Option<Arc<Shared>> {
+    let local = LOCAL.with(|l| {
+        if l.home.get().map(|(s, _)| s) != Some(server) {
+            return None;
+        }
+        l.shared.borrow().as_ref().map(Arc::clone)
+    });
+    local.or_else(|| {
+        let reg = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+        reg.get(server as usize).map(Arc::clone)
+    })
+}
+
+/// [`crate::Limits::push_buffer`] of server `server` (the default for a detached one).
+pub(crate) fn push_buffer(server: u32) -> usize {
+    shared_of(server).map_or(64 * 1024, |s| s.push_buffer.max(1))
+}
+
+/// Uses up `t` for a pushed body: `Err(Closed)` if its client has gone, else the close
+/// callbacks registered on its responder, which move to the body's pipe.
+pub(crate) fn claim_for_push(server: u32, t: &Ticket) -> Result<Vec<Callback>, SendError> {
+    let got = with_mailbox(server, t.conn, |m| {
+        let mut g = m.book();
+        let key = (t.conn, t.xid);
+        let r = if g.gone.remove(&key) {
+            g.watch.remove(&key);
+            Err(SendError::Closed)
+        } else {
+            Ok(g.watch.remove(&key).unwrap_or_default())
+        };
+        m.gone_len.store(g.len(), Ordering::Release);
+        r
+    });
+    got.unwrap_or(Err(SendError::Detached))
+}
+
+/// After a pushed body's head was delivered: true if the client went in the meantime (the
+/// mark is used up; the caller closes the pipe).
+pub(crate) fn went_since(server: u32, t: &Ticket) -> bool {
+    with_mailbox(server, t.conn, |m| m.is_gone(t, true)) == Some(true)
+}
+
+/// Registers `f` to run when `t`'s client goes; runs it now (on this thread) if it has.
+pub(crate) fn watch(server: u32, t: &Ticket, f: Callback) {
+    let now = with_mailbox(server, t.conn, |m| {
+        let mut g = m.book();
+        let key = (t.conn, t.xid);
+        if g.gone.contains(&key) {
+            return Some(f);
+        }
+        g.watch.entry(key).or_default().push(f);
+        m.gone_len.store(g.len(), Ordering::Release);
+        None
+    });
+    match now {
+        Some(None) => {}
+        Some(Some(f)) => f(),
+        // No such server: detached, so closed.
+        None => {}
+    }
+}
+
+/// Delivers `res` as the answer to exchange `t` (a pushed body's head).
+pub(crate) fn deliver_answer(server: u32, t: &Ticket, res: Response) {
+    deliver(
+        server,
+        Completion {
+            conn: t.conn,
+            xid: t.xid,
+            res: Some(res),
+        },
+    );
+}
+
+/// True on a worker thread of server `server` (where blocking would stall the connections).
+pub(crate) fn on_worker(server: u32) -> bool {
+    LOCAL.with(|l| l.home.get().is_some_and(|(s, _)| s == server))
+}
+
+/// Wakes connection `conn` for its exchange `xid`'s pushed body (the producer wrote into a
+/// pipe the connection waits on): on its worker thread a thread-local note, from another
+/// thread the worker's mailbox and one reactor wake.
+pub(crate) fn wake(server: u32, conn: ConnId, xid: u64) {
+    deliver(
+        server,
+        Completion {
+            conn,
+            xid,
+            res: None,
+        },
+    );
 }
 
 /// Delivers a completion to the worker owning its connection.
@@ -377,6 +516,10 @@ impl std::error::Error for SendError {}
 /// HTTP/1.1 answers leave in request order (a later answer waits behind an earlier deferred
 /// one); HTTP/2 streams complete in any order.
 ///
+/// Instead of a whole answer, [`Responder::start`] sends the head now and returns a
+/// [`BodyWriter`](crate::BodyWriter) the body is pushed through; [`Responder::on_close`] learns
+/// of a client that goes while the answer is still to come.
+///
 /// # Examples
 ///
 /// ```
@@ -393,8 +536,8 @@ impl std::error::Error for SendError {}
 /// });
 /// ```
 pub struct Responder {
-    server: u32,
-    ticket: Option<Ticket>,
+    pub(crate) server: u32,
+    pub(crate) ticket: Option<Ticket>,
 }
 
 impl fmt::Debug for Responder {
@@ -448,7 +591,7 @@ impl Responder {
             Completion {
                 conn: t.conn,
                 xid: t.xid,
-                res,
+                res: Some(res),
             },
         );
         Ok(())
@@ -499,7 +642,7 @@ impl Drop for Responder {
                 Completion {
                     conn: t.conn,
                     xid: t.xid,
-                    res,
+                    res: Some(res),
                 },
             );
         }

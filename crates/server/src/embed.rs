@@ -52,7 +52,8 @@ impl Builder {
         self.workers(1);
         let (reactor, app, counters) = self.prepare()?;
         let shutdown = app.config.timeouts.shutdown;
-        let shared = crate::defer::register(1);
+        let shared = crate::defer::register(1, app.config.limits.push_buffer);
+        crate::app_error::register(shared.id(), &app.errors);
         // Marks this thread as worker 0 of the new server (counters, deferred answers).
         let factory = per_worker(app, Arc::clone(&counters), shared)(0);
         let inner = reactor.embed(factory).map_err(Error::Reactor)?;

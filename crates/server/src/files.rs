@@ -6,7 +6,7 @@
 //! outside it are refused.
 //!
 //! Files are read on the worker thread (from the page cache, usually): up to
-//! [`INLINE_LIMIT`] bytes at once into the response, larger ones in [`CHUNK`]-sized pieces as
+//! [`INLINE_LIMIT`] bytes at once into the response, larger ones in pieces of at most 64 KiB as
 //! the connection drains ([`Body::sized_stream`]), so memory stays bounded whatever the size.
 //! Over HTTP/2 every file is read as its stream may send, no more than its window allows.
 //!
@@ -21,13 +21,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use crate::query::hex;
 use crate::request::{Headers, Request, Version};
-use crate::response::{trim, Body, Response, Source};
+use crate::response::{trim, Body, Pull, Response, Source};
 
 /// Bodies up to this many bytes are read whole into the response.
 pub const INLINE_LIMIT: u64 = 256 * 1024;
-
-/// Larger bodies are read and sent in pieces of this size.
-pub const CHUNK: usize = 64 * 1024;
 
 /// The file served for a directory (`/docs/` gives `/docs/index.html`).
 const INDEX: &str = "index.html";
@@ -272,51 +269,29 @@ fn respond(req: &Request<'_>, path: &Path, mut file: File, meta: &Metadata, res:
     }
 }
 
-/// A file read in [`CHUNK`]-sized pieces; ends early (and the body is reported short) on a
+/// A file read in pieces as the connection may send them; ends early (and the body is reported short) on a
 /// read error or an unexpected end of file.
 struct Pieces {
     file: File,
     left: u64,
 }
 
-impl Iterator for Pieces {
-    type Item = Vec<u8>;
-
-    fn next(&mut self) -> Option<Vec<u8>> {
-        if self.left == 0 {
-            return None;
-        }
-        let want = usize::try_from(self.left).map_or(CHUNK, |l| l.min(CHUNK));
-        let mut buf = Vec::with_capacity(want);
-        match (&mut self.file).take(want as u64).read_to_end(&mut buf) {
-            Ok(0) | Err(_) => {
-                self.left = 0;
-                None
-            }
-            Ok(got) => {
-                self.left -= got as u64;
-                Some(buf)
-            }
-        }
-    }
-}
-
 impl Source for Pieces {
     /// HTTP/2 reads only what the stream may send now, into the stream's own buffer.
-    fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> bool {
+    fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> Pull {
         let want = usize::try_from(self.left).map_or(max, |l| l.min(max));
         if want == 0 {
-            return false;
+            return Pull::End;
         }
         buf.reserve_exact(want);
         match (&mut self.file).take(want as u64).read_to_end(buf) {
             Ok(0) | Err(_) => {
                 self.left = 0;
-                false
+                Pull::End
             }
             Ok(got) => {
                 self.left -= got as u64;
-                true
+                Pull::Data
             }
         }
     }

@@ -20,6 +20,13 @@
 //! piece through a [`BodySink`] instead, as it arrives. [`Builder::static_dir`] serves a
 //! directory of files.
 //!
+//! A handler may also answer later, from any thread: [`Response::defer`] takes a [`Responder`]
+//! out of the exchange, which sends a whole [`Response`] ([`Responder::send`]) or starts a
+//! pushed body ([`Responder::start`]): the head leaves at once and a [`BodyWriter`] writes the
+//! body through a small bounded pipe the connection drains as the client reads
+//! ([`Limits::push_buffer`]). [`Responder::on_close`] and [`BodyWriter::on_close`] learn of a
+//! client that goes.
+//!
 //! [`Builder::start`] runs every worker on a thread of its own and returns a [`Handle`];
 //! [`Builder::run_with`] serves on the calling thread as worker 0 (the `brisk` binary does this,
 //! so `--workers 1` is a single-threaded process) and hands the [`Handle`] to a callback first.
@@ -107,6 +114,7 @@ mod files;
 mod handle;
 mod http1;
 mod http2;
+mod push;
 mod query;
 mod request;
 mod response;
@@ -127,6 +135,7 @@ pub use defer::{Responder, SendError};
 pub use embed::{EmbeddedServer, Turn};
 pub use error::Error;
 pub use handle::Handle;
+pub use push::{BodyWriter, WriteError};
 pub use query::{percent_decode, Query, QueryPair};
 pub use request::{Headers, Params, Request, Version, MAX_PARAMS};
 pub use response::{Body, Response};

@@ -34,34 +34,46 @@ pub(crate) enum BodyKind {
     Stream(Box<dyn Source>, Option<u64>),
 }
 
-/// Where a stream body's bytes come from. HTTP/1.1 takes whole chunks (`Iterator`); HTTP/2
-/// asks for no more than the peer's window lets it send ([`Source::read_into`]), which a file
-/// honours, so a stream stalled at a zero window holds no read-ahead.
-pub(crate) trait Source: Iterator<Item = Vec<u8>> + Send {
+/// Where a stream body's bytes come from. The protocol asks for no more than it may send now
+/// (the connection's output room, HTTP/2's windows: [`Source::read_into`]'s `max`), which a
+/// file and a pushed body honour, so a stalled stream holds no read-ahead.
+pub(crate) trait Source: Send {
     /// Appends the next bytes to `buf`: at most `max` (at least 1) if the source can size
-    /// its reads, else its next chunk whole. False at the end.
-    fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> bool;
+    /// its reads, else its next chunk whole. Says whether bytes came, the body ended, or
+    /// nothing is there yet (a pushed body whose producer has not written: the source wakes
+    /// the connection when it has).
+    fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> Pull;
+
+    /// After [`Pull::End`]: the trailer fields to send, if any (a pushed body's).
+    fn trailers(&mut self) -> Option<Vec<(String, String)>> {
+        None
+    }
+}
+
+/// What [`Source::read_into`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pull {
+    /// Bytes were appended (perhaps none, for an empty piece).
+    Data,
+    /// The body ended where it should.
+    End,
+    /// Nothing yet: the source wakes the connection when there is (no spinning).
+    Wait,
+    /// The body was abandoned: the peer must not take what it got for the whole body.
+    Abort,
 }
 
 /// A user's chunk iterator as a [`Source`]: chunks are handed on whole.
 struct Chunks<I>(I);
 
-impl<I: Iterator<Item = Vec<u8>>> Iterator for Chunks<I> {
-    type Item = Vec<u8>;
-
-    fn next(&mut self) -> Option<Vec<u8>> {
-        self.0.next()
-    }
-}
-
 impl<I: Iterator<Item = Vec<u8>> + Send> Source for Chunks<I> {
-    fn read_into(&mut self, buf: &mut Vec<u8>, _max: usize) -> bool {
+    fn read_into(&mut self, buf: &mut Vec<u8>, _max: usize) -> Pull {
         match self.0.next() {
             Some(chunk) if buf.is_empty() => *buf = chunk,
             Some(chunk) => buf.extend_from_slice(&chunk),
-            None => return false,
+            None => return Pull::End,
         }
-        true
+        Pull::Data
     }
 }
 
@@ -641,6 +653,17 @@ impl Response {
 }
 
 /// `v` without leading and trailing spaces and tabs (optional whitespace, RFC 9110 §5.6.3).
+/// Whether `name: value` may be sent as a trailer field: a token name that is not a field the
+/// server manages (framing, connection) nor a pseudo-field, and a value the HTTP/1.1 writer
+/// accepts (RFC 9110 §6.5.1).
+pub(crate) fn trailer_ok(name: &[u8], value: &[u8]) -> bool {
+    is_token(name)
+        && !managed(name)
+        && !name.eq_ignore_ascii_case(b"te")
+        && !name.eq_ignore_ascii_case(b"trailer")
+        && brisk_http1::Field::new(name, trim(value)).is_ok()
+}
+
 pub(crate) fn trim(v: &[u8]) -> &[u8] {
     let start = v
         .iter()

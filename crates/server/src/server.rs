@@ -556,7 +556,7 @@ impl Builder {
     /// ```
     pub fn start(&mut self) -> Result<Handle, Error> {
         let (reactor, app, counters) = self.prepare()?;
-        let shared = crate::defer::register(self.workers);
+        let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
         let reactor = reactor
             .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
@@ -617,7 +617,7 @@ impl Builder {
     {
         let (reactor, app, counters) = self.prepare()?;
         let shutdown = self.config.timeouts.shutdown;
-        let shared = crate::defer::register(self.workers);
+        let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
         reactor
             .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {

@@ -170,6 +170,16 @@ impl H1 {
             // timeout may have run out.
             return self.on_handler_timer(cx, out);
         }
+        if kind == TimeoutKind::Idle && self.spill.is_waiting() {
+            // A pushed body waits for its producer: the connection is not idle (a client
+            // that stops reading is the write-stall timer's business).
+            let idle = self
+                .app
+                .as_ref()
+                .map_or(Duration::ZERO, |a| a.config.timeouts.idle);
+            cx.set_timeout_in(TimeoutKind::Idle, idle);
+            return Action::Keep;
+        }
         if kind == TimeoutKind::Idle {
             let idle = self
                 .app
@@ -263,6 +273,8 @@ impl H1 {
     /// The connection closed: deferred answers still to come are for nobody.
     pub(crate) fn on_close(&mut self) {
         self.waiting.forget();
+        // A pushed body in flight learns it now (its pipe closes, its callbacks run).
+        self.spill.clear();
     }
 
     pub(super) fn limit_reached(&self, app: &App) -> bool {

@@ -200,8 +200,9 @@ impl H1 {
 
     fn file_completions(&mut self, me: ConnId) {
         while let Some(c) = defer::take(me) {
-            if let Some(e) = self.waiting.find(c.xid) {
-                e.res = Some(c.res);
+            // (A wake for a pushed body has no response: the spill is flushed after this.)
+            if let (Some(res), Some(e)) = (c.res, self.waiting.find(c.xid)) {
+                e.res = Some(res);
             }
             // Else: the connection closed its queue (an earlier answer ended it): dropped.
         }

@@ -177,8 +177,16 @@ impl H1 {
             if out.remaining() == 0 {
                 return false;
             }
-            if self.spill.read(READ_AHEAD) == Read::Short {
-                self.reading = Reading::Closed;
+            match self.spill.read(READ_AHEAD.min(out.remaining().max(4096))) {
+                Read::Short => {
+                    // Nothing after this answer may be sent: answers waiting behind it go.
+                    self.reading = Reading::Closed;
+                    self.waiting.forget();
+                }
+                // A pushed body's producer has not written yet: it wakes the connection.
+                Read::Wait => return false,
+                // (Trailers come only without chunked framing: HTTP/1.0, which drops them.)
+                Read::Data | Read::Done | Read::Trailers(_) => {}
             }
         }
     }

@@ -201,6 +201,12 @@ impl H2 {
         if kind == TimeoutKind::Input && self.me.is_some() && self.expire_deferred(cx) {
             return self.process(cx, out);
         }
+        if kind == TimeoutKind::Input && self.me.is_some() && self.streams.outstanding() {
+            // A stream waits for a deferred answer or a pushed body's producer, not for the
+            // client: not a stalled body read (the handler timeout, if set, bounds the wait
+            // for an answer's head). The timer is re-armed.
+            return self.process(cx, out);
+        }
         let idle = self.conn.open_streams() == 0;
         if idle || kind != TimeoutKind::Input || self.conn.poll_timeout().is_none() {
             if idle {
@@ -225,6 +231,7 @@ impl H2 {
     /// Drains events, answers complete requests, pushes response bodies, flushes output.
     fn process(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         let max_body = self.app.config.limits.max_body_size;
+        let mut peer_failed = false;
         loop {
             let mut progressed = false;
             while let Some(ev) = self.conn.poll_event() {
@@ -329,6 +336,13 @@ impl H2 {
                     Event::SendReady { stream } => {
                         self.ready.push(stream.value());
                     }
+                    Event::GoAway { code, .. } if (0x1..=0xd).contains(&code.0) => {
+                        // The client declared the connection failed (RFC 9113 §6.8: it
+                        // closes it next): its streams are gone. A GOAWAY with NO_ERROR only
+                        // stops new streams, the open ones go on; an unknown code triggers
+                        // nothing special (RFC 9113 §7).
+                        peer_failed = true;
+                    }
                     _ => {}
                 }
             }
@@ -353,6 +367,10 @@ impl H2 {
                 }
             }
             self.ready.clear();
+            if peer_failed {
+                // Closing runs `on_close`: pushed bodies and deferred answers learn it.
+                return Action::CloseNow;
+            }
             if !self.flush(out) {
                 break;
             }
@@ -489,8 +507,11 @@ impl H2 {
     /// The connection closed: deferred answers still to come are for nobody.
     pub(crate) fn on_close(&mut self) {
         if let Some(me) = self.me {
-            let mut ids = self.streams.waiting_ids();
-            crate::defer::forget(me, &mut ids);
+            {
+                let mut ids = self.streams.waiting_ids();
+                crate::defer::forget(me, &mut ids);
+            }
+            self.streams.drop_bodies();
         }
     }
 
@@ -507,6 +528,14 @@ impl H2 {
                 continue;
             };
             let slot = self.streams.slot(pos);
+            let Some(res) = c.res else {
+                // A pushed body's producer wrote: continue the stream.
+                if slot.sending() {
+                    self.ready.push(id);
+                    any = true;
+                }
+                continue;
+            };
             if !slot.waiting {
                 continue;
             }
@@ -514,7 +543,7 @@ impl H2 {
             any = true;
             let head_only = slot.get(slot.method) == b"HEAD";
             let conn = &mut self.conn;
-            let mut res = c.res;
+            let mut res = res;
             with_worker(|w| {
                 w.date.update(cx.now(), || cx.system_time());
                 std::mem::swap(&mut w.res, &mut res);

@@ -167,6 +167,22 @@ impl Streams {
     }
 
     /// Stream ids of the slots whose answer was deferred and has not come.
+    /// True while a stream waits for its answer's producer: a deferred answer, or a pushed
+    /// body with nothing to send yet. The peer is not stalled then.
+    pub(super) fn outstanding(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.id != 0 && (s.waiting || s.out.is_waiting()))
+    }
+
+    /// The connection is gone: every stream's body goes (pushed bodies' pipes close, their
+    /// close callbacks run).
+    pub(super) fn drop_bodies(&mut self) {
+        for s in &mut self.slots {
+            s.out.clear();
+        }
+    }
+
     pub(super) fn waiting_ids(&self) -> impl Iterator<Item = u64> + '_ {
         self.slots
             .iter()
@@ -338,9 +354,18 @@ pub(super) fn send_body(conn: &mut Connection, slot: &mut Slot) {
                 let _ = conn.send_data(id, &[], true);
                 return;
             }
+            // A pushed body's trailers: a HEADERS frame ending the stream.
+            Read::Trailers(t) => {
+                if conn.send_trailers(id, &t).is_err() {
+                    let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
+                }
+                return;
+            }
+            // A pushed body's producer has not written yet: it wakes the connection.
+            Read::Wait => return,
             Read::Short => {
-                // Ended short of its declared length: the client must not take what it
-                // got for the whole body.
+                // Ended short of its declared length (or a pushed body was abandoned): the
+                // client must not take what it got for the whole body.
                 let _ = conn.reset_stream(id, ErrorCode::INTERNAL_ERROR);
                 return;
             }

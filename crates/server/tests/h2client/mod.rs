@@ -18,6 +18,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     pub ended: bool,
     pub reset: bool,
+    /// Trailer fields (name, value), if a trailer section ended the stream.
+    pub trailers: Vec<(String, String)>,
 }
 
 /// A client connection.
@@ -170,6 +172,19 @@ impl Client {
                     r.body.extend_from_slice(data);
                     r.ended |= end_stream;
                     *self.unconsumed.entry(stream.value()).or_default() += data.len();
+                }
+                Event::Trailers { stream, headers } => {
+                    let r = self.replies.get_mut(&stream.value()).expect("our stream");
+                    r.trailers = headers
+                        .iter()
+                        .map(|(n, v)| {
+                            (
+                                String::from_utf8_lossy(n).into_owned(),
+                                String::from_utf8_lossy(v).into_owned(),
+                            )
+                        })
+                        .collect();
+                    r.ended = true;
                 }
                 Event::StreamReset { stream, .. } => {
                     if let Some(r) = self.replies.get_mut(&stream.value()) {
