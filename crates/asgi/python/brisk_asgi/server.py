@@ -36,9 +36,6 @@ class Config:
     timeout_graceful_shutdown: float = 30.0
     # Largest request body buffered for the app (None: brisk's default, 1 MiB).
     max_body_size: int | None = None
-    # Largest response body buffered from http.response.body messages with more_body=True
-    # (streaming responses are buffered whole in this version).
-    max_response_buffer: int = 64 * 1024 * 1024
 
     def load_app(self) -> Callable:
         """The ASGI callable: ``app`` itself, or imported from ``"module:attr"``."""
@@ -113,7 +110,6 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
         root_path=config.root_path,
         state=state,
         max_body_size=config.max_body_size,
-        max_response_buffer=config.max_response_buffer,
         timeout_keep_alive=config.timeout_keep_alive,
         timeout_graceful_shutdown=config.timeout_graceful_shutdown,
         on_finished=on_finished,
