@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ._brisk_asgi import Worker
 from .lifespan import Lifespan
+from .supervisor import notify_ready
 
 logger = logging.getLogger("brisk_asgi.error")
 
@@ -126,6 +127,7 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
             pass  # not the main thread
     if ready is not None:
         ready((host, port))
+    notify_ready()
     try:
         await finished
     except asyncio.CancelledError:

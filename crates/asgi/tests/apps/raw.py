@@ -3,6 +3,7 @@
 import asyncio
 import contextvars
 import json
+import os
 import sys
 
 request_id = contextvars.ContextVar("request_id", default=None)
@@ -150,6 +151,8 @@ async def app(scope, receive, send):
         except TimeoutError:
             return await reply(send, 504, b"timed out")
         return await reply(send, 200, b"not timed out")
+    if path == "/pid":
+        return await reply(send, 200, str(os.getpid()).encode())
     if path == "/seen-after":
         return await reply(send, 200, json.dumps(seen_after).encode())
     if path == "/slow":
