@@ -431,6 +431,16 @@ pub(crate) fn drain(py: Python<'_>, core: &Core) -> PyResult<()> {
             match ev {
                 Event::Writable => writable(py, &ex, core)?,
                 Event::Closed => {
+                    let headless = {
+                        let e = ex.borrow();
+                        e.no_body && e.writer.is_some()
+                    };
+                    if headless {
+                        // A body nobody wants (HEAD, 204, 304): the pipe closes at once, and
+                        // the app's chunks are taken and dropped.
+                        writable(py, &ex, core)?;
+                        continue;
+                    }
                     let blocked = {
                         let mut e = ex.borrow_mut();
                         e.gone = true;

@@ -154,3 +154,18 @@ def test_streaming_app_sees_the_client_disconnect(serve, httpx):
             break
         time.sleep(0.02)
     assert sorted(seen) == ["listener:http.disconnect", "send raised OSError"]
+
+
+def test_head_request_to_a_streaming_app_gets_the_head_and_the_app_finishes(serve, httpx):
+    need("h2")
+    s = serve("raw:app")
+    for http2 in (False, True):
+        with httpx.Client(http1=not http2, http2=http2, timeout=10) as c:
+            r = c.head(s.url + "/firehose")
+            assert r.status_code == 200 and r.content == b""
+            # The app's chunks were taken (and dropped): it ran to the end without an error.
+            deadline = time.monotonic() + 5
+            while c.get(s.url + "/progress").json()["firehose"] != 64 * 2**20:
+                assert time.monotonic() < deadline, s.log
+                time.sleep(0.05)
+    assert "Exception in ASGI application" not in s.log, s.log
