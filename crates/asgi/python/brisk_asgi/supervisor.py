@@ -115,7 +115,6 @@ def supervise(args) -> int:
     announced = False
     backoff = BACKOFF_MIN
     restart_at: float | None = None
-    code = 0
     try:
         while not stop:
             for w in list(workers):
@@ -146,8 +145,9 @@ def supervise(args) -> int:
             time.sleep(0.05)
         log.info("brisk-asgi: shutting down %d workers", len(workers))
     finally:
-        code = stop_all(workers, args.timeout_graceful_shutdown + 5.0) if stop else stop_all(
-            workers, 5.0)
+        # Stopped by a signal: the workers get their graceful shutdown; after a failed
+        # startup, the others only need to go.
+        code = stop_all(workers, args.timeout_graceful_shutdown + 5.0 if stop else 5.0)
         if reserve is not None:
             reserve.close()
     return code
