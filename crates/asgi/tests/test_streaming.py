@@ -46,6 +46,42 @@ def test_1000_chunk_streaming_response_arrives_incrementally(serve, httpx, http2
     assert body == b"".join(b"%d\n" % i for i in range(1000))
 
 
+def test_slow_http2_client_holds_back_a_fast_streaming_app(serve, httpx):
+    need("h2")
+    s = serve("raw:app")
+    with httpx.Client(http1=False, http2=True, timeout=20) as c:
+        with c.stream("GET", s.url + "/firehose") as r:
+            it = r.iter_raw()
+            total = len(next(it))
+            time.sleep(1.0)  # the stream's window stays shut: the app must wait in send()
+            handed = httpx.get(s.url + "/progress").json()["firehose"]
+            assert handed < 16 * 2**20, f"the app handed {handed} bytes to a stalled stream"
+            for b in it:
+                total += len(b)
+    assert total == 64 * 2**20
+
+
+def test_asyncio_timeout_cancels_a_waiting_send_and_the_body_is_cut(serve, httpx):
+    s = serve("raw:app")
+    sock = socket.create_connection(_hostport(s))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.sendall(b"GET /firehose-timeout HTTP/1.1\r\nHost: t\r\n\r\n")
+    deadline = time.monotonic() + 5
+    while "send timed out" not in httpx.get(s.url + "/seen-after").json():
+        assert time.monotonic() < deadline, s.log
+        time.sleep(0.05)
+    sock.settimeout(10)
+    tail = b""
+    while True:
+        b = sock.recv(1 << 20)
+        if not b:
+            break  # closed by the server: the response was aborted
+        tail = (tail + b)[-16:]
+    assert not tail.endswith(b"0\r\n\r\n")
+    assert s.logged("returned without completing response"), s.log
+    assert httpx.get(s.url + "/chunks").status_code == 200
+
+
 def test_slow_client_holds_back_a_fast_streaming_app(serve):
     s = serve("raw:app")
     import httpx

@@ -125,6 +125,18 @@ async def app(scope, receive, send):
             progress["firehose"] += len(chunk)
         await send({"type": "http.response.body", "body": b""})
         return None
+    if path == "/firehose-timeout":
+        # Streams to a client that does not read until asyncio.timeout cancels the waiting
+        # send(); the app then returns with the response incomplete (so it is aborted).
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        try:
+            async with asyncio.timeout(0.5):
+                while True:
+                    await send({"type": "http.response.body", "body": b"y" * 65536,
+                                "more_body": True})
+        except TimeoutError:
+            seen_after.append("send timed out")
+        return None
     if path == "/progress":
         return await reply(send, 200, json.dumps(progress).encode())
     if path == "/stream-until-gone":
