@@ -1,39 +1,62 @@
-//! One HTTP exchange as the app sees it: the native `receive` and `send` callables, and the
-//! awaitable they return when nothing needs to wait.
+//! One HTTP exchange as the app sees it: the native `receive` and `send` callables.
 //!
 //! ```text
 //!  receive() ── first call ──> {"type": "http.request", "body": <whole body>, "more_body": False}
-//!            ── later ───────> {"type": "http.disconnect"} once the response is complete,
-//!                              else an asyncio Future resolved when it completes
-//!  send(start) ─> status and headers checked into a brisk Response
-//!  send(body)  ─> chunks buffered (up to the worker's bound); the final one sends the
-//!                 response through the exchange's Responder
+//!            ── later ───────> {"type": "http.disconnect"} once the response is complete or
+//!                              the client has gone, else a future resolved when either happens
+//!                              (Responder/BodyWriter::on_close)
+//!  send(start) ─────────────> status and headers checked into a brisk Response (kept)
+//!  send(body, more=False) ──> first body message: the whole response through Responder::send
+//!  send(body, more=True) ───> Responder::start: the head leaves, then each chunk through the
+//!                             BodyWriter; when its pipe is full send() returns a future that
+//!                             completes once on_writable fired and the chunk went in
+//!  app returns or raises ───> not complete: nothing started is a 500, a started response is
+//!                             aborted (HTTP/1.1 connection closed, HTTP/2 stream reset)
 //! ```
-//! The body arrives whole (the server buffers it up to its limit) and the response leaves
-//! whole: streaming both ways waits for the server's pushed bodies.
+//! The request body arrives whole (the server buffers it up to its limit).
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use brisk_server::{Responder, Response};
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyStopIteration, PyValueError};
+use brisk_server::{BodyWriter, Responder, Response, WriteError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
+use crate::events::Event;
+use crate::message::{bstr, header_bytes, optional, valid_name, valid_value, with_bytes, Ready};
 use crate::worker::Core;
+
+/// A body chunk `send()` could not hand over yet (the pipe was full).
+struct Blocked {
+    data: Vec<u8>,
+    more: bool,
+    /// What that `send()` returned: resolved once the chunk went in.
+    fut: Py<PyAny>,
+}
 
 /// The state `receive` and `send` of one exchange share.
 pub(crate) struct ExState {
-    /// The right to answer; `None` once the answer left (or was given up: a 500).
+    id: u64,
+    /// The right to answer; `None` once the answer left, was started or given up.
     responder: Option<Responder>,
+    /// The pushed body of a streaming response, until it is finished (or aborted).
+    writer: Option<BodyWriter>,
     /// The request body, until the first `receive()` takes it.
     body: Option<Py<PyBytes>>,
-    /// Status and headers, once `http.response.start` came.
+    /// Status and headers, once `http.response.start` came, until the first body message.
     response: Option<Response>,
-    /// Body chunks sent with `more_body=True` so far.
-    buffered: Vec<u8>,
+    /// A `HEAD` request: the server drops the body.
+    head_request: bool,
+    /// The response has no body (HEAD, 204, 304): the writer's `Closed` is not a disconnect.
+    no_body: bool,
     /// The final body message was sent (or the exchange was given up).
     complete: bool,
+    /// The client went (a close callback fired).
+    gone: bool,
+    /// A close callback is registered.
+    watched: bool,
+    blocked: Option<Blocked>,
     /// `receive()` calls waiting for the end of the response (futures).
     waiters: Vec<Py<PyAny>>,
     /// The app's task while it runs (kept alive here and in the worker's set).
@@ -41,77 +64,70 @@ pub(crate) struct ExState {
 }
 
 impl ExState {
-    pub(crate) fn new(responder: Responder, body: Py<PyBytes>) -> Rc<RefCell<ExState>> {
+    pub(crate) fn new(
+        id: u64,
+        responder: Responder,
+        body: Py<PyBytes>,
+        head_request: bool,
+    ) -> Rc<RefCell<ExState>> {
         Rc::new(RefCell::new(ExState {
+            id,
             responder: Some(responder),
+            writer: None,
             body: Some(body),
             response: None,
-            buffered: Vec::new(),
+            head_request,
+            no_body: false,
             complete: false,
+            gone: false,
+            watched: false,
+            blocked: None,
             waiters: Vec::new(),
             task: None,
         }))
     }
 
     fn closed(&self) -> bool {
+        if self.gone {
+            return true;
+        }
+        if let Some(w) = &self.writer {
+            return !self.no_body && w.is_closed();
+        }
         self.responder.as_ref().is_none_or(Responder::is_closed)
     }
-}
 
-/// An awaitable that completes at once with its value (`None` when it has none): what
-/// `send()` and a `receive()` with a message ready return. It also speaks the coroutine
-/// protocol (`send`, `throw`, `close`), so `asyncio.ensure_future(receive())` works.
-#[pyclass(module = "brisk_asgi._brisk_asgi")]
-pub(crate) struct Ready {
-    value: Option<Py<PyAny>>,
-}
-
-impl Ready {
-    pub(crate) fn new(value: Option<Py<PyAny>>) -> Ready {
-        Ready { value }
-    }
-
-    fn stop(&mut self, py: Python<'_>) -> PyErr {
-        let v = self.value.take().unwrap_or_else(|| py.None());
-        PyStopIteration::new_err((v,))
-    }
-}
-
-#[pymethods]
-impl Ready {
-    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    fn __next__(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Err(self.stop(py))
-    }
-
-    fn send(&mut self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        Err(self.stop(py))
-    }
-
-    #[pyo3(signature = (typ, val=None, _tb=None))]
-    fn throw(
-        &mut self,
-        typ: &Bound<'_, PyAny>,
-        val: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        let exc = match val {
-            Some(v) if !v.is_none() => v.clone(),
-            _ => typ.clone(),
+    /// Hands `data` to the pushed body; finishes it when `more` is false.
+    fn write(&mut self, data: &[u8], more: bool) -> Wrote {
+        let Some(w) = self.writer.as_ref() else {
+            return Wrote::Gone;
         };
-        Err(PyErr::from_value(exc))
+        match w.try_write(data) {
+            Ok(()) => {}
+            Err(WriteError::WouldBlock) => return Wrote::Full,
+            Err(_) if self.no_body => {}
+            Err(_) => return Wrote::Gone,
+        }
+        if !more {
+            self.complete = true;
+            if let Some(w) = self.writer.take() {
+                if w.finish().is_err() && !self.no_body {
+                    return Wrote::Gone;
+                }
+            }
+        }
+        Wrote::Done
     }
+}
 
-    fn close(&mut self) {
-        self.value = None;
-    }
+enum Wrote {
+    Done,
+    Full,
+    Gone,
+}
+
+fn disconnected() -> PyErr {
+    PyOSError::new_err("client disconnected")
 }
 
 /// The ASGI `receive` callable of one exchange.
@@ -140,14 +156,30 @@ impl Receive {
             let d = m.disconnect(py)?;
             return Ok(Py::new(py, Ready::new(Some(d.into_any().unbind())))?.into_any());
         }
-        // Wait for the end of the response, or for the client to go (the worker checks its
-        // waiting exchanges after each turn).
+        // Wait for the end of the response, or for the client to go.
         let fut = core.create_future.call0(py)?;
-        if ex.waiters.is_empty() {
-            core.waiting.borrow_mut().push(Rc::downgrade(&self.ex));
-        }
         ex.waiters.push(fut.clone_ref(py));
+        drop(ex);
+        watch_close(&self.ex, &core);
+        drain(py, &core)?;
         Ok(fut)
+    }
+}
+
+/// Registers (once) a close callback on the exchange's responder or writer.
+fn watch_close(ex: &Rc<RefCell<ExState>>, core: &Core) {
+    let mut e = ex.borrow_mut();
+    if e.watched || e.complete {
+        return;
+    }
+    e.watched = true;
+    core.live.borrow_mut().insert(e.id, Rc::downgrade(ex));
+    let cb = core.events.callback(e.id, Event::Closed);
+    // The callback only notes the event (it may run at once, while `e` is borrowed).
+    if let Some(w) = &e.writer {
+        w.on_close(cb);
+    } else if let Some(r) = &e.responder {
+        r.on_close(cb);
     }
 }
 
@@ -168,7 +200,7 @@ impl Send {
         let ty = ty.to_str()?;
         match ty {
             "http.response.start" => self.start(message, &core)?,
-            "http.response.body" => self.body(py, message, &core)?,
+            "http.response.body" => return self.body(py, message, &core),
             other => {
                 return Err(PyRuntimeError::new_err(format!(
                     "Unexpected ASGI message type '{other}'"
@@ -179,20 +211,28 @@ impl Send {
     }
 
     /// Called by the task wrapper when the app returned or raised: a response not completed
-    /// becomes a 500. Returns true in that case.
+    /// becomes a 500 if nothing was sent, else it is aborted. Returns true in both cases.
     fn _finish(&self, py: Python<'_>) -> PyResult<bool> {
         let core = self.core.borrow(py);
-        let (task, gave_up) = {
+        let (task, gave_up, id) = {
             let mut ex = self.ex.borrow_mut();
             let gave_up = !ex.complete;
             if gave_up {
                 ex.complete = true;
-                // Dropping the responder answers 500 (unless the client has gone).
-                ex.responder = None;
-                ex.response = None;
+                ex.blocked = None;
+                if ex.writer.take().is_none() {
+                    match (ex.responder.take(), ex.response.take()) {
+                        // Started: the head leaves and the body is cut (the writer dropped
+                        // unfinished aborts).
+                        (Some(r), Some(head)) => drop(r.start(head)),
+                        // Dropping the responder answers 500 (unless the client has gone).
+                        (r, _) => drop(r),
+                    }
+                }
             }
-            (ex.task.take(), gave_up)
+            (ex.task.take(), gave_up, ex.id)
         };
+        core.live.borrow_mut().remove(&id);
         if let Some(t) = task {
             core.tasks.bind(py).discard(t)?;
         }
@@ -210,50 +250,25 @@ impl Send {
     }
 
     fn start(&self, message: &Bound<'_, PyAny>, core: &Core) -> PyResult<()> {
-        let m = &core.msgs;
         {
             let ex = self.ex.borrow();
-            if ex.response.is_some() || ex.complete {
+            if ex.response.is_some() || ex.writer.is_some() || ex.complete {
                 return Err(PyRuntimeError::new_err(
                     "Unexpected ASGI message 'http.response.start' sent, after response already started",
                 ));
             }
             if ex.closed() {
-                return Err(PyOSError::new_err("client disconnected"));
+                return Err(disconnected());
             }
         }
-        let status: u16 = message.get_item(&m.status)?.extract()?;
-        if !(100..=999).contains(&status) {
-            return Err(PyValueError::new_err(format!(
-                "invalid status code {status}"
-            )));
-        }
-        let mut res = Response::new();
-        res.status(status);
-        if let Some(headers) = optional(message, &m.headers)? {
-            for pair in headers.try_iter()? {
-                let pair = pair?;
-                let name = pair.get_item(0)?;
-                let value = pair.get_item(1)?;
-                let name = header_bytes(&name)?;
-                let value = header_bytes(&value)?;
-                let name = valid_name(&name).ok_or_else(|| {
-                    PyValueError::new_err(format!("invalid header name {:?}", bstr(&name)))
-                })?;
-                if !valid_value(&value) {
-                    return Err(PyValueError::new_err(format!(
-                        "invalid value for header {name:?}: {:?}",
-                        bstr(&value)
-                    )));
-                }
-                res.header(name, &value);
-            }
-        }
-        self.ex.borrow_mut().response = Some(res);
+        let res = head(message, core)?;
+        let mut ex = self.ex.borrow_mut();
+        ex.no_body = ex.head_request || matches!(res.status_code(), 204 | 304);
+        ex.response = Some(res);
         Ok(())
     }
 
-    fn body(&self, py: Python<'_>, message: &Bound<'_, PyAny>, core: &Core) -> PyResult<()> {
+    fn body(&self, py: Python<'_>, message: &Bound<'_, PyAny>, core: &Core) -> PyResult<Py<PyAny>> {
         let m = &core.msgs;
         let chunk = optional(message, &m.body)?;
         let more = match optional(message, &m.more_body)? {
@@ -266,54 +281,125 @@ impl Send {
                 "Unexpected ASGI message 'http.response.body' sent, after response already completed",
             ));
         }
-        if ex.response.is_none() {
+        if ex.response.is_none() && ex.writer.is_none() {
             return Err(PyRuntimeError::new_err(
                 "Expected ASGI message 'http.response.start', but got 'http.response.body'",
             ));
         }
-        if ex.closed() {
-            return Err(PyOSError::new_err("client disconnected"));
+        if ex.blocked.is_some() {
+            return Err(PyRuntimeError::new_err(
+                "send() called while the previous send() still waits for the client",
+            ));
         }
-        if let Some(c) = chunk {
-            let added = with_bytes(&c, |b| {
-                if ex.buffered.len() + b.len() > core.max_buffer {
-                    return false;
+        if ex.closed() {
+            return Err(disconnected());
+        }
+        if ex.writer.is_none() {
+            let mut res = ex.response.take().unwrap_or_default();
+            let responder = ex.responder.take();
+            if !more {
+                // A single-message response: whole, with its length.
+                if let Some(c) = &chunk {
+                    with_bytes(c, |b| res.body_mut().extend_from_slice(b))?;
                 }
-                ex.buffered.extend_from_slice(b);
-                true
-            })?;
-            if !added {
-                // Given up: the responder answers 500.
                 ex.complete = true;
-                ex.responder = None;
                 drop(ex);
+                let sent = responder.map(|r| r.send(res));
                 core.kick(py)?;
                 wake(py, &self.ex, core)?;
-                return Err(PyRuntimeError::new_err(format!(
-                    "response body larger than the buffer bound ({} bytes) of this \
-                     brisk-asgi version",
-                    core.max_buffer
-                )));
+                return match sent {
+                    Some(Ok(())) => Ok(core.done.clone_ref(py).into_any()),
+                    _ => Err(disconnected()),
+                };
+            }
+            // Streaming: the head leaves now. Close callbacks move to the writer (they only
+            // note events, so `ex` may stay borrowed).
+            match responder.map(|r| r.start(res)) {
+                Some(Ok(w)) => ex.writer = Some(w),
+                _ => {
+                    ex.complete = true;
+                    drop(ex);
+                    wake(py, &self.ex, core)?;
+                    return Err(disconnected());
+                }
             }
         }
-        if more {
-            return Ok(());
-        }
-        ex.complete = true;
-        let mut res = ex.response.take().unwrap_or_default();
-        let body = std::mem::take(&mut ex.buffered);
-        if !body.is_empty() {
-            res.body(body);
-        }
-        let sent = ex.responder.take().map(|r| r.send(res));
-        drop(ex);
-        core.kick(py)?;
-        wake(py, &self.ex, core)?;
-        match sent {
-            Some(Ok(())) => Ok(()),
-            _ => Err(PyOSError::new_err("client disconnected")),
+        let wrote = match &chunk {
+            Some(c) => with_bytes(c, |b| match ex.write(b, more) {
+                Wrote::Full => (Wrote::Full, Some(b.to_vec())),
+                w => (w, None),
+            })?,
+            None => (ex.write(&[], more), None),
+        };
+        match wrote {
+            (Wrote::Done, _) => {
+                let complete = ex.complete;
+                drop(ex);
+                core.kick(py)?;
+                if complete {
+                    wake(py, &self.ex, core)?;
+                }
+                Ok(core.done.clone_ref(py).into_any())
+            }
+            (Wrote::Full, data) => {
+                let fut = core.create_future.call0(py)?;
+                ex.blocked = Some(Blocked {
+                    data: data.unwrap_or_default(),
+                    more,
+                    fut: fut.clone_ref(py),
+                });
+                core.live
+                    .borrow_mut()
+                    .insert(ex.id, Rc::downgrade(&self.ex));
+                if let Some(w) = &ex.writer {
+                    w.on_writable(core.events.callback(ex.id, Event::Writable));
+                }
+                drop(ex);
+                watch_close(&self.ex, core);
+                core.kick(py)?;
+                drain(py, core)?;
+                Ok(fut)
+            }
+            (Wrote::Gone, _) => {
+                ex.complete = true;
+                ex.writer = None;
+                drop(ex);
+                wake(py, &self.ex, core)?;
+                Err(disconnected())
+            }
         }
     }
+}
+
+/// The status and headers of an `http.response.start` message, checked.
+fn head(message: &Bound<'_, PyAny>, core: &Core) -> PyResult<Response> {
+    let m = &core.msgs;
+    let status: u16 = message.get_item(&m.status)?.extract()?;
+    if !(100..=999).contains(&status) {
+        return Err(PyValueError::new_err(format!(
+            "invalid status code {status}"
+        )));
+    }
+    let mut res = Response::new();
+    res.status(status);
+    if let Some(headers) = optional(message, &m.headers)? {
+        for pair in headers.try_iter()? {
+            let pair = pair?;
+            let name = header_bytes(&pair.get_item(0)?)?;
+            let value = header_bytes(&pair.get_item(1)?)?;
+            let name = valid_name(&name).ok_or_else(|| {
+                PyValueError::new_err(format!("invalid header name {:?}", bstr(&name)))
+            })?;
+            if !valid_value(&value) {
+                return Err(PyValueError::new_err(format!(
+                    "invalid value for header {name:?}: {:?}",
+                    bstr(&value)
+                )));
+            }
+            res.header(name, &value);
+        }
+    }
+    Ok(res)
 }
 
 /// Resolves the `receive()` calls of `ex` waiting for the end of the response (or the client
@@ -329,91 +415,89 @@ fn wake(py: Python<'_>, ex: &Rc<RefCell<ExState>>, core: &Core) -> PyResult<()> 
     Ok(())
 }
 
-/// After a turn: the exchanges with a `receive()` waiting whose client has gone (closed its
-/// connection, reset its stream) get `http.disconnect`; finished ones leave the list.
-pub(crate) fn resolve_gone(
-    py: Python<'_>,
-    waiting: &RefCell<Vec<Weak<RefCell<ExState>>>>,
-    core: &Core,
-) -> PyResult<()> {
-    if waiting.borrow().is_empty() {
+/// Acts on the events the server's callbacks noted (see [`crate::events`]): a blocked chunk
+/// goes in when its pipe has room (its `send()` completes), a client that went wakes the
+/// waiting `receive()` calls and fails a blocked `send()` with `OSError`.
+pub(crate) fn drain(py: Python<'_>, core: &Core) -> PyResult<()> {
+    loop {
+        let events = core.events.take();
+        if events.is_empty() {
+            return Ok(());
+        }
+        for (id, ev) in events {
+            let Some(ex) = core.live.borrow().get(&id).and_then(std::rc::Weak::upgrade) else {
+                continue;
+            };
+            match ev {
+                Event::Writable => writable(py, &ex, core)?,
+                Event::Closed => {
+                    let headless = {
+                        let e = ex.borrow();
+                        e.no_body && e.writer.is_some()
+                    };
+                    if headless {
+                        // A body nobody wants (HEAD, 204, 304): the pipe closes at once, and
+                        // the app's chunks are taken and dropped.
+                        writable(py, &ex, core)?;
+                        continue;
+                    }
+                    let blocked = {
+                        let mut e = ex.borrow_mut();
+                        e.gone = true;
+                        e.blocked.take()
+                    };
+                    if let Some(b) = blocked {
+                        fail(py, &b.fut)?;
+                    }
+                    wake(py, &ex, core)?;
+                }
+            }
+        }
+    }
+}
+
+/// The pipe of `ex` has room again (or its client went): the blocked chunk goes in.
+fn writable(py: Python<'_>, ex: &Rc<RefCell<ExState>>, core: &Core) -> PyResult<()> {
+    let mut e = ex.borrow_mut();
+    let Some(b) = e.blocked.take() else {
+        return Ok(());
+    };
+    if b.fut.bind(py).call_method0("done")?.is_truthy()? {
+        // Its send() was cancelled: the chunk is not sent.
         return Ok(());
     }
-    let list = std::mem::take(&mut *waiting.borrow_mut());
-    let mut keep = Vec::with_capacity(list.len());
-    for w in list {
-        let Some(ex) = w.upgrade() else { continue };
-        let (done, gone) = {
-            let e = ex.borrow();
-            (e.complete || e.waiters.is_empty(), e.closed())
-        };
-        if done {
-            continue;
+    match e.write(&b.data, b.more) {
+        Wrote::Done => {
+            let complete = e.complete;
+            drop(e);
+            core.kick(py)?;
+            b.fut.call_method1(py, "set_result", (py.None(),))?;
+            if complete {
+                wake(py, ex, core)?;
+            }
         }
-        if gone {
-            wake(py, &ex, core)?;
-            continue;
+        Wrote::Full => {
+            let cb = core.events.callback(e.id, Event::Writable);
+            if let Some(w) = &e.writer {
+                w.on_writable(cb);
+            }
+            e.blocked = Some(b);
         }
-        keep.push(w);
+        Wrote::Gone => {
+            e.gone = true;
+            drop(e);
+            fail(py, &b.fut)?;
+            wake(py, ex, core)?;
+        }
     }
-    waiting.borrow_mut().extend(keep);
     Ok(())
 }
 
-/// `message[key]` if present.
-fn optional<'py>(
-    message: &Bound<'py, PyAny>,
-    key: &Py<PyString>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    if let Ok(d) = message.cast::<PyDict>() {
-        return Ok(d.get_item(key)?.filter(|v| !v.is_none()));
+/// Fails a blocked `send()`'s future with `OSError` (the client went).
+fn fail(py: Python<'_>, fut: &Py<PyAny>) -> PyResult<()> {
+    let f = fut.bind(py);
+    if !f.call_method0("done")?.is_truthy()? {
+        f.call_method1("set_exception", (disconnected().value(py),))?;
     }
-    match message.get_item(key) {
-        Ok(v) => Ok(Some(v).filter(|v| !v.is_none())),
-        Err(_) => Ok(None),
-    }
-}
-
-/// Runs `f` on the bytes of a `bytes`, `bytearray` or `memoryview` body chunk.
-fn with_bytes<R>(v: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
-    if let Ok(b) = v.cast::<PyBytes>() {
-        return Ok(f(b.as_bytes()));
-    }
-    if let Ok(b) = v.cast::<PyByteArray>() {
-        return Ok(f(&b.to_vec()));
-    }
-    let b = PyBytes::new(v.py(), &[]).get_type().call1((v,))?;
-    let b = b.cast::<PyBytes>()?;
-    Ok(f(b.as_bytes()))
-}
-
-/// A header name or value: bytes (str is accepted as latin-1 free ASCII, as uvicorn does).
-fn header_bytes(v: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(s) = v.cast::<PyString>() {
-        return Ok(s.to_str()?.as_bytes().to_vec());
-    }
-    with_bytes(v, <[u8]>::to_vec)
-}
-
-/// The name as `&str` if it is an RFC 9110 token.
-fn valid_name(name: &[u8]) -> Option<&str> {
-    const EXTRA: &[u8] = b"!#$%&'*+-.^_`|~";
-    let ok = !name.is_empty()
-        && name
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || EXTRA.contains(b));
-    if ok {
-        std::str::from_utf8(name).ok()
-    } else {
-        None
-    }
-}
-
-/// No control character but HTAB (so no CR, LF or NUL) in a field value.
-fn valid_value(v: &[u8]) -> bool {
-    v.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
-}
-
-fn bstr(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    Ok(())
 }

@@ -4,7 +4,10 @@
 //! - [`worker`]: `Worker`, an embedded brisk server turned by the asyncio loop that owns the
 //!   thread (its fd with `loop.add_reader`, its deadline with `loop.call_later`);
 //! - [`scope`]: the HTTP scope, its constant parts built once per worker;
-//! - [`exchange`]: the native `receive` and `send` callables of one request.
+//! - [`exchange`]: the native `receive` and `send` callables of one request (streaming
+//!   responses through the server's pushed bodies);
+//! - [`events`]: what the server's pushed-body callbacks note for the exchanges;
+//! - [`message`]: the `Ready` awaitable and the message helpers.
 //!
 //! ```python
 //! import brisk_asgi
@@ -18,7 +21,9 @@
 //!
 //! This is the only crate of the workspace with `unsafe` (inside PyO3's macros).
 
+mod events;
 mod exchange;
+mod message;
 mod scope;
 mod worker;
 
@@ -28,7 +33,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _brisk_asgi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<worker::Worker>()?;
-    m.add_class::<exchange::Ready>()?;
+    m.add_class::<message::Ready>()?;
     m.add_class::<exchange::Receive>()?;
     m.add_class::<exchange::Send>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

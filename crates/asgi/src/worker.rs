@@ -9,6 +9,7 @@
 //! ```
 
 use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::rc::Weak;
@@ -19,7 +20,9 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PySet, PyString};
 
-use crate::exchange::{ExState, Ready, Receive, Send};
+use crate::events::Events;
+use crate::exchange::{ExState, Receive, Send};
+use crate::message::Ready;
 use crate::scope::ScopeParts;
 
 /// Interned strings of the messages.
@@ -75,11 +78,13 @@ pub(crate) struct Core {
     pub(crate) msgs: Messages,
     /// What `send()` returns.
     pub(crate) done: Py<Ready>,
-    pub(crate) max_buffer: usize,
     in_turn: Cell<bool>,
     kicked: Cell<bool>,
-    /// Exchanges with a `receive()` waiting for the end of the response or a disconnect.
-    pub(crate) waiting: RefCell<Vec<Weak<RefCell<ExState>>>>,
+    /// What the server's callbacks noted for the exchanges (see [`crate::events`]).
+    pub(crate) events: Events,
+    /// The exchanges that registered a callback, by id.
+    pub(crate) live: RefCell<HashMap<u64, Weak<RefCell<ExState>>>>,
+    next_id: Cell<u64>,
 }
 
 impl Core {
@@ -106,7 +111,9 @@ impl Core {
         let core = me.borrow(py);
         let scope = core.scope.build(py, req, core.state.as_ref())?;
         let body = PyBytes::new(py, req.body()).unbind();
-        let ex = ExState::new(res.defer(), body);
+        let id = core.next_id.get();
+        core.next_id.set(id.wrapping_add(1));
+        let ex = ExState::new(id, res.defer(), body, req.method() == "HEAD");
         let receive = Py::new(
             py,
             Receive {
@@ -162,7 +169,7 @@ impl Worker {
     #[new]
     #[pyo3(signature = (
         app, event_loop, run, start, log_error, host, port, *, root_path = "", state = None,
-        max_body_size = None, max_response_buffer = 64 * 1024 * 1024,
+        max_body_size = None,
         timeout_keep_alive = 5.0, timeout_graceful_shutdown = 30.0, on_finished = None
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -178,7 +185,6 @@ impl Worker {
         root_path: &str,
         state: Option<Py<PyDict>>,
         max_body_size: Option<usize>,
-        max_response_buffer: usize,
         timeout_keep_alive: f64,
         timeout_graceful_shutdown: f64,
         on_finished: Option<Py<PyAny>>,
@@ -241,10 +247,11 @@ impl Worker {
                 state,
                 msgs: Messages::new(py),
                 done: Py::new(py, Ready::new(None))?,
-                max_buffer: max_response_buffer,
                 in_turn: Cell::new(false),
                 kicked: Cell::new(false),
-                waiting: RefCell::new(Vec::new()),
+                events: Events::default(),
+                live: RefCell::new(HashMap::new()),
+                next_id: Cell::new(0),
             },
         )?;
         let _ = slot.set(core.clone_ref(py));
@@ -286,7 +293,7 @@ impl Worker {
         core.in_turn.set(true);
         let t = self.server.turn(Some(Duration::ZERO));
         core.in_turn.set(false);
-        crate::exchange::resolve_gone(py, &core.waiting, &core)?;
+        crate::exchange::drain(py, &core)?;
         let now = Instant::now();
         if self.timer.as_ref().is_some_and(|(at, _)| *at <= now) {
             self.timer = None;

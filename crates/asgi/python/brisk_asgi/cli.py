@@ -39,7 +39,8 @@ def parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=1,
-        help="worker processes (only 1 in this version: the supervisor is not built yet)",
+        help="worker processes sharing the port (SO_REUSEPORT) under a supervisor that "
+        "restarts one that dies (default 1: no supervisor)",
     )
     p.add_argument(
         "--timeout-keep-alive",
@@ -68,8 +69,12 @@ def main(argv: list[str] | None = None) -> None:
         level=getattr(logging, args.log_level.upper()),
         format="%(levelname)s:     %(message)s",
     )
-    if args.workers != 1:
-        sys.exit("brisk-asgi: --workers other than 1 is not supported yet (one process only)")
+    if args.workers < 1:
+        sys.exit("brisk-asgi: --workers must be at least 1")
+    if args.workers > 1:
+        from .supervisor import supervise  # noqa: PLC0415
+
+        sys.exit(supervise(args))
     try:
         run(
             args.app,

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ._brisk_asgi import Worker
 from .lifespan import Lifespan
+from .supervisor import notify_ready
 
 logger = logging.getLogger("brisk_asgi.error")
 
@@ -36,9 +37,6 @@ class Config:
     timeout_graceful_shutdown: float = 30.0
     # Largest request body buffered for the app (None: brisk's default, 1 MiB).
     max_body_size: int | None = None
-    # Largest response body buffered from http.response.body messages with more_body=True
-    # (streaming responses are buffered whole in this version).
-    max_response_buffer: int = 64 * 1024 * 1024
 
     def load_app(self) -> Callable:
         """The ASGI callable: ``app`` itself, or imported from ``"module:attr"``."""
@@ -113,7 +111,6 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
         root_path=config.root_path,
         state=state,
         max_body_size=config.max_body_size,
-        max_response_buffer=config.max_response_buffer,
         timeout_keep_alive=config.timeout_keep_alive,
         timeout_graceful_shutdown=config.timeout_graceful_shutdown,
         on_finished=on_finished,
@@ -130,6 +127,7 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
             pass  # not the main thread
     if ready is not None:
         ready((host, port))
+    notify_ready()
     try:
         await finished
     except asyncio.CancelledError:

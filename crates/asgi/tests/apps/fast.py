@@ -2,7 +2,8 @@
 
 import asyncio
 
-from fastapi import FastAPI, Request
+from fastapi import BackgroundTasks, FastAPI, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 app = FastAPI()
@@ -47,3 +48,45 @@ async def sleep():
 @app.get("/sync")
 def sync_endpoint():
     return {"thread": "pool"}
+
+
+# Events /stream waits for after its first chunk, by token; /release sets them.
+releases: dict[str, asyncio.Event] = {}
+# What the background tasks did (by name).
+background_done: list[str] = []
+
+
+@app.get("/stream")
+async def stream(token: str):
+    """1,000 chunks: the first, then (once /release?token= came) the other 999."""
+    ev = releases.setdefault(token, asyncio.Event())
+
+    async def chunks():
+        yield b"0\n"
+        await ev.wait()
+        for i in range(1, 1000):
+            yield b"%d\n" % i
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+@app.get("/release")
+async def release(token: str):
+    releases.setdefault(token, asyncio.Event()).set()
+    return {"released": token}
+
+
+async def slow_task(name: str):
+    await asyncio.sleep(1.0)
+    background_done.append(name)
+
+
+@app.get("/background")
+async def background(name: str, tasks: BackgroundTasks):
+    tasks.add_task(slow_task, name)
+    return {"scheduled": name}
+
+
+@app.get("/background-done")
+async def background_status():
+    return background_done

@@ -3,11 +3,14 @@
 import asyncio
 import contextvars
 import json
+import os
 import sys
 
 request_id = contextvars.ContextVar("request_id", default=None)
 # What /after-response saw from receive() once its response was complete.
 seen_after = []
+# Bytes /firehose handed to send() so far.
+progress = {}
 
 
 def describe(scope):
@@ -108,6 +111,60 @@ async def app(scope, receive, send):
         except OSError:
             seen_after.append("send raised OSError")
         return None
+    if path == "/raise-after-body":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+        raise RuntimeError("boom after body (expected by the test)")
+    if path == "/firehose":
+        # 64 MiB in 64 KiB chunks as fast as send() lets it; progress counts what was handed.
+        chunk = b"x" * 65536
+        progress["firehose"] = 0
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for _ in range(1024):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            progress["firehose"] += len(chunk)
+        await send({"type": "http.response.body", "body": b""})
+        return None
+    if path == "/firehose-timeout":
+        # Streams to a client that does not read until asyncio.timeout cancels the waiting
+        # send(); the app then returns with the response incomplete (so it is aborted).
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        try:
+            async with asyncio.timeout(0.5):
+                while True:
+                    await send({"type": "http.response.body", "body": b"y" * 65536,
+                                "more_body": True})
+        except TimeoutError:
+            seen_after.append("send timed out")
+        return None
+    if path == "/progress":
+        return await reply(send, 200, json.dumps(progress).encode())
+    if path == "/stream-until-gone":
+        # Streams until the client goes; a concurrent receive() must see http.disconnect and
+        # the next send() raise OSError.
+        async def listen():
+            seen_after.append("listener:" + (await receive())["type"])
+
+        await receive()  # the body
+        listener = asyncio.ensure_future(listen())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": b"tick\n", "more_body": True})
+                await asyncio.sleep(0.01)
+        except OSError:
+            seen_after.append("send raised OSError")
+        await asyncio.wait_for(listener, 5)
+        return None
+    if path == "/timeout":
+        try:
+            async with asyncio.timeout(0.1):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            return await reply(send, 504, b"timed out")
+        return await reply(send, 200, b"not timed out")
+    if path == "/pid":
+        return await reply(send, 200, str(os.getpid()).encode())
     if path == "/seen-after":
         return await reply(send, 200, json.dumps(seen_after).encode())
     if path == "/slow":
