@@ -656,7 +656,9 @@ fn an_http2_reset_reaches_a_responder_that_has_not_started() {
     let a = c.get("/park/a");
     let b = c.get("/park/b");
     c.flush();
-    c.turn_within(Duration::from_secs(5), |_| parked.lock().unwrap().len() >= 2);
+    c.turn_within(Duration::from_secs(5), |_| {
+        parked.lock().unwrap().len() >= 2
+    });
     let mut rs = wait_parked(&parked, 2);
     rs.sort_by(|x, y| x.0.cmp(&y.0));
     let (_, rb) = rs.pop().unwrap();

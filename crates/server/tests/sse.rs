@@ -19,8 +19,8 @@ use brisk_server::sse::{write_comment, Event, EventStream, SseError, StreamError
 use brisk_server::Method;
 use h2client::Client;
 use util::{
-    assert_plaintext, assert_within, dechunk, python, read_head, read_response, read_until_tail, send_get, start,
-    tool, Brisk,
+    assert_plaintext, assert_within, dechunk, python, read_head, read_response, read_until_tail,
+    send_get, start, tool, Brisk,
 };
 
 /// The events `/sse` sends, as the producer writes them.
@@ -415,7 +415,11 @@ fn the_binary_streams_events_one_every_ms_and_refuses_bad_parameters() {
     // The one worker goes on serving while the stream is produced (no sleep on it).
     let mut p = send_get(b.addr, "/plaintext");
     assert_eq!(read_response(&mut p).0, 200);
-    assert_within("/plaintext beside the stream", t0, Duration::from_millis(300));
+    assert_within(
+        "/plaintext beside the stream",
+        t0,
+        Duration::from_millis(300),
+    );
     let lines = timed_lines(&mut s, t0, "data: event 4");
     let at = |what: &str| lines.iter().find(|(_, l)| l == what).unwrap().0;
     let (first, last) = (at("data: event 0"), at("data: event 4"));

@@ -149,7 +149,8 @@ pub fn read_until_tail(s: &mut TcpStream, tail: &[u8]) -> Vec<u8> {
     let mut raw = Vec::new();
     let mut buf = [0u8; 65536];
     // The last bytes read, for the failure messages.
-    let end = |raw: &[u8]| String::from_utf8_lossy(&raw[raw.len().saturating_sub(200)..]).into_owned();
+    let end =
+        |raw: &[u8]| String::from_utf8_lossy(&raw[raw.len().saturating_sub(200)..]).into_owned();
     while !raw.ends_with(tail) {
         assert!(
             t0.elapsed() < Duration::from_secs(10),
