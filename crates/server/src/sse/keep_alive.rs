@@ -1,12 +1,12 @@
 //! The keep-alive timer: one thread for every [`EventStream`](super::EventStream) of the
 //! process that asked for keep-alive comments, started on first use.
 //!
-//! It keeps a heap of (next due time, weak reference) and sleeps until the earliest; a visit
-//! ([`Shared::keep_alive_visit`]) never blocks, so a stream whose producer holds its lock, or
-//! whose client reads slowly, never delays the others. A stream that ended (finished, dropped,
-//! client gone) leaves the heap at its next visit. Cost per stream: one heap entry (a `Weak`
-//! and two instants) and one channel message on registration; no thread, no allocation per
-//! comment once the heap has grown.
+//! It keeps a [`Deadlines`] of (next due time, weak reference) and sleeps until the earliest;
+//! a visit ([`Shared::keep_alive_visit`]) never blocks, so a stream whose producer holds its
+//! lock, or whose client reads slowly, never delays the others. A stream that ended (finished,
+//! dropped, client gone) leaves the heap at its next visit. Cost per stream: one heap entry (a
+//! `Weak`, an interval, two instants and a sequence number) and one channel message on
+//! registration; no thread, no allocation per comment once the heap has grown.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{OnceLock, Weak};
