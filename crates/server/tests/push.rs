@@ -39,13 +39,18 @@ fn head() -> Response {
     h
 }
 
+/// Defers `res` and, on a thread of its own, starts the pushed body with [`head`] and hands it
+/// to `produce`.
+fn push_on_thread(res: &mut Response, produce: impl FnOnce(BodyWriter) + Send + 'static) {
+    let r = res.defer();
+    std::thread::spawn(move || produce(r.start(head()).expect("started")));
+}
+
 /// `/push/{n}`: `n` lines written one by one from a thread of its own, then finished.
 fn push_route(b: &mut brisk_server::Builder) {
     b.route(Method::Get, "/push/{n}", |req, res| {
         let n: usize = req.param("n").unwrap_or("0").parse().unwrap_or(0);
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let body = r.start(head()).expect("started");
+        push_on_thread(res, move |body| {
             for i in 0..n {
                 body.write(format!("line {i}\n").as_bytes())
                     .expect("written");
@@ -143,10 +148,8 @@ fn backpressure_a_fast_producer_waits_for_a_client_that_does_not_read() {
         l.push_buffer = 64 * 1024;
         b.limits(l);
         b.route(Method::Get, "/flood", move |_, res| {
-            let r = res.defer();
             let f = Arc::clone(&f);
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 flood(body, TOTAL, 16 * 1024, &f);
             });
         });
@@ -235,10 +238,8 @@ fn an_invalid_trailer_is_refused_and_the_body_still_ends() {
     let tx = Mutex::new(tx);
     let server = start(move |b| {
         b.route(Method::Get, "/bad", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 body.write(b"x").unwrap();
                 let _ = tx.send(body.finish_with_trailers(&[("content-length", "1")]));
             });
@@ -268,11 +269,9 @@ fn an_http1_client_that_closes_runs_on_close_and_writes_then_fail() {
     let keep = Arc::clone(&bodies);
     let server = start(move |b| {
         b.route(Method::Get, "/hang", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
             let keep = Arc::clone(&keep);
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 body.on_close(move || {
                     let _ = tx.send("closed");
                 });
@@ -416,9 +415,7 @@ fn an_http2_reset_closes_that_stream_only() {
 /// `/cut`: writes a piece, then drops the writer without finishing.
 fn cut_route(b: &mut brisk_server::Builder) {
     b.route(Method::Get, "/cut", |_, res| {
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let body = r.start(head()).expect("started");
+        push_on_thread(res, move |body| {
             body.write(b"partial").unwrap();
             std::thread::sleep(Duration::from_millis(50));
             drop(body);
@@ -510,9 +507,7 @@ fn a_deferred_or_pushed_stream_outlives_the_body_read_and_idle_timeouts() {
             });
         });
         b.route(Method::Get, "/slow-push", |_, res| {
-            let r = res.defer();
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 body.write(b"a").unwrap();
                 std::thread::sleep(Duration::from_millis(800));
                 body.write(b"b").unwrap();
@@ -546,10 +541,8 @@ fn head_gets_no_pushed_body_and_http10_gets_one_ended_by_the_close() {
     let server = start(move |b| {
         push_route(b);
         b.route(Method::Head, "/headpush", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 let (ctx, crx) = mpsc::channel();
                 body.on_close(move || ctx.send(()).unwrap());
                 // The exchange wants no body: the pipe closes once the head is out.

@@ -43,13 +43,20 @@ fn expected() -> Vec<u8> {
     out
 }
 
+/// Defers `res` and, on a thread of its own, starts an event stream and hands it to `produce`.
+fn stream_on_thread(
+    res: &mut brisk_server::Response,
+    produce: impl FnOnce(EventStream) + Send + 'static,
+) {
+    let r = res.defer();
+    std::thread::spawn(move || produce(EventStream::start(r).expect("started")));
+}
+
 /// `/sse`: from a thread of its own, a comment and the script (blocking sends), an invalid
 /// event (refused, the stream goes on), then finish.
 fn sse_route(b: &mut brisk_server::Builder) {
     b.route(Method::Get, "/sse", |_, res| {
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let s = EventStream::start(r).expect("started");
+        stream_on_thread(res, move |s| {
             s.comment("welcome").unwrap();
             for (i, ev) in script().iter().enumerate() {
                 s.send(ev).unwrap();
@@ -140,9 +147,7 @@ fn keep_alive_comments_come_at_the_interval_and_only_when_idle() {
     let interval = Duration::from_millis(150);
     let server = start(move |b| {
         b.route(Method::Get, "/idle", move |_, res| {
-            let r = res.defer();
-            std::thread::spawn(move || {
-                let s = EventStream::start(r).expect("started");
+            stream_on_thread(res, move |s| {
                 s.keep_alive(interval);
                 // Busy: an event every 20 ms for 300 ms, never idle for an interval.
                 for _ in 0..15 {
@@ -213,10 +218,8 @@ type Report = mpsc::Sender<(&'static str, Option<StreamError>)>;
 fn forever_route(b: &mut brisk_server::Builder, tx: Report) {
     let tx = Mutex::new(tx);
     b.route(Method::Get, "/forever", move |_, res| {
-        let r = res.defer();
         let tx = tx.lock().unwrap().clone();
-        std::thread::spawn(move || {
-            let s = EventStream::start(r).expect("started");
+        stream_on_thread(res, move |s| {
             let t = tx.clone();
             s.on_close(move || {
                 let _ = t.send(("on_close", None));
@@ -257,9 +260,7 @@ fn expect_closed(rx: &mpsc::Receiver<(&'static str, Option<StreamError>)>) {
 fn race_route(b: &mut brisk_server::Builder, data: &'static str, events: u64) {
     b.route(Method::Get, "/race/{i}", move |req, res| {
         let i: u64 = req.param("i").unwrap_or("0").parse().unwrap_or(0);
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let s = EventStream::start(r).expect("started");
+        stream_on_thread(res, move |s| {
             s.keep_alive(Duration::from_millis(10));
             for k in 0..events {
                 s.send(&Event::new(data)).unwrap();
@@ -335,11 +336,9 @@ fn a_non_blocking_producer_stops_at_would_block_and_on_writable_resumes_it() {
     let tot = Arc::clone(&total);
     let server = start(move |b| {
         b.route(Method::Get, "/fill", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
             let tot = Arc::clone(&tot);
-            std::thread::spawn(move || {
-                let s = EventStream::start(r).expect("started");
+            stream_on_thread(res, move |s| {
                 let data = "x".repeat(4000);
                 let mut sent = 0usize;
                 let (wtx, wrx) = mpsc::channel();
