@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use brisk_reactor::{Action, ConnId, Context, Notifier, Output, Protocol, TimeoutKind};
-use util::{closed_by_peer, connect, reactor};
+use util::{closed_by_peer, connect, reactor, LineFn};
 
 /// Lines: "now X" is answered at once with "X"; "later X" is answered with "X" from
 /// `on_notify`, after another thread notified (through the embedded worker's fd).
@@ -210,42 +210,20 @@ fn an_embedded_worker_waits_no_longer_than_asked_and_reports_its_timer() {
 /// Sets the read timer as each line says ("input", "idle", or "both": input, then idle in the
 /// same callback, as an HTTP/2 connection does when a stream opens and completes in one read)
 /// and answers with the kind then armed; a timeout is answered with its kind, then closes.
-struct Kinds;
-
-impl Protocol for Kinds {
-    fn on_read(
-        &mut self,
-        cx: &mut Context<'_>,
-        input: &[u8],
-        out: &mut Output<'_>,
-    ) -> (usize, Action) {
-        let Some(i) = input.iter().position(|&b| b == b'\n') else {
-            return (0, Action::Keep);
-        };
-        match &input[..i] {
-            b"input" => cx.set_timeout(TimeoutKind::Input),
-            b"idle" => cx.set_timeout(TimeoutKind::Idle),
-            b"both" => {
-                cx.set_timeout(TimeoutKind::Input);
-                cx.set_timeout(TimeoutKind::Idle);
-            }
-            _ => return (i + 1, Action::CloseNow),
+fn kinds(cx: &mut Context<'_>, line: &[u8], out: &mut Output<'_>) -> Action {
+    match line {
+        b"input" => cx.set_timeout(TimeoutKind::Input),
+        b"idle" => cx.set_timeout(TimeoutKind::Idle),
+        b"both" => {
+            cx.set_timeout(TimeoutKind::Input);
+            cx.set_timeout(TimeoutKind::Idle);
         }
-        let kind = cx.timeout().map_or("none".to_string(), |k| k.to_string());
-        out.extend_from_slice(format!("{kind}\n").as_bytes())
-            .unwrap();
-        (i + 1, Action::Keep)
+        _ => return Action::CloseNow,
     }
-
-    fn on_timeout(
-        &mut self,
-        _cx: &mut Context<'_>,
-        kind: TimeoutKind,
-        out: &mut Output<'_>,
-    ) -> Action {
-        let _ = out.extend_from_slice(format!("timeout: {kind}\n").as_bytes());
-        Action::CloseAfterFlush
-    }
+    let kind = cx.timeout().map_or("none".to_string(), |k| k.to_string());
+    out.extend_from_slice(format!("{kind}\n").as_bytes())
+        .unwrap();
+    Action::Keep
 }
 
 #[test]
@@ -259,7 +237,7 @@ fn an_embedded_worker_reports_the_deadline_of_the_kind_armed_last() {
         .start_timeout(Duration::from_secs(20))
         .input_timeout(INPUT)
         .idle_timeout(IDLE)
-        .embed(|_| Kinds)
+        .embed(|_| LineFn(kinds))
         .unwrap();
     let mut c = connect(w.handle().local_addr());
     let start = Instant::now();

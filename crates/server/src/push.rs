@@ -148,14 +148,37 @@ impl Pipe {
     }
 
     fn try_write(&self, data: &[u8]) -> Result<(), WriteError> {
+        if data.is_empty() {
+            return if self.closed.load(Ordering::Acquire) {
+                Err(WriteError::Closed)
+            } else {
+                Ok(())
+            };
+        }
+        self.append(data, false)
+    }
+
+    fn write_blocking(&self, data: &[u8]) -> Result<(), WriteError> {
+        let piece = (self.limit / 2).max(1);
+        for part in data.chunks(piece) {
+            self.append(part, true)?;
+        }
+        Ok(())
+    }
+
+    /// Appends `data` whole: when it does not fit, waits for room if `block`, else refuses
+    /// with `WouldBlock`.
+    fn append(&self, data: &[u8], block: bool) -> Result<(), WriteError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(WriteError::Closed);
         }
-        if data.is_empty() {
-            return Ok(());
-        }
         let wake = {
             let mut st = self.lock();
+            while block && !st.closed && !self.fits(&st, data.len()) {
+                st.blocked += 1;
+                st = self.room.wait(st).unwrap_or_else(|e| e.into_inner());
+                st.blocked -= 1;
+            }
             if st.closed {
                 return Err(WriteError::Closed);
             }
@@ -167,32 +190,6 @@ impl Pipe {
         };
         if wake {
             self.wake();
-        }
-        Ok(())
-    }
-
-    fn write_blocking(&self, data: &[u8]) -> Result<(), WriteError> {
-        let piece = (self.limit / 2).max(1);
-        for part in data.chunks(piece) {
-            if self.closed.load(Ordering::Acquire) {
-                return Err(WriteError::Closed);
-            }
-            let wake = {
-                let mut st = self.lock();
-                while !st.closed && !self.fits(&st, part.len()) {
-                    st.blocked += 1;
-                    st = self.room.wait(st).unwrap_or_else(|e| e.into_inner());
-                    st.blocked -= 1;
-                }
-                if st.closed {
-                    return Err(WriteError::Closed);
-                }
-                st.buf.extend(part);
-                Self::wake_reader(&mut st)
-            };
-            if wake {
-                self.wake();
-            }
         }
         Ok(())
     }

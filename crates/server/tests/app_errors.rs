@@ -16,6 +16,20 @@ use util::{read_response, start};
 /// What the hook saw, one `METHOD ROUTE: KIND` line per report.
 type Seen = Arc<Mutex<Vec<String>>>;
 
+/// Starts a server whose `on_app_error` hook logs each report's Display line, configured
+/// further by `configure`.
+fn start_logging(
+    configure: impl FnOnce(&mut brisk_server::Builder),
+) -> (brisk_server::Handle, Seen) {
+    let seen: Seen = Arc::default();
+    let log = Arc::clone(&seen);
+    let server = start(move |b| {
+        b.on_app_error(move |e| log.lock().unwrap().push(e.to_string()));
+        configure(b);
+    });
+    (server, seen)
+}
+
 /// Waits (up to 5 s) until the hook saw `n` reports.
 fn wait_for(seen: &Seen, n: usize) -> Vec<String> {
     let t0 = Instant::now();
@@ -133,10 +147,7 @@ fn panics_dropped_responders_a_full_pool_and_invalid_responses_are_reported_with
 
 #[test]
 fn the_fallback_and_an_upload_sink_are_named_too() {
-    let seen: Seen = Arc::default();
-    let log = Arc::clone(&seen);
-    let server = start(move |b| {
-        b.on_app_error(move |e| log.lock().unwrap().push(e.to_string()));
+    let (server, seen) = start_logging(|b| {
         b.fallback(|_, _| panic!("fallback panic (expected)"));
         b.upload(Method::Put, "/up/{name}", |_| {
             struct Boom;
@@ -179,12 +190,9 @@ fn the_fallback_and_an_upload_sink_are_named_too() {
 
 #[test]
 fn a_handler_timeout_is_reported_with_the_route_on_http1_and_http2() {
-    let seen: Seen = Arc::default();
-    let log = Arc::clone(&seen);
     let (keep_tx, keep) = mpsc::channel();
     let keep_tx = Mutex::new(keep_tx);
-    let server = start(move |b| {
-        b.on_app_error(move |e| log.lock().unwrap().push(e.to_string()));
+    let (server, seen) = start_logging(move |b| {
         b.handler_timeout(Duration::from_millis(100));
         b.route(Method::Get, "/slow/{n}", move |_, res| {
             // Deferred and kept (never answered) until the test ends.

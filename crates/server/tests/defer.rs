@@ -11,39 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use brisk_server::{Method, Responder, Response};
-use util::{read_response, start};
-
-type Parked = Arc<Mutex<Vec<(String, Responder)>>>;
-
-/// A route `/d/{id}` whose handler parks its responder (with the id) in the returned list.
-fn parking(b: &mut brisk_server::Builder) -> Parked {
-    let parked: Parked = Arc::default();
-    let p = Arc::clone(&parked);
-    b.route(Method::Get, "/d/{id}", move |req, res| {
-        let id = req.param("id").unwrap_or("").to_string();
-        let r = res.defer();
-        p.lock().unwrap().push((id, r));
-    });
-    parked
-}
-
-/// Waits until `n` responders are parked (at most 5 s).
-fn wait_parked(parked: &Parked, n: usize) -> Vec<(String, Responder)> {
-    let t0 = Instant::now();
-    loop {
-        {
-            let mut p = parked.lock().unwrap();
-            if p.len() >= n {
-                return std::mem::take(&mut *p);
-            }
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(5),
-            "responders not parked"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
+use util::{park_route, read_response, start, wait_parked};
 
 fn answer(id: &str) -> Response {
     let mut res = Response::new();
@@ -126,7 +94,7 @@ fn a_thousand_deferred_requests_completed_by_eight_threads_in_random_order() {
     let mut parked = None;
     let server = start(|b| {
         b.workers(2);
-        parked = Some(parking(b));
+        parked = Some(park_route(b, "/d/{id}"));
     });
     let parked = parked.unwrap();
     let addr = server.local_addr();
@@ -183,7 +151,7 @@ fn a_thousand_deferred_requests_completed_by_eight_threads_in_random_order() {
 fn pipelined_answers_leave_in_request_order_when_odd_ones_finish_in_reverse() {
     let mut parked = None;
     let server = start(|b| {
-        parked = Some(parking(b));
+        parked = Some(park_route(b, "/d/{id}"));
     });
     let parked = parked.unwrap();
     let mut batch = Vec::new();
@@ -230,7 +198,7 @@ fn pipelined_answers_leave_in_request_order_when_odd_ones_finish_in_reverse() {
 fn pipelined_reading_pauses_at_thirty_two_waiting_answers() {
     let mut parked = None;
     let server = start(|b| {
-        parked = Some(parking(b));
+        parked = Some(park_route(b, "/d/{id}"));
     });
     let parked = parked.unwrap();
     let mut batch = Vec::new();
@@ -323,7 +291,7 @@ fn a_second_defer_is_detached_and_send_fails_cleanly() {
 fn h2_hundred_streams_complete_out_of_order() {
     let mut parked = None;
     let server = start(|b| {
-        parked = Some(parking(b));
+        parked = Some(park_route(b, "/d/{id}"));
     });
     let parked = parked.unwrap();
     let mut c = h2client::Client::connect(server.local_addr(), 65_535, 1 << 20);
@@ -386,7 +354,7 @@ fn wait_closed(r: &Responder) -> Duration {
 fn a_closed_http1_connection_is_seen_by_its_responder_and_sends_fail() {
     let mut parked = None;
     let server = start(|b| {
-        parked = Some(parking(b));
+        parked = Some(park_route(b, "/d/{id}"));
     });
     let parked = parked.unwrap();
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
@@ -417,7 +385,7 @@ fn a_closed_http1_connection_is_seen_by_its_responder_and_sends_fail() {
 fn an_h2_stream_reset_is_seen_by_its_responder_and_the_connection_goes_on() {
     let mut parked = None;
     let server = start(|b| {
-        parked = Some(parking(b));
+        parked = Some(park_route(b, "/d/{id}"));
     });
     let parked = parked.unwrap();
     let mut c = h2client::Client::connect(server.local_addr(), 65_535, 1 << 20);
@@ -432,13 +400,7 @@ fn an_h2_stream_reset_is_seen_by_its_responder_and_the_connection_goes_on() {
     let mut rs = wait_parked(&parked, 2);
     rs.sort_by(|x, y| x.0.cmp(&y.0));
     let (rb, ra) = (rs.pop().unwrap().1, rs.pop().unwrap().1);
-    c.conn
-        .reset_stream(
-            brisk_http2::StreamId::new(a),
-            brisk_http2::ErrorCode::CANCEL,
-        )
-        .unwrap();
-    c.flush();
+    c.cancel(a);
     wait_closed(&ra);
     assert!(!rb.is_closed(), "the other stream is still wanted");
     assert_eq!(ra.send(answer("a")), Err(brisk_server::SendError::Closed));
@@ -460,7 +422,7 @@ fn the_handler_timeout_answers_503_and_the_late_send_fails() {
     let mut parked = None;
     let server = start(|b| {
         b.handler_timeout(Duration::from_millis(200));
-        parked = Some(parking(b));
+        parked = Some(park_route(b, "/d/{id}"));
     });
     let parked = parked.unwrap();
     // HTTP/1.1, with a ready answer pipelined behind the late one.

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use brisk_server::{Body, Method};
-use util::{read_response, start};
+use util::{read_head, read_response, start};
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
@@ -67,17 +67,6 @@ fn send(s: &mut TcpStream, path: &str, extra: &str) -> (u16, Vec<(String, String
 
 fn field<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
     h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-/// Reads one response head (for HEAD requests: a length but no body follows).
-fn read_head(s: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut b).unwrap(), 1, "closed inside a head");
-        head.push(b[0]);
-    }
-    String::from_utf8(head).unwrap()
 }
 
 fn connect(addr: std::net::SocketAddr) -> TcpStream {

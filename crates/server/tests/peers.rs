@@ -6,7 +6,7 @@ mod util;
 
 use std::process::Command;
 
-use util::{have_peer, tool, Brisk};
+use util::{have_peer, python, tool, Brisk};
 
 fn run(cmd: &mut Command) -> (bool, String, String) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -169,10 +169,7 @@ print("ok", len(done))
 
 #[test]
 fn python_h2_100_concurrent_streams_with_flow_control() {
-    if !have_peer(
-        "python_h2_100_concurrent_streams_with_flow_control",
-        Command::new("python3").args(["-c", "import h2"]),
-    ) {
+    if !python("python_h2_100_concurrent_streams_with_flow_control", "h2") {
         return;
     }
     let b = Brisk::start(&["--workers", "1"]);

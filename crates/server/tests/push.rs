@@ -13,9 +13,12 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use brisk_server::{BodyWriter, Method, Responder, Response, SendError, WriteError};
+use brisk_server::{BodyWriter, Method, Response, SendError, WriteError};
 use h2client::Client;
-use util::{read_response, start};
+use util::{
+    assert_plaintext, dechunk, park_route, read_head, read_response, read_until_tail, send_get,
+    start, wait_parked,
+};
 
 /// The body `/push/{n}` sends: `n` numbered lines.
 fn lines(n: usize) -> Vec<u8> {
@@ -36,13 +39,18 @@ fn head() -> Response {
     h
 }
 
+/// Defers `res` and, on a thread of its own, starts the pushed body with [`head`] and hands it
+/// to `produce`.
+fn push_on_thread(res: &mut Response, produce: impl FnOnce(BodyWriter) + Send + 'static) {
+    let r = res.defer();
+    std::thread::spawn(move || produce(r.start(head()).expect("started")));
+}
+
 /// `/push/{n}`: `n` lines written one by one from a thread of its own, then finished.
 fn push_route(b: &mut brisk_server::Builder) {
     b.route(Method::Get, "/push/{n}", |req, res| {
         let n: usize = req.param("n").unwrap_or("0").parse().unwrap_or(0);
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let body = r.start(head()).expect("started");
+        push_on_thread(res, move |body| {
             for i in 0..n {
                 body.write(format!("line {i}\n").as_bytes())
                     .expect("written");
@@ -52,117 +60,10 @@ fn push_route(b: &mut brisk_server::Builder) {
     });
 }
 
-type Parked = Arc<Mutex<Vec<(String, Responder)>>>;
-
-/// `/park/{id}`: the responder is parked in the returned list for the test to use.
-fn park_route(b: &mut brisk_server::Builder) -> Parked {
-    let parked: Parked = Arc::default();
-    let p = Arc::clone(&parked);
-    b.route(Method::Get, "/park/{id}", move |req, res| {
-        let id = req.param("id").unwrap_or("").to_string();
-        let r = res.defer();
-        p.lock().unwrap().push((id, r));
-    });
-    parked
-}
-
-fn wait_parked(parked: &Parked, n: usize) -> Vec<(String, Responder)> {
-    let t0 = Instant::now();
-    loop {
-        {
-            let mut p = parked.lock().unwrap();
-            if p.len() >= n {
-                let mut v = std::mem::take(&mut *p);
-                v.sort_by(|a, b| a.0.cmp(&b.0));
-                return v;
-            }
-        }
-        assert!(t0.elapsed() < Duration::from_secs(5), "not parked");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-/// Reads the head of a response (up to the blank line), byte by byte.
-fn read_head(s: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut b).expect("head"), 1, "closed in the head");
-        head.push(b[0]);
-    }
-    String::from_utf8(head).unwrap()
-}
-
-/// Decodes a chunked body strictly from `raw` (which must hold exactly the body, last chunk
-/// and trailers included); returns (data, trailer section).
-fn dechunk(raw: &[u8]) -> (Vec<u8>, String) {
-    let mut data = Vec::new();
-    let mut at = 0;
-    loop {
-        let end = raw[at..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("chunk-size line")
-            + at;
-        let n = usize::from_str_radix(std::str::from_utf8(&raw[at..end]).unwrap(), 16)
-            .expect("hex size");
-        at = end + 2;
-        if n == 0 {
-            let rest = std::str::from_utf8(&raw[at..]).unwrap().to_string();
-            assert!(rest.ends_with("\r\n"), "trailer section ends with CRLF");
-            return (data, rest);
-        }
-        assert!(n > 0);
-        data.extend_from_slice(&raw[at..at + n]);
-        assert_eq!(
-            &raw[at + n..at + n + 2],
-            b"\r\n",
-            "chunk data ends with CRLF"
-        );
-        at += n + 2;
-    }
-}
-
-/// Reads from `s` until `raw` ends with `tail` (bounded: 10 s).
-fn read_until_tail(s: &mut TcpStream, tail: &[u8]) -> Vec<u8> {
-    s.set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    let t0 = Instant::now();
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 65536];
-    while !raw.ends_with(tail) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "no end: {} bytes",
-            raw.len()
-        );
-        match s.read(&mut buf) {
-            Ok(0) => panic!("closed after {} bytes", raw.len()),
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(_) => {}
-        }
-    }
-    raw
-}
-
-/// Turns the h2 client until `done` or 10 s.
-fn turn_until(c: &mut Client, mut done: impl FnMut(&Client) -> bool) {
-    let t0 = Instant::now();
-    while !done(c) {
-        assert!(t0.elapsed() < Duration::from_secs(10), "h2: timed out");
-        c.turn(65536);
-        let n = c.consume(usize::MAX);
-        let _ = n;
-        c.flush();
-    }
-}
-
 #[test]
 fn a_body_pushed_from_another_thread_arrives_exact_on_http1_chunked() {
     let server = start(push_route);
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /push/2000 HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/push/2000");
     let head = read_head(&mut s);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(head.contains("Transfer-Encoding: chunked\r\n"), "{head}");
@@ -172,10 +73,7 @@ fn a_body_pushed_from_another_thread_arrives_exact_on_http1_chunked() {
     assert_eq!(data, lines(2000));
     assert_eq!(trailers, "\r\n");
     // The connection goes on.
-    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    let (status, _, body) = read_response(&mut s);
-    assert_eq!((status, &body[..]), (200, &b"Hello, World!"[..]));
+    assert_plaintext(&mut s);
     server.shutdown();
     server.join();
 }
@@ -187,7 +85,7 @@ fn a_body_pushed_from_another_thread_arrives_exact_on_http2() {
     let mut c = Client::connect(server.local_addr(), 4096, 65535);
     let a = c.get("/push/3000");
     let b = c.get("/push/10");
-    turn_until(&mut c, Client::all_done);
+    c.turn_until(Client::all_done);
     for (id, n) in [(a, 3000), (b, 10)] {
         let r = &c.replies[&id];
         assert_eq!(r.status, 200);
@@ -250,17 +148,13 @@ fn backpressure_a_fast_producer_waits_for_a_client_that_does_not_read() {
         l.push_buffer = 64 * 1024;
         b.limits(l);
         b.route(Method::Get, "/flood", move |_, res| {
-            let r = res.defer();
             let f = Arc::clone(&f);
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 flood(body, TOTAL, 16 * 1024, &f);
             });
         });
     });
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/flood");
     // The client reads nothing: the producer must hit WouldBlock after a bounded amount
     // (socket buffers + the connection's output limit + the pipe), and stay blocked.
     let t0 = Instant::now();
@@ -310,9 +204,7 @@ fn trailer_route(b: &mut brisk_server::Builder) {
 #[test]
 fn trailers_end_a_chunked_http1_body_and_an_http2_stream() {
     let server = start(trailer_route);
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /trail HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/trail");
     let head = read_head(&mut s);
     assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
     let raw = read_until_tail(&mut s, b"x-count: 9\r\n\r\n");
@@ -322,7 +214,7 @@ fn trailers_end_a_chunked_http1_body_and_an_http2_stream() {
 
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let id = c.get("/trail");
-    turn_until(&mut c, Client::all_done);
+    c.turn_until(Client::all_done);
     let r = &c.replies[&id];
     assert_eq!(
         (r.status, &r.body[..], r.reset),
@@ -346,18 +238,14 @@ fn an_invalid_trailer_is_refused_and_the_body_still_ends() {
     let tx = Mutex::new(tx);
     let server = start(move |b| {
         b.route(Method::Get, "/bad", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 body.write(b"x").unwrap();
                 let _ = tx.send(body.finish_with_trailers(&[("content-length", "1")]));
             });
         });
     });
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/bad");
     let (status, _, body) = read_response(&mut s);
     assert_eq!((status, &body[..]), (200, &b"x"[..]));
     assert_eq!(
@@ -381,11 +269,9 @@ fn an_http1_client_that_closes_runs_on_close_and_writes_then_fail() {
     let keep = Arc::clone(&bodies);
     let server = start(move |b| {
         b.route(Method::Get, "/hang", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
             let keep = Arc::clone(&keep);
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 body.on_close(move || {
                     let _ = tx.send("closed");
                 });
@@ -394,9 +280,7 @@ fn an_http1_client_that_closes_runs_on_close_and_writes_then_fail() {
             });
         });
     });
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/hang");
     let _ = read_head(&mut s);
     let _ = read_until_tail(&mut s, b"first\r\n");
     let t0 = Instant::now();
@@ -429,11 +313,9 @@ fn an_http1_client_that_closes_runs_on_close_and_writes_then_fail() {
 #[test]
 fn a_responder_learns_of_a_client_that_closed_before_the_answer_started() {
     let mut b2 = None;
-    let server2 = start(|b| b2 = Some(park_route(b)));
+    let server2 = start(|b| b2 = Some(park_route(b, "/park/{id}")));
     let parked = b2.unwrap();
-    let mut s = TcpStream::connect(server2.local_addr()).unwrap();
-    s.write_all(b"GET /park/a HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let s = send_get(server2.local_addr(), "/park/a");
     let (_, r) = wait_parked(&parked, 1).pop().unwrap();
     let (tx, rx) = mpsc::channel();
     r.on_close(move || tx.send(()).unwrap());
@@ -449,47 +331,69 @@ fn a_responder_learns_of_a_client_that_closed_before_the_answer_started() {
     server2.join();
 }
 
-#[test]
-fn an_http2_reset_closes_that_stream_only() {
-    let events: Arc<Mutex<Vec<String>>> = Arc::default();
-    let ev = Arc::clone(&events);
-    let writers: Arc<Mutex<Vec<(String, BodyWriter)>>> = Arc::default();
-    let w = Arc::clone(&writers);
-    let server = start(move |b| {
+/// Streams of `/hang/{id}`: each started on the worker thread, its writer kept, its
+/// `on_close` recorded by id.
+#[derive(Default, Clone)]
+struct Hung {
+    closed: Arc<Mutex<Vec<String>>>,
+    writers: Arc<Mutex<Vec<(String, BodyWriter)>>>,
+}
+
+impl Hung {
+    /// Adds `/hang/{id}`; with `first`, each body begins with `{id}:first;`.
+    fn route(&self, b: &mut brisk_server::Builder, first: bool) {
+        let hung = self.clone();
         b.route(Method::Get, "/hang/{id}", move |req, res| {
             let id = req.param("id").unwrap_or("").to_string();
-            let r = res.defer();
-            let body = r.start(head()).expect("started");
-            let ev = Arc::clone(&ev);
+            let body = res.defer().start(head()).expect("started");
+            let closed = Arc::clone(&hung.closed);
             let name = id.clone();
-            body.on_close(move || ev.lock().unwrap().push(name));
-            body.try_write(format!("{id}:first;").as_bytes()).unwrap();
-            w.lock().unwrap().push((id, body));
+            body.on_close(move || closed.lock().unwrap().push(name));
+            if first {
+                body.try_write(format!("{id}:first;").as_bytes()).unwrap();
+            }
+            hung.writers.lock().unwrap().push((id, body));
         });
-    });
+    }
+
+    /// The writers of `/hang/a` and `/hang/b`.
+    fn take_a_b(&self) -> (BodyWriter, BodyWriter) {
+        let mut ws = std::mem::take(&mut *self.writers.lock().unwrap());
+        ws.sort_by(|x, y| x.0.cmp(&y.0));
+        let (_, wb) = ws.pop().unwrap();
+        let (_, wa) = ws.pop().unwrap();
+        (wa, wb)
+    }
+
+    /// Calls `pump` until an `on_close` ran (at most 1 s); returns the ids closed.
+    fn wait_closed(&self, mut pump: impl FnMut()) -> Vec<String> {
+        let t0 = Instant::now();
+        while self.closed.lock().unwrap().is_empty() {
+            assert!(t0.elapsed() < Duration::from_secs(1), "on_close within 1 s");
+            pump();
+        }
+        self.closed.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn an_http2_reset_closes_that_stream_only() {
+    let hung = Hung::default();
+    let server = start(|b| hung.route(b, true));
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let a = c.get("/hang/a");
     let b = c.get("/hang/b");
-    turn_until(&mut c, |c| {
+    c.turn_until(|c| {
         c.replies[&a].body.ends_with(b"first;") && c.replies[&b].body.ends_with(b"first;")
     });
-    c.conn
-        .reset_stream(
-            brisk_http2::StreamId::new(a),
-            brisk_http2::ErrorCode::CANCEL,
-        )
-        .unwrap();
-    c.flush();
-    let t0 = Instant::now();
-    while events.lock().unwrap().is_empty() {
-        assert!(t0.elapsed() < Duration::from_secs(1), "on_close within 1 s");
-        c.turn(65536);
-    }
-    assert_eq!(*events.lock().unwrap(), ["a"]);
-    let mut ws = std::mem::take(&mut *writers.lock().unwrap());
-    ws.sort_by(|x, y| x.0.cmp(&y.0));
-    let (_, wb) = ws.pop().unwrap();
-    let (_, wa) = ws.pop().unwrap();
+    c.cancel(a);
+    assert_eq!(
+        hung.wait_closed(|| {
+            c.turn(65536);
+        }),
+        ["a"]
+    );
+    let (wa, wb) = hung.take_a_b();
     assert!(wa.is_closed() && !wb.is_closed());
     assert_eq!(wa.try_write(b"x"), Err(WriteError::Closed));
     // The other stream goes on, from another thread.
@@ -499,10 +403,10 @@ fn an_http2_reset_closes_that_stream_only() {
     })
     .join()
     .unwrap();
-    turn_until(&mut c, |c| c.replies[&b].ended);
+    c.turn_until(|c| c.replies[&b].ended);
     assert_eq!(c.replies[&b].body, b"b:first;second");
     assert!(!c.replies[&b].reset);
-    assert_eq!(*events.lock().unwrap(), ["a"]);
+    assert_eq!(*hung.closed.lock().unwrap(), ["a"]);
     drop(c);
     server.shutdown();
     server.join();
@@ -511,9 +415,7 @@ fn an_http2_reset_closes_that_stream_only() {
 /// `/cut`: writes a piece, then drops the writer without finishing.
 fn cut_route(b: &mut brisk_server::Builder) {
     b.route(Method::Get, "/cut", |_, res| {
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let body = r.start(head()).expect("started");
+        push_on_thread(res, move |body| {
             body.write(b"partial").unwrap();
             std::thread::sleep(Duration::from_millis(50));
             drop(body);
@@ -540,7 +442,7 @@ fn a_dropped_writer_closes_http1_without_the_last_chunk_and_resets_http2() {
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let id = c.get("/cut");
     let ok = c.get("/plaintext");
-    turn_until(&mut c, Client::all_done);
+    c.turn_until(Client::all_done);
     let r = &c.replies[&id];
     assert!(r.reset && !r.ended, "reset, not ended: {r:?}");
     assert_eq!(r.body, b"partial");
@@ -605,9 +507,7 @@ fn a_deferred_or_pushed_stream_outlives_the_body_read_and_idle_timeouts() {
             });
         });
         b.route(Method::Get, "/slow-push", |_, res| {
-            let r = res.defer();
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 body.write(b"a").unwrap();
                 std::thread::sleep(Duration::from_millis(800));
                 body.write(b"b").unwrap();
@@ -616,9 +516,7 @@ fn a_deferred_or_pushed_stream_outlives_the_body_read_and_idle_timeouts() {
         });
     });
     // HTTP/1.1: a pushed body waiting for its producer is not an idle connection either.
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /slow-push HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/slow-push");
     let (status, _, body) = read_response(&mut s);
     assert_eq!((status, &body[..]), (200, &b"ab"[..]));
     drop(s);
@@ -626,7 +524,7 @@ fn a_deferred_or_pushed_stream_outlives_the_body_read_and_idle_timeouts() {
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let late = c.get("/late");
     let push = c.get("/slow-push");
-    turn_until(&mut c, |c| c.all_done() || c.closed_at.is_some());
+    c.turn_until(|c| c.all_done() || c.closed_at.is_some());
     assert!(c.closed_at.is_none(), "the connection was closed");
     assert_eq!(c.replies[&late].body, b"late");
     assert_eq!(c.replies[&push].body, b"ab");
@@ -643,10 +541,8 @@ fn head_gets_no_pushed_body_and_http10_gets_one_ended_by_the_close() {
     let server = start(move |b| {
         push_route(b);
         b.route(Method::Head, "/headpush", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
-            std::thread::spawn(move || {
-                let body = r.start(head()).expect("started");
+            push_on_thread(res, move |body| {
                 let (ctx, crx) = mpsc::channel();
                 body.on_close(move || ctx.send(()).unwrap());
                 // The exchange wants no body: the pipe closes once the head is out.
@@ -665,10 +561,7 @@ fn head_gets_no_pushed_body_and_http10_gets_one_ended_by_the_close() {
         Err(WriteError::Closed)
     );
     // Nothing follows the head, and the connection goes on.
-    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    let (status, _, body) = read_response(&mut s);
-    assert_eq!((status, &body[..]), (200, &b"Hello, World!"[..]));
+    assert_plaintext(&mut s);
 
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
     s.write_all(b"GET /push/500 HTTP/1.0\r\n\r\n").unwrap();
@@ -697,9 +590,7 @@ fn write_on_a_worker_thread_never_blocks() {
             body.finish().unwrap();
         });
     });
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /here HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/here");
     let (status, _, body) = read_response(&mut s);
     assert_eq!(status, 200);
     assert_eq!(body, vec![b'a'; 100_000]);
@@ -712,24 +603,12 @@ fn write_on_a_worker_thread_never_blocks() {
 
 #[test]
 fn an_http2_goaway_without_error_keeps_pushed_streams_and_one_with_an_error_closes_them() {
-    let events: Arc<Mutex<Vec<String>>> = Arc::default();
-    let ev = Arc::clone(&events);
-    let writers: Arc<Mutex<Vec<(String, BodyWriter)>>> = Arc::default();
-    let w = Arc::clone(&writers);
-    let server = start(move |b| {
-        b.route(Method::Get, "/hang/{id}", move |req, res| {
-            let id = req.param("id").unwrap_or("").to_string();
-            let body = res.defer().start(head()).expect("started");
-            let ev = Arc::clone(&ev);
-            let name = id.clone();
-            body.on_close(move || ev.lock().unwrap().push(name));
-            w.lock().unwrap().push((id, body));
-        });
-    });
+    let hung = Hung::default();
+    let server = start(|b| hung.route(b, false));
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let a = c.get("/hang/a");
     let _b = c.get("/hang/b");
-    turn_until(&mut c, |c| c.replies.values().all(|r| r.status == 200));
+    c.turn_until(|c| c.replies.values().all(|r| r.status == 200));
     // A graceful GOAWAY from the client: its open streams stay.
     c.conn.go_away();
     c.conn.go_away_final();
@@ -739,27 +618,22 @@ fn an_http2_goaway_without_error_keeps_pushed_streams_and_one_with_an_error_clos
         c.turn(65536);
     }
     assert!(
-        events.lock().unwrap().is_empty(),
+        hung.closed.lock().unwrap().is_empty(),
         "{:?}",
-        events.lock().unwrap()
+        hung.closed.lock().unwrap()
     );
-    let mut ws = std::mem::take(&mut *writers.lock().unwrap());
-    ws.sort_by(|x, y| x.0.cmp(&y.0));
-    let (_, wb) = ws.pop().unwrap();
-    let (_, wa) = ws.pop().unwrap();
+    let (wa, wb) = hung.take_a_b();
     wa.write(b"still here").unwrap();
     wa.finish().unwrap();
-    turn_until(&mut c, |c| c.replies[&a].ended);
+    c.turn_until(|c| c.replies[&a].ended);
     assert_eq!(c.replies[&a].body, b"still here");
     // A GOAWAY with an error ends the connection: the other stream's client is gone.
     c.conn.abort(brisk_http2::ErrorCode::PROTOCOL_ERROR);
     c.flush();
-    let t0 = Instant::now();
-    while events.lock().unwrap().is_empty() {
-        assert!(t0.elapsed() < Duration::from_secs(1), "on_close within 1 s");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert_eq!(*events.lock().unwrap(), ["b"]);
+    assert_eq!(
+        hung.wait_closed(|| std::thread::sleep(Duration::from_millis(2))),
+        ["b"]
+    );
     assert_eq!(wb.try_write(b"x"), Err(WriteError::Closed));
     drop(c);
     server.shutdown();
@@ -769,38 +643,31 @@ fn an_http2_goaway_without_error_keeps_pushed_streams_and_one_with_an_error_clos
 #[test]
 fn an_http2_reset_reaches_a_responder_that_has_not_started() {
     let mut parked = None;
-    let server = start(|b| parked = Some(park_route(b)));
+    let server = start(|b| parked = Some(park_route(b, "/park/{id}")));
     let parked = parked.unwrap();
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let a = c.get("/park/a");
     let b = c.get("/park/b");
     c.flush();
-    let t0 = Instant::now();
-    while parked.lock().unwrap().len() < 2 {
-        assert!(t0.elapsed() < Duration::from_secs(5));
-        c.turn(65536);
-    }
+    c.turn_within(Duration::from_secs(5), |_| {
+        parked.lock().unwrap().len() >= 2
+    });
     let mut rs = wait_parked(&parked, 2);
+    rs.sort_by(|x, y| x.0.cmp(&y.0));
     let (_, rb) = rs.pop().unwrap();
     let (_, ra) = rs.pop().unwrap();
     let (tx, rx) = mpsc::channel();
     let txb = tx.clone();
     ra.on_close(move || tx.send("a").unwrap());
     rb.on_close(move || txb.send("b").unwrap());
-    c.conn
-        .reset_stream(
-            brisk_http2::StreamId::new(a),
-            brisk_http2::ErrorCode::CANCEL,
-        )
-        .unwrap();
-    c.flush();
+    c.cancel(a);
     assert_eq!(within(&rx, Duration::from_secs(1)), Some("a"));
     assert!(ra.is_closed() && !rb.is_closed());
     assert_eq!(ra.start(head()).map(|_| ()), Err(SendError::Closed));
     let body = rb.start(head()).expect("b started");
     body.write(b"b lives").unwrap();
     body.finish().unwrap();
-    turn_until(&mut c, |c| c.replies[&b].ended);
+    c.turn_until(|c| c.replies[&b].ended);
     assert_eq!(c.replies[&b].body, b"b lives");
     assert!(rx.try_recv().is_err(), "b's callback did not run");
     drop(c);

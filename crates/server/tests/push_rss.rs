@@ -5,13 +5,12 @@
 mod util;
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use brisk_server::{Method, Response};
-use util::{read_response, start};
+use util::{read_head, read_response, send_get, start};
 
 /// Byte `i` of the patterned body (a period that no chunk size divides).
 fn pat(i: usize) -> u8 {
@@ -23,17 +22,6 @@ fn head() -> Response {
     let mut h = Response::new();
     h.content_type("application/octet-stream");
     h
-}
-
-/// Reads the head of a response (up to the blank line), byte by byte.
-fn read_head(s: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut b).expect("head"), 1, "closed in the head");
-        head.push(b[0]);
-    }
-    String::from_utf8(head).unwrap()
 }
 
 /// This process's resident set (VmRSS), in bytes.
@@ -72,9 +60,7 @@ fn a_100_mib_pushed_body_to_a_slow_client_keeps_server_memory_bounded() {
         });
     });
     // Warm up (thread stacks, pools), then measure.
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/plaintext");
     let _ = read_response(&mut s);
     let before = rss();
     let peak = Arc::new(AtomicUsize::new(before));

@@ -205,10 +205,7 @@ print("goaways", goaways)
 
 #[test]
 fn sigterm_on_http2_sends_two_phase_goaway() {
-    if !util::have_peer(
-        "sigterm_on_http2_sends_two_phase_goaway",
-        std::process::Command::new("python3").args(["-c", "import h2"]),
-    ) {
+    if !util::python("sigterm_on_http2_sends_two_phase_goaway", "h2") {
         return;
     }
     let mut b = Brisk::start(&["--workers", "1", "--shutdown-timeout", "5s"]);

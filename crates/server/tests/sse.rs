@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 use brisk_server::sse::{write_comment, Event, EventStream, SseError, StreamError};
 use brisk_server::Method;
 use h2client::Client;
-use util::{have_peer, read_response, start, tool, Brisk};
+use util::{
+    assert_plaintext, assert_within, dechunk, python, read_head, read_response, read_until_tail,
+    send_get, start, tool, Brisk,
+};
 
 /// The events `/sse` sends, as the producer writes them.
 fn script() -> Vec<Event<'static>> {
@@ -40,13 +43,20 @@ fn expected() -> Vec<u8> {
     out
 }
 
+/// Defers `res` and, on a thread of its own, starts an event stream and hands it to `produce`.
+fn stream_on_thread(
+    res: &mut brisk_server::Response,
+    produce: impl FnOnce(EventStream) + Send + 'static,
+) {
+    let r = res.defer();
+    std::thread::spawn(move || produce(EventStream::start(r).expect("started")));
+}
+
 /// `/sse`: from a thread of its own, a comment and the script (blocking sends), an invalid
 /// event (refused, the stream goes on), then finish.
 fn sse_route(b: &mut brisk_server::Builder) {
     b.route(Method::Get, "/sse", |_, res| {
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let s = EventStream::start(r).expect("started");
+        stream_on_thread(res, move |s| {
             s.comment("welcome").unwrap();
             for (i, ev) in script().iter().enumerate() {
                 s.send(ev).unwrap();
@@ -63,79 +73,17 @@ fn sse_route(b: &mut brisk_server::Builder) {
     });
 }
 
-/// Reads the head of a response (up to the blank line), byte by byte.
-fn read_head(s: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut b).expect("head"), 1, "closed in the head");
-        head.push(b[0]);
-    }
-    String::from_utf8(head).unwrap()
-}
-
-/// Reads from `s` until `raw` ends with `tail` (bounded: 10 s).
-fn read_until_tail(s: &mut TcpStream, tail: &[u8]) -> Vec<u8> {
-    s.set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    let t0 = Instant::now();
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 65536];
-    while !raw.ends_with(tail) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "no end: {:?}",
-            String::from_utf8_lossy(&raw)
-        );
-        match s.read(&mut buf) {
-            Ok(0) => panic!("closed after {:?}", String::from_utf8_lossy(&raw)),
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(_) => {}
-        }
-    }
-    raw
-}
-
-/// Decodes a chunked body strictly from `raw` (exactly the body, last chunk included).
-fn dechunk(raw: &[u8]) -> Vec<u8> {
-    let mut data = Vec::new();
-    let mut at = 0;
-    loop {
-        let end = raw[at..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("chunk-size line")
-            + at;
-        let n = usize::from_str_radix(std::str::from_utf8(&raw[at..end]).unwrap(), 16)
-            .expect("hex size");
-        at = end + 2;
-        if n == 0 {
-            assert_eq!(&raw[at..], b"\r\n", "no trailers, then the end");
-            return data;
-        }
-        data.extend_from_slice(&raw[at..at + n]);
-        assert_eq!(&raw[at + n..at + n + 2], b"\r\n", "chunk ends with CRLF");
-        at += n + 2;
-    }
-}
-
-/// Turns the h2 client until `done` or 10 s.
-fn turn_until(c: &mut Client, mut done: impl FnMut(&Client) -> bool) {
-    let t0 = Instant::now();
-    while !done(c) {
-        assert!(t0.elapsed() < Duration::from_secs(10), "h2: timed out");
-        c.turn(65536);
-        c.consume(usize::MAX);
-        c.flush();
-    }
+/// The data of a chunked body `raw` that ends without trailers.
+fn dechunk_plain(raw: &[u8]) -> Vec<u8> {
+    let (data, trailers) = dechunk(raw);
+    assert_eq!(trailers, "\r\n", "no trailers, then the end");
+    data
 }
 
 #[test]
 fn events_arrive_exact_on_http1_chunked() {
     let server = start(sse_route);
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/sse");
     let head = read_head(&mut s);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(head.contains("Transfer-Encoding: chunked\r\n"), "{head}");
@@ -146,14 +94,11 @@ fn events_arrive_exact_on_http1_chunked() {
     assert!(head.contains("cache-control: no-cache\r\n"), "{head}");
     let raw = read_until_tail(&mut s, b"\r\n0\r\n\r\n");
     assert_eq!(
-        String::from_utf8(dechunk(&raw)).unwrap(),
+        String::from_utf8(dechunk_plain(&raw)).unwrap(),
         String::from_utf8(expected()).unwrap()
     );
     // The connection goes on.
-    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    let (status, _, body) = read_response(&mut s);
-    assert_eq!((status, &body[..]), (200, &b"Hello, World!"[..]));
+    assert_plaintext(&mut s);
     server.shutdown();
     server.join();
 }
@@ -163,7 +108,7 @@ fn events_arrive_exact_on_http2() {
     let server = start(sse_route);
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let ids = [c.get("/sse"), c.get("/sse")];
-    turn_until(&mut c, Client::all_done);
+    c.turn_until(Client::all_done);
     for id in ids {
         let r = &c.replies[&id];
         assert_eq!(r.status, 200);
@@ -202,9 +147,7 @@ fn keep_alive_comments_come_at_the_interval_and_only_when_idle() {
     let interval = Duration::from_millis(150);
     let server = start(move |b| {
         b.route(Method::Get, "/idle", move |_, res| {
-            let r = res.defer();
-            std::thread::spawn(move || {
-                let s = EventStream::start(r).expect("started");
+            stream_on_thread(res, move |s| {
                 s.keep_alive(interval);
                 // Busy: an event every 20 ms for 300 ms, never idle for an interval.
                 for _ in 0..15 {
@@ -219,9 +162,7 @@ fn keep_alive_comments_come_at_the_interval_and_only_when_idle() {
             });
         });
     });
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/idle");
     let t0 = Instant::now();
     let head = read_head(&mut s);
     assert!(head.contains("Transfer-Encoding: chunked\r\n"), "{head}");
@@ -277,10 +218,8 @@ type Report = mpsc::Sender<(&'static str, Option<StreamError>)>;
 fn forever_route(b: &mut brisk_server::Builder, tx: Report) {
     let tx = Mutex::new(tx);
     b.route(Method::Get, "/forever", move |_, res| {
-        let r = res.defer();
         let tx = tx.lock().unwrap().clone();
-        std::thread::spawn(move || {
-            let s = EventStream::start(r).expect("started");
+        stream_on_thread(res, move |s| {
             let t = tx.clone();
             s.on_close(move || {
                 let _ = t.send(("on_close", None));
@@ -321,9 +260,7 @@ fn expect_closed(rx: &mpsc::Receiver<(&'static str, Option<StreamError>)>) {
 fn race_route(b: &mut brisk_server::Builder, data: &'static str, events: u64) {
     b.route(Method::Get, "/race/{i}", move |req, res| {
         let i: u64 = req.param("i").unwrap_or("0").parse().unwrap_or(0);
-        let r = res.defer();
-        std::thread::spawn(move || {
-            let s = EventStream::start(r).expect("started");
+        stream_on_thread(res, move |s| {
             s.keep_alive(Duration::from_millis(10));
             for k in 0..events {
                 s.send(&Event::new(data)).unwrap();
@@ -340,7 +277,7 @@ fn race(data: &'static str, events: u64, streams: u32) {
     let server = start(|b| race_route(b, data, events));
     let mut c = Client::connect(server.local_addr(), 65535, 1 << 20);
     let ids: Vec<u32> = (0..streams).map(|i| c.get(&format!("/race/{i}"))).collect();
-    turn_until(&mut c, Client::all_done);
+    c.turn_until(Client::all_done);
     let event = format!("data: {data}\n\n");
     for id in ids {
         let r = &c.replies[&id];
@@ -374,9 +311,7 @@ fn a_client_that_goes_makes_send_fail_with_closed_and_runs_on_close() {
     let (tx, rx) = mpsc::channel();
     let server = start(|b| forever_route(b, tx));
     // HTTP/1.1: the client closes the connection.
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/forever");
     let _ = read_head(&mut s);
     let _ = read_until_tail(&mut s, b"data: tick\n\n\r\n");
     assert!(rx.try_recv().is_err(), "nothing reported yet");
@@ -385,14 +320,8 @@ fn a_client_that_goes_makes_send_fail_with_closed_and_runs_on_close() {
     // HTTP/2: the client resets the stream.
     let mut c = Client::connect(server.local_addr(), 65535, 65535);
     let id = c.get("/forever");
-    turn_until(&mut c, |c| c.replies[&id].body.ends_with(b"data: tick\n\n"));
-    c.conn
-        .reset_stream(
-            brisk_http2::StreamId::new(id),
-            brisk_http2::ErrorCode::CANCEL,
-        )
-        .unwrap();
-    c.flush();
+    c.turn_until(|c| c.replies[&id].body.ends_with(b"data: tick\n\n"));
+    c.cancel(id);
     expect_closed(&rx);
     drop(c);
     server.shutdown();
@@ -407,11 +336,9 @@ fn a_non_blocking_producer_stops_at_would_block_and_on_writable_resumes_it() {
     let tot = Arc::clone(&total);
     let server = start(move |b| {
         b.route(Method::Get, "/fill", move |_, res| {
-            let r = res.defer();
             let tx = tx.lock().unwrap().clone();
             let tot = Arc::clone(&tot);
-            std::thread::spawn(move || {
-                let s = EventStream::start(r).expect("started");
+            stream_on_thread(res, move |s| {
                 let data = "x".repeat(4000);
                 let mut sent = 0usize;
                 let (wtx, wrx) = mpsc::channel();
@@ -444,9 +371,7 @@ fn a_non_blocking_producer_stops_at_would_block_and_on_writable_resumes_it() {
             });
         });
     });
-    let mut s = TcpStream::connect(server.local_addr()).unwrap();
-    s.write_all(b"GET /fill HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(server.local_addr(), "/fill");
     let full = rx.recv_timeout(Duration::from_secs(10)).expect("full");
     assert!(full.starts_with("full after "), "{full}");
     assert!(
@@ -456,7 +381,7 @@ fn a_non_blocking_producer_stops_at_would_block_and_on_writable_resumes_it() {
     let _ = read_head(&mut s);
     let raw = read_until_tail(&mut s, b"\r\n0\r\n\r\n");
     assert_eq!(rx.recv_timeout(Duration::from_secs(1)).unwrap(), "resumed");
-    let body = dechunk(&raw);
+    let body = dechunk_plain(&raw);
     let n = *total.lock().unwrap();
     let mut want = Vec::new();
     let data = "x".repeat(4000);
@@ -479,9 +404,7 @@ fn events_body(n: usize) -> String {
 #[test]
 fn the_binary_streams_events_one_every_ms_and_refuses_bad_parameters() {
     let b = Brisk::start(&["--workers", "1"]);
-    let mut s = TcpStream::connect(b.addr).unwrap();
-    s.write_all(b"GET /events?n=5&ms=100 HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut s = send_get(b.addr, "/events?n=5&ms=100");
     let t0 = Instant::now();
     let head = read_head(&mut s);
     assert!(
@@ -489,15 +412,12 @@ fn the_binary_streams_events_one_every_ms_and_refuses_bad_parameters() {
         "{head}"
     );
     // The one worker goes on serving while the stream is produced (no sleep on it).
-    let mut p = TcpStream::connect(b.addr).unwrap();
-    p.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    let (status, _, _) = read_response(&mut p);
-    assert_eq!(status, 200);
-    assert!(
-        t0.elapsed() < Duration::from_millis(300),
-        "{:?}",
-        t0.elapsed()
+    let mut p = send_get(b.addr, "/plaintext");
+    assert_eq!(read_response(&mut p).0, 200);
+    assert_within(
+        "/plaintext beside the stream",
+        t0,
+        Duration::from_millis(300),
     );
     let lines = timed_lines(&mut s, t0, "data: event 4");
     let at = |what: &str| lines.iter().find(|(_, l)| l == what).unwrap().0;
@@ -610,9 +530,9 @@ with httpx.Client(http1=not h2, http2=h2, timeout=10) as c:
 
 #[test]
 fn python_httpx_streams_events_line_by_line_over_http1_and_h2c() {
-    if !have_peer(
+    if !python(
         "python_httpx_streams_events_line_by_line_over_http1_and_h2c",
-        Command::new("python3").args(["-c", "import httpx, h2"]),
+        "httpx, h2",
     ) {
         return;
     }

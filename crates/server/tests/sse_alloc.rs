@@ -89,8 +89,15 @@ fn sending_events_allocates_nothing_once_the_buffer_has_grown() {
                 let before = allocations();
                 round(&s, 2000);
                 let after = allocations();
-                // The counter is live: a comment longer than the buffer grows it.
-                s.comment(&"c".repeat(100_000)).unwrap();
+                // The counter is live: a comment longer than the buffer grows it. `comment`
+                // never blocks: retried until the client has read enough for it.
+                let long = "c".repeat(100_000);
+                loop {
+                    match s.comment(&long) {
+                        Err(StreamError::WouldBlock) => std::thread::yield_now(),
+                        sent => break sent.unwrap(),
+                    }
+                }
                 let grown = allocations();
                 tx.send((after - before, grown - after)).unwrap();
                 s.finish().unwrap();

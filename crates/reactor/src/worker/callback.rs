@@ -18,23 +18,12 @@ where
             c.input.head == 0 && c.input.tail as usize == self.max_in_blocks as usize * bs;
         let len = c.input.len();
         let out_before = c.out.len;
-        let (input, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
-        let mut cx = Context {
-            now: self.now,
-            wall: &mut self.wall,
-            clock: &self.clock,
-            timers: &mut self.timers,
-            timer_id: key * 2,
-            kind: &mut c.kind,
-            worker: self.index,
-            draining: self.drain_deadline.is_some(),
-            input_full,
-            gen: self.stamps[key] & !1,
-            notes: &mut self.notes,
-            mailbox: &self.mailbox,
-        };
-        let (consumed, action) = c.proto.on_read(&mut cx, input, &mut out);
-        let remaining = out.remaining();
+        let (consumed, action, remaining) =
+            self.with_context(key, input_full, |proto, cx, input, out| {
+                let (consumed, action) = proto.on_read(cx, input, out);
+                (consumed, action, out.remaining())
+            });
+        let c = &mut self.conns[key];
         let consumed = consumed.min(len);
         c.input.head += consumed as u32;
         self.pool.release_input(&mut c.input, false);
@@ -66,8 +55,19 @@ where
         key: usize,
         f: impl FnOnce(&mut P, &mut Context<'_>, &mut Output<'_>) -> Action,
     ) -> Action {
+        self.with_context(key, false, |proto, cx, _, out| f(proto, cx, out))
+    }
+
+    /// Runs `f` with connection `key`'s protocol, a [`Context`] for it, its unconsumed input
+    /// and its output.
+    fn with_context<R>(
+        &mut self,
+        key: usize,
+        input_full: bool,
+        f: impl FnOnce(&mut P, &mut Context<'_>, &[u8], &mut Output<'_>) -> R,
+    ) -> R {
         let c = &mut self.conns[key];
-        let (_, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
+        let (input, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
         let mut cx = Context {
             now: self.now,
             wall: &mut self.wall,
@@ -77,12 +77,12 @@ where
             kind: &mut c.kind,
             worker: self.index,
             draining: self.drain_deadline.is_some(),
-            input_full: false,
+            input_full,
             gen: self.stamps[key] & !1,
             notes: &mut self.notes,
             mailbox: &self.mailbox,
         };
-        f(&mut c.proto, &mut cx, &mut out)
+        f(&mut c.proto, &mut cx, input, &mut out)
     }
 
     /// Acts on a callback's verdict. Returns false if the connection closed.

@@ -35,9 +35,43 @@ impl Protocol for Echo {
         kind: TimeoutKind,
         out: &mut Output<'_>,
     ) -> Action {
-        // Like HTTP's 408: say why before closing.
-        let _ = out.extend_from_slice(format!("timeout: {kind}\n").as_bytes());
-        Action::CloseAfterFlush
+        say_timeout(kind, out)
+    }
+}
+
+/// Like HTTP's 408: says why (`timeout: KIND`) before closing.
+pub fn say_timeout(kind: TimeoutKind, out: &mut Output<'_>) -> Action {
+    let _ = out.extend_from_slice(format!("timeout: {kind}\n").as_bytes());
+    Action::CloseAfterFlush
+}
+
+/// Newline-terminated lines, each handed (without its newline) to the function, whose action
+/// follows; input without a newline waits. A timeout is answered as [`Echo`]'s.
+pub struct LineFn<F>(pub F);
+
+impl<F> Protocol for LineFn<F>
+where
+    F: FnMut(&mut Context<'_>, &[u8], &mut Output<'_>) -> Action,
+{
+    fn on_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> (usize, Action) {
+        match input.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, (self.0)(cx, &input[..i], out)),
+            None => (0, Action::Keep),
+        }
+    }
+
+    fn on_timeout(
+        &mut self,
+        _cx: &mut Context<'_>,
+        kind: TimeoutKind,
+        out: &mut Output<'_>,
+    ) -> Action {
+        say_timeout(kind, out)
     }
 }
 

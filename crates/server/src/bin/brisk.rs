@@ -390,13 +390,12 @@ mod events {
 /// answers each parked `Responder` at its deadline and sends each stream's events when they
 /// are due. Never sleeps on a worker.
 mod timer {
-    use std::cmp::Reverse;
-    use std::collections::{BinaryHeap, HashMap};
+    use std::collections::HashMap;
     use std::sync::mpsc::{self, RecvTimeoutError, Sender};
     use std::sync::OnceLock;
     use std::time::Instant;
 
-    use brisk_server::{Responder, Response};
+    use brisk_server::{Deadlines, Responder, Response};
 
     use crate::events::{Events, Step};
 
@@ -419,39 +418,19 @@ mod timer {
 
     static TIMER: OnceLock<Sender<Msg>> = OnceLock::new();
 
-    struct Due(Instant, u64, Job);
-    impl PartialEq for Due {
-        fn eq(&self, o: &Self) -> bool {
-            (self.0, self.1) == (o.0, o.1)
-        }
-    }
-    impl Eq for Due {}
-    impl PartialOrd for Due {
-        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for Due {
-        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            (self.0, self.1).cmp(&(o.0, o.1))
-        }
-    }
-
     pub fn after(at: Instant, job: Job) {
         let tx = TIMER.get_or_init(|| {
             let (tx, rx) = mpsc::channel::<Msg>();
             let me = tx.clone();
             std::thread::spawn(move || {
-                let mut heap: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
+                // Jobs by due time, each with the key a blocked stream is parked under.
+                let mut heap: Deadlines<(u64, Job)> = Deadlines::new();
                 // Streams waiting for room, by key.
                 let mut parked: HashMap<u64, Box<Events>> = HashMap::new();
-                let mut seq = 0u64;
+                let mut next_key = 0u64;
                 loop {
                     let now = Instant::now();
-                    while heap.peek().is_some_and(|Reverse(d)| d.0 <= now) {
-                        let Some(Reverse(Due(_, key, job))) = heap.pop() else {
-                            break;
-                        };
+                    while let Some((key, job)) = heap.pop_due(now) {
                         match job {
                             Job::Answer(r) => {
                                 let mut res = Response::new();
@@ -459,7 +438,7 @@ mod timer {
                                 let _ = r.send(res);
                             }
                             Job::Events(mut ev) => match ev.turn(now) {
-                                Step::At(at) => heap.push(Reverse(Due(at, key, Job::Events(ev)))),
+                                Step::At(at) => heap.push(at, (key, Job::Events(ev))),
                                 Step::Blocked => {
                                     let tx = me.clone();
                                     let stream_closed_or_room = move || {
@@ -474,18 +453,14 @@ mod timer {
                             },
                         }
                     }
-                    let got = match heap.peek() {
-                        Some(Reverse(d)) => rx.recv_timeout(d.0.saturating_duration_since(now)),
-                        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                    };
-                    match got {
+                    match heap.wait(&rx, now) {
                         Ok(Msg::At(at, job)) => {
-                            seq += 1;
-                            heap.push(Reverse(Due(at, seq, job)));
+                            next_key += 1;
+                            heap.push(at, (next_key, job));
                         }
                         Ok(Msg::Writable(key)) => {
                             if let Some(ev) = parked.remove(&key) {
-                                heap.push(Reverse(Due(Instant::now(), key, Job::Events(ev))));
+                                heap.push(Instant::now(), (key, Job::Events(ev)));
                             }
                         }
                         Err(RecvTimeoutError::Timeout) => {}

@@ -227,4 +227,29 @@ impl Client {
     pub fn finished(&self) -> bool {
         !self.goaways.is_empty() && self.all_done()
     }
+
+    /// Turns (reading at full speed, giving every byte back as window) until `done` holds;
+    /// panics after 10 s.
+    pub fn turn_until(&mut self, done: impl FnMut(&Client) -> bool) {
+        self.turn_within(Duration::from_secs(10), done);
+    }
+
+    /// As [`Client::turn_until`], panicking after `limit`.
+    pub fn turn_within(&mut self, limit: Duration, mut done: impl FnMut(&Client) -> bool) {
+        let t0 = Instant::now();
+        while !done(self) {
+            assert!(t0.elapsed() < limit, "h2: timed out");
+            self.turn(65536);
+            self.consume(usize::MAX);
+            self.flush();
+        }
+    }
+
+    /// Resets stream `id` with CANCEL and sends the RST_STREAM.
+    pub fn cancel(&mut self, id: u32) {
+        self.conn
+            .reset_stream(StreamId::new(id), brisk_http2::ErrorCode::CANCEL)
+            .unwrap();
+        self.flush();
+    }
 }

@@ -5,9 +5,10 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use brisk_server::{Handle, Method, Server};
+use brisk_server::{Handle, Method, Responder, Server};
 
 /// An in-process server on 127.0.0.1 (port 0) with the routes the tests use.
 pub fn start(configure: impl FnOnce(&mut brisk_server::Builder)) -> Handle {
@@ -111,6 +112,137 @@ pub fn read_response(r: &mut impl Read) -> (u16, Vec<(String, String)>, Vec<u8>)
         }
     }
     (status, headers, body)
+}
+
+/// Connects to `addr` and sends `GET path` (HTTP/1.1) on the new connection.
+pub fn send_get(addr: SocketAddr, path: &str) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s
+}
+
+/// Asks for `/plaintext` on the keep-alive connection `s` and checks the answer: the
+/// connection goes on.
+pub fn assert_plaintext(s: &mut TcpStream) {
+    s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (status, _, body) = read_response(s);
+    assert_eq!((status, &body[..]), (200, &b"Hello, World!"[..]));
+}
+
+/// Reads the head of a response (up to the blank line), byte by byte.
+pub fn read_head(s: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut b).expect("head"), 1, "closed in the head");
+        head.push(b[0]);
+    }
+    String::from_utf8(head).unwrap()
+}
+
+/// Reads from `s` until what was read ends with `tail` (bounded: 10 s).
+pub fn read_until_tail(s: &mut TcpStream, tail: &[u8]) -> Vec<u8> {
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let t0 = Instant::now();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 65536];
+    // The last bytes read, for the failure messages.
+    let end =
+        |raw: &[u8]| String::from_utf8_lossy(&raw[raw.len().saturating_sub(200)..]).into_owned();
+    while !raw.ends_with(tail) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no end: {} bytes, ending {:?}",
+            raw.len(),
+            end(&raw)
+        );
+        match s.read(&mut buf) {
+            Ok(0) => panic!("closed after {} bytes, ending {:?}", raw.len(), end(&raw)),
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    raw
+}
+
+/// Decodes a chunked body strictly from `raw` (which must hold exactly the body, last chunk
+/// and trailers included); returns (data, trailer section).
+pub fn dechunk(raw: &[u8]) -> (Vec<u8>, String) {
+    let mut data = Vec::new();
+    let mut at = 0;
+    loop {
+        let end = raw[at..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk-size line")
+            + at;
+        let n = usize::from_str_radix(std::str::from_utf8(&raw[at..end]).unwrap(), 16)
+            .expect("hex size");
+        at = end + 2;
+        if n == 0 {
+            let rest = std::str::from_utf8(&raw[at..]).unwrap().to_string();
+            assert!(rest.ends_with("\r\n"), "trailer section ends with CRLF");
+            return (data, rest);
+        }
+        data.extend_from_slice(&raw[at..at + n]);
+        assert_eq!(
+            &raw[at + n..at + n + 2],
+            b"\r\n",
+            "chunk data ends with CRLF"
+        );
+        at += n + 2;
+    }
+}
+
+/// Asserts that `what` took less than `limit` since `t0`.
+#[track_caller]
+pub fn assert_within(what: &str, t0: Instant, limit: Duration) {
+    let took = t0.elapsed();
+    assert!(took < limit, "{what} took {took:?} (limit {limit:?})");
+}
+
+/// Responders parked by [`park_route`], with the route's `{id}`.
+pub type Parked = Arc<Mutex<Vec<(String, Responder)>>>;
+
+/// A route `pattern` (with an `{id}` parameter) whose handler parks its responder, with the
+/// id, in the returned list.
+pub fn park_route(b: &mut brisk_server::Builder, pattern: &str) -> Parked {
+    let parked: Parked = Arc::default();
+    let p = Arc::clone(&parked);
+    b.route(Method::Get, pattern, move |req, res| {
+        let id = req.param("id").unwrap_or("").to_string();
+        let r = res.defer();
+        p.lock().unwrap().push((id, r));
+    });
+    parked
+}
+
+/// Waits until `n` responders are parked (at most 5 s) and takes them, in arrival order.
+pub fn wait_parked(parked: &Parked, n: usize) -> Vec<(String, Responder)> {
+    let t0 = Instant::now();
+    loop {
+        {
+            let mut p = parked.lock().unwrap();
+            if p.len() >= n {
+                return std::mem::take(&mut *p);
+            }
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "responders not parked"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// True when `python3 -c 'import {modules}'` works; otherwise as [`have_peer`].
+pub fn python(test: &str, modules: &str) -> bool {
+    have_peer(
+        test,
+        Command::new("python3").args(["-c", &format!("import {modules}")]),
+    )
 }
 
 /// True when `tool --version` (or `python3 -c 'import mod'`) works. Otherwise skips (prints
