@@ -395,7 +395,7 @@ fn check_value(value: &[u8]) -> Result<(), Error> {
 /// assert_eq!(brisk_http1::decimal(1234, &mut buf), b"1234");
 /// assert_eq!(brisk_http1::decimal(u64::MAX, &mut buf), b"18446744073709551615");
 /// ```
-#[inline]
+#[inline(always)]
 pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {

@@ -222,6 +222,14 @@ impl RouteId {
 
 #[inline(always)]
 fn inline_method(m: &str) -> [u8; 8] {
+    // The common methods as constants: no copy of a slice of unknown length (a `memcpy` call)
+    // on every request.
+    match m {
+        "GET" => return *b"GET\0\0\0\0\0",
+        "HEAD" => return *b"HEAD\0\0\0\0",
+        "POST" => return *b"POST\0\0\0\0",
+        _ => {}
+    }
     let mut b = [0; 8];
     if let Some(to) = b.get_mut(..m.len()) {
         to.copy_from_slice(m.as_bytes());

@@ -12,7 +12,7 @@ use brisk_reactor::{Action, Context, Output, TimeoutKind};
 use super::stream::{route_at_head, send_body, send_response, with_request, Slot, Streams};
 use crate::app::App;
 use crate::exchange::{self, BodyTo, MAX_HEADER_SLOTS};
-use crate::worker::with_worker;
+use crate::worker::{with_worker, Worker};
 
 /// What an HTTP/2 connection needs only while streams are open: the protocol's stream map,
 /// event queue and header arena ([`SpareBuffers`]) and the stream slots. An idle connection
@@ -69,9 +69,10 @@ pub(crate) struct H2 {
     spare: Option<Box<H2Spare>>,
     /// The connection's id, once a handler deferred an answer.
     me: Option<brisk_reactor::ConnId>,
-    /// A request was answered since the idle timer was last armed: the next idle moment
-    /// re-arms it, so the idle timeout counts from the last request, not the first idle one.
-    active: bool,
+    /// When the last request was answered: the idle timer is armed when the connection first
+    /// goes idle and not moved on every request; when it fires, the connection is closed only
+    /// if it has been quiet that long since this instant, else the timer is armed for the rest.
+    last_answer: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for H2 {
@@ -101,7 +102,7 @@ impl H2 {
             draining: false,
             spare: None,
             me: None,
-            active: false,
+            last_answer: None,
         }
     }
 
@@ -212,6 +213,17 @@ impl H2 {
             return self.process(cx, out);
         }
         let idle = self.conn.open_streams() == 0;
+        if idle && kind == TimeoutKind::Idle && !self.draining {
+            // Quiet since the last answer for less than the idle timeout: not idle yet.
+            let limit = self.app.config.timeouts.idle;
+            let quiet = self
+                .last_answer
+                .map_or(limit, |t| cx.now().saturating_duration_since(t));
+            if quiet < limit {
+                cx.set_timeout_in(TimeoutKind::Idle, limit - quiet);
+                return Action::Keep;
+            }
+        }
         if idle || kind != TimeoutKind::Input || self.conn.poll_timeout().is_none() {
             if idle {
                 // Idle h2 connection (or one that never finished its preface): say goodbye.
@@ -398,8 +410,7 @@ impl H2 {
 
     fn arm_timer(&mut self, cx: &mut Context<'_>) {
         if self.conn.open_streams() == 0 {
-            if self.active || cx.timeout() != Some(TimeoutKind::Idle) {
-                self.active = false;
+            if cx.timeout() != Some(TimeoutKind::Idle) {
                 cx.set_timeout(TimeoutKind::Idle);
             }
         } else if let Some(at) = self.next_timer() {
@@ -432,7 +443,7 @@ impl H2 {
     /// Runs the handler (or the upload's sink) for the request in slot `pos` and starts the
     /// response.
     fn answer(&mut self, cx: &mut Context<'_>, pos: usize) {
-        self.active = true;
+        self.last_answer = Some(cx.now());
         let me = cx.conn_id();
         let app: &App = &self.app;
         let deferred = &mut self.me;
@@ -441,7 +452,6 @@ impl H2 {
         slot.answered = true;
         let id = StreamId::new(slot.id);
         let conn = &mut self.conn;
-        let to = slot.to.take();
         with_worker(|w| {
             w.date.update(cx.now(), || cx.system_time());
             w.res.reset();
@@ -454,19 +464,17 @@ impl H2 {
                 w.res.set_error(413);
             } else if slot_ref.fields.len() + 1 > MAX_HEADER_SLOTS {
                 w.res.set_error(431);
-            } else {
+            } else if slot_ref.to.is_none() {
+                // Routed here (a request without a body kept for later): nothing is moved
+                // into the closure, so nothing large is copied on this path.
                 let res = &mut w.res;
                 let stats = &w.stats;
-                with_request(app, slot_ref, peer, |app, req| match (req, to) {
-                    (Some(req), None) => exchange::answer(app, req, res, stats),
-                    (Some(req), Some(BodyTo::Sink(sink))) => {
-                        exchange::finish_upload(app, sink, req, res, stats)
-                    }
-                    (Some(req), Some(BodyTo::Buffer(routed))) => {
-                        exchange::answer_routed(app, routed, req, res, stats)
-                    }
-                    (None, _) => res.set_error(400),
+                with_request(app, slot_ref, peer, |app, req| match req {
+                    Some(req) => exchange::answer(app, req, res, stats),
+                    None => res.set_error(400),
                 });
+            } else {
+                answer_kept(app, slot, peer, w);
             }
             if w.res.is_deferred() {
                 slot.waiting = true;
@@ -478,7 +486,29 @@ impl H2 {
             send_response(w, conn, id, slot, head_only);
         });
     }
+}
 
+/// Answers a request whose body was kept for its route since the HEADERS (an upload's sink, or
+/// the decision routing made then): out of line, so the common path moves no decision around.
+#[cold]
+#[inline(never)]
+fn answer_kept(app: &App, slot: &mut Slot, peer: SocketAddr, w: &mut Worker) {
+    let to = slot.to.take();
+    let res = &mut w.res;
+    let stats = &w.stats;
+    with_request(app, slot, peer, |app, req| match (req, to) {
+        (Some(req), None) => exchange::answer(app, req, res, stats),
+        (Some(req), Some(BodyTo::Sink(sink))) => {
+            exchange::finish_upload(app, sink, req, res, stats)
+        }
+        (Some(req), Some(BodyTo::Buffer(routed))) => {
+            exchange::answer_routed(app, routed, req, res, stats)
+        }
+        (None, _) => res.set_error(400),
+    });
+}
+
+impl H2 {
     /// The protocol's next deadline, or a deferred answer's handler deadline if earlier.
     fn next_timer(&self) -> Option<std::time::Instant> {
         let p = self.conn.poll_timeout();
