@@ -2,7 +2,7 @@
 //! completion travels back to the worker that owns the connection.
 //!
 //! ```text
-//!  other thread ──Responder::send──> worker's Mailbox (lock-free mpsc) ──Notifier (one wake per batch)─┐
+//!  other thread ──Responder::send──> worker's Mailbox (Mutex<Vec>) ──Notifier (one wake per batch)──┐
 //!  worker thread ──Responder::send──> thread-local inbox by conn slot + Context::notify_local ─────────┤
 //!                                                                                                    v
 //!                 Protocol::on_notify: take this connection's completions -> exchange -> Output
@@ -21,7 +21,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use brisk_reactor::{ConnId, Context, Notifier};
@@ -64,12 +63,9 @@ struct Book {
 
 /// One worker's inbox for completions from other threads, and its exchanges whose client
 /// has gone while their `Responder` is still out.
+#[derive(Default)]
 struct Mailbox {
-    /// Other threads' completions: `std::sync::mpsc`, a lock-free MPSC queue (a send is a
-    /// few atomic operations; a block is allocated per 31 messages).
-    queue: Sender<Completion>,
-    /// The queue's receiving end until the worker thread takes it ([`init`]).
-    receiver: Mutex<Option<Receiver<Completion>>>,
+    queue: Mutex<Vec<Completion>>,
     notifier: OnceLock<Notifier>,
     /// (connection, exchange) pairs whose client has gone (closed socket, RST_STREAM): an
     /// entry lives until its `Responder` sends (which then fails) or drops. Beside them, the
@@ -81,17 +77,6 @@ struct Mailbox {
 }
 
 impl Mailbox {
-    fn new() -> Mailbox {
-        let (queue, rx) = channel();
-        Mailbox {
-            queue,
-            receiver: Mutex::new(Some(rx)),
-            notifier: OnceLock::new(),
-            book: Mutex::default(),
-            gone_len: AtomicUsize::new(0),
-        }
-    }
-
     /// Whether the exchange's client has gone; with `claim`, also forgets it (the responder
     /// is being used up).
     #[inline]
@@ -160,7 +145,7 @@ pub(crate) fn register(workers: usize, push_buffer: usize) -> Arc<Shared> {
     let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     let shared = Arc::new(Shared {
         id: reg.len() as u32,
-        workers: (0..workers).map(|_| Mailbox::new()).collect(),
+        workers: (0..workers).map(|_| Mailbox::default()).collect(),
         push_buffer,
     });
     reg.push(Arc::clone(&shared));
@@ -178,8 +163,6 @@ struct Local {
     notes: RefCell<Vec<ConnId>>,
     /// Completions by connection slot.
     inbox: RefCell<Vec<Vec<Completion>>>,
-    /// This worker's end of its mailbox queue.
-    receiver: RefCell<Option<Receiver<Completion>>>,
 }
 
 thread_local! {
@@ -190,7 +173,6 @@ thread_local! {
             pending: Cell::new(false),
             notes: RefCell::new(Vec::new()),
             inbox: RefCell::new(Vec::new()),
-            receiver: RefCell::new(None),
         }
     };
 }
@@ -202,10 +184,6 @@ pub(crate) fn init(shared: &Arc<Shared>, worker: usize) {
         *l.shared.borrow_mut() = Some(Arc::clone(shared));
         l.notes.borrow_mut().clear();
         l.inbox.borrow_mut().clear();
-        *l.receiver.borrow_mut() = shared
-            .workers
-            .get(worker)
-            .and_then(|m| m.receiver.lock().unwrap_or_else(|e| e.into_inner()).take());
     });
 }
 
@@ -300,16 +278,19 @@ pub(crate) fn take(me: ConnId) -> Option<Completion> {
 
 /// Moves what other threads sent to this worker into the inbox.
 fn collect_mailbox(l: &Local) {
-    let rx = l.receiver.borrow();
-    let Some(rx) = rx.as_ref() else {
+    let Some((_, worker)) = l.home.get() else {
         return;
     };
-    let Ok(first) = rx.try_recv() else {
+    let shared = l.shared.borrow();
+    let Some(m) = shared.as_ref().and_then(|s| s.workers.get(worker as usize)) else {
         return;
     };
+    let mut q = m.queue.lock().unwrap_or_else(|e| e.into_inner());
+    if q.is_empty() {
+        return;
+    }
     let mut inbox = l.inbox.borrow_mut();
-    push_inbox(&mut inbox, first);
-    for c in rx.try_iter() {
+    for c in q.drain(..) {
         push_inbox(&mut inbox, c);
     }
 }
@@ -506,8 +487,7 @@ fn deliver(server: u32, c: Completion) {
         return;
     };
     let id = c.conn;
-    // Fails only once the worker has gone (its server stopped): the completion is dropped.
-    let _ = m.queue.send(c);
+    m.queue.lock().unwrap_or_else(|e| e.into_inner()).push(c);
     if let Some(n) = m.notifier.get() {
         n.notify(id);
     }
