@@ -61,6 +61,8 @@ pub(crate) struct ExState {
     waiters: Vec<Py<PyAny>>,
     /// The app's task while it runs (kept alive here and in the worker's set).
     task: Option<Py<PyAny>>,
+    /// The scope, kept for the access log (only when it is on), until the status is logged.
+    logged: Option<Py<PyDict>>,
 }
 
 impl ExState {
@@ -69,6 +71,7 @@ impl ExState {
         responder: Responder,
         body: Py<PyBytes>,
         head_request: bool,
+        logged: Option<Py<PyDict>>,
     ) -> Rc<RefCell<ExState>> {
         Rc::new(RefCell::new(ExState {
             id,
@@ -84,6 +87,7 @@ impl ExState {
             blocked: None,
             waiters: Vec::new(),
             task: None,
+            logged,
         }))
     }
 
@@ -214,9 +218,10 @@ impl Send {
     /// becomes a 500 if nothing was sent, else it is aborted. Returns true in both cases.
     fn _finish(&self, py: Python<'_>) -> PyResult<bool> {
         let core = self.core.borrow(py);
-        let (task, gave_up, id) = {
+        let (task, gave_up, id, log500) = {
             let mut ex = self.ex.borrow_mut();
             let gave_up = !ex.complete;
+            let mut log500 = None;
             if gave_up {
                 ex.complete = true;
                 ex.blocked = None;
@@ -226,12 +231,18 @@ impl Send {
                         // unfinished aborts).
                         (Some(r), Some(head)) => drop(r.start(head)),
                         // Dropping the responder answers 500 (unless the client has gone).
-                        (r, _) => drop(r),
+                        (r, _) => {
+                            log500 = ex.logged.take();
+                            drop(r)
+                        }
                     }
                 }
             }
-            (ex.task.take(), gave_up, ex.id)
+            (ex.task.take(), gave_up, ex.id, log500)
         };
+        if let (Some(scope), Some(access)) = (log500, &core.access) {
+            access.call1(py, (scope, 500))?;
+        }
         core.live.borrow_mut().remove(&id);
         if let Some(t) = task {
             core.tasks.bind(py).discard(t)?;
@@ -262,9 +273,16 @@ impl Send {
             }
         }
         let res = head(message, core)?;
+        let status = res.status_code();
         let mut ex = self.ex.borrow_mut();
-        ex.no_body = ex.head_request || matches!(res.status_code(), 204 | 304);
+        ex.no_body = ex.head_request || matches!(status, 204 | 304);
         ex.response = Some(res);
+        // The access log line, at the response's start as uvicorn writes it.
+        let logged = ex.logged.take();
+        drop(ex);
+        if let (Some(scope), Some(access)) = (logged, &core.access) {
+            access.call1(message.py(), (scope, status))?;
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! - [`scope`]: the HTTP scope, its constant parts built once per worker;
 //! - [`exchange`]: the native `receive` and `send` callables of one request (streaming
 //!   responses through the server's pushed bodies);
+//! - [`limits`]: `--limit-max-requests` and `--limit-concurrency`, counted per worker;
 //! - [`events`]: what the server's pushed-body callbacks note for the exchanges;
 //! - [`message`]: the `Ready` awaitable and the message helpers.
 //!
@@ -23,6 +24,7 @@
 
 mod events;
 mod exchange;
+mod limits;
 mod message;
 mod scope;
 mod worker;

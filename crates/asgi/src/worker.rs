@@ -22,6 +22,7 @@ use pyo3::types::{PyBytes, PyDict, PySet, PyString};
 
 use crate::events::Events;
 use crate::exchange::{ExState, Receive, Send};
+use crate::limits::Limits;
 use crate::message::Ready;
 use crate::scope::ScopeParts;
 
@@ -71,6 +72,10 @@ pub(crate) struct Core {
     run: Py<PyAny>,
     app: Py<PyAny>,
     log_error: Py<PyAny>,
+    log_warning: Option<Py<PyAny>>,
+    /// `access(scope, status)`: logs one access-log line (`None`: the access log is off).
+    pub(crate) access: Option<Py<PyAny>>,
+    limits: Limits,
     /// The running app tasks (asyncio keeps only weak references).
     pub(crate) tasks: Py<PySet>,
     scope: ScopeParts,
@@ -109,11 +114,24 @@ impl Core {
         res: &mut Response,
     ) -> PyResult<()> {
         let core = me.borrow(py);
+        core.limits.count();
+        if let Some(warn) = core.limits.overloaded(core.tasks.bind(py).len()) {
+            res.status(503).text("Service Unavailable");
+            if let (Some(n), Some(log)) = (warn, &core.log_warning) {
+                log.call1(py, ("Exceeded concurrency limit (%d requests refused).", n))?;
+            }
+            if let Some(access) = &core.access {
+                let scope = core.scope.build(py, req, core.state.as_ref())?;
+                access.call1(py, (scope, 503))?;
+            }
+            return Ok(());
+        }
         let scope = core.scope.build(py, req, core.state.as_ref())?;
         let body = PyBytes::new(py, req.body()).unbind();
         let id = core.next_id.get();
         core.next_id.set(id.wrapping_add(1));
-        let ex = ExState::new(id, res.defer(), body, req.method() == "HEAD");
+        let logged = core.access.as_ref().map(|_| scope.clone().unbind());
+        let ex = ExState::new(id, res.defer(), body, req.method() == "HEAD", logged);
         let receive = Py::new(
             py,
             Receive {
@@ -170,7 +188,8 @@ impl Worker {
     #[pyo3(signature = (
         app, event_loop, run, start, log_error, host, port, *, root_path = "", state = None,
         max_body_size = None,
-        timeout_keep_alive = 5.0, timeout_graceful_shutdown = 30.0, on_finished = None
+        timeout_keep_alive = 5.0, timeout_graceful_shutdown = 30.0, on_finished = None,
+        log_warning = None, access = None, limit_max_requests = None, limit_concurrency = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -188,7 +207,16 @@ impl Worker {
         timeout_keep_alive: f64,
         timeout_graceful_shutdown: f64,
         on_finished: Option<Py<PyAny>>,
+        log_warning: Option<Py<PyAny>>,
+        access: Option<Py<PyAny>>,
+        limit_max_requests: Option<u64>,
+        limit_concurrency: Option<usize>,
     ) -> PyResult<Worker> {
+        if limit_max_requests == Some(0) || limit_concurrency == Some(0) {
+            return Err(PyValueError::new_err(
+                "limit_max_requests and limit_concurrency must be at least 1",
+            ));
+        }
         let ip: std::net::IpAddr = if host == "localhost" {
             std::net::IpAddr::from([127, 0, 0, 1])
         } else {
@@ -242,6 +270,9 @@ impl Worker {
                 run,
                 app,
                 log_error,
+                log_warning,
+                access,
+                limits: Limits::new(limit_max_requests, limit_concurrency),
                 tasks: PySet::empty(py)?.unbind(),
                 scope: ScopeParts::new(py, bound, root_path)?,
                 state,
@@ -294,6 +325,20 @@ impl Worker {
         let t = self.server.turn(Some(Duration::ZERO));
         core.in_turn.set(false);
         crate::exchange::drain(py, &core)?;
+        if let Some(n) = core.limits.take_exit() {
+            // --limit-max-requests: a graceful exit (in-flight requests finish), as uvicorn.
+            if let Some(log) = &core.log_warning {
+                log.call1(
+                    py,
+                    (
+                        "Maximum request limit of %d exceeded. Terminating process.",
+                        n,
+                    ),
+                )?;
+            }
+            self.server.shutdown();
+            core.kick(py)?;
+        }
         let now = Instant::now();
         if self.timer.as_ref().is_some_and(|(at, _)| *at <= now) {
             self.timer = None;

@@ -55,6 +55,25 @@ def parser() -> argparse.ArgumentParser:
         help="on SIGINT/SIGTERM, wait this long for in-flight requests (default 30)",
     )
     p.add_argument(
+        "--limit-max-requests",
+        type=int,
+        default=None,
+        help="a worker exits gracefully after this many requests (a supervisor restarts it; "
+        "with one process the server stops)",
+    )
+    p.add_argument(
+        "--limit-concurrency",
+        type=int,
+        default=None,
+        help="more requests than this in flight in a worker are answered 503 at once",
+    )
+    p.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="log each request (logger brisk_asgi.access, uvicorn's format; default on)",
+    )
+    p.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         default="info",
@@ -71,6 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.workers < 1:
         sys.exit("brisk-asgi: --workers must be at least 1")
+    for flag in ("limit_max_requests", "limit_concurrency"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            sys.exit(f"brisk-asgi: --{flag.replace('_', '-')} must be at least 1")
     if args.workers > 1:
         from .supervisor import supervise  # noqa: PLC0415
 
@@ -86,6 +108,10 @@ def main(argv: list[str] | None = None) -> None:
             factory=args.factory,
             timeout_keep_alive=args.timeout_keep_alive,
             timeout_graceful_shutdown=args.timeout_graceful_shutdown,
+            limit_max_requests=args.limit_max_requests,
+            limit_concurrency=args.limit_concurrency,
+            access_log=args.access_log,
+            log_level=args.log_level,
         )
     except (ImportError, TypeError, OSError, ValueError) as exc:
         logging.getLogger("brisk_asgi.error").error("%s", exc)

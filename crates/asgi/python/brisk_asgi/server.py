@@ -13,6 +13,7 @@ import importlib
 import logging
 import signal
 import sys
+import urllib.parse
 from typing import Any, Callable
 
 from ._brisk_asgi import Worker
@@ -20,6 +21,7 @@ from .lifespan import Lifespan
 from .supervisor import notify_ready
 
 logger = logging.getLogger("brisk_asgi.error")
+access_logger = logging.getLogger("brisk_asgi.access")
 
 
 @dataclasses.dataclass
@@ -37,6 +39,14 @@ class Config:
     timeout_graceful_shutdown: float = 30.0
     # Largest request body buffered for the app (None: brisk's default, 1 MiB).
     max_body_size: int | None = None
+    # A worker exits gracefully after this many requests (None: never).
+    limit_max_requests: int | None = None
+    # More app tasks than this in flight in a worker: 503 at once (None: no limit).
+    limit_concurrency: int | None = None
+    # The access log (logger "brisk_asgi.access", at INFO; its level is read at start).
+    access_log: bool = True
+    # Level of the "brisk_asgi" loggers (critical|error|warning|info|debug); None: as set.
+    log_level: str | None = None
 
     def load_app(self) -> Callable:
         """The ASGI callable: ``app`` itself, or imported from ``"module:attr"``."""
@@ -59,6 +69,28 @@ class Config:
         if not callable(app):
             raise TypeError(f"the ASGI app must be callable, got {app!r}")
         return app
+
+
+def _access_log(config: Config) -> Callable | None:
+    """``log(scope, status)`` for the worker, or None when no line would be written (the
+    access log is off, or its logger is not enabled for INFO): then nothing is done per
+    request. The line is uvicorn's: ``127.0.0.1:54321 - "GET /path?q=1 HTTP/1.1" 200``,
+    formatted by ``logging`` only when a handler writes it."""
+    if not config.access_log or not access_logger.isEnabledFor(logging.INFO):
+        return None
+    info = access_logger.info
+    quote = urllib.parse.quote
+
+    def log(scope: dict, status: int) -> None:
+        client = scope.get("client")
+        addr = "%s:%d" % client if client else ""
+        path = quote(scope["path"])
+        if scope["query_string"]:
+            path += "?" + scope["query_string"].decode("ascii", "replace")
+        info('%s - "%s %s HTTP/%s" %d', addr, scope["method"], path, scope["http_version"],
+             status)
+
+    return log
 
 
 async def _run(app, scope, receive, send):
@@ -88,6 +120,8 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
     """Serves ``config.app`` on the running loop until SIGINT/SIGTERM (or ``ready``'s caller
     cancels). Lifespan startup runs first; a startup failure raises ``SystemExit(3)``."""
     loop = asyncio.get_running_loop()
+    if config.log_level is not None:
+        logging.getLogger("brisk_asgi").setLevel(config.log_level.upper())
     app = config.load_app()
     state: dict = {}
     lifespan = Lifespan(app, config.lifespan, state)
@@ -114,6 +148,10 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
         timeout_keep_alive=config.timeout_keep_alive,
         timeout_graceful_shutdown=config.timeout_graceful_shutdown,
         on_finished=on_finished,
+        log_warning=logger.warning,
+        access=_access_log(config),
+        limit_max_requests=config.limit_max_requests,
+        limit_concurrency=config.limit_concurrency,
     )
     worker.start()
     host, port = worker.address

@@ -7,6 +7,8 @@
         │  use): the others are stopped and the supervisor exits with that worker's code
         ├─ a ready worker dies: it is restarted after a back-off (0.1 s doubling to 5 s; back
         │  to 0.1 s once a worker ran 10 s)
+        ├─ a ready worker exits with code 0 on its own (--limit-max-requests): another
+        │  starts at once
         └─ SIGINT/SIGTERM: SIGTERM to every worker (each shuts down gracefully within
            --timeout-graceful-shutdown), SIGKILL to any still there after it (plus 5 s)
 
@@ -86,6 +88,11 @@ def worker_command(args, port: int) -> list[str]:
     cmd += ["--timeout-keep-alive", str(args.timeout_keep_alive)]
     cmd += ["--timeout-graceful-shutdown", str(args.timeout_graceful_shutdown)]
     cmd += ["--log-level", args.log_level]
+    cmd.append("--access-log" if args.access_log else "--no-access-log")
+    if args.limit_max_requests is not None:
+        cmd += ["--limit-max-requests", str(args.limit_max_requests)]
+    if args.limit_concurrency is not None:
+        cmd += ["--limit-concurrency", str(args.limit_concurrency)]
     if args.factory:
         cmd.append("--factory")
     return cmd
@@ -124,12 +131,19 @@ def supervise(args) -> int:
                     if w.ready and time.monotonic() - w.started > STABLE:
                         backoff = BACKOFF_MIN
                     continue
+                served = w.ready
                 w.close()
                 workers.remove(w)
-                if not announced:
+                if not announced and not served:
                     logger.error("brisk-asgi: worker %d failed to start (exit code %d)",
                                  w.proc.pid, rc)
                     return rc or 1
+                if rc == 0 and served:
+                    # Exited on its own after serving (--limit-max-requests): replaced at once.
+                    log.info("brisk-asgi: worker %d exited; starting another", w.proc.pid)
+                    if restart_at is None:
+                        restart_at = time.monotonic()
+                    continue
                 logger.error("brisk-asgi: worker %d died (exit code %d); restarting in %.1f s",
                              w.proc.pid, rc, backoff)
                 restart_at = time.monotonic() + backoff
