@@ -57,11 +57,12 @@ impl Limits {
         }
     }
 
-    /// Whether a new request must be refused with 503, `running` app tasks being in flight.
-    /// When it must, also whether to log a warning now (with the 503s it covers).
-    pub(crate) fn overloaded(&self, running: usize) -> Option<Option<u64>> {
+    /// Whether a new request must be refused with 503, `running()` app tasks being in flight
+    /// (only asked when there is a limit). When it must, also whether to log a warning now
+    /// (with the 503s it covers).
+    pub(crate) fn overloaded(&self, running: impl FnOnce() -> usize) -> Option<Option<u64>> {
         let limit = self.concurrency?;
-        if running < limit {
+        if running() < limit {
             return None;
         }
         let refused = self.refused.get() + 1;

@@ -115,7 +115,7 @@ impl Core {
     ) -> PyResult<()> {
         let core = me.borrow(py);
         core.limits.count();
-        if let Some(warn) = core.limits.overloaded(core.tasks.bind(py).len()) {
+        if let Some(warn) = core.limits.overloaded(|| core.tasks.bind(py).len()) {
             res.status(503).text("Service Unavailable");
             if let (Some(n), Some(log)) = (warn, &core.log_warning) {
                 log.call1(py, ("Exceeded concurrency limit (%d requests refused).", n))?;
