@@ -110,3 +110,14 @@ def wait_exit(proc: subprocess.Popen, timeout: float) -> int:
     while proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     return proc.poll()
+
+
+def wait_seen(httpx, url: str, n: int, timeout: float = 5.0) -> list:
+    """What the test app recorded at `url` + "/seen-after", once it holds `n` entries (or
+    `timeout` seconds have passed: the caller's assertion then says what was missing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = httpx.get(url + "/seen-after").json()
+        if len(seen) >= n or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.02)

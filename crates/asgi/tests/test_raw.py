@@ -5,7 +5,7 @@ import json
 import signal
 import time
 
-from conftest import wait_exit
+from conftest import wait_exit, wait_seen
 
 
 def test_every_scope_field_has_the_spec_type_and_value(serve, httpx):
@@ -115,12 +115,7 @@ def test_receive_gives_disconnect_after_the_response(serve, httpx):
     s = serve("raw:app")
     with httpx.Client() as c:
         assert c.get(s.url + "/after-response").text == "done"
-        deadline = time.monotonic() + 5
-        while True:
-            seen = c.get(s.url + "/seen-after").json()
-            if seen or time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
+        seen = wait_seen(c, s.url, 1)
     assert seen == ["http.disconnect"]
 
 
@@ -133,12 +128,7 @@ def test_a_waiting_receive_sees_the_client_disconnect_and_send_then_raises(serve
     c.sendall(b"GET /wait-disconnect HTTP/1.1\r\nHost: t\r\n\r\n")
     time.sleep(0.3)
     c.close()
-    deadline = time.monotonic() + 5
-    while True:
-        seen = httpx.get(s.url + "/seen-after").json()
-        if len(seen) >= 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
+    seen = wait_seen(httpx, s.url, 2)
     assert seen == ["waiting:http.disconnect", "send raised OSError"]
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import need
+from conftest import need, wait_seen
 
 
 def _hostport(s):
@@ -183,12 +183,7 @@ def test_streaming_app_sees_the_client_disconnect(serve, httpx):
     sock.sendall(b"GET /stream-until-gone HTTP/1.1\r\nHost: t\r\n\r\n")
     assert b"tick" in sock.recv(65536) or b"tick" in sock.recv(65536)
     sock.close()
-    deadline = time.monotonic() + 5
-    while True:
-        seen = httpx.get(s.url + "/seen-after").json()
-        if len(seen) >= 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
+    seen = wait_seen(httpx, s.url, 2)
     assert sorted(seen) == ["listener:http.disconnect", "send raised OSError"]
 
 

@@ -124,6 +124,16 @@ impl Reactor {
         &self.config
     }
 
+    /// Checks the configuration and that there is an address to bind (what `start`, `run`
+    /// and `embed` check before anything is bound).
+    fn check(&self) -> Result<(), Error> {
+        self.config.validate()?;
+        if self.addrs.is_empty() {
+            return Err(Error::NoAddress);
+        }
+        Ok(())
+    }
+
     setter!(/// Sets [`Config::workers`].
         workers: usize);
     setter!(/// Sets [`Config::backlog`].
@@ -295,11 +305,8 @@ impl Reactor {
         A: FnMut(&ConnInfo) -> P + 'static,
         P: Protocol + 'static,
     {
+        self.check()?;
         let cfg = self.config;
-        cfg.validate()?;
-        if self.addrs.is_empty() {
-            return Err(Error::NoAddress);
-        }
         // Bind everything first, so that an error leaves nothing running.
         let mut bound: Vec<SocketAddr> = self.addrs.clone();
         let mut per_worker = Vec::with_capacity(cfg.workers);
@@ -379,11 +386,8 @@ impl Reactor {
         F: FnMut(&ConnInfo) -> P + 'static,
         P: Protocol + 'static,
     {
+        self.check()?;
         let cfg = self.config;
-        cfg.validate()?;
-        if self.addrs.is_empty() {
-            return Err(Error::NoAddress);
-        }
         let mut bound: Vec<SocketAddr> = self.addrs.clone();
         let (poll, mailbox, inbox, listeners) = bind_worker(&mut bound, &cfg)?;
         let shared = Arc::new(Shared::new(1));
