@@ -220,6 +220,8 @@ pub struct Context<'a> {
     pub(crate) timers: &'a mut TimerWheel,
     pub(crate) timer_id: usize,
     pub(crate) kind: &'a mut Option<TimeoutKind>,
+    /// The connection's read pause ([`pause_reading`](Context::pause_reading)).
+    pub(crate) paused: &'a mut bool,
     pub(crate) worker: usize,
     pub(crate) draining: bool,
     pub(crate) input_full: bool,
@@ -424,6 +426,50 @@ impl Context<'_> {
     pub fn clear_timeout(&mut self) {
         self.timers.cancel(self.timer_id);
         *self.kind = None;
+    }
+
+    /// Stops reading the socket: what the peer sends next waits in the kernel's buffers (TCP
+    /// then pushes back on the peer) until [`resume_reading`](Context::resume_reading).
+    /// Input already read stays where it is: the part the protocol does not consume is handed
+    /// back after the resume. For a consumer that cannot keep up (an application reading a
+    /// request body slowly). The read timer keeps running: clear it if the wait is not the
+    /// peer's fault. A paused connection still writes, gets notifications and timers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     // The consumer is full: take nothing more until it asks (then `on_notify` resumes).
+    ///     cx.pause_reading();
+    ///     cx.clear_timeout();
+    ///     assert!(cx.is_reading_paused());
+    ///     # let _ = (input, out);
+    ///     (0, Action::Keep)
+    /// }
+    /// fn on_notify(&mut self, cx: &mut Context<'_>, _: &mut Output<'_>) -> Action {
+    ///     cx.resume_reading();
+    ///     Action::Keep
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn pause_reading(&mut self) {
+        *self.paused = true;
+    }
+
+    /// Reads again after [`pause_reading`](Context::pause_reading): input left unconsumed is
+    /// handed back to `on_read` and the socket is read, right after this callback (when it is
+    /// `on_notify`) or at the next readiness event.
+    pub fn resume_reading(&mut self) {
+        *self.paused = false;
+    }
+
+    /// Whether reading is paused ([`pause_reading`](Context::pause_reading)).
+    pub fn is_reading_paused(&self) -> bool {
+        *self.paused
     }
 
     /// The kind of the armed read timer, if any.

@@ -92,6 +92,7 @@ where
             closing: false,
             close_reason: CloseReason::Protocol,
             redeliver: false,
+            paused: false,
             in_again: false,
             in_flush: false,
             starved: false,

@@ -36,7 +36,7 @@ where
                 // The pool is short: wait for blocks to come back.
                 c.redeliver = true;
                 self.starve(key);
-            } else if input_full && consumed == 0 && out_before == 0 {
+            } else if input_full && consumed == 0 && out_before == 0 && !c.paused {
                 // Output had all its room and the pool is not short: the protocol cannot
                 // progress. Flush what it wrote now (its "too large" answer) and close.
                 if self.pool.free_blocks() > self.reserve {
@@ -75,6 +75,7 @@ where
             timers: &mut self.timers,
             timer_id: key * 2,
             kind: &mut c.kind,
+            paused: &mut c.paused,
             worker: self.index,
             draining: self.drain_deadline.is_some(),
             input_full,

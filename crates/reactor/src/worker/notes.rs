@@ -64,9 +64,10 @@ where
                 Some(c) if !c.closing => {}
                 _ => continue,
             }
+            let was_paused = self.conns[key].paused;
             let action = self.callback(key, |p, cx, out| p.on_notify(cx, out));
             if self.apply(key, action, CloseReason::Protocol) {
-                self.after_notify(key);
+                self.after_notify(key, was_paused);
             }
         }
         self.notify_keys.clear();
@@ -96,9 +97,12 @@ where
 
     /// After `on_notify`: input left unconsumed is handed back (the notification may have
     /// unblocked the protocol), else the output joins the turn's writes.
-    fn after_notify(&mut self, key: usize) {
+    fn after_notify(&mut self, key: usize, was_paused: bool) {
         let c = &mut self.conns[key];
-        if !c.closing && c.input.holds_input() {
+        if was_paused && !c.paused && !c.closing && c.readable && !c.input.holds_input() {
+            // Reading resumed: what waited in the socket is read now.
+            self.drive(key);
+        } else if !c.closing && c.input.holds_input() {
             if c.input.blocks == 0
                 && self
                     .pool

@@ -78,9 +78,9 @@ where
                     continue;
                 }
             }
-            if !c.readable {
+            if !c.readable || c.paused {
                 // Input handed back (after output drained) and still not consumed: the
-                // next read may be far off.
+                // next read may be far off (or paused by the protocol).
                 if !c.input.is_empty() {
                     self.park(key);
                 }
