@@ -21,6 +21,9 @@ pub(crate) struct App {
     /// For each handler, the start of its streaming body if it is an upload route.
     pub(crate) uploads: Vec<Option<Arc<UploadStart>>>,
     pub(crate) fallback: Option<Arc<Handler>>,
+    /// With the fallback: the start of a streamed body for the requests it takes whose body
+    /// does not arrive with the head.
+    pub(crate) fallback_upload: Option<Arc<UploadStart>>,
     /// For each handler, the names of its route's params (an upload's sink keeps their
     /// values from its start).
     pub(crate) param_names: Vec<Box<[Box<str>]>>,
@@ -36,6 +39,13 @@ impl std::fmt::Debug for App {
             .field("fallback", &self.fallback.is_some())
             .field("config", &self.config)
             .finish()
+    }
+}
+
+impl App {
+    /// Whether some request body may go to a sink (an upload route, or the fallback's).
+    pub(crate) fn has_uploads(&self) -> bool {
+        self.fallback_upload.is_some() || self.uploads.iter().any(Option::is_some)
     }
 }
 

@@ -28,7 +28,7 @@ use crate::app_error::{failure, panic_message, AppErrorKind, ErrorLog, RouteId};
 use crate::counters::WorkerCounters;
 use crate::request::{Headers, Params, Request, Version, MAX_PARAMS};
 use crate::response::Response;
-use crate::upload::{BodySink, UploadStart};
+use crate::upload::{BodySink, BodyWaker, Flow, UploadStart};
 
 /// Header slots per request (the parser fails with 431 beyond them).
 pub(crate) const MAX_HEADER_SLOTS: usize = 128;
@@ -104,6 +104,12 @@ pub(crate) struct ParamSpans {
 }
 
 impl ParamSpans {
+    /// No params (the fallback's).
+    const NONE: ParamSpans = ParamSpans {
+        len: 0,
+        spans: [(0, 0); MAX_PARAMS],
+    };
+
     /// The spans of `hit`'s params in `path` (the path it matched).
     fn of(hit: &Match<'_, '_, usize>, path: &str) -> ParamSpans {
         let base = path.as_ptr() as usize;
@@ -445,11 +451,21 @@ pub(crate) fn body_to<'a>(
     req: &mut Request<'a>,
     stats: &WorkerCounters,
 ) -> Result<BodyTo, u16> {
-    if let Routed::Hit { index, params } = routed {
-        if let Some(up) = upload_of(app, index) {
-            params.fill(app, index, req);
-            return start_sink(app, up, index, params, req, stats).map(BodyTo::Sink);
+    match routed {
+        Routed::Hit { index, params } => {
+            if let Some(up) = upload_of(app, index) {
+                params.fill(app, index, req);
+                let route = RouteId::handler(index, req.method);
+                return start_sink(app, up, route, params, req, stats).map(BodyTo::Sink);
+            }
         }
+        Routed::Fallback => {
+            if let Some(up) = app.fallback_upload.as_deref() {
+                let route = RouteId::fallback(req.method);
+                return start_sink(app, up, route, ParamSpans::NONE, req, stats).map(BodyTo::Sink);
+            }
+        }
+        _ => {}
     }
     Ok(BodyTo::Buffer(routed))
 }
@@ -465,7 +481,11 @@ fn upload_of(app: &App, index: usize) -> Option<&UploadStart> {
 #[inline(never)]
 pub(crate) fn upload_takes(app: &App, routed: &Routed, n: u64) -> bool {
     n <= app.config.limits.max_upload_size
-        && matches!(*routed, Routed::Hit { index, .. } if upload_of(app, index).is_some())
+        && match *routed {
+            Routed::Hit { index, .. } => upload_of(app, index).is_some(),
+            Routed::Fallback => app.fallback_upload.is_some(),
+            _ => false,
+        }
 }
 
 /// A sink held by a connection while the body arrives, with what finishing it needs: its
@@ -486,17 +506,16 @@ impl std::fmt::Debug for ActiveSink {
     }
 }
 
-/// Runs the start of upload route `index` (its `params` in `req` already), a panic being a
-/// 500.
+/// Runs the start of an upload (route `route`, its `params` in `req` already), a panic
+/// being a 500.
 fn start_sink(
     app: &App,
     start: &UploadStart,
-    index: usize,
+    route: RouteId,
     params: ParamSpans,
     req: &mut Request<'_>,
     stats: &WorkerCounters,
 ) -> Result<ActiveSink, u16> {
-    let route = RouteId::handler(index, req.method);
     match guard(stats, || start(req)) {
         Ok(Ok(sink)) => Ok(ActiveSink {
             sink,
@@ -532,6 +551,27 @@ pub(crate) fn finish_upload<'a>(
 }
 
 impl ActiveSink {
+    /// Asks the sink what the connection does next; a panic in the sink answers now (the
+    /// answer is then a 500, its `finish` having panicked likewise or not).
+    pub(crate) fn flow(&mut self, stats: &WorkerCounters) -> Flow {
+        match guard(stats, || self.sink.flow()) {
+            Ok(f) => f,
+            Err(p) => {
+                let kind = AppErrorKind::Panic(panic_message(&*p));
+                self.log.report_id(kind, self.route);
+                Flow::Answer
+            }
+        }
+    }
+
+    /// Gives the sink its connection's waker.
+    pub(crate) fn set_waker(&mut self, waker: BodyWaker, stats: &WorkerCounters) {
+        if let Err(p) = guard(stats, || self.sink.set_waker(waker)) {
+            let kind = AppErrorKind::Panic(panic_message(&*p));
+            self.log.report_id(kind, self.route);
+        }
+    }
+
     /// Passes a piece of the body on; a panic in the sink is a 500.
     pub(crate) fn data(&mut self, piece: &[u8], stats: &WorkerCounters) -> Result<(), u16> {
         if piece.is_empty() {

@@ -148,4 +148,4 @@ pub use request::{Headers, Params, Request, Version, MAX_PARAMS};
 pub use response::{Body, Response};
 pub use server::{Builder, Server};
 pub use status::reason_phrase;
-pub use upload::BodySink;
+pub use upload::{BodySink, BodyWaker, Flow};

@@ -59,6 +59,7 @@ impl Server {
             handlers: Vec::new(),
             uploads: Vec::new(),
             fallback: None,
+            fallback_upload: None,
             route_names: Vec::new(),
             app_error: Arc::new(crate::app_error::default_hook),
             error: None,
@@ -99,6 +100,7 @@ pub struct Builder {
     handlers: Vec<Arc<Handler>>,
     uploads: Vec<Option<Arc<crate::upload::UploadStart>>>,
     fallback: Option<Arc<Handler>>,
+    fallback_upload: Option<Arc<crate::upload::UploadStart>>,
     /// Each handler's route, for error reports.
     route_names: Vec<(Option<Box<str>>, Box<str>)>,
     app_error: Arc<Hook>,
@@ -508,6 +510,37 @@ impl Builder {
         self
     }
 
+    /// With a [`fallback`](Self::fallback): requests it takes whose body does not arrive
+    /// whole with the head stream their body to a [`BodySink`](crate::BodySink) made by
+    /// `start` (when the head is in), as an [`upload`](Self::upload) route's do, up to
+    /// [`Limits::max_upload_size`]. A body that arrives with its head still goes to the
+    /// fallback handler whole. For servers that hand every request to another layer (an
+    /// application server): the sink can answer before the body is complete
+    /// ([`Flow::Answer`](crate::Flow::Answer)) and pace it ([`Flow::Pause`](crate::Flow::Pause)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_server::{BodySink, Request, Response};
+    ///
+    /// struct Discard;
+    /// impl BodySink for Discard {
+    ///     fn data(&mut self, _: &[u8]) -> Result<(), u16> { Ok(()) }
+    ///     fn finish(&mut self, _: &mut Request<'_>, res: &mut Response) { res.text("ok\n"); }
+    /// }
+    ///
+    /// let mut b = brisk_server::Server::builder();
+    /// b.fallback(|_, res| { res.text("ok\n"); })
+    ///     .upload_fallback(|_| Ok(Box::new(Discard)));
+    /// ```
+    pub fn upload_fallback<F>(&mut self, start: F) -> &mut Self
+    where
+        F: Fn(&mut Request<'_>) -> Result<Box<dyn crate::BodySink>, u16> + Send + Sync + 'static,
+    {
+        self.fallback_upload = Some(Arc::new(start));
+        self
+    }
+
     /// The hook that hears of every error in application code, with the request's method and
     /// route ([`AppError`](crate::AppError)): a handler panic (with its message), a
     /// [`Responder`](crate::Responder) dropped without an answer, a deferred answer past the
@@ -664,6 +697,7 @@ impl Builder {
             handlers: std::mem::take(&mut self.handlers),
             uploads: std::mem::take(&mut self.uploads),
             fallback: self.fallback.take(),
+            fallback_upload: self.fallback_upload.take(),
             param_names,
             errors: Arc::new(errors),
             config: self.config.clone(),

@@ -3,10 +3,106 @@
 //! past [`Limits::max_body_size`](crate::Limits::max_body_size) (up to
 //! [`Limits::max_upload_size`](crate::Limits::max_upload_size)) in bounded memory.
 //!
+//! A sink that cannot take the body as fast as it arrives paces it ([`BodySink::flow`]):
+//! while it says [`Flow::Pause`], HTTP/1.1 stops reading the socket and HTTP/2 withholds the
+//! stream's flow-control credit, and its [`BodyWaker`] resumes it. `100 Continue` waits for
+//! the first resume when the sink starts paused.
+//!
 //! [`Builder::upload`]: crate::Builder::upload
+
+use brisk_reactor::{ConnId, Notifier};
 
 use crate::request::Request;
 use crate::response::Response;
+
+/// What the connection does next with a request body going to a [`BodySink`] (asked after
+/// the sink starts, after each piece, and when its [`BodyWaker`] wakes the connection).
+///
+/// # Examples
+///
+/// ```
+/// use brisk_server::Flow;
+/// assert_ne!(Flow::Read, Flow::Pause);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on reading the body (sending `100 Continue` first if the client waits for it).
+    Read,
+    /// Stop reading until the sink's [`BodyWaker`] wakes the connection and `flow` says
+    /// otherwise. On HTTP/1.1 the socket is not read (TCP pushes back on the client); on
+    /// HTTP/2 the stream's credit is withheld, so what the client may still send is bounded
+    /// by the stream's flow-control window ([`Http2Config`](crate::Http2Config)): the sink
+    /// keeps getting [`data`](BodySink::data) up to that much.
+    Pause,
+    /// Answer now, before the body is complete: [`finish`](BodySink::finish) runs at once.
+    /// The rest of the body is not read: the HTTP/1.1 connection closes after the answer;
+    /// on HTTP/2 what the client still sends on the stream is discarded as it arrives.
+    Answer,
+}
+
+/// Wakes the connection a [`BodySink`] reads from, so it asks [`BodySink::flow`] again
+/// (from any thread; cheap, and harmless when nothing changed).
+///
+/// # Examples
+///
+/// ```
+/// use brisk_server::{BodySink, BodyWaker, Flow, Request, Response};
+///
+/// /// Takes at most 64 KiB before a consumer elsewhere catches up.
+/// struct Paced { queued: usize, waker: Option<BodyWaker> }
+///
+/// impl BodySink for Paced {
+///     fn data(&mut self, piece: &[u8]) -> Result<(), u16> {
+///         self.queued += piece.len();
+///         Ok(())
+///     }
+///     fn finish(&mut self, _: &mut Request<'_>, res: &mut Response) {
+///         res.text("done\n");
+///     }
+///     fn flow(&mut self) -> Flow {
+///         if self.queued >= 64 * 1024 { Flow::Pause } else { Flow::Read }
+///     }
+///     fn set_waker(&mut self, waker: BodyWaker) {
+///         // A consumer that drains `queued` calls `waker.wake()`.
+///         self.waker = Some(waker);
+///     }
+/// }
+/// let mut b = brisk_server::Server::builder();
+/// b.upload(brisk_server::Method::Put, "/in", |_| Ok(Box::new(Paced { queued: 0, waker: None })));
+/// ```
+#[derive(Clone)]
+pub struct BodyWaker {
+    notifier: Notifier,
+    conn: ConnId,
+}
+
+impl BodyWaker {
+    pub(crate) fn new(notifier: Notifier, conn: ConnId) -> BodyWaker {
+        BodyWaker { notifier, conn }
+    }
+
+    /// Wakes the connection: it asks the sink's [`flow`](BodySink::flow) again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn consumer_caught_up(w: &brisk_server::BodyWaker) {
+    ///     w.wake();
+    /// }
+    /// # let _ = consumer_caught_up;
+    /// ```
+    pub fn wake(&self) {
+        self.notifier.notify(self.conn);
+    }
+}
+
+impl std::fmt::Debug for BodyWaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyWaker")
+            .field("conn", &self.conn)
+            .finish()
+    }
+}
 
 /// Receives a request body piece by piece, in order, as it arrives ([`Builder::upload`]).
 /// It runs on the worker thread like a handler: keep each call short. If the body never
@@ -48,6 +144,20 @@ pub trait BodySink: Send {
     /// The whole body has arrived: answer the request. Its [`Request::body`] is empty (the
     /// pieces went to [`data`](Self::data)); everything else is there.
     fn finish(&mut self, req: &mut Request<'_>, res: &mut Response);
+
+    /// Whether the connection goes on reading the body ([`Flow`]). Asked when the sink
+    /// starts (a sink that starts paused delays `100 Continue` until it reads), after each
+    /// piece, and when its [`BodyWaker`] wakes the connection. Default: always
+    /// [`Flow::Read`].
+    fn flow(&mut self) -> Flow {
+        Flow::Read
+    }
+
+    /// Gives the sink the waker of its connection, once, right after it starts and before
+    /// anything else. A sink that ever pauses keeps it to resume. Default: dropped.
+    fn set_waker(&mut self, waker: BodyWaker) {
+        let _ = waker;
+    }
 }
 
 /// What an upload route runs when a request head arrives: a sink for its body, or the status

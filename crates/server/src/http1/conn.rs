@@ -63,6 +63,11 @@ pub(super) struct Collect {
     pub(super) to: Option<BodyTo>,
     /// Body bytes received so far.
     pub(super) received: u64,
+    /// The sink paused reading ([`Flow::Pause`](crate::Flow::Pause)): nothing is fed until
+    /// it says otherwise when its waker wakes the connection.
+    pub(super) paused: bool,
+    /// `100 Continue` is owed once the paused sink reads.
+    pub(super) continue_pending: bool,
 }
 
 /// Where an HTTP/1.1 connection stands in reading requests.

@@ -194,6 +194,10 @@ impl H1 {
 
     /// Completions arrived (or a spurious call): file them, write what is ready in order.
     pub(crate) fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
+        if matches!(self.reading, Reading::Body(_)) {
+            // Perhaps a body's sink that paced it woke the connection.
+            self.body_flow(cx, out);
+        }
         self.file_completions(cx.conn_id());
         if self.spill.is_empty() || self.flush_spill(out) {
             self.flush_waiting(cx, out);

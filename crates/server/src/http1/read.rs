@@ -19,6 +19,7 @@ use crate::counters::WorkerCounters;
 use crate::exchange::MAX_HEADER_SLOTS;
 use crate::exchange::{self, BodyTo, Routed, Start};
 use crate::request::{split_target, Version};
+use crate::upload::{BodyWaker, Flow};
 use crate::worker::{with_worker, Worker};
 
 /// Header slots tried first: most requests fit, and a small array is cheap to initialise on
@@ -62,6 +63,8 @@ impl Collect {
         self.chunked = None;
         self.to = None;
         self.received = 0;
+        self.paused = false;
+        self.continue_pending = false;
     }
 }
 
@@ -249,7 +252,7 @@ impl H1 {
                             expect_continue: facts.expect_continue,
                             plan,
                         };
-                        if self.start_large(w, app, out, buf, pending, n) {
+                        if self.start_large(w, app, cx, out, buf, pending, n) {
                             off += head_len;
                             continue;
                         }
@@ -310,7 +313,7 @@ impl H1 {
                     expect_continue: facts.expect_continue,
                     plan,
                 };
-                if self.start_body(w, app, out, buf, pending) {
+                if self.start_body(w, app, cx, out, buf, pending) {
                     off += head_len;
                 } else {
                     off = input.len();
@@ -339,10 +342,12 @@ impl H1 {
     /// 413. Returns false if no more input is read.
     #[cold]
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn start_large(
         &mut self,
         w: &mut Worker,
         app: &App,
+        cx: &mut Context<'_>,
         out: &mut Output<'_>,
         buf: &[u8],
         p: Pending<'_>,
@@ -353,7 +358,7 @@ impl H1 {
             self.error(w, out, 413, p.plan.version);
             return false;
         }
-        self.start_routed(w, app, out, buf, p, routed)
+        self.start_routed(w, app, cx, out, buf, p, routed)
     }
 
     /// A request whose body is not all in this read: routes it (once) and goes on as
@@ -364,22 +369,25 @@ impl H1 {
         &mut self,
         w: &mut Worker,
         app: &App,
+        cx: &mut Context<'_>,
         out: &mut Output<'_>,
         buf: &[u8],
         p: Pending<'_>,
     ) -> bool {
         let routed = exchange::route(app, &p.head.request(&[]), &w.stats);
-        self.start_routed(w, app, out, buf, p, routed)
+        self.start_routed(w, app, cx, out, buf, p, routed)
     }
 
     /// A request routed `routed` whose body is still to read: answers it now if no handler
     /// will read the body (then the connection closes), else sends `100 Continue` if asked
     /// and starts collecting the body, keeping the decision for when it is complete. Returns
     /// false if no more input is read.
+    #[allow(clippy::too_many_arguments)]
     fn start_routed(
         &mut self,
         w: &mut Worker,
         app: &App,
+        cx: &mut Context<'_>,
         out: &mut Output<'_>,
         buf: &[u8],
         p: Pending<'_>,
@@ -388,7 +396,7 @@ impl H1 {
         // An upload route decides on the head alone whether it takes the body (before
         // `100 Continue`); a refusal, a 405 or a 308 is answered without reading the body.
         let mut request = p.head.request(&[]);
-        let to = match exchange::start(app, routed, &mut request, &mut w.res, &w.stats) {
+        let mut to = match exchange::start(app, routed, &mut request, &mut w.res, &w.stats) {
             Start::Read(to) => to,
             Start::Error(code) => {
                 self.error(w, out, code, p.plan.version);
@@ -399,8 +407,18 @@ impl H1 {
                 return false;
             }
         };
+        // A sink may pace the body: it gets its waker and says whether to read now.
+        let flow = match to.sink() {
+            Some(s) => {
+                s.set_waker(BodyWaker::new(cx.notifier(), cx.conn_id()), &w.stats);
+                s.flow(&w.stats)
+            }
+            None => Flow::Read,
+        };
         // An HTTP/1.0 client gets no interim answer.
-        if p.expect_continue && buf.len() == p.head_len && p.plan.version != H1Version::Http10 {
+        let owe_continue =
+            p.expect_continue && buf.len() == p.head_len && p.plan.version != H1Version::Http10;
+        if owe_continue && flow == Flow::Read {
             super::write::write_interim(out, 100, &[]);
         }
         let mut c = collect_buffers();
@@ -410,8 +428,72 @@ impl H1 {
             None => c.chunked = Some(ChunkedDecoder::new()),
         }
         c.to = Some(to);
+        if flow == Flow::Pause {
+            c.paused = true;
+            c.continue_pending = owe_continue;
+            cx.pause_reading();
+            cx.clear_timeout();
+        }
         self.reading = Reading::Body(c);
+        if flow == Flow::Answer {
+            self.answer_early(w, app, out, cx);
+            return false;
+        }
         true
+    }
+
+    /// The sink of the body being read wants to answer before the body is complete
+    /// ([`Flow::Answer`]): it answers now, and the rest of the body is not read (the
+    /// connection closes after the answer).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn answer_early(
+        &mut self,
+        w: &mut Worker,
+        app: &App,
+        out: &mut Output<'_>,
+        cx: &mut Context<'_>,
+    ) {
+        let Reading::Body(mut c) = std::mem::replace(&mut self.reading, Reading::Closed) else {
+            return;
+        };
+        cx.resume_reading();
+        self.finish_collected(w, app, out, &mut c, cx, true);
+        self.reading = Reading::Closed;
+        recycle(c);
+    }
+
+    /// A notification while a body goes to a sink: asks it again whether to read (resuming
+    /// a pause, with the `100 Continue` it held back), pause or answer now.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn body_flow(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) {
+        let Some(app) = self.app.clone() else {
+            return;
+        };
+        with_worker(|w| {
+            let Reading::Body(c) = &mut self.reading else {
+                return;
+            };
+            let Some(sink) = c.to.as_mut().and_then(BodyTo::sink) else {
+                return;
+            };
+            match sink.flow(&w.stats) {
+                Flow::Read if c.paused => {
+                    c.paused = false;
+                    if std::mem::take(&mut c.continue_pending) {
+                        super::write::write_interim(out, 100, &[]);
+                    }
+                    cx.resume_reading();
+                    cx.set_timeout(TimeoutKind::Input);
+                }
+                Flow::Read | Flow::Pause => {}
+                Flow::Answer => {
+                    w.date.update(cx.now(), || cx.system_time());
+                    self.answer_early(w, &app, out, cx);
+                }
+            }
+        })
     }
 
     /// Feeds input to the body being collected; once it is complete, answers the request.
@@ -429,6 +511,10 @@ impl H1 {
         let Reading::Body(c) = &mut self.reading else {
             return None;
         };
+        if c.paused {
+            // Handed back while the sink holds the body back: nothing is taken.
+            return Some((0, false));
+        }
         let limits = &app.config.limits;
         let max = if matches!(c.to, Some(BodyTo::Sink(_))) {
             limits.max_upload_size
@@ -436,17 +522,27 @@ impl H1 {
             limits.max_body_size as u64
         };
         match feed_body(c, input, max, &w.stats) {
-            Ok((n, true)) => {
+            Ok((n, true, _)) => {
                 let Reading::Body(mut c) = std::mem::replace(&mut self.reading, Reading::Ready)
                 else {
                     unreachable!("reading a body")
                 };
-                self.finish_collected(w, app, out, &mut c, cx);
+                self.finish_collected(w, app, out, &mut c, cx, false);
                 // The buffers go back to the worker for the next large body.
                 recycle(c);
                 Some((n, true))
             }
-            Ok((n, false)) => {
+            Ok((_, false, Flow::Answer)) => {
+                self.answer_early(w, app, out, cx);
+                None
+            }
+            Ok((n, false, Flow::Pause)) => {
+                c.paused = true;
+                cx.pause_reading();
+                cx.clear_timeout();
+                Some((n, false))
+            }
+            Ok((n, false, Flow::Read)) => {
                 if cx.timeout() != Some(TimeoutKind::Input) {
                     cx.set_timeout(TimeoutKind::Input);
                 }
@@ -468,6 +564,7 @@ impl H1 {
         out: &mut Output<'_>,
         c: &mut Collect,
         cx: &Context<'_>,
+        early: bool,
     ) {
         let draining = cx.is_draining();
         let me = cx.conn_id();
@@ -479,7 +576,8 @@ impl H1 {
             self.error(w, out, 400, H1Version::Http11);
             return;
         };
-        let keep_alive = req.facts().map(|f| f.keep_alive).unwrap_or(false)
+        let keep_alive = !early
+            && req.facts().map(|f| f.keep_alive).unwrap_or(false)
             && !draining
             && !self.limit_reached(app);
         let Some(parts) = split(&req.target) else {
@@ -554,26 +652,31 @@ fn split<'b>(t: &brisk_http1::Target<'b>) -> Option<(&'b str, Option<&'b str>, &
     }
 }
 
-/// Feeds body bytes into a collect (or its sink). Returns (consumed, complete) or the error
-/// status.
+/// Feeds body bytes into a collect (or its sink). Returns (consumed, complete, what the sink
+/// wants next) or the error status. A sink that pauses or answers stops the feeding after
+/// the piece it took.
 #[inline(never)]
 fn feed_body(
     c: &mut Collect,
     input: &[u8],
     max: u64,
     stats: &WorkerCounters,
-) -> Result<(usize, bool), u16> {
+) -> Result<(usize, bool, Flow), u16> {
     match c.chunked.as_mut() {
         None => {
             // The declared length was checked against the limit with the head.
             let n = (c.remaining.min(input.len() as u64)) as usize;
+            let mut flow = Flow::Read;
             match c.to.as_mut().and_then(BodyTo::sink) {
-                Some(sink) => sink.data(&input[..n], stats)?,
+                Some(sink) => {
+                    sink.data(&input[..n], stats)?;
+                    flow = sink.flow(stats);
+                }
                 None => c.body.extend_from_slice(&input[..n]),
             }
             c.remaining -= n as u64;
             c.received += n as u64;
-            Ok((n, c.remaining == 0))
+            Ok((n, c.remaining == 0, flow))
         }
         Some(dec) => {
             let mut used = 0;
@@ -587,14 +690,20 @@ fn feed_body(
                     Some(Chunk::Data(d)) => {
                         c.received += d.len() as u64;
                         match c.to.as_mut().and_then(BodyTo::sink) {
-                            Some(sink) => sink.data(d, stats)?,
+                            Some(sink) => {
+                                sink.data(d, stats)?;
+                                match sink.flow(stats) {
+                                    Flow::Read => {}
+                                    flow => return Ok((used, false, flow)),
+                                }
+                            }
                             None => c.body.extend_from_slice(d),
                         }
                     }
                     // Trailer fields are validated by the decoder and dropped.
                     Some(Chunk::Trailer(_)) => {}
-                    Some(Chunk::End) => return Ok((used, true)),
-                    None => return Ok((used, false)),
+                    Some(Chunk::End) => return Ok((used, true, Flow::Read)),
+                    None => return Ok((used, false, Flow::Read)),
                 }
             }
         }

@@ -12,6 +12,7 @@ use brisk_reactor::{Action, Context, Output, TimeoutKind};
 use super::stream::{route_at_head, send_body, send_response, with_request, Slot, Streams};
 use crate::app::App;
 use crate::exchange::{self, BodyTo, MAX_HEADER_SLOTS};
+use crate::upload::{BodyWaker, Flow};
 use crate::worker::{with_worker, Worker};
 
 /// What an HTTP/2 connection needs only while streams are open: the protocol's stream map,
@@ -273,6 +274,18 @@ impl H2 {
                         }
                         if !end_stream {
                             route_at_head(&self.app, self.peer, slot);
+                            if let Some(sink) = slot.to.as_mut().and_then(BodyTo::sink) {
+                                // A sink may pace its body: its waker, and whether to read.
+                                let waker = BodyWaker::new(cx.notifier(), cx.conn_id());
+                                match with_worker(|w| {
+                                    sink.set_waker(waker, &w.stats);
+                                    sink.flow(&w.stats)
+                                }) {
+                                    Flow::Read => {}
+                                    Flow::Pause => slot.paused = true,
+                                    Flow::Answer => self.ready.push(id),
+                                }
+                            }
                         }
                         let limit = if matches!(slot.to, Some(BodyTo::Sink(_))) {
                             self.app.config.limits.max_upload_size
@@ -311,17 +324,29 @@ impl H2 {
                                 {
                                     Err(413)
                                 } else {
-                                    with_worker(|w| sink.data(data, &w.stats))
+                                    with_worker(|w| {
+                                        sink.data(data, &w.stats).map(|()| sink.flow(&w.stats))
+                                    })
                                 };
                                 match fed {
-                                    Ok(()) if end_stream => self.ready.push(id),
-                                    Ok(()) => {}
+                                    Ok(_) if end_stream => self.ready.push(id),
+                                    Ok(Flow::Pause) => {
+                                        // Its credit waits for the sink to read again.
+                                        slot.paused = true;
+                                        slot.withheld += len;
+                                        continue;
+                                    }
+                                    Ok(Flow::Read) => {}
+                                    Ok(Flow::Answer) => self.ready.push(id),
                                     Err(code) => {
                                         slot.to = None;
                                         slot.reject = Some(code);
                                         self.ready.push(id);
                                     }
                                 }
+                                let back = std::mem::take(&mut slot.withheld);
+                                slot.paused = false;
+                                self.conn.consume(stream, back);
                             } else {
                                 if slot.body.len() + len > max_body {
                                     slot.too_large = true;
@@ -597,10 +622,45 @@ impl H2 {
             });
             self.ready.push(id);
         }
+        if self.app.has_uploads() && self.body_flows() {
+            any = true;
+        }
         if !any {
             return Action::Keep;
         }
         self.attach_spare();
         self.process(cx, out)
+    }
+
+    /// Asks each body's sink again what it wants (its waker may have woken the connection):
+    /// a paused one that reads gets its withheld credit back, one that answers is answered.
+    /// True if anything changed.
+    #[cold]
+    #[inline(never)]
+    fn body_flows(&mut self) -> bool {
+        let mut changed = false;
+        let sinks: arrayvec::ArrayVec<usize, 128> = self.streams.sinks().take(128).collect();
+        for pos in sinks {
+            let slot = self.streams.slot(pos);
+            let id = slot.id;
+            let Some(sink) = slot.to.as_mut().and_then(BodyTo::sink) else {
+                continue;
+            };
+            let flow = with_worker(|w| sink.flow(&w.stats));
+            if flow == Flow::Pause {
+                continue;
+            }
+            if slot.paused || slot.withheld > 0 {
+                slot.paused = false;
+                let back = std::mem::take(&mut slot.withheld);
+                self.conn.consume(StreamId::new(id), back);
+                changed = true;
+            }
+            if flow == Flow::Answer {
+                self.ready.push(id);
+                changed = true;
+            }
+        }
+        changed
     }
 }

@@ -47,6 +47,11 @@ pub(super) struct Slot {
     pub(super) received: u64,
     /// The status an upload was refused with (its body is then dropped).
     pub(super) reject: Option<u16>,
+    /// The sink paused the body ([`Flow::Pause`](crate::Flow::Pause)): the credit of what
+    /// arrives is withheld until it reads again.
+    pub(super) paused: bool,
+    /// Flow-control credit withheld while paused.
+    pub(super) withheld: usize,
     /// The handler deferred the answer: a `Responder` completes it later.
     pub(super) waiting: bool,
     /// When the handler timeout answers 503 instead (while `waiting`).
@@ -75,6 +80,8 @@ impl Slot {
         self.to = None;
         self.received = 0;
         self.reject = None;
+        self.paused = false;
+        self.withheld = 0;
         self.waiting = false;
         self.deadline = None;
         self.route = crate::app_error::RouteId::UNKNOWN;
@@ -176,7 +183,14 @@ impl Streams {
     pub(super) fn outstanding(&self) -> bool {
         self.slots
             .iter()
-            .any(|s| s.id != 0 && (s.waiting || s.out.is_waiting()))
+            .any(|s| s.id != 0 && (s.waiting || s.paused || s.out.is_waiting()))
+    }
+
+    /// The slots whose body goes to a sink, not answered yet (by position).
+    pub(super) fn sinks(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots.iter().enumerate().filter_map(|(i, s)| {
+            (s.id != 0 && !s.answered && matches!(s.to, Some(BodyTo::Sink(_)))).then_some(i)
+        })
     }
 
     /// The connection is gone: every stream's body goes (pushed bodies' pipes close, their
@@ -454,7 +468,7 @@ pub(super) fn with_request<R>(
 /// in and keeps the decision; for an upload route, starts its sink (the body then streams to
 /// it), or records the status the route refused it with.
 pub(super) fn route_at_head(app: &App, peer: SocketAddr, slot: &mut Slot) {
-    if slot.fields.len() + 1 > MAX_HEADER_SLOTS || app.uploads.iter().all(Option::is_none) {
+    if slot.fields.len() + 1 > MAX_HEADER_SLOTS || !app.has_uploads() {
         return;
     }
     let started = with_worker(|w| {
