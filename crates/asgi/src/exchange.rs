@@ -13,7 +13,9 @@
 //!  app returns or raises ───> not complete: nothing started is a 500, a started response is
 //!                             aborted (HTTP/1.1 connection closed, HTTP/2 stream reset)
 //! ```
-//! The request body arrives whole (the server buffers it up to its limit).
+//! A request body that arrives with its head is handed over whole by the first `receive()`;
+//! a longer one streams through [`crate::inbound`] (the app starts on the head, and the
+//! responder comes from the server when the body is complete or the response needs it).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -24,6 +26,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::events::Event;
+use crate::inbound::{Inbound, Take};
 use crate::message::{bstr, header_bytes, optional, valid_name, valid_value, with_bytes, Ready};
 use crate::worker::Core;
 
@@ -63,21 +66,31 @@ pub(crate) struct ExState {
     task: Option<Py<PyAny>>,
     /// The scope, kept for the access log (only when it is on), until the status is logged.
     logged: Option<Py<PyDict>>,
+    /// A body streamed as it arrives ([`crate::inbound`]).
+    pub(crate) inbound: Option<Inbound>,
+    /// The responder is still to come (the body streams to the server's sink, which hands
+    /// it over when the body is complete or [`wants_responder`](Self::wants_responder)).
+    unattached: bool,
+    /// `response` holds the whole response (body included), kept for the responder.
+    full: bool,
 }
 
 impl ExState {
+    /// An exchange answered through `responder` (none yet for a streamed body, which then
+    /// has no `body`: it comes through [`Inbound`]).
     pub(crate) fn new(
         id: u64,
-        responder: Responder,
-        body: Py<PyBytes>,
+        responder: Option<Responder>,
+        body: Option<Py<PyBytes>>,
         head_request: bool,
         logged: Option<Py<PyDict>>,
     ) -> Rc<RefCell<ExState>> {
+        let streamed = responder.is_none();
         Rc::new(RefCell::new(ExState {
             id,
-            responder: Some(responder),
+            responder,
             writer: None,
-            body: Some(body),
+            body,
             response: None,
             head_request,
             no_body: false,
@@ -88,12 +101,24 @@ impl ExState {
             waiters: Vec::new(),
             task: None,
             logged,
+            inbound: streamed.then(Inbound::default),
+            unattached: streamed,
+            full: false,
         }))
+    }
+
+    /// Whether the response cannot go on without the responder (it is complete, or a chunk
+    /// waits for it), while the body still streams.
+    pub(crate) fn wants_responder(&self) -> bool {
+        self.unattached && (self.complete || self.blocked.is_some())
     }
 
     fn closed(&self) -> bool {
         if self.gone {
             return true;
+        }
+        if self.unattached {
+            return false;
         }
         if let Some(w) = &self.writer {
             return !self.no_body && w.is_closed();
@@ -155,6 +180,17 @@ impl Receive {
             d.set_item(&m.more_body, false)?;
             return Ok(Py::new(py, Ready::new(Some(d.into_any().unbind())))?.into_any());
         }
+        if let Some(inb) = ex.inbound.as_mut() {
+            match inb.take(py, &core)? {
+                Take::Message(msg) => return Ok(Py::new(py, Ready::new(Some(msg)))?.into_any()),
+                Take::Wait(fut) => {
+                    drop(ex);
+                    watch_close(&self.ex, &core);
+                    return Ok(fut);
+                }
+                Take::Over => {}
+            }
+        }
         if ex.complete || ex.closed() {
             drop(ex);
             let d = m.disconnect(py)?;
@@ -178,6 +214,11 @@ fn watch_close(ex: &Rc<RefCell<ExState>>, core: &Core) {
     }
     e.watched = true;
     core.live.borrow_mut().insert(e.id, Rc::downgrade(ex));
+    if e.unattached {
+        // Registered on the responder when it comes (`attach`); until then the sink's drop
+        // tells of a client that went.
+        return;
+    }
     let cb = core.events.callback(e.id, Event::Closed);
     // The callback only notes the event (it may run at once, while `e` is borrowed).
     if let Some(w) = &e.writer {
@@ -222,7 +263,21 @@ impl Send {
             let mut ex = self.ex.borrow_mut();
             let gave_up = !ex.complete;
             let mut log500 = None;
-            if gave_up {
+            if gave_up && ex.unattached {
+                // The responder is still to come: `attach` answers 500, or aborts a started
+                // response, when the server hands it over (woken now).
+                ex.complete = true;
+                if let Some(b) = ex.blocked.take() {
+                    ex.response.get_or_insert_with(Response::default);
+                    drop(b);
+                }
+                if ex.response.is_none() {
+                    log500 = ex.logged.take();
+                }
+                if let Some(inb) = &ex.inbound {
+                    inb.wake();
+                }
+            } else if gave_up {
                 ex.complete = true;
                 ex.blocked = None;
                 if ex.writer.take().is_none() {
@@ -311,6 +366,40 @@ impl Send {
         }
         if ex.closed() {
             return Err(disconnected());
+        }
+        if ex.writer.is_none() && ex.unattached {
+            // The body still streams: what the app sends is kept for the responder.
+            if !more {
+                let mut res = ex.response.take().unwrap_or_default();
+                if let Some(c) = &chunk {
+                    with_bytes(c, |b| res.body_mut().extend_from_slice(b))?;
+                }
+                ex.response = Some(res);
+                ex.full = true;
+                ex.complete = true;
+                if let Some(inb) = &ex.inbound {
+                    inb.wake();
+                }
+                drop(ex);
+                wake(py, &self.ex, core)?;
+                return Ok(core.done.clone_ref(py).into_any());
+            }
+            let fut = core.create_future.call0(py)?;
+            let data = match &chunk {
+                Some(c) => with_bytes(c, |b| b.to_vec())?,
+                None => Vec::new(),
+            };
+            ex.blocked = Some(Blocked {
+                data,
+                more,
+                fut: fut.clone_ref(py),
+            });
+            if let Some(inb) = &ex.inbound {
+                inb.wake();
+            }
+            drop(ex);
+            watch_close(&self.ex, core);
+            return Ok(fut);
         }
         if ex.writer.is_none() {
             let mut res = ex.response.take().unwrap_or_default();
@@ -459,15 +548,7 @@ pub(crate) fn drain(py: Python<'_>, core: &Core) -> PyResult<()> {
                         writable(py, &ex, core)?;
                         continue;
                     }
-                    let blocked = {
-                        let mut e = ex.borrow_mut();
-                        e.gone = true;
-                        e.blocked.take()
-                    };
-                    if let Some(b) = blocked {
-                        fail(py, &b.fut)?;
-                    }
-                    wake(py, &ex, core)?;
+                    client_gone(py, &ex, core)?;
                 }
             }
         }
@@ -516,6 +597,101 @@ fn fail(py: Python<'_>, fut: &Py<PyAny>) -> PyResult<()> {
     let f = fut.bind(py);
     if !f.call_method0("done")?.is_truthy()? {
         f.call_method1("set_exception", (disconnected().value(py),))?;
+    }
+    Ok(())
+}
+
+/// The client went: a blocked `send()` fails with `OSError`, waiting `receive()` calls get
+/// `http.disconnect`.
+pub(crate) fn client_gone(py: Python<'_>, ex: &Rc<RefCell<ExState>>, core: &Core) -> PyResult<()> {
+    let blocked = {
+        let mut e = ex.borrow_mut();
+        e.gone = true;
+        e.blocked.take()
+    };
+    if let Some(b) = blocked {
+        fail(py, &b.fut)?;
+    }
+    wake(py, ex, core)
+}
+
+/// A `receive()` that waited for body bytes that will not come now waits for the end of the
+/// response (or gets `http.disconnect` at once if it is over).
+pub(crate) fn park_receive(
+    py: Python<'_>,
+    ex: &Rc<RefCell<ExState>>,
+    core: &Core,
+    waiter: Option<Py<PyAny>>,
+) -> PyResult<()> {
+    let Some(w) = waiter else {
+        return Ok(());
+    };
+    ex.borrow_mut().waiters.push(w);
+    let over = {
+        let e = ex.borrow();
+        e.complete || e.closed()
+    };
+    if over {
+        wake(py, ex, core)?;
+    }
+    Ok(())
+}
+
+/// The server handed over the responder of a streamed-body exchange (the body is complete,
+/// or the response needs it): what the app sent so far goes out (a whole response, or the
+/// head and the chunk it waits on), an app that failed gets its 500 (or its started
+/// response aborted), and an app still running answers through it from now on.
+pub(crate) fn attach(
+    py: Python<'_>,
+    ex: &Rc<RefCell<ExState>>,
+    core: &Core,
+    r: Responder,
+) -> PyResult<()> {
+    let mut e = ex.borrow_mut();
+    e.unattached = false;
+    if e.full {
+        e.full = false;
+        let res = e.response.take().unwrap_or_default();
+        drop(e);
+        let _ = r.send(res);
+        core.kick(py)?;
+        return wake(py, ex, core);
+    }
+    if let Some(b) = e.blocked.take() {
+        let head = e.response.take().unwrap_or_default();
+        match r.start(head) {
+            Ok(w) => {
+                e.writer = Some(w);
+                e.blocked = Some(b);
+                let watched = std::mem::take(&mut e.watched);
+                drop(e);
+                if watched {
+                    watch_close(ex, core);
+                }
+                return writable(py, ex, core);
+            }
+            Err(_) => {
+                drop(e);
+                fail(py, &b.fut)?;
+                return client_gone(py, ex, core);
+            }
+        }
+    }
+    if e.complete {
+        // The app returned or raised without a whole response.
+        match e.response.take() {
+            Some(head) => drop(r.start(head)),
+            None => drop(r),
+        }
+        drop(e);
+        core.kick(py)?;
+        return wake(py, ex, core);
+    }
+    e.responder = Some(r);
+    let watched = std::mem::take(&mut e.watched);
+    drop(e);
+    if watched {
+        watch_close(ex, core);
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! - [`exchange`]: the native `receive` and `send` callables of one request (streaming
 //!   responses through the server's pushed bodies);
 //! - [`limits`]: `--limit-max-requests` and `--limit-concurrency`, counted per worker;
+//! - [`inbound`]: request bodies streamed to the app as they arrive, with backpressure;
 //! - [`events`]: what the server's pushed-body callbacks note for the exchanges;
 //! - [`message`]: the `Ready` awaitable and the message helpers.
 //!
@@ -24,6 +25,7 @@
 
 mod events;
 mod exchange;
+mod inbound;
 mod limits;
 mod message;
 mod scope;

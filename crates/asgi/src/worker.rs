@@ -15,13 +15,14 @@ use std::os::fd::AsRawFd;
 use std::rc::Weak;
 use std::time::{Duration, Instant};
 
-use brisk_server::{EmbeddedServer, Request, Response, Server};
+use brisk_server::{BodySink, EmbeddedServer, Request, Response, Server};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PySet, PyString};
 
 use crate::events::Events;
 use crate::exchange::{ExState, Receive, Send};
+use crate::inbound::AsgiSink;
 use crate::limits::Limits;
 use crate::message::Ready;
 use crate::scope::ScopeParts;
@@ -126,12 +127,50 @@ impl Core {
             }
             return Ok(());
         }
-        let scope = core.scope.build(py, req, core.state.as_ref())?;
         let body = PyBytes::new(py, req.body()).unbind();
+        Core::begin(me, py, req, Some(res.defer()), Some(body))?;
+        Ok(())
+    }
+
+    /// The fallback's sink start: a request whose body does not arrive with its head starts
+    /// the app now, its body streamed to it ([`crate::inbound`]); 503 past the concurrency
+    /// limit (the body is then not read).
+    fn start_upload(
+        me: &Py<Core>,
+        py: Python<'_>,
+        req: &Request<'_>,
+    ) -> PyResult<Result<Box<dyn BodySink>, u16>> {
+        let core = me.borrow(py);
+        core.limits.count();
+        if let Some(warn) = core.limits.overloaded(|| core.tasks.bind(py).len()) {
+            if let (Some(n), Some(log)) = (warn, &core.log_warning) {
+                log.call1(py, ("Exceeded concurrency limit (%d requests refused).", n))?;
+            }
+            if let Some(access) = &core.access {
+                let scope = core.scope.build(py, req, core.state.as_ref())?;
+                access.call1(py, (scope, 503))?;
+            }
+            return Ok(Err(503));
+        }
+        drop(core);
+        let ex = Core::begin(me, py, req, None, None)?;
+        Ok(Ok(Box::new(AsgiSink::new(ex, me.clone_ref(py)))))
+    }
+
+    /// Builds the scope and the exchange and starts the app's task (eagerly on 3.12+).
+    fn begin(
+        me: &Py<Core>,
+        py: Python<'_>,
+        req: &Request<'_>,
+        responder: Option<brisk_server::Responder>,
+        body: Option<Py<PyBytes>>,
+    ) -> PyResult<std::rc::Rc<std::cell::RefCell<ExState>>> {
+        let core = me.borrow(py);
+        let scope = core.scope.build(py, req, core.state.as_ref())?;
         let id = core.next_id.get();
         core.next_id.set(id.wrapping_add(1));
         let logged = core.access.as_ref().map(|_| scope.clone().unbind());
-        let ex = ExState::new(id, res.defer(), body, req.method() == "HEAD", logged);
+        let ex = ExState::new(id, responder, body, req.method() == "HEAD", logged);
         let receive = Py::new(
             py,
             Receive {
@@ -142,7 +181,7 @@ impl Core {
         let send = Py::new(
             py,
             Send {
-                ex,
+                ex: ex.clone(),
                 core: me.clone_ref(py),
             },
         )?;
@@ -155,7 +194,7 @@ impl Core {
             core.tasks.bind(py).add(&task)?;
             send.borrow(py).set_task(task.unbind());
         }
-        Ok(())
+        Ok(ex)
     }
 }
 
@@ -239,6 +278,25 @@ impl Worker {
         // so build the core after `embed` from the actual address.
         let slot: std::sync::Arc<std::sync::OnceLock<Py<Core>>> = Default::default();
         let handler_slot = std::sync::Arc::clone(&slot);
+        let upload_slot = std::sync::Arc::clone(&slot);
+        b.upload_fallback(move |req| {
+            Python::attach(|py| {
+                let Some(core) = upload_slot.get() else {
+                    return Err(503);
+                };
+                Core::start_upload(core, py, req).unwrap_or_else(|e| {
+                    let c = core.borrow(py);
+                    let _ = c.log_error.call1(
+                        py,
+                        (
+                            "brisk-asgi: could not start the app for a request: %s",
+                            e.value(py),
+                        ),
+                    );
+                    Err(500)
+                })
+            })
+        });
         b.fallback(move |req, res| {
             Python::attach(|py| {
                 let Some(core) = handler_slot.get() else {

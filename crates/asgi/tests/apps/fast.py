@@ -90,3 +90,17 @@ async def background(name: str, tasks: BackgroundTasks):
 @app.get("/background-done")
 async def background_status():
     return background_done
+
+
+@app.post("/upload-stream")
+async def upload_stream(request: Request):
+    """Counts a streamed upload: bytes, pieces, largest piece and a SHA-256."""
+    import hashlib
+
+    h, n, pieces, largest = hashlib.sha256(), 0, 0, 0
+    async for chunk in request.stream():
+        h.update(chunk)
+        n += len(chunk)
+        pieces += 1
+        largest = max(largest, len(chunk))
+    return {"bytes": n, "sha256": h.hexdigest(), "pieces": pieces, "largest": largest}

@@ -163,6 +163,39 @@ async def app(scope, receive, send):
         except TimeoutError:
             return await reply(send, 504, b"timed out")
         return await reply(send, 200, b"not timed out")
+    if path == "/slow-reader":
+        # Reads its body slowly; answers the sizes of the messages it got and the total.
+        sizes, total = [], 0
+        while True:
+            msg = await receive()
+            if msg["type"] != "http.request":
+                seen_after.append("slow-reader:" + msg["type"])
+                return None
+            sizes.append(len(msg["body"]))
+            total += len(msg["body"])
+            if not msg.get("more_body"):
+                break
+            await asyncio.sleep(0.01)
+        return await reply(send, 200, json.dumps({"total": total, "max": max(sizes),
+                                                  "messages": len(sizes)}).encode())
+    if path == "/read-later":
+        # Its first receive() comes after a pause (100 Continue must wait for it).
+        await asyncio.sleep(0.5)
+        body = b""
+        while True:
+            msg = await receive()
+            body += msg.get("body", b"")
+            if not msg.get("more_body"):
+                break
+        return await reply(send, 200, b"%d" % len(body))
+    if path == "/ignore-body":
+        return await reply(send, 200, b"did not read")
+    if path == "/upload-disconnect":
+        msg = await receive()
+        while msg["type"] == "http.request" and msg.get("more_body"):
+            msg = await receive()
+        seen_after.append("upload:" + msg["type"])
+        return None
     if path == "/pid":
         return await reply(send, 200, str(os.getpid()).encode())
     if path == "/seen-after":
