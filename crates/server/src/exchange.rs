@@ -234,8 +234,23 @@ pub(crate) fn answer<'a>(
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
+    answer_ends(app, req, res, stats);
+}
+
+/// [`answer`], returning true when the answer is an error the server found in the request
+/// itself (400 for a method the router cannot take, 414, 501), after which an HTTP/1.1
+/// connection closes. A status a handler or the fallback chose never is one (nor 404, 405,
+/// 308): the status alone does not tell.
+#[inline]
+pub(crate) fn answer_ends<'a>(
+    app: &'a App,
+    req: &mut Request<'a>,
+    res: &mut Response,
+    stats: &WorkerCounters,
+) -> bool {
     let Some(m) = router_method(req.method) else {
-        return res.set_error(400);
+        res.set_error(400);
+        return true;
     };
     match decide(app, m, req.path, stats) {
         Decision::Hit(hit) => {
@@ -243,8 +258,13 @@ pub(crate) fn answer<'a>(
             push_params(req, &hit);
             let route = RouteId::handler(index, req.method);
             run_handler(app, &*app.handlers[index], route, req, res, stats);
+            false
         }
-        other => answer_miss(app, other, req, res, stats),
+        other => {
+            let ends = matches!(other, Decision::Error(code) if code != 404);
+            answer_miss(app, other, req, res, stats);
+            ends
+        }
     }
 }
 

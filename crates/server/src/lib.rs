@@ -80,6 +80,10 @@
 //! | 503 | a deferred answer past [`Timeouts::handler`], or the blocking pool's queue full ([`Builder::route_blocking`]) | kept |
 //! | 505 | HTTP version other than 1.0 and 1.1 | closed |
 //!
+//! "Closed" is for these answers of the server's own: the same status set by a handler (a 400
+//! or 422 for an invalid API request, say) keeps the HTTP/1.1 connection, unless the request's
+//! body is still unread (an answer on the head alone, such as an upload route's refusal).
+//!
 //! On HTTP/2 the same statuses come back on the stream; protocol violations end the stream
 //! (RST_STREAM) or the connection (GOAWAY) with the RFC 9113 code brisk-http2 chooses.
 //!
