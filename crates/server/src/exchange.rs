@@ -196,20 +196,18 @@ fn decide<'r, 'p>(
 }
 
 /// [`decide`] for a path no route takes for the method. Out of line: the hit path stays small.
+///
+/// The custom fallback answers only what would otherwise be 404: a path no route takes for
+/// any method (whatever the request's method, so an extension method reaches it too, and also
+/// where the path's trailing-slash twin has a route: no 308 then). A path that routes take
+/// for other methods gets 405 with `Allow` (501 for an extension method), fallback or not.
 #[cold]
 #[inline(never)]
 fn miss<'r, 'p>(app: &'r App, m: Method<'_>, e: MatchError<'r>) -> Decision<'r, 'p> {
     let standard = !matches!(m, Method::Extension(_));
     match e {
-        MatchError::MethodNotAllowed { allowed } => {
-            if !standard && app.fallback.is_none() {
-                return Decision::Error(501);
-            }
-            match &app.fallback {
-                Some(_) => Decision::Fallback,
-                None => Decision::NotAllowed(allowed),
-            }
-        }
+        MatchError::MethodNotAllowed { allowed } if standard => Decision::NotAllowed(allowed),
+        MatchError::MethodNotAllowed { .. } => Decision::Error(501),
         MatchError::NotFound { trailing_slash } => {
             if app.fallback.is_some() {
                 Decision::Fallback

@@ -70,13 +70,13 @@
 //! |---|---|---|
 //! | 400 | malformed request (any brisk-http1 syntax or framing error) | closed |
 //! | 404 | no route matches the path (and no fallback) | kept |
-//! | 405 | routes match the path, none for the method; `Allow` lists them (GET implies HEAD) | kept |
+//! | 405 | routes match the path, none for the method; `Allow` lists them (GET implies HEAD); also with a fallback | kept |
 //! | 408 | the head did not arrive within [`Timeouts::header_read`] (slow-loris defense) | closed |
 //! | 413 | body larger than [`Limits::max_body_size`] (declared or chunked), or for an upload route ([`Builder::upload`]) than [`Limits::max_upload_size`] | closed |
 //! | 414 | request target longer than [`Limits::max_uri_len`] | closed |
 //! | 431 | head larger than [`Limits::max_head_size`], or too many fields | closed |
 //! | 500 | the handler panicked, or set an invalid header or status, or dropped its [`Responder`] (each reported to [`Builder::on_app_error`]) | kept |
-//! | 501 | unknown method with no route for it | closed |
+//! | 501 | unknown method with no route for it (but the fallback, if any, takes a path no route takes) | closed |
 //! | 503 | a deferred answer past [`Timeouts::handler`], or the blocking pool's queue full ([`Builder::route_blocking`]) | kept |
 //! | 505 | HTTP version other than 1.0 and 1.1 | closed |
 //!
