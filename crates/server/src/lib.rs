@@ -78,7 +78,7 @@
 //! | 500 | the handler panicked, or set an invalid header or status, or dropped its [`Responder`] (each reported to [`Builder::on_app_error`]) | kept |
 //! | 501 | unknown method with no route for it (but the fallback, if any, takes a path no route takes) | closed |
 //! | 503 | a deferred answer past [`Timeouts::handler`], or the blocking pool's queue full ([`Builder::route_blocking`]) | kept |
-//! | 505 | HTTP version other than 1.0 and 1.1 | closed |
+//! | 505 | HTTP version whose major is not 1 (a higher 1.x, `HTTP/1.2`, is served as HTTP/1.1) | closed |
 //!
 //! "Closed" is for these answers of the server's own: the same status set by a handler (a 400
 //! or 422 for an invalid API request, say) keeps the HTTP/1.1 connection, unless the request's
