@@ -147,7 +147,7 @@ pub use embed::{EmbeddedServer, Turn};
 pub use error::Error;
 pub use handle::Handle;
 pub use push::{BodyWriter, WriteError};
-pub use query::{percent_decode, Query, QueryPair};
+pub use query::{form_decode, percent_decode, Query, QueryPair};
 pub use request::{Headers, Params, Request, Version, MAX_PARAMS};
 pub use response::{Body, Response};
 pub use server::{Builder, Server};
