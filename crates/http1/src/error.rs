@@ -31,7 +31,8 @@ pub enum Error {
     /// The HTTP-version is not `HTTP/` DIGIT `.` DIGIT, or the start line does not end after it
     /// (RFC 9112 §2.3).
     InvalidVersion,
-    /// A well-formed HTTP-version other than 1.0 and 1.1 (RFC 9110 §15.6.6: 505).
+    /// A well-formed HTTP-version whose major version is not 1, such as `HTTP/2.0` in an
+    /// HTTP/1 start line (RFC 9110 §15.6.6: 505). A higher 1.x is read as 1.1.
     UnsupportedVersion,
     /// A status code that is not three digits in 100..=999 (RFC 9112 §4).
     InvalidStatus,

@@ -108,7 +108,9 @@ impl fmt::Display for Method<'_> {
     }
 }
 
-/// An HTTP/1.x version. Only 1.0 and 1.1 exist here; other versions are
+/// An HTTP/1.x version. Only 1.0 and 1.1 exist here: a higher 1.x (`HTTP/1.2`) is read as
+/// 1.1 (RFC 9110 §6.2, RFC 9112 §2.3: a message of a higher minor version is processed as the
+/// highest one the recipient implements); other major versions are
 /// [`Error::UnsupportedVersion`](crate::Error::UnsupportedVersion).
 ///
 /// # Examples
@@ -146,11 +148,12 @@ impl fmt::Display for Version {
     }
 }
 
-/// Parses exactly 8 bytes of `HTTP-version` (RFC 9112 §2.3).
+/// Parses exactly 8 bytes of `HTTP-version` (RFC 9112 §2.3); 1.2 to 1.9 are 1.1.
 pub(crate) fn parse_version(v: &[u8]) -> Result<Version, crate::Error> {
     match v {
         b"HTTP/1.1" => Ok(Version::Http11),
         b"HTTP/1.0" => Ok(Version::Http10),
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', b'2'..=b'9'] => Ok(Version::Http11),
         [b'H', b'T', b'T', b'P', b'/', a, b'.', b] if a.is_ascii_digit() && b.is_ascii_digit() => {
             Err(crate::Error::UnsupportedVersion)
         }

@@ -202,20 +202,18 @@ fn decide<'r, 'p>(
 }
 
 /// [`decide`] for a path no route takes for the method. Out of line: the hit path stays small.
+///
+/// The custom fallback answers only what would otherwise be 404: a path no route takes for
+/// any method (whatever the request's method, so an extension method reaches it too, and also
+/// where the path's trailing-slash twin has a route: no 308 then). A path that routes take
+/// for other methods gets 405 with `Allow` (501 for an extension method), fallback or not.
 #[cold]
 #[inline(never)]
 fn miss<'r, 'p>(app: &'r App, m: Method<'_>, e: MatchError<'r>) -> Decision<'r, 'p> {
     let standard = !matches!(m, Method::Extension(_));
     match e {
-        MatchError::MethodNotAllowed { allowed } => {
-            if !standard && app.fallback.is_none() {
-                return Decision::Error(501);
-            }
-            match &app.fallback {
-                Some(_) => Decision::Fallback,
-                None => Decision::NotAllowed(allowed),
-            }
-        }
+        MatchError::MethodNotAllowed { allowed } if standard => Decision::NotAllowed(allowed),
+        MatchError::MethodNotAllowed { .. } => Decision::Error(501),
         MatchError::NotFound { trailing_slash } => {
             if app.fallback.is_some() {
                 Decision::Fallback
@@ -240,8 +238,23 @@ pub(crate) fn answer<'a>(
     res: &mut Response,
     stats: &WorkerCounters,
 ) {
+    answer_ends(app, req, res, stats);
+}
+
+/// [`answer`], returning true when the answer is an error the server found in the request
+/// itself (400 for a method the router cannot take, 414, 501), after which an HTTP/1.1
+/// connection closes. A status a handler or the fallback chose never is one (nor 404, 405,
+/// 308): the status alone does not tell.
+#[inline]
+pub(crate) fn answer_ends<'a>(
+    app: &'a App,
+    req: &mut Request<'a>,
+    res: &mut Response,
+    stats: &WorkerCounters,
+) -> bool {
     let Some(m) = router_method(req.method) else {
-        return res.set_error(400);
+        res.set_error(400);
+        return true;
     };
     match decide(app, m, req.path, stats) {
         Decision::Hit(hit) => {
@@ -249,8 +262,13 @@ pub(crate) fn answer<'a>(
             push_params(req, &hit);
             let route = RouteId::handler(index, req.method);
             run_handler(app, &*app.handlers[index], route, req, res, stats);
+            false
         }
-        other => answer_miss(app, other, req, res, stats),
+        other => {
+            let ends = matches!(other, Decision::Error(code) if code != 404);
+            answer_miss(app, other, req, res, stats);
+            ends
+        }
     }
 }
 

@@ -70,15 +70,19 @@
 //! |---|---|---|
 //! | 400 | malformed request (any brisk-http1 syntax or framing error) | closed |
 //! | 404 | no route matches the path (and no fallback) | kept |
-//! | 405 | routes match the path, none for the method; `Allow` lists them (GET implies HEAD) | kept |
+//! | 405 | routes match the path, none for the method; `Allow` lists them (GET implies HEAD); also with a fallback | kept |
 //! | 408 | the head did not arrive within [`Timeouts::header_read`] (slow-loris defense) | closed |
 //! | 413 | body larger than [`Limits::max_body_size`] (declared or chunked), or for an upload route ([`Builder::upload`]) than [`Limits::max_upload_size`] | closed |
 //! | 414 | request target longer than [`Limits::max_uri_len`] | closed |
 //! | 431 | head larger than [`Limits::max_head_size`], or too many fields | closed |
 //! | 500 | the handler panicked, or set an invalid header or status, or dropped its [`Responder`] (each reported to [`Builder::on_app_error`]) | kept |
-//! | 501 | unknown method with no route for it | closed |
+//! | 501 | unknown method with no route for it (but the fallback, if any, takes a path no route takes) | closed |
 //! | 503 | a deferred answer past [`Timeouts::handler`], or the blocking pool's queue full ([`Builder::route_blocking`]) | kept |
-//! | 505 | HTTP version other than 1.0 and 1.1 | closed |
+//! | 505 | HTTP version whose major is not 1 (a higher 1.x, `HTTP/1.2`, is served as HTTP/1.1) | closed |
+//!
+//! "Closed" is for these answers of the server's own: the same status set by a handler (a 400
+//! or 422 for an invalid API request, say) keeps the HTTP/1.1 connection, unless the request's
+//! body is still unread (an answer on the head alone, such as an upload route's refusal).
 //!
 //! On HTTP/2 the same statuses come back on the stream; protocol violations end the stream
 //! (RST_STREAM) or the connection (GOAWAY) with the RFC 9113 code brisk-http2 chooses.
@@ -143,7 +147,7 @@ pub use embed::{EmbeddedServer, Turn};
 pub use error::Error;
 pub use handle::Handle;
 pub use push::{BodyWriter, WriteError};
-pub use query::{percent_decode, Query, QueryPair};
+pub use query::{form_decode, percent_decode, Query, QueryPair};
 pub use request::{Headers, Params, Request, Version, MAX_PARAMS};
 pub use response::{Body, Response};
 pub use server::{Builder, Server};

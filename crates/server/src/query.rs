@@ -5,8 +5,8 @@ use std::borrow::Cow;
 /// An iterator over the `key=value` pairs of a query string (`application/x-www-form-urlencoded`).
 ///
 /// Nothing is decoded while iterating: each [`QueryPair`] borrows the raw text, and
-/// [`QueryPair::key`] / [`QueryPair::value`] percent-decode (and turn `+` into a space) on demand,
-/// allocating only when the raw text holds an escape.
+/// [`QueryPair::key`] / [`QueryPair::value`] decode on demand as [`form_decode`] does
+/// (percent-escapes, and `+` as a space), allocating only when the raw text holds an escape.
 ///
 /// # Examples
 ///
@@ -111,7 +111,7 @@ impl<'a> QueryPair<'a> {
     /// assert_eq!(brisk_server::Query::new("a%41=1").next().unwrap().key(), "aA");
     /// ```
     pub fn key(&self) -> Cow<'a, str> {
-        percent_decode(self.key)
+        form_decode(self.key)
     }
 
     /// The value, percent-decoded with `+` as a space.
@@ -122,11 +122,14 @@ impl<'a> QueryPair<'a> {
     /// assert_eq!(brisk_server::Query::new("a=x+y").next().unwrap().value(), "x y");
     /// ```
     pub fn value(&self) -> Cow<'a, str> {
-        percent_decode(self.value)
+        form_decode(self.value)
     }
 }
 
-/// Percent-decodes `s` (and maps `+` to a space), borrowing when there is nothing to decode.
+/// Percent-decodes `s` (RFC 3986 §2.1), borrowing when there is nothing to decode: for a
+/// path or a route parameter ([`Request::param`](crate::Request::param)), where `+` is a `+`.
+/// A query string or a form body (`application/x-www-form-urlencoded`), where `+` stands for
+/// a space, takes [`form_decode`] (or [`Query`]).
 ///
 /// A `%` not followed by two hex digits is kept as it is; bytes that do not form UTF-8 after
 /// decoding become U+FFFD.
@@ -137,19 +140,41 @@ impl<'a> QueryPair<'a> {
 /// use brisk_server::percent_decode;
 ///
 /// assert_eq!(percent_decode("plain"), "plain");
-/// assert_eq!(percent_decode("a%2Fb+c"), "a/b c");
+/// assert_eq!(percent_decode("a%2Fb%20c"), "a/b c");
+/// assert_eq!(percent_decode("C++"), "C++");
 /// assert_eq!(percent_decode("100%"), "100%");
 /// ```
 pub fn percent_decode(s: &str) -> Cow<'_, str> {
+    decode(s, false)
+}
+
+/// Decodes a value of a query string or form body (`application/x-www-form-urlencoded`):
+/// percent-escapes as [`percent_decode`], and `+` as a space. Not for paths, where `+` is
+/// itself.
+///
+/// # Examples
+///
+/// ```
+/// use brisk_server::form_decode;
+///
+/// assert_eq!(form_decode("J%C3%BCrgen+B"), "Jürgen B");
+/// assert_eq!(form_decode("C%2B%2B"), "C++");
+/// ```
+pub fn form_decode(s: &str) -> Cow<'_, str> {
+    decode(s, true)
+}
+
+/// Percent-decodes `s`, and `+` as a space when `plus` is set.
+fn decode(s: &str, plus: bool) -> Cow<'_, str> {
     let bytes = s.as_bytes();
-    if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
+    if !bytes.iter().any(|&b| b == b'%' || (plus && b == b'+')) {
         return Cow::Borrowed(s);
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => {
+            b'+' if plus => {
                 out.push(b' ');
                 i += 1;
             }
@@ -191,20 +216,26 @@ mod tests {
 
     #[test]
     fn decoding_edge_cases() {
-        let rows: &[(&str, &str)] = &[
-            ("", ""),
-            ("%", "%"),
-            ("%4", "%4"),
-            ("%41", "A"),
-            ("%4g", "%4g"),
-            ("a%41%42", "aAB"),
-            ("%e2%82%ac", "€"),
-            ("%ff", "\u{fffd}"),
-            ("++", "  "),
+        // (raw, as a path decodes it, as a form decodes it)
+        let rows: &[(&str, &str, &str)] = &[
+            ("", "", ""),
+            ("%", "%", "%"),
+            ("%4", "%4", "%4"),
+            ("%41", "A", "A"),
+            ("%4g", "%4g", "%4g"),
+            ("a%41%42", "aAB", "aAB"),
+            ("%e2%82%ac", "€", "€"),
+            ("%ff", "\u{fffd}", "\u{fffd}"),
+            ("++", "++", "  "),
+            ("a+%2B", "a++", "a +"),
+            ("C%2B%2B+x", "C+++x", "C++ x"),
         ];
-        for (raw, want) in rows {
-            assert_eq!(percent_decode(raw), *want, "{raw}");
+        for (raw, path, form) in rows {
+            assert_eq!(percent_decode(raw), *path, "{raw}");
+            assert_eq!(form_decode(raw), *form, "{raw}");
         }
+        assert!(matches!(percent_decode("a+b"), Cow::Borrowed("a+b")));
+        assert!(matches!(form_decode("a+b"), Cow::Owned(_)));
     }
 
     #[test]

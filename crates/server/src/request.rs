@@ -158,7 +158,8 @@ pub const MAX_PARAMS: usize = 16;
 
 /// Route parameters (`{name}` segments) of the matched route, as zero-copy slices of the path.
 ///
-/// Values are not percent-decoded (routing never decodes); use [`crate::percent_decode`].
+/// Values are not percent-decoded (routing never decodes); use [`crate::percent_decode`]
+/// (which keeps `+` as it is: only query strings and form bodies make it a space).
 ///
 /// # Examples
 ///
@@ -396,7 +397,8 @@ impl<'a> Request<'a> {
         &self.params
     }
 
-    /// One route parameter by name.
+    /// One route parameter by name, as it is in the path (not decoded: see
+    /// [`percent_decode`](crate::percent_decode)).
     ///
     /// # Examples
     ///

@@ -492,7 +492,12 @@ impl Builder {
         self
     }
 
-    /// The handler for requests no route matches (instead of 404, 405 and 501).
+    /// The handler for requests whose path no route takes, for any method: what would
+    /// otherwise be 404 (also an unknown method's 501, and the 308 to a route's trailing-slash
+    /// twin, on such a path). A path that routes take for other methods still gets 405 with
+    /// `Allow` (501 for an unknown method): `DELETE /users/1` with only `GET /users/{id}`
+    /// routed is a 405, not the fallback's. With no routes at all, the fallback answers
+    /// every request.
     ///
     /// # Examples
     ///

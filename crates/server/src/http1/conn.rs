@@ -288,8 +288,3 @@ impl H1 {
         max != 0 && self.served + 1 >= max
     }
 }
-
-/// Whether a connection may continue after answering with `status`.
-pub(super) fn keeps(status: u16) -> bool {
-    !matches!(status, 400 | 408 | 413 | 414 | 431 | 501 | 505)
-}

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use brisk_reactor::{Action, ConnId, Context, Output, TimeoutKind};
 
-use super::conn::{keeps, Plan, Reading, H1};
+use super::conn::{Plan, Reading, H1};
 use crate::app_error::{AppErrorKind, ErrorLog, RouteId};
 use crate::defer;
 use crate::response::Response;
@@ -237,13 +237,10 @@ impl H1 {
                 let Some(mut res) = front.res.take() else {
                     break;
                 };
+                // A handler's status never closes the connection by itself.
                 let plan = front.plan;
                 self.waiting.pop_front();
                 std::mem::swap(&mut w.res, &mut res);
-                let plan = Plan {
-                    keep_alive: plan.keep_alive && keeps(w.res.status_code()),
-                    ..plan
-                };
                 self.write_now(w, out, &plan);
                 std::mem::swap(&mut w.res, &mut res);
                 // `res` is the completion's response, dropped here (the worker's stays).

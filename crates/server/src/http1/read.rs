@@ -12,7 +12,7 @@ use brisk_http1::{
 };
 use brisk_reactor::{Context, Output, TimeoutKind};
 
-use super::conn::{keeps, Collect, H2cUpgrade, Next, Plan, Reading, H1};
+use super::conn::{Collect, H2cUpgrade, Next, Plan, Reading, H1};
 use crate::app::App;
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
@@ -280,7 +280,7 @@ impl H1 {
                     let mut request = head.request(&buf[head_len..head_len + n]);
                     w.res.reset();
                     w.res.set_ticket(me, self.served);
-                    exchange::answer(app, &mut request, &mut w.res, &w.stats);
+                    let ends = exchange::answer_ends(app, &mut request, &mut w.res, &w.stats);
                     self.served += 1;
                     if w.res.is_deferred() {
                         let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
@@ -292,8 +292,9 @@ impl H1 {
                         }
                         continue;
                     }
+                    // A handler's status never closes the connection by itself.
                     let plan = Plan {
-                        keep_alive: plan.keep_alive && keeps(w.res.status_code()),
+                        keep_alive: plan.keep_alive && !ends,
                         ..plan
                     };
                     self.write_response(w, out, &plan);
@@ -607,10 +608,8 @@ impl H1 {
             self.defer_answer(me, self.served - 1, &plan, deadline, w.res.route());
             return;
         }
-        let plan = Plan {
-            keep_alive: keep_alive && keeps(w.res.status_code()),
-            ..plan
-        };
+        // The answer is a handler's, the fallback's or a sink's (the server's own errors were
+        // answered on the head): its status never closes the connection by itself.
         self.write_response(w, out, &plan);
         if !plan.keep_alive {
             self.reading = Reading::Closed;
