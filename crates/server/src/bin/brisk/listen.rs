@@ -79,6 +79,29 @@ impl Bind {
     }
 }
 
+/// The listeners `binds` name: every TCP address (resolved, in order; an address named twice,
+/// e.g. by `localhost:8080` and `127.0.0.1:8080`, is bound once, except with port 0, where each
+/// gets a port of its own) and every Unix socket path.
+///
+/// # Errors
+///
+/// As [`Bind::resolve`].
+pub fn listeners(binds: &[Bind]) -> Result<(Vec<SocketAddr>, Vec<PathBuf>), String> {
+    let mut tcp: Vec<SocketAddr> = Vec::new();
+    let mut unix = Vec::new();
+    for b in binds {
+        if let Bind::Unix(path) = b {
+            unix.push(path.clone());
+        }
+        for a in b.resolve()? {
+            if a.port() == 0 || !tcp.contains(&a) {
+                tcp.push(a);
+            }
+        }
+    }
+    Ok((tcp, unix))
+}
+
 impl fmt::Display for Bind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -133,6 +156,28 @@ mod tests {
             let e = Bind::parse(v).unwrap_err();
             assert!(e.contains(why), "{v}: {e}");
         }
+    }
+
+    #[test]
+    fn an_address_named_twice_is_bound_once_except_port_0() {
+        let binds: Vec<Bind> = [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "127.0.0.1:0",
+            "127.0.0.1:0",
+        ]
+        .iter()
+        .chain(&["unix:/a.sock", "127.0.0.1:8080"])
+        .map(|v| Bind::parse(v).unwrap())
+        .collect();
+        let (tcp, unix) = listeners(&binds).unwrap();
+        let v4 = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(
+            tcp.iter().filter(|&&a| a == v4("127.0.0.1:8080")).count(),
+            1
+        );
+        assert_eq!(tcp.iter().filter(|&&a| a == v4("127.0.0.1:0")).count(), 2);
+        assert_eq!(unix, vec![PathBuf::from("/a.sock")]);
     }
 
     #[test]

@@ -24,7 +24,6 @@ use brisk_server::Server;
 
 use crate::args::{Cli, Command};
 use crate::config::Settings;
-use crate::listen::Bind;
 use crate::values::{format_duration, format_size};
 
 /// Exit status for a bad command line or configuration file.
@@ -74,26 +73,24 @@ fn effective(cli: &Cli) -> Result<Settings, String> {
 
 fn serve(s: &Settings) -> ExitCode {
     let mut builder = Server::builder();
-    for b in &s.bind {
-        if let Bind::Unix(path) = b {
-            // Replaced by `builder.bind_unix(path)` once the Unix-socket listener has landed.
-            eprintln!(
-                "brisk: --bind unix:{}: unix sockets not supported yet",
-                path.display()
-            );
-            return ExitCode::from(USAGE);
+    let (tcp, unix) = match listen::listeners(&s.bind) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            return ExitCode::FAILURE;
         }
-        match b.resolve() {
-            Ok(addrs) => {
-                for a in addrs {
-                    builder.bind(a);
-                }
-            }
-            Err(e) => {
-                eprintln!("brisk: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+    };
+    for a in tcp {
+        builder.bind(a);
+    }
+    if let Some(path) = unix.first() {
+        // Replaced by `builder.bind_unix(path)` for each path once the Unix-socket listener
+        // has landed.
+        eprintln!(
+            "brisk: --bind unix:{}: unix sockets not supported yet",
+            path.display()
+        );
+        return ExitCode::from(USAGE);
     }
     let cpus = config::cpus();
     if let Some(cpus) = cpus.filter(|&c| s.workers > c) {
