@@ -1,8 +1,9 @@
-//! Signals, handled as nginx handles them:
+//! Signals:
 //!
 //! * SIGINT, SIGTERM: the first starts graceful shutdown (stop accepting, finish in-flight
-//!   requests within the shutdown timeout); a second one while that runs exits at once, with
-//!   status 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+//!   requests within the shutdown timeout); a second one while that runs exits at once (like
+//!   nginx's fast shutdown), with status 128 + the signal's number (130 for SIGINT, 143 for
+//!   SIGTERM).
 //! * SIGHUP: never stops the process. It will mean "reopen the logs, reload": today there is
 //!   nothing to reload, so the handler says so on stderr and counts the signal. The work itself
 //!   must not run in the handler: whatever reopens files (a log writer thread, a worker's turn)
@@ -79,7 +80,7 @@ pub fn hangups() -> u64 {
     HANGUPS.load(Ordering::SeqCst)
 }
 
-fn handle(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) {
+fn set_handler(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) {
     // SAFETY: `sa` is a zeroed `sigaction` with its mask initialised by sigemptyset and an
     // `extern "C" fn(c_int)` handler (no SA_SIGINFO); null is allowed for the old action.
     unsafe {
@@ -93,23 +94,23 @@ fn handle(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) {
 
 /// Makes SIGHUP harmless; call first thing, before anything that takes time.
 pub fn install_hangup() {
-    handle(libc::SIGHUP, on_hangup);
+    set_handler(libc::SIGHUP, on_hangup);
 }
 
 /// Makes SIGINT and SIGTERM shut `handle` down gracefully within `deadline`, and a second one
 /// exit at once.
-pub fn install_stop(handle_: &Handle, deadline: Duration) {
+pub fn install_stop(handle: &Handle, deadline: Duration) {
     let notice = |name: &str| {
         format!("brisk: {name} received, shutting down (deadline {deadline:?}; send it again to exit now)\n")
     };
     let installed = Installed {
-        handle: handle_.clone(),
+        handle: handle.clone(),
         on_int: notice("SIGINT"),
         on_term: notice("SIGTERM"),
     };
     if INSTALLED.set(installed).is_err() {
         return;
     }
-    handle(libc::SIGINT, on_stop);
-    handle(libc::SIGTERM, on_stop);
+    set_handler(libc::SIGINT, on_stop);
+    set_handler(libc::SIGTERM, on_stop);
 }
