@@ -1,0 +1,253 @@
+//! The settings of a run: one key per flag (`--max-body` is the key `max-body`), filled from the
+//! defaults, then the configuration file, then the command line (flags win), and printed back
+//! as TOML by `--print-config`.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::listen::Bind;
+use crate::values::{format_duration, format_size, parse_duration, parse_size};
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub bind: Vec<Bind>,
+    pub workers: usize,
+    pub header_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_body: usize,
+    pub shutdown_timeout: Duration,
+    pub dir: Option<PathBuf>,
+}
+
+/// Most workers.
+pub const MAX_WORKERS: usize = 1024;
+
+/// The number of CPUs this process may run on, if known.
+pub fn cpus() -> Option<usize> {
+    std::thread::available_parallelism().ok().map(|n| n.get())
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            bind: vec![Bind::Addr(([127, 0, 0, 1], 8080).into())],
+            workers: cpus().unwrap_or(1).min(MAX_WORKERS),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_body: 1024 * 1024,
+            shutdown_timeout: Duration::from_secs(10),
+            dir: None,
+        }
+    }
+}
+
+/// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
+pub const KEYS: [&str; 7] = [
+    "bind",
+    "workers",
+    "header-timeout",
+    "idle-timeout",
+    "max-body",
+    "shutdown-timeout",
+    "dir",
+];
+
+/// The TOML types a key accepts (see [`Overrides::set`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `bind`: a string, or an array of strings.
+    Addrs,
+    /// `workers`: an integer.
+    Count,
+    /// `max-body`: a string such as "64K", or an integer number of bytes.
+    Size,
+    /// The timeouts: a string such as "500ms", or an integer number of seconds.
+    Duration,
+    /// `dir`: a string.
+    Path,
+}
+
+/// The kind of `key`, or `None` when there is no such key.
+pub fn kind(key: &str) -> Option<Kind> {
+    Some(match key {
+        "bind" => Kind::Addrs,
+        "workers" => Kind::Count,
+        "max-body" => Kind::Size,
+        "header-timeout" | "idle-timeout" | "shutdown-timeout" => Kind::Duration,
+        "dir" => Kind::Path,
+        _ => return None,
+    })
+}
+
+/// Settings given by one source (the file or the command line); `None` (or no address) keeps
+/// what an earlier source or the default said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// Every address given; when not empty, replaces the earlier source's list as a whole.
+    pub bind: Vec<Bind>,
+    pub workers: Option<usize>,
+    pub header_timeout: Option<Duration>,
+    pub idle_timeout: Option<Duration>,
+    pub max_body: Option<usize>,
+    pub shutdown_timeout: Option<Duration>,
+    pub dir: Option<PathBuf>,
+}
+
+impl Overrides {
+    /// Sets `key` (one of [`KEYS`]) from its text, as a flag or the file writes it; `bind` adds
+    /// an address. The error says what is allowed (the caller adds where the value came from).
+    pub fn set(&mut self, key: &str, v: &str) -> Result<(), String> {
+        let duration = || {
+            parse_duration(v).ok_or("expected a duration above zero with unit ms, s or m, e.g. 500ms, 10s, 2m (at most 1 day)")
+        };
+        match key {
+            "bind" => self.bind.push(Bind::parse(v)?),
+            "workers" => {
+                self.workers = match v.parse::<usize>() {
+                    Ok(n) if (1..=MAX_WORKERS).contains(&n) => Some(n),
+                    _ => return Err(format!("expected a whole number from 1 to {MAX_WORKERS}")),
+                }
+            }
+            "max-body" => self.max_body = Some(parse_size(v).ok_or(
+                "expected bytes with an optional K, M or G suffix, e.g. 1048576 or 1M (at most 1G)",
+            )?),
+            "header-timeout" => self.header_timeout = Some(duration()?),
+            "idle-timeout" => self.idle_timeout = Some(duration()?),
+            "shutdown-timeout" => self.shutdown_timeout = Some(duration()?),
+            "dir" => {
+                if v.is_empty() {
+                    return Err("expected the path of a directory".to_string());
+                }
+                self.dir = Some(v.into());
+            }
+            _ => return Err(format!("unknown key (allowed: {})", KEYS.join(", "))),
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// Applies what `o` sets.
+    pub fn apply(&mut self, o: &Overrides) {
+        if !o.bind.is_empty() {
+            self.bind = o.bind.clone();
+        }
+        let Overrides {
+            bind: _,
+            workers,
+            header_timeout,
+            idle_timeout,
+            max_body,
+            shutdown_timeout,
+            dir,
+        } = o;
+        self.workers = workers.unwrap_or(self.workers);
+        self.header_timeout = header_timeout.unwrap_or(self.header_timeout);
+        self.idle_timeout = idle_timeout.unwrap_or(self.idle_timeout);
+        self.max_body = max_body.unwrap_or(self.max_body);
+        self.shutdown_timeout = shutdown_timeout.unwrap_or(self.shutdown_timeout);
+        if dir.is_some() {
+            self.dir.clone_from(dir);
+        }
+    }
+
+    /// The settings as a TOML document that `--config` reads back to the same settings.
+    pub fn to_toml(&self) -> String {
+        let mut t = String::from(
+            "# brisk: effective configuration (brisk --print-config); read by brisk --config FILE\n",
+        );
+        let binds: Vec<String> = self.bind.iter().map(|b| quote(&b.to_string())).collect();
+        let _ = writeln!(t, "bind = [{}]", binds.join(", "));
+        let _ = writeln!(t, "workers = {}", self.workers);
+        for (key, d) in [
+            ("header-timeout", self.header_timeout),
+            ("idle-timeout", self.idle_timeout),
+        ] {
+            let _ = writeln!(t, "{key} = \"{}\"", format_duration(d));
+        }
+        let _ = writeln!(t, "max-body = \"{}\"", format_size(self.max_body));
+        let _ = writeln!(
+            t,
+            "shutdown-timeout = \"{}\"",
+            format_duration(self.shutdown_timeout)
+        );
+        match &self.dir {
+            Some(d) => {
+                let _ = writeln!(t, "dir = {}", quote(&d.to_string_lossy()));
+            }
+            None => t.push_str("# dir: not set (no directory served)\n"),
+        }
+        t
+    }
+}
+
+/// `s` as a TOML basic string.
+fn quote(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(q, "\\u{:04X}", c as u32);
+            }
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_kind_and_a_setter() {
+        for k in KEYS {
+            assert!(kind(k).is_some(), "{k}");
+            let bad = if k == "dir" { "" } else { "bad" };
+            let e = Overrides::default().set(k, bad).unwrap_err();
+            assert!(!e.contains("unknown key"), "{k}: {e}");
+        }
+        assert_eq!(kind("port"), None);
+        assert!(Overrides::default()
+            .set("port", "1")
+            .unwrap_err()
+            .contains("allowed: bind, workers"));
+    }
+
+    #[test]
+    fn later_sources_win_key_by_key() {
+        let mut file = Overrides::default();
+        file.set("bind", "10.0.0.1:1").unwrap();
+        file.set("workers", "3").unwrap();
+        file.set("max-body", "2K").unwrap();
+        let mut cli = Overrides::default();
+        cli.set("workers", "5").unwrap();
+        let mut s = Settings::default();
+        s.apply(&file);
+        s.apply(&cli);
+        assert_eq!(s.workers, 5);
+        assert_eq!(s.max_body, 2048);
+        assert_eq!(s.bind, vec![Bind::parse("10.0.0.1:1").unwrap()]);
+        // Addresses on the command line replace the file's list; two of them are both kept.
+        cli.set("bind", "127.0.0.1:2").unwrap();
+        cli.set("bind", "localhost:3").unwrap();
+        s.apply(&cli);
+        assert_eq!(s.bind.len(), 2);
+        assert_eq!(s.bind[1].to_string(), "localhost:3");
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(quote("x\u{1}\n"), "\"x\\u0001\\n\"");
+    }
+}

@@ -1,0 +1,67 @@
+//! The text of `brisk --help`.
+
+/// Printed by `brisk --help`.
+pub const HELP: &str = "\
+brisk: HTTP/1.1 and h2c server (Brisk)
+
+USAGE:
+    brisk [OPTIONS]
+
+OPTIONS:
+    --bind ADDR              Address to listen on: IP:PORT, or HOST:PORT (every address
+                             the name resolves to at start, e.g. localhost:8080); port 0
+                             picks a free port. Repeat it to listen on several addresses.
+                             (unix:PATH is recognised but not supported yet.)
+                             Default: 127.0.0.1:8080
+    --workers N              Worker threads, 1 to 1024, each with its own SO_REUSEPORT
+                             listener; more than the CPUs gets a warning.
+                             Default: the number of CPUs
+    --header-timeout DUR     Time to receive a complete request head before the client gets
+                             408 and is closed (slow-loris defense). Default: 10s
+    --idle-timeout DUR       Time an idle keep-alive connection is kept. Default: 60s
+    --max-body SIZE          Largest request body; larger gets 413. Default: 1M
+    --shutdown-timeout DUR   On SIGINT/SIGTERM, time in-flight requests get to finish.
+                             Default: 10s
+    --dir PATH               Serve the files under PATH at / (GET and HEAD; a directory
+                             answers with its index.html; ETag, Last-Modified and byte
+                             ranges). The routes below win where both match. Default: none
+    --config FILE            Read settings from a TOML file whose keys are the flags above
+                             without their dashes (bind, workers, header-timeout,
+                             idle-timeout, max-body, shutdown-timeout, dir); flags win.
+                             E.g.  bind = [\"127.0.0.1:8080\", \"localhost:8081\"]
+                                   workers = 4
+                                   max-body = \"1M\"
+                             bind is a string or an array of strings; workers an integer;
+                             max-body a string or bytes; timeouts a string or seconds.
+    --print-config           Print the effective configuration (defaults, file, flags) as
+                             TOML that --config reads, and exit
+    -V, --version            Print the version and exit
+    -h, --help               Print this help and exit
+
+    DUR is a number with a unit: ms, s or m (e.g. 500ms, 10s, 2m); a bare number is seconds.
+    SIZE is a number of bytes with an optional suffix K, M or G (powers of 1024), e.g. 64K.
+
+ROUTES:
+    any  /               this list (without --dir)
+    GET  /plaintext      Hello, World!
+    GET  /json           {\"message\":\"Hello, World!\"}
+    POST /echo           the request body, echoed back
+    GET  /hello/{name}   Hello, {name}!
+    GET  /deferred       Hello, World!, answered through a Responder on the worker thread
+    GET  /delay/{ms}     Hello, World!, answered after ms milliseconds (at most 60000) by a
+                         timer thread; the worker goes on serving meanwhile
+    GET  /blocking       Hello, World!, answered by a handler on the blocking pool
+    GET  /events?n=N&ms=M
+                         server-sent events (text/event-stream): N events (default 10,
+                         at most 10000), one every M ms (default 1000, at most 60000),
+                         each `id: i` and `data: event i`, sent by a timer thread; a
+                         `: keep-alive` comment after 15 s without one. 400 when N or M
+                         is not a whole number. Read it with `curl -N`
+
+SIGNALS:
+    SIGINT, SIGTERM      graceful shutdown: stop accepting, finish in-flight requests
+                         (Connection: close on HTTP/1.1, GOAWAY on HTTP/2), exit by the
+                         shutdown timeout. A second one exits at once (status 128+signal)
+    SIGHUP               does not stop the server (reserved for reopening logs; today
+                         it only logs \"nothing to reload\")
+";

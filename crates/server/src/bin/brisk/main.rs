@@ -1,0 +1,222 @@
+//! `brisk`: the Brisk server binary. HTTP/1.1 and h2c on one port, with built-in routes for load
+//! tests and demos. Run `brisk --help` for the flags.
+//!
+//! Modules: `args` (the command line), `file` (`--config FILE`), `config` (the settings and
+//! `--print-config`), `values` (sizes and durations), `listen` (what `--bind` names),
+//! `signals`, `routes` with `events` and `timer`, `help`.
+
+mod args;
+mod config;
+#[cfg(feature = "count-alloc")]
+mod count_alloc;
+mod events;
+mod file;
+mod help;
+mod listen;
+mod routes;
+mod signals;
+mod timer;
+mod values;
+
+use std::process::ExitCode;
+
+use brisk_server::Server;
+
+use crate::args::{Cli, Command};
+use crate::config::Settings;
+use crate::values::{format_duration, format_size};
+
+/// Exit status for a bad command line or configuration file.
+const USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    // First, so that a SIGHUP during start-up does not kill the process either.
+    signals::install_hangup();
+    let cli = match args::parse(std::env::args_os().skip(1)) {
+        Ok(Command::Help) => {
+            print!("{}", help::HELP);
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("brisk {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Run(cli)) => cli,
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let settings = match effective(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    if cli.print_config {
+        print!("{}", settings.to_toml());
+        return ExitCode::SUCCESS;
+    }
+    serve(&settings)
+}
+
+/// Defaults, then the configuration file, then the flags.
+fn effective(cli: &Cli) -> Result<Settings, String> {
+    let mut s = Settings::default();
+    if let Some(path) = &cli.config {
+        s.apply(&file::load(path)?);
+    }
+    s.apply(&cli.set);
+    Ok(s)
+}
+
+fn serve(s: &Settings) -> ExitCode {
+    let mut builder = Server::builder();
+    let (tcp, unix) = match listen::listeners(&s.bind) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for a in tcp {
+        builder.bind(a);
+    }
+    if let Some(path) = unix.first() {
+        // Replaced by `builder.bind_unix(path)` for each path once the Unix-socket listener
+        // has landed.
+        eprintln!(
+            "brisk: --bind unix:{}: unix sockets not supported yet",
+            path.display()
+        );
+        return ExitCode::from(USAGE);
+    }
+    let cpus = config::cpus();
+    if let Some(cpus) = cpus.filter(|&c| s.workers > c) {
+        eprintln!(
+            "brisk: warning: {} workers but {cpus} CPU{}: the extra workers only compete for them \
+             (set --workers {cpus} or less)",
+            s.workers,
+            plural(cpus)
+        );
+    }
+    builder
+        .workers(s.workers)
+        .max_body_size(s.max_body)
+        .header_timeout(s.header_timeout)
+        .idle_timeout(s.idle_timeout)
+        .shutdown_timeout(s.shutdown_timeout);
+    routes::register(&mut builder, s.dir.as_deref());
+
+    // This thread serves as worker 0: with `--workers 1` the process has no other thread.
+    let result = builder.run_with(|handle| {
+        // Handlers first, so that a signal sent on seeing the line below is handled.
+        signals::install_stop(handle, s.shutdown_timeout);
+        for addr in handle.local_addrs() {
+            println!(
+                "brisk listening on http://{addr} (HTTP/1.1 and h2c, {} worker{})",
+                s.workers,
+                plural(s.workers)
+            );
+        }
+        eprintln!("{}", start_up_facts(s, handle.local_addrs(), cpus));
+    });
+    match result {
+        Ok(()) => {
+            eprintln!("brisk: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Two lines for stderr: listeners and workers, then the main limits.
+fn start_up_facts(s: &Settings, addrs: &[std::net::SocketAddr], cpus: Option<usize>) -> String {
+    let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+    let cpus = cpus.map_or(String::new(), |c| format!(" on {c} CPU{}", plural(c)));
+    let dir = s
+        .dir
+        .as_ref()
+        .map_or(String::new(), |d| format!("; serving {}", d.display()));
+    format!(
+        "brisk {}: listening on {} (HTTP/1.1, h2c); {} worker{}{cpus}\n\
+         brisk: max-body {}, header-timeout {}, idle-timeout {}, shutdown-timeout {}{dir}",
+        env!("CARGO_PKG_VERSION"),
+        addrs.join(", "),
+        s.workers,
+        plural(s.workers),
+        format_size(s.max_body),
+        format_duration(s.header_timeout),
+        format_duration(s.idle_timeout),
+        format_duration(s.shutdown_timeout),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_documents_every_flag() {
+        for k in config::KEYS {
+            assert!(help::HELP.contains(&format!("--{k} ")), "{k}");
+        }
+        for f in [
+            "--config",
+            "--print-config",
+            "--version",
+            "--help",
+            "SIGHUP",
+        ] {
+            assert!(help::HELP.contains(f), "{f}");
+        }
+        for route in ["/plaintext", "/delay/{ms}", "/events?n=N&ms=M"] {
+            assert!(help::HELP.contains(route), "{route}");
+        }
+    }
+
+    #[test]
+    fn start_up_facts_name_listeners_workers_and_limits() {
+        let s = Settings {
+            workers: 3,
+            ..Settings::default()
+        };
+        let addrs = ["127.0.0.1:1".parse().unwrap(), "[::1]:2".parse().unwrap()];
+        let f = start_up_facts(&s, &addrs, Some(2));
+        assert!(f.contains("listening on 127.0.0.1:1, [::1]:2"), "{f}");
+        assert!(f.contains("3 workers on 2 CPUs"), "{f}");
+        assert!(f.contains("max-body 1M, header-timeout 10s"), "{f}");
+        assert_eq!(f.lines().count(), 2, "{f}");
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("brisk-effective-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("brisk.toml");
+        std::fs::write(&path, "workers = 3\nmax-body = \"2K\"\n").unwrap();
+        let args = ["--config", path.to_str().unwrap(), "--workers", "5"];
+        let Ok(Command::Run(cli)) = args::parse(args.map(Into::into)) else {
+            panic!("parse")
+        };
+        let s = effective(&cli).unwrap();
+        assert_eq!((s.workers, s.max_body), (5, 2048));
+        std::fs::write(&path, "workers = 3\nmax-body = \"2T\"\n").unwrap();
+        let e = effective(&cli).unwrap_err();
+        assert!(e.ends_with(":2: key 'max-body': bad value \"2T\": expected bytes with an optional K, M or G suffix, e.g. 1048576 or 1M (at most 1G)"), "{e}");
+        assert!(e.starts_with(path.to_str().unwrap()), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
