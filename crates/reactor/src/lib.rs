@@ -181,7 +181,7 @@ pub use config::Config;
 pub use embed::{Embedded, Turn};
 pub use error::Error;
 pub use handle::{Handle, Totals, WorkerStats};
-pub use listen::{raise_fd_limit, ListenAddr, ListenerKind, UNIX_ADDR};
+pub use listen::{fd_limit, raise_fd_limit, ListenAddr, ListenerKind, UNIX_ADDR};
 pub use notify::{ConnId, Notifier};
 pub use pool::{Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};

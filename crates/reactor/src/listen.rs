@@ -377,3 +377,17 @@ pub fn raise_fd_limit() -> u64 {
     }
     getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
 }
+
+/// This process's soft limit on open descriptors (`RLIMIT_NOFILE`); `u64::MAX` when
+/// unlimited. See [`raise_fd_limit`].
+///
+/// # Examples
+///
+/// ```
+/// assert!(brisk_reactor::fd_limit() >= 3);
+/// ```
+pub fn fd_limit() -> u64 {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(u64::MAX)
+}
