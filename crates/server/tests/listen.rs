@@ -63,7 +63,7 @@ fn a_second_server_on_a_bound_address_fails_with_address_in_use() {
         })
         .start();
     match second {
-        Err(brisk_server::Error::Reactor(e @ brisk_reactor::Error::AddrInUse(_))) => {
+        Err(brisk_server::Error::Reactor(e @ brisk_server::ReactorError::AddrInUse(_))) => {
             assert_eq!(e.to_string(), format!("address in use: {addr}"));
         }
         other => panic!("expected address in use, got {other:?}"),
