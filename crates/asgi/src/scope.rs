@@ -25,6 +25,8 @@ pub(crate) struct ScopeParts {
     methods: Vec<(&'static str, Py<PyString>)>,
     empty: Py<PyBytes>,
     root_path: String,
+    /// A Unix-domain socket: `client` is None, as `server` (uvicorn's `--uds`).
+    unix: bool,
 }
 
 /// Methods whose scope string is made once.
@@ -33,8 +35,13 @@ const METHODS: [&str; 9] = [
 ];
 
 impl ScopeParts {
-    /// The constant parts for a server listening on `server` under `root_path`.
-    pub(crate) fn new(py: Python<'_>, server: SocketAddr, root_path: &str) -> PyResult<Self> {
+    /// The constant parts for a server listening on `server` (None: a Unix-domain socket)
+    /// under `root_path`.
+    pub(crate) fn new(
+        py: Python<'_>,
+        server: Option<SocketAddr>,
+        root_path: &str,
+    ) -> PyResult<Self> {
         let s = |v: &str| PyString::intern(py, v).unbind();
         let template = PyDict::new(py);
         template.set_item(s("type"), s("http"))?;
@@ -44,8 +51,16 @@ impl ScopeParts {
         template.set_item(s("asgi"), asgi)?;
         template.set_item(s("scheme"), s("http"))?;
         template.set_item(s("root_path"), PyString::new(py, root_path))?;
-        let srv = (server.ip().to_string(), server.port()).into_pyobject(py)?;
-        template.set_item(s("server"), srv)?;
+        match server {
+            Some(a) => {
+                let srv = (a.ip().to_string(), a.port()).into_pyobject(py)?;
+                template.set_item(s("server"), srv)?;
+            }
+            None => {
+                template.set_item(s("server"), py.None())?;
+                template.set_item(s("client"), py.None())?;
+            }
+        }
         Ok(ScopeParts {
             template: template.unbind(),
             k_http_version: s("http_version"),
@@ -62,6 +77,7 @@ impl ScopeParts {
             methods: METHODS.iter().map(|m| (*m, s(m))).collect(),
             empty: PyBytes::new(py, b"").unbind(),
             root_path: root_path.to_owned(),
+            unix: server.is_none(),
         })
     }
 
@@ -117,11 +133,13 @@ impl ScopeParts {
             headers.append(pair)?;
         }
         scope.set_item(&self.k_headers, headers)?;
-        let peer = req.peer_addr();
-        scope.set_item(
-            &self.k_client,
-            (peer.ip().to_string(), peer.port()).into_pyobject(py)?,
-        )?;
+        if !self.unix {
+            let peer = req.peer_addr();
+            scope.set_item(
+                &self.k_client,
+                (peer.ip().to_string(), peer.port()).into_pyobject(py)?,
+            )?;
+        }
         match state {
             Some(st) => scope.set_item(&self.k_state, st.bind(py).copy()?)?,
             None => scope.set_item(&self.k_state, PyDict::new(py))?,

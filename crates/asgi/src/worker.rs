@@ -221,11 +221,13 @@ fn secs(v: f64, what: &str) -> PyResult<Duration> {
 
 #[pymethods]
 impl Worker {
-    /// Binds `host:port` (with SO_REUSEPORT) and prepares the worker; `start()` registers it
-    /// with the loop.
+    /// Binds `host:port` (with SO_REUSEPORT; `join_reuse_port`: sharing the port with the
+    /// other worker processes of a supervisor, else a port in use is an error), or the Unix
+    /// socket `uds` instead, and prepares the worker; `start()` registers it with the loop.
     #[new]
     #[pyo3(signature = (
-        app, event_loop, run, start, log_error, host, port, *, root_path = "", state = None,
+        app, event_loop, run, start, log_error, host, port, *, uds = None,
+        join_reuse_port = false, root_path = "", state = None,
         max_body_size = None,
         timeout_keep_alive = 5.0, timeout_graceful_shutdown = 30.0, on_finished = None,
         log_warning = None, access = None, limit_max_requests = None, limit_concurrency = None
@@ -240,6 +242,8 @@ impl Worker {
         log_error: Py<PyAny>,
         host: &str,
         port: u16,
+        uds: Option<std::path::PathBuf>,
+        join_reuse_port: bool,
         root_path: &str,
         state: Option<Py<PyDict>>,
         max_body_size: Option<usize>,
@@ -265,7 +269,11 @@ impl Worker {
         let addr = SocketAddr::new(ip, port);
         let lp = event_loop.bind(py);
         let mut b = Server::builder();
-        b.bind(addr)
+        match &uds {
+            Some(path) => b.bind_unix(path),
+            None => b.bind(addr),
+        };
+        b.join_reuse_port(join_reuse_port)
             .idle_timeout(secs(timeout_keep_alive, "timeout_keep_alive")?)
             .shutdown_timeout(secs(
                 timeout_graceful_shutdown,
@@ -317,7 +325,8 @@ impl Worker {
             })
         });
         let server = b.embed().map_err(|e| PyOSError::new_err(e.to_string()))?;
-        let bound = server.handle().local_addr();
+        // No `server` (nor `client`) in the scope on a Unix socket, as uvicorn.
+        let bound = uds.is_none().then(|| server.handle().local_addr());
         let core = Py::new(
             py,
             Core {

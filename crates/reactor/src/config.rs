@@ -109,6 +109,21 @@ pub struct Config {
     /// Most bytes discarded while lingering before the connection is closed anyway.
     /// Default: 4194304 (4 MiB).
     pub linger_bytes: usize,
+    /// When an accept fails for lack of descriptors or kernel memory (`EMFILE`, `ENFILE`,
+    /// `ENOBUFS`, `ENOMEM`), the worker stops accepting (its listeners leave its poll; the
+    /// connections wait in the backlog) until one of its connections closes or this long has
+    /// passed, instead of retrying at once. Each failure is counted
+    /// ([`WorkerStats::accept_errors`](crate::WorkerStats::accept_errors)) and reported to the
+    /// hook of [`Reactor::on_accept_error`](crate::Reactor::on_accept_error), at most once a
+    /// second. Default: 250 ms.
+    pub accept_backoff: Duration,
+    /// Join the listeners another process already has on the same TCP address with
+    /// `SO_REUSEPORT` (several processes of one server, started by a supervisor, share the
+    /// port). Off, a start on an address where some other socket listens fails with
+    /// [`Error::AddrInUse`]: the address is first bound by a plain socket (no
+    /// `SO_REUSEPORT`), which only succeeds when nobody listens there. The workers of one
+    /// reactor always share its port. Default: false.
+    pub join_reuse_port: bool,
 }
 
 impl Default for Config {
@@ -137,6 +152,8 @@ impl Default for Config {
             evict_partial: true,
             linger_timeout: Duration::from_secs(2),
             linger_bytes: 4 << 20,
+            accept_backoff: Duration::from_millis(250),
+            join_reuse_port: false,
         }
     }
 }
@@ -158,7 +175,7 @@ impl Config {
     ///
     /// [`Error::InvalidConfig`] naming the first bad field: zero workers, buffers or batches;
     /// a buffer over 1 GiB; a pool too small to hold one full input plus the output
-    /// reserve; a zero timer tick.
+    /// reserve; a zero timer tick or accept back-off.
     ///
     /// # Examples
     ///
@@ -195,8 +212,8 @@ impl Config {
         if self.park_slots >= u32::MAX as usize {
             return bad("park_slots must be below 2^32");
         }
-        if self.timer_tick.is_zero() {
-            return bad("timer_tick must be positive");
+        if self.timer_tick.is_zero() || self.accept_backoff.is_zero() {
+            return bad("timer_tick and accept_backoff must be positive");
         }
         if self.accept_batch == 0 || self.read_batch == 0 || self.events_capacity == 0 {
             return bad("accept_batch, read_batch and events_capacity must be positive");
@@ -236,6 +253,8 @@ mod tests {
         assert!(c.evict_partial);
         assert_eq!(c.linger_timeout, Duration::from_secs(2));
         assert_eq!(c.linger_bytes, 4 << 20);
+        assert_eq!(c.accept_backoff, Duration::from_millis(250));
+        assert!(!c.join_reuse_port);
         assert!(c.validate().is_ok());
         assert_eq!(c.max_input_blocks(), 4);
         assert_eq!(c.reserve(), 128);

@@ -7,7 +7,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
+use crate::listen::ListenAddr;
 use crate::notify::{Mailbox, Notifier};
+use crate::report::Reporter;
 
 /// Counters of one worker. Each is written only by its worker thread (a plain load and store,
 /// no read-modify-write, no lock) and can be read from any thread at any time; values read
@@ -44,6 +46,7 @@ pub struct WorkerStats {
     notifications: AtomicU64,
     notify_stale: AtomicU64,
     notify_wakes: AtomicU64,
+    accept_errors: AtomicU64,
 }
 
 /// Single-writer add: the owning worker is the only writer.
@@ -117,6 +120,16 @@ impl WorkerStats {
         self.notify_wakes.load(Ordering::Relaxed)
     }
 
+    /// Accepts that failed for lack of descriptors or kernel memory (`EMFILE`, `ENFILE`,
+    /// `ENOBUFS`, `ENOMEM`); after each the worker pauses accepting (see
+    /// [`Config::accept_backoff`](crate::Config::accept_backoff)).
+    pub fn accept_errors(&self) -> u64 {
+        self.accept_errors.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn on_accept_error(&self) {
+        bump(&self.accept_errors, 1);
+    }
     pub(crate) fn on_notes(&self, taken: u64, stale: u64) {
         bump(&self.notifications, taken);
         if stale > 0 {
@@ -189,6 +202,8 @@ pub struct Totals {
     /// Notifications taken from the workers' queues, local and cross-thread, stale ones
     /// included ([`WorkerStats::notifications`]).
     pub notifications: u64,
+    /// Accepts that failed for lack of descriptors or memory ([`WorkerStats::accept_errors`]).
+    pub accept_errors: u64,
 }
 
 /// State shared between the handle and the workers.
@@ -199,16 +214,24 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     /// Nanoseconds after `base` of the shutdown deadline.
     deadline: AtomicU64,
+    /// Where failed accepts are reported.
+    pub(crate) reporter: Reporter,
 }
 
 impl Shared {
-    pub(crate) fn new(workers: usize) -> Shared {
+    pub(crate) fn new(workers: usize, reporter: Reporter) -> Shared {
         Shared {
             stats: (0..workers).map(|_| WorkerStats::default()).collect(),
             base: Instant::now(),
             shutdown: AtomicBool::new(false),
             deadline: AtomicU64::new(0),
+            reporter,
         }
+    }
+
+    /// Failed accepts of every worker so far.
+    pub(crate) fn accept_errors(&self) -> u64 {
+        self.stats.iter().map(WorkerStats::accept_errors).sum()
     }
 
     /// The shutdown deadline, once shutdown was requested.
@@ -226,6 +249,9 @@ struct Inner {
     mailboxes: Vec<Arc<Mailbox>>,
     /// Spawned workers with their index (worker 0 is missing when the caller runs it).
     threads: Mutex<Vec<(usize, JoinHandle<()>)>>,
+    /// Every bound address, in `bind` order.
+    listen: Vec<ListenAddr>,
+    /// The TCP ones among them.
     addrs: Vec<SocketAddr>,
 }
 
@@ -260,7 +286,7 @@ pub struct Handle {
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Handle")
-            .field("addrs", &self.inner.addrs)
+            .field("addrs", &self.inner.listen)
             .field("workers", &self.inner.shared.stats.len())
             .field("shutting_down", &self.is_shutting_down())
             .finish()
@@ -272,26 +298,51 @@ impl Handle {
         shared: Arc<Shared>,
         mailboxes: Vec<Arc<Mailbox>>,
         threads: Vec<(usize, JoinHandle<()>)>,
-        addrs: Vec<SocketAddr>,
+        listen: Vec<ListenAddr>,
     ) -> Handle {
+        let addrs = listen.iter().filter_map(ListenAddr::tcp).collect();
         Handle {
             inner: Arc::new(Inner {
                 shared,
                 mailboxes,
                 threads: Mutex::new(threads),
+                listen,
                 addrs,
             }),
         }
     }
 
-    /// The bound addresses, in `bind` order, with the actual port when port 0 was asked.
+    /// The bound TCP addresses, in `bind` order, with the actual port when port 0 was asked
+    /// (Unix-domain sockets are in [`listen_addrs`](Handle::listen_addrs)).
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.inner.addrs
     }
 
-    /// The first bound address.
+    /// The first bound TCP address; [`UNIX_ADDR`](crate::UNIX_ADDR) (`0.0.0.0:0`) when only
+    /// Unix-domain sockets are bound.
     pub fn local_addr(&self) -> SocketAddr {
-        self.inner.addrs[0]
+        self.inner
+            .addrs
+            .first()
+            .copied()
+            .unwrap_or(crate::UNIX_ADDR)
+    }
+
+    /// Every bound address, TCP and Unix-domain, in `bind` order: the index of one is
+    /// [`ConnInfo::listener`](crate::ConnInfo::listener) of the connections it accepts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[allow(dead_code)]
+    /// # fn f(handle: &brisk_reactor::Handle) {
+    /// for a in handle.listen_addrs() {
+    ///     println!("listening on {a}"); // 127.0.0.1:8080, unix:/run/app.sock
+    /// }
+    /// # }
+    /// ```
+    pub fn listen_addrs(&self) -> &[ListenAddr] {
+        &self.inner.listen
     }
 
     /// Per-worker counters, indexed by worker.
@@ -312,6 +363,7 @@ impl Handle {
             t.buffers_in_use += w.buffers_in_use();
             t.evicted += w.evicted();
             t.notifications += w.notifications();
+            t.accept_errors += w.accept_errors();
         }
         t
     }

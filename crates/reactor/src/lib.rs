@@ -61,6 +61,17 @@
 //!   output is full is not read; an empty pool stops reading (never allocates); a peer that
 //!   reads nothing is closed by the write-stall timer; at `max_connections` a worker stops
 //!   accepting until one closes. Partial messages cannot starve complete ones (see *Buffers*).
+//! * Listeners: each worker has its own `SO_REUSEPORT` listener per TCP address; a start where
+//!   another process already listens fails ([`Error::AddrInUse`]) unless
+//!   [`Config::join_reuse_port`] asks to share. A Unix-domain socket
+//!   ([`Reactor::bind_unix`]) is one listener whose descriptor every worker polls; its
+//!   connections are held exactly as TCP ones (same calls, no branch on the read/write path).
+//! * Out of descriptors: an `accept` that fails with `EMFILE`, `ENFILE`, `ENOBUFS` or `ENOMEM`
+//!   takes the worker's listeners out of its poll until one of its connections closes or
+//!   [`Config::accept_backoff`] (250 ms) passes, so a full backlog costs about four failed
+//!   `accept4` calls a second instead of a spinning worker; each is counted
+//!   ([`WorkerStats::accept_errors`]) and reported to [`Reactor::on_accept_error`] at most once
+//!   a second. [`raise_fd_limit`] lifts the soft descriptor limit to the hard one.
 //! * Closing: when the reactor closes a connection by its own choice right after an answer, or
 //!   with input unread, it closes in stages (RFC 9112 section 9.6): the write side is shut down,
 //!   what the peer still sends is read into a per-worker scratch buffer and discarded until
@@ -168,10 +179,12 @@ mod config;
 mod embed;
 mod error;
 mod handle;
+mod listen;
 mod notify;
 mod pool;
 mod protocol;
 mod reactor;
+mod report;
 mod timer;
 mod worker;
 
@@ -179,7 +192,9 @@ pub use config::Config;
 pub use embed::{Embedded, Turn};
 pub use error::Error;
 pub use handle::{Handle, Totals, WorkerStats};
+pub use listen::{fd_limit, raise_fd_limit, ListenAddr, ListenerKind, UNIX_ADDR};
 pub use notify::{ConnId, Notifier};
 pub use pool::{Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 pub use reactor::Reactor;
+pub use report::AcceptError;

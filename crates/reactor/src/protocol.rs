@@ -135,20 +135,26 @@ impl CloseReason {
 ///     local: "127.0.0.1:8080".parse().unwrap(),
 ///     worker: 0,
 ///     listener: 0,
+///     kind: brisk_reactor::ListenerKind::Tcp,
 /// };
 /// assert_eq!(info.local.port(), 8080);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnInfo {
-    /// The peer's address.
+    /// The peer's address; [`UNIX_ADDR`](crate::UNIX_ADDR) (`0.0.0.0:0`) for a connection
+    /// through a Unix-domain socket, whose peer has no IP address (see `kind`).
     pub peer: SocketAddr,
     /// The local address the connection arrived on (the listener's address; asked from the
-    /// socket only when the listener is bound to an unspecified IP such as `0.0.0.0`).
+    /// socket only when the listener is bound to an unspecified IP such as `0.0.0.0`);
+    /// [`UNIX_ADDR`](crate::UNIX_ADDR) for a Unix-domain socket.
     pub local: SocketAddr,
     /// Index of the worker thread that owns the connection (`0..workers`).
     pub worker: usize,
-    /// Index of the bound address (in `bind` order) the connection came through.
+    /// Index of the bound address (in `bind` order) the connection came through
+    /// ([`Handle::listen_addrs`](crate::Handle::listen_addrs)).
     pub listener: usize,
+    /// TCP or Unix-domain socket.
+    pub kind: crate::ListenerKind,
 }
 
 /// Clock and timeout settings a worker shares with every [`Context`].

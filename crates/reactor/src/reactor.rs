@@ -1,25 +1,30 @@
 //! The [`Reactor`] builder: binds the listeners and starts the workers.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-use socket2::{Domain, Protocol as SockProtocol, Socket, Type};
 
 use crate::config::Config;
 use crate::embed::Embedded;
 use crate::error::Error;
 use crate::handle::{Handle, Shared};
+use crate::listen::{listen_tcp, listen_unix, probe, ListenAddr, UnixShared};
 use crate::notify::Mailbox;
 use crate::protocol::{ConnInfo, Protocol};
+use crate::report::{AcceptError, AcceptHook, Reporter};
 use crate::worker::{Listener, Worker, WAKER};
 
 /// Builds and starts a reactor: bind address(es), workers, limits, timeouts.
 ///
-/// Each worker thread gets its own `mio::Poll`, its own `SO_REUSEPORT` listener per address
-/// (the kernel spreads new connections across them), its own buffer pool and timer wheel;
-/// workers share nothing but their counters. Port 0 is resolved once, by the first worker's
-/// listener, and the other workers bind the same port ([`Handle::local_addrs`]).
+/// Each worker thread gets its own `mio::Poll`, its own `SO_REUSEPORT` listener per TCP
+/// address (the kernel spreads new connections across them), its own buffer pool and timer
+/// wheel; workers share nothing but their counters. Port 0 is resolved once, by the first
+/// worker's listener, and the other workers bind the same port ([`Handle::local_addrs`]).
+/// Before that, an address with a port is bound once by a plain socket, so that a start where
+/// another server listens fails ([`Error::AddrInUse`]) instead of joining it
+/// ([`Config::join_reuse_port`]). A Unix-domain socket ([`bind_unix`](Reactor::bind_unix)) is
+/// bound once and every worker polls it (all are woken, one accepts).
 ///
 /// # Examples
 ///
@@ -48,10 +53,21 @@ use crate::worker::{Listener, Worker, WAKER};
 /// handle.join()?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Reactor {
     config: Config,
-    addrs: Vec<SocketAddr>,
+    addrs: Vec<ListenAddr>,
+    accept_hook: Option<Arc<AcceptHook>>,
+}
+
+impl std::fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reactor")
+            .field("config", &self.config)
+            .field("addrs", &self.addrs)
+            .field("accept_hook", &self.accept_hook.is_some())
+            .finish()
+    }
 }
 
 macro_rules! setter {
@@ -93,6 +109,7 @@ impl Reactor {
         Reactor {
             config,
             addrs: Vec::new(),
+            accept_hook: None,
         }
     }
 
@@ -109,7 +126,77 @@ impl Reactor {
     /// ```
     #[must_use]
     pub fn bind(mut self, addr: SocketAddr) -> Reactor {
+        self.addrs.push(ListenAddr::Tcp(addr));
+        self
+    }
+
+    /// Adds a Unix-domain stream socket to listen on, at `path` (call again for more; mixes
+    /// with TCP addresses). A socket file already there that nobody accepts on (its server
+    /// is gone) is replaced; one that accepts is [`Error::AddrInUse`]; any other file is
+    /// left alone ([`Error::BindUnix`]). The file is created with the process's umask and
+    /// removed when the reactor shuts down (if it is still the one created). Connections
+    /// through it have [`ListenerKind::Unix`](crate::ListenerKind::Unix) and the unspecified
+    /// address [`UNIX_ADDR`](crate::UNIX_ADDR) as `peer` and `local`
+    /// ([`ConnInfo`]). `TCP_NODELAY` and the socket buffer settings do not apply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+    /// # use std::time::Duration;
+    /// # struct Sink;
+    /// # impl Protocol for Sink {
+    /// #     fn on_read(&mut self, _: &mut Context<'_>, i: &[u8], _: &mut Output<'_>) -> (usize, Action) { (i.len(), Action::Keep) }
+    /// # }
+    /// # fn main() -> Result<(), brisk_reactor::Error> {
+    /// let path = std::env::temp_dir().join(format!("brisk-doc-{}.sock", std::process::id()));
+    /// let handle = Reactor::new().bind_unix(&path).workers(1).start(|_| Sink)?;
+    /// std::os::unix::net::UnixStream::connect(&path).unwrap();
+    /// handle.shutdown(Duration::ZERO);
+    /// handle.join()?;
+    /// # std::thread::sleep(Duration::from_millis(50));
+    /// assert!(!path.exists()); // removed at shutdown
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn bind_unix(mut self, path: impl Into<PathBuf>) -> Reactor {
+        self.addrs.push(ListenAddr::Unix(path.into()));
+        self
+    }
+
+    /// Adds an address of either kind ([`bind`](Reactor::bind) or
+    /// [`bind_unix`](Reactor::bind_unix)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_reactor::{ListenAddr, Reactor};
+    /// let r = Reactor::new().listen(ListenAddr::Unix("/tmp/a.sock".into()));
+    /// # let _ = r;
+    /// ```
+    #[must_use]
+    pub fn listen(mut self, addr: ListenAddr) -> Reactor {
         self.addrs.push(addr);
+        self
+    }
+
+    /// The hook that hears of failed accepts (out of descriptors or memory; see
+    /// [`Config::accept_backoff`]), at most once a second for the whole reactor, on the
+    /// worker's thread. Default: none (the failures are only counted,
+    /// [`WorkerStats::accept_errors`](crate::WorkerStats::accept_errors)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = brisk_reactor::Reactor::new().on_accept_error(|e| eprintln!("server: {e}"));
+    /// # let _ = r;
+    /// ```
+    #[must_use]
+    pub fn on_accept_error<F>(mut self, hook: F) -> Reactor
+    where
+        F: Fn(&AcceptError<'_>) + Send + Sync + 'static,
+    {
+        self.accept_hook = Some(Arc::new(hook));
         self
     }
 
@@ -178,6 +265,11 @@ impl Reactor {
         linger_timeout: Duration);
     setter!(/// Sets [`Config::linger_bytes`].
         linger_bytes: usize);
+    setter!(/// Sets [`Config::accept_backoff`].
+        accept_backoff: Duration);
+    setter!(/// Sets [`Config::join_reuse_port`] (only for processes of one server that share
+        /// a port on purpose).
+        join_reuse_port: bool);
 
     /// Binds, starts the workers and returns their [`Handle`]. `factory` makes one protocol
     /// value per accepted connection, on the worker thread that owns it.
@@ -308,12 +400,14 @@ impl Reactor {
         self.check()?;
         let cfg = self.config;
         // Bind everything first, so that an error leaves nothing running.
-        let mut bound: Vec<SocketAddr> = self.addrs.clone();
+        let mut bound = self.addrs.clone();
+        let unix = bind_shared(&bound, &cfg)?;
         let mut per_worker = Vec::with_capacity(cfg.workers);
         for _ in 0..cfg.workers {
-            per_worker.push(bind_worker(&mut bound, &cfg)?);
+            per_worker.push(bind_worker(&mut bound, &unix, &cfg)?);
         }
-        let shared = Arc::new(Shared::new(cfg.workers));
+        drop(unix);
+        let shared = Arc::new(Shared::new(cfg.workers, Reporter::new(self.accept_hook)));
         let make = Arc::new(make);
         let mut mailboxes = Vec::with_capacity(cfg.workers);
         let mut threads = Vec::with_capacity(cfg.workers);
@@ -388,9 +482,11 @@ impl Reactor {
     {
         self.check()?;
         let cfg = self.config;
-        let mut bound: Vec<SocketAddr> = self.addrs.clone();
-        let (poll, mailbox, inbox, listeners) = bind_worker(&mut bound, &cfg)?;
-        let shared = Arc::new(Shared::new(1));
+        let mut bound = self.addrs.clone();
+        let unix = bind_shared(&bound, &cfg)?;
+        let (poll, mailbox, inbox, listeners) = bind_worker(&mut bound, &unix, &cfg)?;
+        drop(unix);
+        let shared = Arc::new(Shared::new(1, Reporter::new(self.accept_hook)));
         let handle = Handle::new(
             Arc::clone(&shared),
             vec![Arc::clone(&mailbox)],
@@ -403,11 +499,30 @@ impl Reactor {
     }
 }
 
+/// What is bound once for all workers, by listener index: the Unix-domain sockets (after
+/// the check that nobody else listens on the TCP addresses, unless joining is asked).
+fn bind_shared(addrs: &[ListenAddr], cfg: &Config) -> Result<Vec<Option<UnixShared>>, Error> {
+    let mut shared = Vec::with_capacity(addrs.len());
+    for a in addrs {
+        match a {
+            ListenAddr::Tcp(addr) => {
+                if !cfg.join_reuse_port {
+                    probe(*addr)?;
+                }
+                shared.push(None);
+            }
+            ListenAddr::Unix(path) => shared.push(Some(listen_unix(path, cfg)?)),
+        }
+    }
+    Ok(shared)
+}
+
 /// One worker's poller, mailbox and listeners (binding `bound`, which learns the actual
 /// ports when port 0 was asked).
 #[allow(clippy::type_complexity)]
 fn bind_worker(
-    bound: &mut [SocketAddr],
+    bound: &mut [ListenAddr],
+    unix: &[Option<UnixShared>],
     cfg: &Config,
 ) -> Result<
     (
@@ -422,39 +537,19 @@ fn bind_worker(
     let waker = mio::Waker::new(poll.registry(), WAKER).map_err(Error::Io)?;
     let (mailbox, inbox) = Mailbox::new(waker);
     let mut listeners = Vec::with_capacity(bound.len());
-    for addr in bound.iter_mut() {
-        let (l, actual) = listen(*addr, cfg).map_err(|e| Error::Bind(*addr, e))?;
-        *addr = actual;
-        listeners.push(Listener::new(l, actual));
+    for (addr, unix) in bound.iter_mut().zip(unix) {
+        match (addr, unix) {
+            (ListenAddr::Tcp(addr), _) => {
+                let (l, actual) = listen_tcp(*addr, cfg)?;
+                *addr = actual;
+                listeners.push(Listener::new(l, actual));
+            }
+            (ListenAddr::Unix(path), Some(u)) => {
+                listeners.push(Listener::new(u.for_worker(path)?, crate::UNIX_ADDR));
+            }
+            // Not reached: `bind_shared` bound every Unix address.
+            (ListenAddr::Unix(_), None) => return Err(Error::NoAddress),
+        }
     }
     Ok((poll, mailbox, inbox, listeners))
-}
-
-/// A non-blocking listener with `SO_REUSEADDR`, `SO_REUSEPORT` and the configured backlog.
-fn listen(addr: SocketAddr, cfg: &Config) -> std::io::Result<(mio::net::TcpListener, SocketAddr)> {
-    let s = Socket::new(
-        Domain::for_address(addr),
-        Type::STREAM,
-        Some(SockProtocol::TCP),
-    )?;
-    s.set_reuse_address(true)?;
-    s.set_reuse_port(true)?;
-    if cfg.nodelay {
-        s.set_tcp_nodelay(true)?;
-    }
-    if cfg.socket_send_buffer > 0 {
-        s.set_send_buffer_size(cfg.socket_send_buffer)?;
-    }
-    if cfg.socket_recv_buffer > 0 {
-        s.set_recv_buffer_size(cfg.socket_recv_buffer)?;
-    }
-    s.set_nonblocking(true)?;
-    s.bind(&addr.into())?;
-    s.listen(cfg.backlog)?;
-    let actual = s
-        .local_addr()?
-        .as_socket()
-        .ok_or_else(|| std::io::Error::other("listener has no inet address"))?;
-    let std: std::net::TcpListener = s.into();
-    Ok((mio::net::TcpListener::from_std(std), actual))
 }

@@ -19,12 +19,13 @@ use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpStream;
 use mio::{Interest, Poll, Token};
 use slab::Slab;
 
 use crate::config::Config;
 use crate::handle::{Shared, WorkerStats};
+use crate::listen::{ListenSock, ListenerKind};
 use crate::notify::{ConnId, Mailbox};
 use crate::pool::{Chain, InRun, Pool, NIL};
 use crate::protocol::{Clock, CloseReason, ConnInfo, Protocol, TimeoutKind};
@@ -57,15 +58,18 @@ const FETCH_BATCH: usize = 64;
 const IOV: usize = 64;
 
 pub(crate) struct Listener {
-    sock: Option<TcpListener>,
+    sock: Option<ListenSock>,
+    /// The bound address; `UNIX_ADDR` for a Unix-domain listener.
     addr: SocketAddr,
+    kind: ListenerKind,
     /// More connections may be waiting (the accept batch ran out).
     ready: bool,
 }
 
 impl Listener {
-    pub(crate) fn new(sock: TcpListener, addr: SocketAddr) -> Listener {
+    pub(crate) fn new(sock: ListenSock, addr: SocketAddr) -> Listener {
         Listener {
+            kind: sock.kind(),
             sock: Some(sock),
             addr,
             ready: false,
@@ -134,8 +138,10 @@ pub(crate) struct Worker<A, P> {
     poll: Poll,
     listeners: Vec<Listener>,
     accepting: bool,
-    /// An accept failed for lack of descriptors or memory: retry on the next tick.
-    accept_backoff: bool,
+    /// An accept failed for lack of descriptors or memory: accepting is paused until a
+    /// connection closes or this instant.
+    accept_retry_at: Option<Instant>,
+    accept_backoff: Duration,
     conns: Slab<Conn<P>>,
     pool: Pool,
     timers: TimerWheel,
@@ -230,7 +236,8 @@ where
             poll,
             listeners,
             accepting: true,
-            accept_backoff: false,
+            accept_retry_at: None,
+            accept_backoff: cfg.accept_backoff,
             conns: Slab::with_capacity(cfg.max_connections),
             pool: Pool::with_parking(
                 cfg.pool_size,

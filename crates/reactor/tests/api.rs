@@ -264,10 +264,18 @@ fn invalid_settings_and_busy_ports_are_errors() {
         Reactor::new().start(|_| Panics),
         Err(Error::NoAddress)
     ));
-    // A port held by a plain listener (no SO_REUSEPORT) cannot be shared.
+    // A port held by a plain listener (no SO_REUSEPORT) cannot be shared, even when asked to
+    // join.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let r = Reactor::new()
-        .bind(taken.local_addr().unwrap())
-        .start(|_| Panics);
-    assert!(matches!(r, Err(Error::Bind(..))), "{r:?}");
+    let addr = taken.local_addr().unwrap();
+    for join in [false, true] {
+        let r = Reactor::new()
+            .bind(addr)
+            .join_reuse_port(join)
+            .start(|_| Panics);
+        assert!(
+            matches!(&r, Err(Error::AddrInUse(a)) if a.tcp() == Some(addr)),
+            "{r:?}"
+        );
+    }
 }

@@ -124,6 +124,7 @@ mod files;
 mod handle;
 mod http1;
 mod http2;
+mod listen;
 mod push;
 mod query;
 mod request;
@@ -138,6 +139,10 @@ pub use app_error::{AppError, AppErrorKind, AppRoute};
 pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;
 pub use brisk_http2::Config as Http2Config;
+/// The reactor's error, inside [`Error::Reactor`]: match `ReactorError::AddrInUse(addr)` for
+/// "address in use".
+pub use brisk_reactor::Error as ReactorError;
+pub use brisk_reactor::{fd_limit, raise_fd_limit, AcceptError, ListenAddr, ListenerKind};
 pub use brisk_router::{Method, RouteMethod};
 pub use config::{Limits, Timeouts};
 pub use counters::Counters;

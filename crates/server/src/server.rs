@@ -53,6 +53,7 @@ impl Server {
     pub fn builder() -> Builder {
         Builder {
             addrs: Vec::new(),
+            listen: crate::listen::Listen::default(),
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             config: Config::default(),
             router: Router::new(),
@@ -93,7 +94,9 @@ impl Server {
 /// # }
 /// ```
 pub struct Builder {
-    addrs: Vec<SocketAddr>,
+    /// Where to listen (see also `listen.rs`).
+    pub(crate) addrs: Vec<brisk_reactor::ListenAddr>,
+    pub(crate) listen: crate::listen::Listen,
     workers: usize,
     config: Config,
     router: Router<usize>,
@@ -133,7 +136,7 @@ impl Builder {
     /// b.bind("127.0.0.1:0".parse().unwrap());
     /// ```
     pub fn bind(&mut self, addr: SocketAddr) -> &mut Self {
-        self.addrs.push(addr);
+        self.addrs.push(brisk_reactor::ListenAddr::Tcp(addr));
         self
     }
 
@@ -713,7 +716,7 @@ impl Builder {
                 .collect(),
         );
         let addrs = if self.addrs.is_empty() {
-            vec![SocketAddr::from(([127, 0, 0, 1], 8080))]
+            vec![SocketAddr::from(([127, 0, 0, 1], 8080)).into()]
         } else {
             self.addrs.clone()
         };
@@ -731,9 +734,9 @@ impl Builder {
         rc.pool_size = rc
             .pool_size
             .max(rc.max_input.div_ceil(rc.buffer_size) * 2 + 256);
-        let mut reactor = brisk_reactor::Reactor::with_config(rc);
+        let mut reactor = self.listen.apply(brisk_reactor::Reactor::with_config(rc));
         for a in addrs {
-            reactor = reactor.bind(a);
+            reactor = reactor.listen(a);
         }
         Ok((reactor, app, counters))
     }

@@ -18,6 +18,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="IP address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     p.add_argument(
+        "--uds",
+        default=None,
+        metavar="PATH",
+        help="bind to this Unix domain socket instead of --host/--port (a stale socket file "
+        "is replaced; the file is removed on shutdown)",
+    )
+    # Given by the supervisor to its worker processes: share the port it checked is free.
+    p.add_argument("--join-reuse-port", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument(
         "--loop",
         choices=["auto", "asyncio", "uvloop"],
         default="auto",
@@ -93,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     for flag in ("limit_max_requests", "limit_concurrency"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             sys.exit(f"brisk-asgi: --{flag.replace('_', '-')} must be at least 1")
+    if args.workers > 1 and args.uds is not None:
+        sys.exit("brisk-asgi: --uds with --workers above 1 is not supported yet")
     if args.workers > 1:
         from .supervisor import supervise  # noqa: PLC0415
 
@@ -102,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
             args.app,
             host=args.host,
             port=args.port,
+            uds=args.uds,
+            join_reuse_port=args.join_reuse_port,
             loop=args.loop,
             lifespan=args.lifespan,
             root_path=args.root_path,

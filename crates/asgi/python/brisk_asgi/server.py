@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import importlib
 import logging
+import os
 import signal
 import sys
 import urllib.parse
@@ -31,6 +32,11 @@ class Config:
     app: Any
     host: str = "127.0.0.1"
     port: int = 8000
+    # A Unix domain socket to bind instead of host/port (as uvicorn's --uds).
+    uds: str | None = None
+    # Share the port with the supervisor's other worker processes (SO_REUSEPORT); without
+    # it a port another socket listens on is an error ("address in use").
+    join_reuse_port: bool = False
     loop: str = "auto"  # auto | asyncio | uvloop
     lifespan: str = "auto"  # auto | on | off
     root_path: str = ""
@@ -116,9 +122,10 @@ def _task_starter(loop: asyncio.AbstractEventLoop) -> Callable:
     return loop.create_task
 
 
-async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None) -> None:
+async def serve(config: Config, *, ready: Callable[[tuple | str], None] | None = None) -> None:
     """Serves ``config.app`` on the running loop until SIGINT/SIGTERM (or ``ready``'s caller
-    cancels). Lifespan startup runs first; a startup failure raises ``SystemExit(3)``."""
+    cancels). Lifespan startup runs first; a startup failure raises ``SystemExit(3)``.
+    ``ready`` gets the bound ``(host, port)``, or the socket's path with ``uds``."""
     loop = asyncio.get_running_loop()
     if config.log_level is not None:
         logging.getLogger("brisk_asgi").setLevel(config.log_level.upper())
@@ -134,6 +141,10 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
         if not finished.done():
             finished.set_result(None)
 
+    # As uvicorn: the socket file keeps the mode of the one it replaces, else 0o666.
+    uds_mode = 0o666
+    if config.uds is not None and os.path.exists(config.uds):
+        uds_mode = os.stat(config.uds).st_mode
     worker = Worker(
         app,
         loop,
@@ -142,6 +153,8 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
         logger.error,
         config.host,
         config.port,
+        uds=config.uds,
+        join_reuse_port=config.join_reuse_port,
         root_path=config.root_path,
         state=state,
         max_body_size=config.max_body_size,
@@ -155,7 +168,11 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
     )
     worker.start()
     host, port = worker.address
-    logging.getLogger("brisk_asgi").info("brisk-asgi running on http://%s:%d", host, port)
+    if config.uds is not None:
+        os.chmod(config.uds, uds_mode)
+        logging.getLogger("brisk_asgi").info("brisk-asgi running on unix socket %s", config.uds)
+    else:
+        logging.getLogger("brisk_asgi").info("brisk-asgi running on http://%s:%d", host, port)
     installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -164,7 +181,7 @@ async def serve(config: Config, *, ready: Callable[[tuple], None] | None = None)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread
     if ready is not None:
-        ready((host, port))
+        ready(config.uds if config.uds is not None else (host, port))
     notify_ready()
     try:
         await finished

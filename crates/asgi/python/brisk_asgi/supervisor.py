@@ -1,8 +1,11 @@
 """``--workers N``: a supervisor process that runs N worker processes on one port.
 
-    supervisor ──spawn──> worker 1..N (python -m brisk_asgi ... --workers 1), each binds the
-        │                 port with SO_REUSEPORT (the kernel spreads connections) and writes
-        │                 one byte to its ready pipe once lifespan startup ran and it listens
+    supervisor ──probe: a plain bind (no SO_REUSEPORT) of host:port; refused ──> "address in
+        │      use", exit 1 (another server listens there; the workers would join it)
+        ├─spawn──> worker 1..N (python -m brisk_asgi ... --workers 1 --join-reuse-port), each
+        │                 binds the port with SO_REUSEPORT (the kernel spreads connections) and
+        │                 writes one byte to its ready pipe once lifespan startup ran and it
+        │                 listens
         ├─ a worker exits before it is ready (import error, lifespan startup failure, port in
         │  use): the others are stopped and the supervisor exits with that worker's code
         ├─ a ready worker dies: it is restarted after a back-off (0.1 s doubling to 5 s; back
@@ -18,6 +21,7 @@ listening, so it takes no connection) and keeps it while it runs, so the port st
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -82,7 +86,7 @@ class Worker:
 
 
 def worker_command(args, port: int) -> list[str]:
-    cmd = [sys.executable, "-m", "brisk_asgi", args.app, "--workers", "1"]
+    cmd = [sys.executable, "-m", "brisk_asgi", args.app, "--workers", "1", "--join-reuse-port"]
     cmd += ["--host", args.host, "--port", str(port)]
     cmd += ["--loop", args.loop, "--lifespan", args.lifespan, "--root-path", args.root_path]
     cmd += ["--timeout-keep-alive", str(args.timeout_keep_alive)]
@@ -98,10 +102,30 @@ def worker_command(args, port: int) -> list[str]:
     return cmd
 
 
+def address_in_use(host: str, port: int) -> bool:
+    """Whether another socket listens on ``host:port``: a plain bind (SO_REUSEADDR, so
+    connections in TIME_WAIT do not count, but no SO_REUSEPORT, so it cannot join) fails.
+    Another error (a host that is not an IP address here) is left to the workers to report."""
+    host = "127.0.0.1" if host == "localhost" else host
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+    except OSError as exc:
+        return exc.errno == errno.EADDRINUSE
+    finally:
+        probe.close()
+    return False
+
+
 def supervise(args) -> int:
     """Runs ``args.workers`` workers until SIGINT/SIGTERM; returns the exit code."""
     reserve = None
     port = args.port
+    if port != 0 and address_in_use(args.host, port):
+        logger.error("brisk-asgi: address in use: %s:%d", args.host, port)
+        return 1
     if port == 0:
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         reserve = socket.socket(family, socket.SOCK_STREAM)

@@ -1,4 +1,7 @@
-//! Accepting connections: batches, backoff, pausing at `max_connections`.
+//! Accepting connections: batches, pausing at `max_connections`, and backing off when the
+//! process is out of descriptors (`EMFILE`) or the kernel out of memory: the listeners leave
+//! the poll until a connection closes or `Config::accept_backoff` passes, so a full backlog
+//! cannot turn the worker into a loop of failing `accept4` calls.
 
 use std::io;
 use std::net::SocketAddr;
@@ -7,8 +10,23 @@ use mio::net::TcpStream;
 use mio::{Interest, Token};
 
 use super::{listener_token, Conn, Protocol, Worker, NIL};
+use crate::listen::ListenerKind;
 use crate::pool::{Chain, InRun};
 use crate::protocol::{CloseReason, ConnInfo, TimeoutKind};
+use crate::report::AcceptError;
+
+/// `accept` failed because of that one connection (aborted, or a network error the kernel
+/// passes on, which accept(2) says to retry), or was interrupted: the next may be fine. Any
+/// other error (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`: out of descriptors or memory) would
+/// fail again at once.
+fn retry_now(e: &io::Error) -> bool {
+    // EPERM (a firewall), EPROTO, ENONET, ENOPROTOOPT, EOPNOTSUPP, ENETDOWN, ENETUNREACH,
+    // ECONNABORTED, EHOSTDOWN, EHOSTUNREACH.
+    const PER_CONNECTION: [i32; 10] = [1, 71, 64, 92, 95, 100, 101, 103, 112, 113];
+    e.kind() == io::ErrorKind::Interrupted
+        || e.raw_os_error()
+            .is_some_and(|n| PER_CONNECTION.contains(&n))
+}
 
 impl<A, P> Worker<A, P>
 where
@@ -34,19 +52,36 @@ where
                     self.listeners[li].ready = false;
                     return;
                 }
-                Err(e)
-                    if e.kind() == io::ErrorKind::Interrupted
-                        || e.kind() == io::ErrorKind::ConnectionAborted => {}
-                Err(_) => {
-                    // EMFILE, ENFILE, ENOBUFS...: the connection stays in the backlog; try
-                    // again on the next tick rather than spinning.
-                    self.listeners[li].ready = false;
-                    self.accept_backoff = true;
+                Err(e) if retry_now(&e) => {}
+                Err(e) => {
+                    // The connection stays in the backlog.
+                    self.accept_failed(&e);
                     return;
                 }
             }
         }
         // Batch spent: `ready` stays set and `poll_timeout` comes back at once.
+    }
+
+    /// Out of descriptors or memory: stop accepting until a connection closes (`remove`) or
+    /// the back-off passes (`fire_timers`); count it and report it (rate-limited).
+    #[cold]
+    #[inline(never)]
+    fn accept_failed(&mut self, e: &io::Error) {
+        self.stats().on_accept_error();
+        self.pause_accepting();
+        self.accept_retry_at = Some(self.now + self.accept_backoff);
+        let shared = &*self.shared;
+        let (worker, open, backoff) = (self.index, self.conns.len(), self.accept_backoff);
+        shared.reporter.report(self.now, |hook| {
+            hook(&AcceptError::new(
+                e,
+                worker,
+                open,
+                shared.accept_errors(),
+                backoff,
+            ))
+        });
     }
 
     fn add_conn(&mut self, mut sock: TcpStream, peer: SocketAddr, li: usize) {
@@ -63,17 +98,18 @@ where
         {
             return;
         }
-        let laddr = self.listeners[li].addr;
-        let local = if laddr.ip().is_unspecified() {
-            sock.local_addr().unwrap_or(laddr)
-        } else {
+        let (laddr, kind) = (self.listeners[li].addr, self.listeners[li].kind);
+        let local = if kind == ListenerKind::Unix || !laddr.ip().is_unspecified() {
             laddr
+        } else {
+            sock.local_addr().unwrap_or(laddr)
         };
         let info = ConnInfo {
             peer,
             local,
             worker: self.index,
             listener: li,
+            kind,
         };
         if key >= self.stamps.len() {
             // Not reached: live connections never exceed `max_connections`.
@@ -121,6 +157,7 @@ where
 
     pub(super) fn resume_accepting(&mut self) {
         self.accepting = true;
+        self.accept_retry_at = None;
         for (i, l) in self.listeners.iter_mut().enumerate() {
             if let Some(s) = l.sock.as_mut() {
                 let _ = self

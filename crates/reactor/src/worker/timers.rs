@@ -1,6 +1,6 @@
 //! Firing the wheel's expired timers: a read timer calls `on_timeout` and acts on its verdict,
-//! a write stall closes, a lingering connection's timer ends the linger; accept backoff ends
-//! on the tick too.
+//! a write stall closes, a lingering connection's timer ends the linger; the accept back-off
+//! ends here too.
 
 use super::{Protocol, Worker};
 use crate::protocol::{CloseReason, ConnInfo, TimeoutKind};
@@ -11,12 +11,11 @@ where
     P: Protocol,
 {
     pub(super) fn fire_timers(&mut self) {
-        if self.accept_backoff {
-            self.accept_backoff = false;
-            if self.accepting {
-                for l in &mut self.listeners {
-                    l.ready = l.sock.is_some();
-                }
+        if self.accept_retry_at.is_some_and(|at| self.now >= at) {
+            self.accept_retry_at = None;
+            if !self.accepting && self.drain_deadline.is_none() && self.conns.len() < self.max_conns
+            {
+                self.resume_accepting();
             }
         }
         let now = self.clock.tick_of(self.now);

@@ -148,8 +148,7 @@ where
         if let Some(d) = self.drain_deadline {
             at = Some(at.map_or(d, |a| a.min(d)));
         }
-        if self.accept_backoff {
-            let t = self.clock.instant_of(self.clock.tick_of(self.now) + 1);
+        if let Some(t) = self.accept_retry_at {
             at = Some(at.map_or(t, |a| a.min(t)));
         }
         at
