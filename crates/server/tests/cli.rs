@@ -302,12 +302,35 @@ fn config_errors_name_the_file_the_line_and_the_key() {
 }
 
 #[test]
-fn unix_sockets_are_refused_for_now() {
-    let out = run(&["--bind", "unix:/tmp/brisk-cli-test.sock"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("unix sockets not supported yet"),
-        "{}",
-        text(&out.stderr)
-    );
+fn bind_unix_serves_over_a_unix_socket() {
+    use std::os::unix::net::UnixStream;
+    let path = std::env::temp_dir().join(format!("brisk-cli-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let bind = format!("unix:{}", path.display());
+    let s = Serving::start(&["--bind", &bind, "--bind", "127.0.0.1:0", "--workers", "1"]);
+    let t0 = Instant::now();
+    let mut c = loop {
+        match UnixStream::connect(&path) {
+            Ok(c) => break c,
+            Err(e) if t0.elapsed() < Duration::from_secs(5) => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("no socket at {}: {e}", path.display()),
+        }
+    };
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.write_all(b"GET /plaintext HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut got = String::new();
+    c.read_to_string(&mut got).unwrap();
+    assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
+    assert!(got.ends_with("Hello, World!"), "{got}");
+    let out = s
+        .out
+        .recv_timeout(Duration::from_secs(2))
+        .unwrap_or_default();
+    assert!(out.starts_with("brisk listening on "), "{out}");
+    let err = s.stderr(Duration::from_millis(300));
+    assert!(err.contains(&bind), "start-up facts name the socket: {err}");
 }

@@ -11,7 +11,7 @@ OPTIONS:
     --bind ADDR              Address to listen on: IP:PORT, or HOST:PORT (every address
                              the name resolves to at start, e.g. localhost:8080); port 0
                              picks a free port. Repeat it to listen on several addresses.
-                             (unix:PATH is recognised but not supported yet.)
+                             unix:PATH listens on a Unix domain socket.
                              Default: 127.0.0.1:8080
     --workers N              Worker threads, 1 to 1024, each with its own SO_REUSEPORT
                              listener; more than the CPUs gets a warning.

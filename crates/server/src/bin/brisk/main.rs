@@ -20,7 +20,7 @@ mod values;
 
 use std::process::ExitCode;
 
-use brisk_server::Server;
+use brisk_server::{ListenAddr, Server};
 
 use crate::args::{Cli, Command};
 use crate::config::Settings;
@@ -83,14 +83,8 @@ fn serve(s: &Settings) -> ExitCode {
     for a in tcp {
         builder.bind(a);
     }
-    if let Some(path) = unix.first() {
-        // Replaced by `builder.bind_unix(path)` for each path once the Unix-socket listener
-        // has landed.
-        eprintln!(
-            "brisk: --bind unix:{}: unix sockets not supported yet",
-            path.display()
-        );
-        return ExitCode::from(USAGE);
+    for path in unix {
+        builder.bind_unix(path);
     }
     let cpus = config::cpus();
     if let Some(cpus) = cpus.filter(|&c| s.workers > c) {
@@ -113,14 +107,21 @@ fn serve(s: &Settings) -> ExitCode {
     let result = builder.run_with(|handle| {
         // Handlers first, so that a signal sent on seeing the line below is handled.
         signals::install_stop(handle, s.shutdown_timeout);
-        for addr in handle.local_addrs() {
+        for addr in handle.listen_addrs() {
+            let url = match addr {
+                ListenAddr::Tcp(a) => format!("http://{a}"),
+                other => other.to_string(),
+            };
             println!(
-                "brisk listening on http://{addr} (HTTP/1.1 and h2c, {} worker{})",
+                "brisk listening on {url} (HTTP/1.1 and h2c, {} worker{})",
                 s.workers,
                 plural(s.workers)
             );
         }
-        eprintln!("{}", start_up_facts(s, handle.local_addrs(), cpus));
+        eprintln!(
+            "{}",
+            start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit())
+        );
     });
     match result {
         Ok(()) => {
@@ -143,7 +144,12 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Two lines for stderr: listeners and workers, then the main limits.
-fn start_up_facts(s: &Settings, addrs: &[std::net::SocketAddr], cpus: Option<usize>) -> String {
+fn start_up_facts(
+    s: &Settings,
+    addrs: &[ListenAddr],
+    cpus: Option<usize>,
+    fd_limit: u64,
+) -> String {
     let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     let cpus = cpus.map_or(String::new(), |c| format!(" on {c} CPU{}", plural(c)));
     let dir = s
@@ -151,7 +157,7 @@ fn start_up_facts(s: &Settings, addrs: &[std::net::SocketAddr], cpus: Option<usi
         .as_ref()
         .map_or(String::new(), |d| format!("; serving {}", d.display()));
     format!(
-        "brisk {}: listening on {} (HTTP/1.1, h2c); {} worker{}{cpus}\n\
+        "brisk {}: listening on {} (HTTP/1.1, h2c); {} worker{}{cpus}; fd limit {fd_limit}\n\
          brisk: max-body {}, header-timeout {}, idle-timeout {}, shutdown-timeout {}{dir}",
         env!("CARGO_PKG_VERSION"),
         addrs.join(", "),
@@ -193,8 +199,12 @@ mod tests {
             workers: 3,
             ..Settings::default()
         };
-        let addrs = ["127.0.0.1:1".parse().unwrap(), "[::1]:2".parse().unwrap()];
-        let f = start_up_facts(&s, &addrs, Some(2));
+        let addrs = [
+            ListenAddr::Tcp("127.0.0.1:1".parse().unwrap()),
+            ListenAddr::Tcp("[::1]:2".parse().unwrap()),
+        ];
+        let f = start_up_facts(&s, &addrs, Some(2), 1024);
+        assert!(f.contains("fd limit 1024"), "{f}");
         assert!(f.contains("listening on 127.0.0.1:1, [::1]:2"), "{f}");
         assert!(f.contains("3 workers on 2 CPUs"), "{f}");
         assert!(f.contains("max-body 1M, header-timeout 10s"), "{f}");
