@@ -178,7 +178,7 @@ mod worker;
 pub use config::Config;
 pub use embed::{Embedded, Turn};
 pub use error::Error;
-pub use handle::{Handle, Totals, WorkerStats};
+pub use handle::{Closes, Handle, Totals, WorkerStats};
 pub use notify::{ConnId, Notifier};
 pub use pool::{Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
