@@ -65,6 +65,7 @@ impl Server {
             blocking: None,
             blocking_threads: crate::blocking::default_threads(),
             blocking_queue: crate::blocking::DEFAULT_QUEUE,
+            ops: crate::metrics::Ops::default(),
         }
     }
 }
@@ -107,6 +108,8 @@ pub struct Builder {
     blocking: Option<Arc<crate::blocking::Pool>>,
     blocking_threads: usize,
     blocking_queue: usize,
+    /// Metrics and health routes, the metrics listener.
+    ops: crate::metrics::Ops,
 }
 
 impl std::fmt::Debug for Builder {
@@ -561,11 +564,14 @@ impl Builder {
         let reactor = reactor
             .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
             .map_err(Error::Reactor)?;
-        Ok(Handle {
+        let handle = Handle {
             reactor,
             counters,
             shutdown: self.config.timeouts.shutdown,
-        })
+            metrics_at: self.ops.index,
+        };
+        self.ops.ready(&handle);
+        Ok(handle)
     }
 
     /// Starts the server and blocks until it has stopped, serving on the calling thread as worker
@@ -619,13 +625,17 @@ impl Builder {
         let shutdown = self.config.timeouts.shutdown;
         let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
+        let ops = &self.ops;
         reactor
             .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
-                ready(&Handle {
+                let handle = Handle {
                     reactor: r.clone(),
                     counters,
                     shutdown,
-                })
+                    metrics_at: ops.index,
+                };
+                ops.ready(&handle);
+                ready(&handle)
             })
             .map_err(Error::Reactor)
     }
@@ -634,6 +644,7 @@ impl Builder {
     pub(crate) fn prepare(
         &mut self,
     ) -> Result<(brisk_reactor::Reactor, Arc<App>, SharedCounters), Error> {
+        self.ops_routes();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -667,6 +678,7 @@ impl Builder {
             param_names,
             errors: Arc::new(errors),
             config: self.config.clone(),
+            ops: None,
         });
         let counters: Arc<Vec<Arc<WorkerCounters>>> = Arc::new(
             (0..self.workers)
@@ -693,10 +705,130 @@ impl Builder {
             .pool_size
             .max(rc.max_input.div_ceil(rc.buffer_size) * 2 + 256);
         let mut reactor = brisk_reactor::Reactor::with_config(rc);
+        let bound = addrs.len();
         for a in addrs {
             reactor = reactor.bind(a);
         }
+        let (reactor, app) = self.ops_listener(reactor, app, bound);
         Ok((reactor, app, counters))
+    }
+
+    // ===== Metrics and health (issue 20) =====
+
+    /// Serves the server's counters in the Prometheus text exposition format 0.0.4 (see
+    /// [`Handle::write_metrics`] for what is in it) at `GET path` on the normal listeners, like
+    /// any route (a route of the same pattern conflicts). Off by default. Rendering allocates
+    /// the text once per scrape; requests to other routes pay nothing for it. To keep the
+    /// counters off the public port, use [`metrics_listener`](Self::metrics_listener) instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.metrics_path("/metrics");
+    /// ```
+    pub fn metrics_path(&mut self, path: &str) -> &mut Self {
+        self.ops.metrics_path = Some(path.to_string());
+        self
+    }
+
+    /// Serves the exposition of [`metrics_path`](Self::metrics_path) at `GET /metrics` on a
+    /// separate listener bound to `addr` (e.g. `127.0.0.1:9100`, reachable by the scraper, not
+    /// the public), and the health answer of [`health_path`](Self::health_path) there too when
+    /// set; every other request there is a 404. Off by default.
+    ///
+    /// The listener is one more bound address of the same workers (not a thread of its own):
+    /// a scrape is a request like others, under the same limits and timeouts, closed with
+    /// the rest on shutdown, and a server of one worker still spawns no thread. It is not
+    /// among [`Handle::local_addrs`]; [`Handle::metrics_addr`] gives it. Binding it fails
+    /// the start as binding the other addresses does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.metrics_listener("127.0.0.1:9100".parse().unwrap());
+    /// ```
+    pub fn metrics_listener(&mut self, addr: SocketAddr) -> &mut Self {
+        self.ops.listener = Some(addr);
+        self
+    }
+
+    /// Answers `GET path` (and HEAD) on the normal listeners (and on the
+    /// [`metrics_listener`](Self::metrics_listener) if set) with `200 ok`, or `503 draining`
+    /// once graceful shutdown has begun, for load balancers' health checks. Off by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.health_path("/health");
+    /// ```
+    pub fn health_path(&mut self, path: &str) -> &mut Self {
+        self.ops.health_path = Some(path.to_string());
+        self
+    }
+
+    /// The metrics listener's index among the bound addresses (after `prepare`).
+    pub(crate) fn ops_index(&self) -> Option<usize> {
+        self.ops.index
+    }
+
+    /// Hands the started server's handle to the metrics and health routes.
+    pub(crate) fn ops_ready(&self, h: &Handle) {
+        self.ops.ready(h);
+    }
+
+    /// Adds the metrics and health routes asked for to the route table (once per start).
+    fn ops_routes(&mut self) {
+        self.ops.fresh();
+        self.ops.index = None;
+        if let Some(p) = self.ops.metrics_path.clone() {
+            let h = self.ops.metrics_handler();
+            self.route(brisk_router::Method::Get, &p, h);
+        }
+        if let Some(p) = self.ops.health_path.clone() {
+            let h = self.ops.health_handler();
+            self.route(brisk_router::Method::Get, &p, h);
+        }
+    }
+
+    /// Binds the metrics listener, if one is asked for, after the `bound` other addresses,
+    /// with an application of its own (the metrics and health routes only).
+    fn ops_listener(
+        &mut self,
+        reactor: brisk_reactor::Reactor,
+        app: Arc<App>,
+        bound: usize,
+    ) -> (brisk_reactor::Reactor, Arc<App>) {
+        let Some(addr) = self.ops.listener else {
+            return (reactor, app);
+        };
+        let mut router = Router::new();
+        let mut handlers: Vec<Arc<Handler>> = vec![Arc::new(self.ops.metrics_handler())];
+        let _ = router.insert(brisk_router::Method::Get, crate::metrics::LISTENER_PATH, 0);
+        if let Some(p) = &self.ops.health_path {
+            if router.insert(brisk_router::Method::Get, p, 1).is_ok() {
+                handlers.push(Arc::new(self.ops.health_handler()));
+            }
+        }
+        head_routes(&mut router);
+        let n = handlers.len();
+        let ops = App {
+            router,
+            handlers,
+            uploads: vec![None; n],
+            fallback: None,
+            param_names: vec![Box::default(); n],
+            errors: Arc::clone(&app.errors),
+            config: app.config.clone(),
+            ops: None,
+        };
+        // The application is not shared yet (only `prepare` made it).
+        let mut app = Arc::into_inner(app).expect("the application is not shared yet");
+        app.ops = Some((bound, Arc::new(ops)));
+        self.ops.index = Some(bound);
+        (reactor.bind(addr), Arc::new(app))
     }
 }
 
@@ -742,6 +874,13 @@ pub(crate) fn per_worker(
         crate::defer::init(&shared, worker);
         // Boxed because a closure type cannot be named in the return type; one indirect call
         // per accepted connection.
-        Box::new(move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info))
+        Box::new(move |info: &brisk_reactor::ConnInfo| {
+            // The metrics listener's connections get its application (one comparison).
+            let app = match &app.ops {
+                Some((at, ops)) if info.listener == *at => ops,
+                _ => &app,
+            };
+            Conn::new(Arc::clone(app), &stats, *info)
+        })
     }
 }
