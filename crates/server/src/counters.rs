@@ -47,7 +47,9 @@ pub(crate) struct WorkerCounters {
     h2_connections: AtomicU64,
     /// Responses by protocol (`Proto as usize`) and status class (1xx..5xx).
     answers: [[AtomicU64; 5]; 3],
-    /// Request durations: per bucket (not cumulative), and their sum in microseconds.
+    /// Durations of timed (deferred) answers: per bucket (not cumulative), and their sum in
+    /// microseconds. Every other answer took 0 s and is counted in the first bucket when the
+    /// counters are read (answers minus timed ones), so the fast path pays no store for it.
     durations: [AtomicU64; BUCKETS],
     duration_micros: AtomicU64,
     /// Answers the server made itself, by [`SERVER_STATUSES`] index (the last: any other).
@@ -74,29 +76,32 @@ impl WorkerCounters {
     pub(crate) fn h2_connection(&self) {
         Self::bump(&self.h2_connections);
     }
-    /// A response with `status` leaves on `proto`. `took` is the time since its handler ran
-    /// when the answer was deferred, `None` when it answered before returning (counted in the
-    /// first bucket without reading the clock). `by_server`: the server made the answer.
+    /// A response with `status` leaves on `proto`, made by a handler before it returned: one
+    /// store (its duration, 0 s, is implied).
     #[inline(always)]
-    pub(crate) fn response(
+    pub(crate) fn response(&self, proto: Proto, status: u16) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        Self::bump(&self.answers[proto as usize][class]);
+    }
+    /// [`response`](Self::response) for an answer the server made itself (`by_server`) or
+    /// one deferred by its handler `took` ago.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn response_special(
         &self,
         proto: Proto,
         status: u16,
         took: Option<Duration>,
         by_server: bool,
     ) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        Self::bump(&self.answers[proto as usize][class]);
-        match took {
-            None => Self::bump(&self.durations[0]),
-            Some(d) => self.took(d),
+        self.response(proto, status);
+        if let Some(d) = took {
+            self.took(d);
         }
         if by_server {
             self.server_answer(status);
         }
     }
-    #[cold]
-    #[inline(never)]
     fn took(&self, d: Duration) {
         let secs = d.as_secs_f64();
         let i = DURATION_BOUNDS
@@ -108,8 +113,6 @@ impl WorkerCounters {
         let sum = &self.duration_micros;
         sum.store(sum.load(Relaxed).saturating_add(micros), Relaxed);
     }
-    #[cold]
-    #[inline(never)]
     fn server_answer(&self, status: u16) {
         let i = SERVER_STATUSES
             .iter()
@@ -290,17 +293,24 @@ impl Counters {
         for w in workers {
             c.connections += w.connections.load(Relaxed);
             c.h2_connections += w.h2_connections.load(Relaxed);
+            let mut answers = 0;
             for (p, row) in w.answers.iter().enumerate() {
                 for (class, n) in row.iter().enumerate() {
                     let n = n.load(Relaxed);
                     c.by_protocol[p][class] += n;
                     c.by_class[class] += n;
-                    c.requests += n;
+                    answers += n;
                 }
             }
+            c.requests += answers;
+            let mut timed = 0;
             for (b, n) in c.durations.buckets.iter_mut().zip(&w.durations) {
-                *b += n.load(Relaxed);
+                let n = n.load(Relaxed);
+                *b += n;
+                timed += n;
             }
+            // The answers not timed took 0 s.
+            c.durations.buckets[0] += answers.saturating_sub(timed);
             micros = micros.saturating_add(w.duration_micros.load(Relaxed));
             for (slot, n) in c.server_answers.iter_mut().zip(&w.server_answers) {
                 slot.1 += n.load(Relaxed);
@@ -327,11 +337,11 @@ mod tests {
     #[test]
     fn responses_count_by_protocol_class_bucket_and_server_status() {
         let w = WorkerCounters::default();
-        w.response(Proto::Http11, 200, None, false);
-        w.response(Proto::Http10, 404, None, true);
-        w.response(Proto::H2, 503, Some(Duration::from_millis(30)), true);
-        w.response(Proto::H2, 299, Some(Duration::from_secs(60)), false);
-        w.response(Proto::Http11, 418, None, true);
+        w.response(Proto::Http11, 200);
+        w.response_special(Proto::Http10, 404, None, true);
+        w.response_special(Proto::H2, 503, Some(Duration::from_millis(30)), true);
+        w.response_special(Proto::H2, 299, Some(Duration::from_secs(60)), false);
+        w.response_special(Proto::Http11, 418, None, true);
         let c = Counters::sum(&[&w]);
         assert_eq!(c.requests, 5);
         assert_eq!(c.by_class, [0, 2, 0, 2, 1]);

@@ -550,14 +550,26 @@ impl ActiveSink {
 
 /// The status a protocol sends for `res` on `proto`, counted: informational answers are the
 /// server's business (100-continue, 101), so a handler's is a 500.
-#[inline]
+#[inline(always)]
 pub(crate) fn status(res: &mut Response, stats: &WorkerCounters, proto: Proto) -> u16 {
+    let status = res.status_code();
+    if status < 200 || res.by_server() || res.started().is_some() {
+        return status_special(res, stats, proto);
+    }
+    stats.response(proto, status);
+    status
+}
+
+/// [`status`] for an informational status, an answer the server made or a deferred one.
+#[cold]
+#[inline(never)]
+fn status_special(res: &mut Response, stats: &WorkerCounters, proto: Proto) -> u16 {
     let mut status = res.status_code();
     if status < 200 {
         res.set_error(500);
         status = 500;
     }
     let took = res.started().map(|t| t.elapsed());
-    stats.response(proto, status, took, res.by_server());
+    stats.response_special(proto, status, took, res.by_server());
     status
 }
