@@ -179,7 +179,7 @@ impl Handle {
         s
     }
 
-    /// Graceful shutdown with the configured deadline ([`Timeouts::shutdown`]): stop accepting,
+    /// Graceful shutdown with the configured deadline ([`Timeouts::shutdown`](crate::Timeouts::shutdown)): stop accepting,
     /// finish in-flight requests (`Connection: close` on HTTP/1.1, GOAWAY on HTTP/2), close
     /// idle connections, force-close what is left at the deadline. Returns at once; use
     /// [`join`](Self::join) to wait.
@@ -213,7 +213,7 @@ impl Handle {
         self.reactor.shutdown(grace);
     }
 
-    /// Waits for every worker thread to stop (a worker that [`Builder::run_with`] runs on its
+    /// Waits for every worker thread to stop (a worker that [`Builder::run_with`](crate::Builder::run_with) runs on its
     /// caller's thread is done when that call returns).
     ///
     /// # Examples
