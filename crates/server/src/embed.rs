@@ -61,9 +61,9 @@ impl Builder {
             reactor: inner.handle().clone(),
             counters,
             shutdown,
-            metrics_at: self.ops_index(),
+            metrics_at: self.ops.index,
         };
-        self.ops_ready(&handle);
+        self.ops.ready(&handle);
         Ok(EmbeddedServer { inner, handle })
     }
 }

@@ -13,10 +13,12 @@ use std::sync::{Arc, OnceLock};
 
 use brisk_reactor::Closes;
 
+use crate::app::{App, Handler};
 use crate::counters::{Counters, PROTOCOLS, SERVER_STATUSES};
 use crate::handle::Handle;
 use crate::request::Request;
 use crate::response::Response;
+use crate::server::Builder;
 
 /// The `Content-Type` of the exposition text (Prometheus text format 0.0.4).
 ///
@@ -314,4 +316,62 @@ impl Ops {
             }
         }
     }
+
+    /// The application of the metrics listener: `GET /metrics` and the health path (if set),
+    /// with `app`'s configuration and error log; anything else is a 404.
+    pub(crate) fn listener_app(&self, app: &App) -> App {
+        let mut router = brisk_router::Router::new();
+        let mut handlers: Vec<Arc<Handler>> = vec![Arc::new(self.metrics_handler())];
+        let _ = router.insert(brisk_router::Method::Get, LISTENER_PATH, 0);
+        if let Some(p) = &self.health_path {
+            if router.insert(brisk_router::Method::Get, p, 1).is_ok() {
+                handlers.push(Arc::new(self.health_handler()));
+            }
+        }
+        crate::server::head_routes(&mut router);
+        let n = handlers.len();
+        App {
+            router,
+            handlers,
+            uploads: vec![None; n],
+            fallback: None,
+            param_names: vec![Box::default(); n],
+            errors: Arc::clone(&app.errors),
+            config: app.config.clone(),
+            ops: None,
+        }
+    }
+}
+
+/// Adds the metrics and health routes `b` was asked for to its route table (once per start).
+pub(crate) fn add_routes(b: &mut Builder) {
+    b.ops.fresh();
+    b.ops.index = None;
+    if let Some(p) = b.ops.metrics_path.clone() {
+        let h = b.ops.metrics_handler();
+        b.route(brisk_router::Method::Get, &p, h);
+    }
+    if let Some(p) = b.ops.health_path.clone() {
+        let h = b.ops.health_handler();
+        b.route(brisk_router::Method::Get, &p, h);
+    }
+}
+
+/// Binds the metrics listener of `b`, if one is asked for, after the `bound` other addresses,
+/// with an application of its own (the metrics and health routes only).
+pub(crate) fn bind_listener(
+    b: &mut Builder,
+    reactor: brisk_reactor::Reactor,
+    app: Arc<App>,
+    bound: usize,
+) -> (brisk_reactor::Reactor, Arc<App>) {
+    let Some(addr) = b.ops.listener else {
+        return (reactor, app);
+    };
+    let ops = b.ops.listener_app(&app);
+    // The application is not shared yet (only `prepare` made it).
+    let mut app = Arc::into_inner(app).expect("the application is not shared yet");
+    app.ops = Some((bound, Arc::new(ops)));
+    b.ops.index = Some(bound);
+    (reactor.bind(addr), Arc::new(app))
 }

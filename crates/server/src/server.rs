@@ -109,7 +109,7 @@ pub struct Builder {
     blocking_threads: usize,
     blocking_queue: usize,
     /// Metrics and health routes, the metrics listener.
-    ops: crate::metrics::Ops,
+    pub(crate) ops: crate::metrics::Ops,
 }
 
 impl std::fmt::Debug for Builder {
@@ -644,7 +644,7 @@ impl Builder {
     pub(crate) fn prepare(
         &mut self,
     ) -> Result<(brisk_reactor::Reactor, Arc<App>, SharedCounters), Error> {
-        self.ops_routes();
+        crate::metrics::add_routes(self);
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -709,7 +709,7 @@ impl Builder {
         for a in addrs {
             reactor = reactor.bind(a);
         }
-        let (reactor, app) = self.ops_listener(reactor, app, bound);
+        let (reactor, app) = crate::metrics::bind_listener(self, reactor, app, bound);
         Ok((reactor, app, counters))
     }
 
@@ -768,75 +768,13 @@ impl Builder {
         self.ops.health_path = Some(path.to_string());
         self
     }
-
-    /// The metrics listener's index among the bound addresses (after `prepare`).
-    pub(crate) fn ops_index(&self) -> Option<usize> {
-        self.ops.index
-    }
-
-    /// Hands the started server's handle to the metrics and health routes.
-    pub(crate) fn ops_ready(&self, h: &Handle) {
-        self.ops.ready(h);
-    }
-
-    /// Adds the metrics and health routes asked for to the route table (once per start).
-    fn ops_routes(&mut self) {
-        self.ops.fresh();
-        self.ops.index = None;
-        if let Some(p) = self.ops.metrics_path.clone() {
-            let h = self.ops.metrics_handler();
-            self.route(brisk_router::Method::Get, &p, h);
-        }
-        if let Some(p) = self.ops.health_path.clone() {
-            let h = self.ops.health_handler();
-            self.route(brisk_router::Method::Get, &p, h);
-        }
-    }
-
-    /// Binds the metrics listener, if one is asked for, after the `bound` other addresses,
-    /// with an application of its own (the metrics and health routes only).
-    fn ops_listener(
-        &mut self,
-        reactor: brisk_reactor::Reactor,
-        app: Arc<App>,
-        bound: usize,
-    ) -> (brisk_reactor::Reactor, Arc<App>) {
-        let Some(addr) = self.ops.listener else {
-            return (reactor, app);
-        };
-        let mut router = Router::new();
-        let mut handlers: Vec<Arc<Handler>> = vec![Arc::new(self.ops.metrics_handler())];
-        let _ = router.insert(brisk_router::Method::Get, crate::metrics::LISTENER_PATH, 0);
-        if let Some(p) = &self.ops.health_path {
-            if router.insert(brisk_router::Method::Get, p, 1).is_ok() {
-                handlers.push(Arc::new(self.ops.health_handler()));
-            }
-        }
-        head_routes(&mut router);
-        let n = handlers.len();
-        let ops = App {
-            router,
-            handlers,
-            uploads: vec![None; n],
-            fallback: None,
-            param_names: vec![Box::default(); n],
-            errors: Arc::clone(&app.errors),
-            config: app.config.clone(),
-            ops: None,
-        };
-        // The application is not shared yet (only `prepare` made it).
-        let mut app = Arc::into_inner(app).expect("the application is not shared yet");
-        app.ops = Some((bound, Arc::new(ops)));
-        self.ops.index = Some(bound);
-        (reactor.bind(addr), Arc::new(app))
-    }
 }
 
 /// The HEAD->GET rule, in the route table: every GET route also gets a HEAD entry for its
 /// handler, unless a HEAD or any-method route has the same pattern (or an equivalent one: the
 /// router refuses the entry then, and that route answers HEAD). So a HEAD request goes where
 /// a GET request to the same path goes, in one lookup.
-fn head_routes(router: &mut Router<usize>) {
+pub(crate) fn head_routes(router: &mut Router<usize>) {
     let mut own = std::collections::HashSet::new();
     let mut get = Vec::new();
     for r in router.routes() {
