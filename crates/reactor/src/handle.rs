@@ -10,6 +10,123 @@ use crate::error::Error;
 use crate::listen::ListenAddr;
 use crate::notify::{Mailbox, Notifier};
 use crate::report::Reporter;
+use crate::protocol::{CloseReason, TimeoutKind};
+
+/// How many [`Closes`] labels there are.
+const CLOSE_KINDS: usize = 9;
+
+/// Connections closed, by [`CloseReason`] (one counter per label; [`CloseReason::Io`] errors
+/// of every kind count as `io_error`). Read with [`WorkerStats::closes`] or summed in
+/// [`Totals::closes`].
+///
+/// # Examples
+///
+/// ```
+/// let c = brisk_reactor::Closes::default();
+/// assert_eq!(c.total(), 0);
+/// assert_eq!(c.pairs().next(), Some(("protocol", 0)));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Closes {
+    /// The protocol asked for the close ([`CloseReason::Protocol`]).
+    pub protocol: u64,
+    /// The peer closed its side ([`CloseReason::PeerClosed`]).
+    pub peer_closed: u64,
+    /// The [`Start`](TimeoutKind::Start) timer fired (HTTP: a request head too slow).
+    pub timeout_start: u64,
+    /// The [`Idle`](TimeoutKind::Idle) timer fired (HTTP: keep-alive timeout).
+    pub timeout_idle: u64,
+    /// The [`Input`](TimeoutKind::Input) timer fired (HTTP: a request body too slow).
+    pub timeout_input: u64,
+    /// The [`WriteStall`](TimeoutKind::WriteStall) timer fired (the peer stopped reading).
+    pub timeout_write_stall: u64,
+    /// The input reached `max_input` unconsumed ([`CloseReason::InputLimit`]).
+    pub input_limit: u64,
+    /// A socket error ([`CloseReason::Io`], any kind).
+    pub io_error: u64,
+    /// Force-closed at the shutdown deadline ([`CloseReason::Shutdown`]).
+    pub shutdown: u64,
+}
+
+impl Closes {
+    /// The labels, in the order of [`pairs`](Closes::pairs) (snake_case, fit for a metric
+    /// label value).
+    pub const LABELS: [&'static str; CLOSE_KINDS] = [
+        "protocol",
+        "peer_closed",
+        "timeout_start",
+        "timeout_idle",
+        "timeout_input",
+        "timeout_write_stall",
+        "input_limit",
+        "io_error",
+        "shutdown",
+    ];
+
+    /// Each label with its count, in [`LABELS`](Closes::LABELS) order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, u64)> {
+        Self::LABELS.into_iter().zip(self.array())
+    }
+
+    /// Closes of every reason.
+    pub fn total(&self) -> u64 {
+        self.array().iter().sum()
+    }
+
+    fn array(&self) -> [u64; CLOSE_KINDS] {
+        [
+            self.protocol,
+            self.peer_closed,
+            self.timeout_start,
+            self.timeout_idle,
+            self.timeout_input,
+            self.timeout_write_stall,
+            self.input_limit,
+            self.io_error,
+            self.shutdown,
+        ]
+    }
+
+    fn from_array(a: [u64; CLOSE_KINDS]) -> Closes {
+        let [protocol, peer_closed, timeout_start, timeout_idle, timeout_input, timeout_write_stall, input_limit, io_error, shutdown] =
+            a;
+        Closes {
+            protocol,
+            peer_closed,
+            timeout_start,
+            timeout_idle,
+            timeout_input,
+            timeout_write_stall,
+            input_limit,
+            io_error,
+            shutdown,
+        }
+    }
+
+    fn add(&mut self, o: &Closes) {
+        let mut a = self.array();
+        for (x, y) in a.iter_mut().zip(o.array()) {
+            *x += y;
+        }
+        *self = Closes::from_array(a);
+    }
+
+    /// The index of `reason` in [`LABELS`](Closes::LABELS).
+    fn index(reason: CloseReason) -> usize {
+        match reason {
+            CloseReason::Protocol => 0,
+            CloseReason::PeerClosed => 1,
+            CloseReason::Timeout(TimeoutKind::Start) => 2,
+            CloseReason::Timeout(TimeoutKind::Idle) => 3,
+            CloseReason::Timeout(TimeoutKind::Input) => 4,
+            CloseReason::Timeout(TimeoutKind::WriteStall) => 5,
+            CloseReason::InputLimit => 6,
+            CloseReason::Io(_) => 7,
+            CloseReason::Shutdown => 8,
+        }
+    }
+}
 
 /// Counters of one worker. Each is written only by its worker thread (a plain load and store,
 /// no read-modify-write, no lock) and can be read from any thread at any time; values read
@@ -37,6 +154,7 @@ pub struct WorkerStats {
     active: AtomicU64,
     closed: AtomicU64,
     closed_by_timeout: AtomicU64,
+    closes: [AtomicU64; CLOSE_KINDS],
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
     buffers_in_use: AtomicU64,
@@ -70,6 +188,17 @@ impl WorkerStats {
     /// Connections closed because a timer fired (any [`TimeoutKind`](crate::TimeoutKind)).
     pub fn closed_by_timeout(&self) -> u64 {
         self.closed_by_timeout.load(Ordering::Relaxed)
+    }
+    /// Connections closed since start, by reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = brisk_reactor::WorkerStats::default();
+    /// assert_eq!(w.closes().total(), w.closed());
+    /// ```
+    pub fn closes(&self) -> Closes {
+        Closes::from_array(self.closes.each_ref().map(|a| a.load(Ordering::Relaxed)))
     }
     /// Bytes read from connections.
     pub fn bytes_in(&self) -> u64 {
@@ -149,15 +278,16 @@ impl WorkerStats {
         bump(&self.accepted, 1);
         bump(&self.active, 1);
     }
-    pub(crate) fn on_close(&self, timeout: bool) {
+    pub(crate) fn on_close(&self, reason: CloseReason) {
         self.active.store(
             self.active.load(Ordering::Relaxed).saturating_sub(1),
             Ordering::Relaxed,
         );
         bump(&self.closed, 1);
-        if timeout {
+        if reason.is_timeout() {
             bump(&self.closed_by_timeout, 1);
         }
+        bump(&self.closes[Closes::index(reason)], 1);
     }
     pub(crate) fn add_in(&self, n: usize) {
         bump(&self.bytes_in, n as u64);
@@ -190,6 +320,8 @@ pub struct Totals {
     pub closed: u64,
     /// Connections closed by a timer.
     pub closed_by_timeout: u64,
+    /// Connections closed, by reason ([`WorkerStats::closes`]).
+    pub closes: Closes,
     /// Bytes read.
     pub bytes_in: u64,
     /// Bytes written.
@@ -358,6 +490,7 @@ impl Handle {
             t.active += w.active();
             t.closed += w.closed();
             t.closed_by_timeout += w.closed_by_timeout();
+            t.closes.add(&w.closes());
             t.bytes_in += w.bytes_in();
             t.bytes_out += w.bytes_out();
             t.buffers_in_use += w.buffers_in_use();

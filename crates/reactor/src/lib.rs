@@ -191,7 +191,7 @@ mod worker;
 pub use config::Config;
 pub use embed::{Embedded, Turn};
 pub use error::Error;
-pub use handle::{Handle, Totals, WorkerStats};
+pub use handle::{Closes, Handle, Totals, WorkerStats};
 pub use listen::{fd_limit, raise_fd_limit, ListenAddr, ListenerKind, UNIX_ADDR};
 pub use notify::{ConnId, Notifier};
 pub use pool::{Output, OutputFull};

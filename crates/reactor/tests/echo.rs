@@ -151,6 +151,9 @@ fn data_then_half_close_is_echoed_and_closed_promptly() {
         "EOF noticed only after {:?}",
         t.elapsed()
     );
+    // Counted before the socket closes.
+    let closes = handle.totals().closes;
+    assert_eq!((closes.peer_closed, closes.total()), (1, 1), "{closes:?}");
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
 }
@@ -189,6 +192,8 @@ fn full_unconsumed_input_closes_after_the_answer_is_flushed() {
     );
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(handle.totals().active, 0);
+    let closes = handle.totals().closes;
+    assert_eq!((closes.input_limit, closes.total()), (1, 1), "{closes:?}");
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
 }

@@ -47,6 +47,8 @@ fn idle_timeout_closes_within_one_tick_of_the_deadline() {
     );
     assert!(took <= IDLE + TICK + SLACK, "closed late: {took:?}");
     assert_eq!(handle.totals().closed_by_timeout, 1);
+    let closes = handle.totals().closes;
+    assert_eq!((closes.timeout_idle, closes.total()), (1, 1), "{closes:?}");
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
 }
@@ -91,6 +93,8 @@ fn start_timeout_is_armed_on_accept() {
     // Writing to it now fails or is ignored: the server is gone.
     let _ = s.write_all(b"late");
     assert_eq!(handle.totals().closed_by_timeout, 1);
+    let closes = handle.workers()[0].closes();
+    assert_eq!((closes.timeout_start, closes.total()), (1, 1), "{closes:?}");
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
 }

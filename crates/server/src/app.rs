@@ -30,6 +30,8 @@ pub(crate) struct App {
     /// The error hook, with the routes' names.
     pub(crate) errors: Arc<ErrorLog>,
     pub(crate) config: Config,
+    /// The metrics listener's index among the bound addresses and its application.
+    pub(crate) ops: Option<(usize, Arc<App>)>,
 }
 
 impl std::fmt::Debug for App {

@@ -545,6 +545,8 @@ impl std::error::Error for SendError {}
 pub struct Responder {
     pub(crate) server: u32,
     pub(crate) ticket: Option<Ticket>,
+    /// When the handler deferred (for the request duration histogram).
+    started: std::time::Instant,
 }
 
 impl fmt::Debug for Responder {
@@ -562,7 +564,11 @@ impl Responder {
             l.pending.set(true);
             l.home.get().map_or(u32::MAX, |(s, _)| s)
         });
-        Responder { server, ticket }
+        Responder {
+            server,
+            ticket,
+            started: std::time::Instant::now(),
+        }
     }
 
     /// Finishes the response: status, headers and body as set on `res` (an invalid one, as
@@ -593,6 +599,7 @@ impl Responder {
             crate::app_error::report_from(self.server, t.route, kind);
             res.set_error(500);
         }
+        res.set_started(self.started);
         deliver(
             self.server,
             Completion {

@@ -61,7 +61,9 @@ impl Builder {
             reactor: inner.handle().clone(),
             counters,
             shutdown,
+            metrics_at: self.ops.index,
         };
+        self.ops.ready(&handle);
         Ok(EmbeddedServer { inner, handle })
     }
 }

@@ -25,7 +25,7 @@ use brisk_router::{Match, MatchError, Method, MethodSet};
 
 use crate::app::{App, Handler};
 use crate::app_error::{failure, panic_message, AppErrorKind, ErrorLog, RouteId};
-use crate::counters::WorkerCounters;
+use crate::counters::{Proto, WorkerCounters};
 use crate::request::{Headers, Params, Request, Version, MAX_PARAMS};
 use crate::response::Response;
 use crate::upload::{BodySink, BodyWaker, Flow, UploadStart};
@@ -606,15 +606,28 @@ impl ActiveSink {
     }
 }
 
-/// The status a protocol sends for `res`, counted: informational answers are the server's
-/// business (100-continue, 101), so a handler's is a 500.
-#[inline]
-pub(crate) fn status(res: &mut Response, stats: &WorkerCounters) -> u16 {
+/// The status a protocol sends for `res` on `proto`, counted: informational answers are the
+/// server's business (100-continue, 101), so a handler's is a 500.
+#[inline(always)]
+pub(crate) fn status(res: &mut Response, stats: &WorkerCounters, proto: Proto) -> u16 {
+    let status = res.status_code();
+    if status < 200 || res.by_server() || res.started().is_some() {
+        return status_special(res, stats, proto);
+    }
+    stats.response(proto, status);
+    status
+}
+
+/// [`status`] for an informational status, an answer the server made or a deferred one.
+#[cold]
+#[inline(never)]
+fn status_special(res: &mut Response, stats: &WorkerCounters, proto: Proto) -> u16 {
     let mut status = res.status_code();
     if status < 200 {
         res.set_error(500);
         status = 500;
     }
-    stats.response(status);
+    let took = res.started().map(|t| t.elapsed());
+    stats.response_special(proto, status, took, res.by_server());
     status
 }

@@ -102,6 +102,16 @@
 //! then carry `Connection: close`; HTTP/2 connections get a GOAWAY with the last stream id
 //! 2^31-1, a PING, then the final GOAWAY), closes idle connections, and force-closes what is
 //! left at [`Timeouts::shutdown`].
+//!
+//! # Metrics and health
+//!
+//! [`Handle::counters`] sums the workers' counters; [`Handle::render_metrics`] renders them
+//! per worker in the Prometheus text format 0.0.4 (connections by close reason, requests by
+//! protocol and status class, a request duration histogram, bytes, pool buffers, HTTP/2
+//! streams and resets, errors by kind). [`Builder::metrics_path`] serves that text on the
+//! normal listeners, [`Builder::metrics_listener`] on an address of its own (e.g.
+//! `127.0.0.1:9100`), and [`Builder::health_path`] answers `200 ok` (`503 draining` once
+//! shutdown began) for load balancers. Counting costs one relaxed store per answer.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
@@ -125,6 +135,7 @@ mod handle;
 mod http1;
 mod http2;
 mod listen;
+mod metrics;
 mod push;
 mod query;
 mod request;
@@ -145,12 +156,13 @@ pub use brisk_reactor::Error as ReactorError;
 pub use brisk_reactor::{fd_limit, raise_fd_limit, AcceptError, ListenAddr, ListenerKind};
 pub use brisk_router::{Method, RouteMethod};
 pub use config::{Limits, Timeouts};
-pub use counters::Counters;
+pub use counters::{Counters, Durations};
 pub use deadlines::Deadlines;
 pub use defer::{Responder, SendError};
 pub use embed::{EmbeddedServer, Turn};
 pub use error::Error;
 pub use handle::Handle;
+pub use metrics::METRICS_CONTENT_TYPE;
 pub use push::{BodyWriter, WriteError};
 pub use query::{form_decode, percent_decode, Query, QueryPair};
 pub use request::{Headers, Params, Request, Version, MAX_PARAMS};

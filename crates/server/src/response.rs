@@ -230,6 +230,11 @@ pub struct Response {
     deferred: bool,
     /// The route of the handler that runs (set by the exchange), for its responder's ticket.
     route: crate::app_error::RouteId,
+    /// The server made this answer itself ([`Response::set_error`]), for the counters.
+    by_server: bool,
+    /// When the handler that deferred this answer ran (set by [`Responder::send`](crate::Responder::send)),
+    /// for the request duration histogram; `None` for an answer made within its turn.
+    started: Option<std::time::Instant>,
 }
 
 impl fmt::Debug for Response {
@@ -296,6 +301,8 @@ impl Response {
             ticket: None,
             deferred: false,
             route: crate::app_error::RouteId::UNKNOWN,
+            by_server: false,
+            started: None,
         }
     }
 
@@ -310,6 +317,24 @@ impl Response {
         self.invalid = false;
         self.ticket = None;
         self.deferred = false;
+        self.by_server = false;
+    }
+
+    /// Whether the server made this answer itself ([`Response::set_error`]).
+    #[inline(always)]
+    pub(crate) fn by_server(&self) -> bool {
+        self.by_server
+    }
+
+    /// When the handler that deferred this answer ran (`None`: answered within its turn).
+    #[inline(always)]
+    pub(crate) fn started(&self) -> Option<std::time::Instant> {
+        self.started
+    }
+
+    /// Records when the handler that deferred this answer ran.
+    pub(crate) fn set_started(&mut self, at: std::time::Instant) {
+        self.started = Some(at);
     }
 
     /// Installs where a deferred answer to this exchange goes.
@@ -656,6 +681,7 @@ impl Response {
         self.status = code;
         self.static_type = Some("text/plain; charset=utf-8");
         self.body = BodyKind::Static(crate::status::error_body(code));
+        self.by_server = true;
     }
 }
 

@@ -67,6 +67,7 @@ impl Server {
             blocking: None,
             blocking_threads: crate::blocking::default_threads(),
             blocking_queue: crate::blocking::DEFAULT_QUEUE,
+            ops: crate::metrics::Ops::default(),
         }
     }
 }
@@ -112,6 +113,8 @@ pub struct Builder {
     blocking: Option<Arc<crate::blocking::Pool>>,
     blocking_threads: usize,
     blocking_queue: usize,
+    /// Metrics and health routes, the metrics listener.
+    pub(crate) ops: crate::metrics::Ops,
 }
 
 impl std::fmt::Debug for Builder {
@@ -602,11 +605,14 @@ impl Builder {
         let reactor = reactor
             .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
             .map_err(Error::Reactor)?;
-        Ok(Handle {
+        let handle = Handle {
             reactor,
             counters,
             shutdown: self.config.timeouts.shutdown,
-        })
+            metrics_at: self.ops.index,
+        };
+        self.ops.ready(&handle);
+        Ok(handle)
     }
 
     /// Starts the server and blocks until it has stopped, serving on the calling thread as worker
@@ -660,13 +666,17 @@ impl Builder {
         let shutdown = self.config.timeouts.shutdown;
         let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
+        let ops = &self.ops;
         reactor
             .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
-                ready(&Handle {
+                let handle = Handle {
                     reactor: r.clone(),
                     counters,
                     shutdown,
-                })
+                    metrics_at: ops.index,
+                };
+                ops.ready(&handle);
+                ready(&handle)
             })
             .map_err(Error::Reactor)
     }
@@ -675,6 +685,7 @@ impl Builder {
     pub(crate) fn prepare(
         &mut self,
     ) -> Result<(brisk_reactor::Reactor, Arc<App>, SharedCounters), Error> {
+        crate::metrics::add_routes(self);
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -709,6 +720,7 @@ impl Builder {
             param_names,
             errors: Arc::new(errors),
             config: self.config.clone(),
+            ops: None,
         });
         let counters: Arc<Vec<Arc<WorkerCounters>>> = Arc::new(
             (0..self.workers)
@@ -735,10 +747,68 @@ impl Builder {
             .pool_size
             .max(rc.max_input.div_ceil(rc.buffer_size) * 2 + 256);
         let mut reactor = self.listen.apply(brisk_reactor::Reactor::with_config(rc));
+        let bound = addrs.len();
         for a in addrs {
             reactor = reactor.listen(a);
         }
+        let (reactor, app) = crate::metrics::bind_listener(self, reactor, app, bound);
         Ok((reactor, app, counters))
+    }
+
+    // ===== Metrics and health (issue 20) =====
+
+    /// Serves the server's counters in the Prometheus text exposition format 0.0.4 (see
+    /// [`Handle::write_metrics`] for what is in it) at `GET path` on the normal listeners, like
+    /// any route (a route of the same pattern conflicts). Off by default. Rendering allocates
+    /// the text once per scrape; requests to other routes pay nothing for it. To keep the
+    /// counters off the public port, use [`metrics_listener`](Self::metrics_listener) instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.metrics_path("/metrics");
+    /// ```
+    pub fn metrics_path(&mut self, path: &str) -> &mut Self {
+        self.ops.metrics_path = Some(path.to_string());
+        self
+    }
+
+    /// Serves the exposition of [`metrics_path`](Self::metrics_path) at `GET /metrics` on a
+    /// separate listener bound to `addr` (e.g. `127.0.0.1:9100`, reachable by the scraper, not
+    /// the public), and the health answer of [`health_path`](Self::health_path) there too when
+    /// set; every other request there is a 404. Off by default.
+    ///
+    /// The listener is one more bound address of the same workers (not a thread of its own):
+    /// a scrape is a request like others, under the same limits and timeouts, closed with
+    /// the rest on shutdown, and a server of one worker still spawns no thread. It is not
+    /// among [`Handle::local_addrs`]; [`Handle::metrics_addr`] gives it. Binding it fails
+    /// the start as binding the other addresses does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.metrics_listener("127.0.0.1:9100".parse().unwrap());
+    /// ```
+    pub fn metrics_listener(&mut self, addr: SocketAddr) -> &mut Self {
+        self.ops.listener = Some(addr);
+        self
+    }
+
+    /// Answers `GET path` (and HEAD) on the normal listeners (and on the
+    /// [`metrics_listener`](Self::metrics_listener) if set) with `200 ok`, or `503 draining`
+    /// once graceful shutdown has begun, for load balancers' health checks. Off by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.health_path("/health");
+    /// ```
+    pub fn health_path(&mut self, path: &str) -> &mut Self {
+        self.ops.health_path = Some(path.to_string());
+        self
     }
 }
 
@@ -746,7 +816,7 @@ impl Builder {
 /// handler, unless a HEAD or any-method route has the same pattern (or an equivalent one: the
 /// router refuses the entry then, and that route answers HEAD). So a HEAD request goes where
 /// a GET request to the same path goes, in one lookup.
-fn head_routes(router: &mut Router<usize>) {
+pub(crate) fn head_routes(router: &mut Router<usize>) {
     let mut own = std::collections::HashSet::new();
     let mut get = Vec::new();
     for r in router.routes() {
@@ -784,6 +854,13 @@ pub(crate) fn per_worker(
         crate::defer::init(&shared, worker);
         // Boxed because a closure type cannot be named in the return type; one indirect call
         // per accepted connection.
-        Box::new(move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info))
+        Box::new(move |info: &brisk_reactor::ConnInfo| {
+            // The metrics listener's connections get its application (one comparison).
+            let app = match &app.ops {
+                Some((at, ops)) if info.listener == *at => ops,
+                _ => &app,
+            };
+            Conn::new(Arc::clone(app), &stats, *info)
+        })
     }
 }

@@ -59,7 +59,7 @@ where
         self.pool.release_input(&mut c.input, true);
         self.pool.release_output(&mut c.out);
         // Counted before the socket closes, so a peer that sees the close sees the count.
-        self.stats().on_close(reason.is_timeout());
+        self.stats().on_close(reason);
         let c = &mut self.conns[key];
         c.proto.on_close(reason);
         let ours = matches!(

@@ -28,7 +28,7 @@ impl H1 {
     /// spilling what does not fit.
     pub(super) fn write_now(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
         let res = &mut w.res;
-        let status = exchange::status(res, &w.stats);
+        let status = exchange::status(res, &w.stats, plan.version.into());
         let no_body = status == 204 || status == 304;
         let stream = if no_body { None } else { res.take_stream() };
         // A stream of declared length is delimited by `Content-Length`, others are chunked

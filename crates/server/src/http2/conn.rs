@@ -260,6 +260,7 @@ impl H2 {
                         end_stream,
                     } => {
                         let id = stream.value();
+                        with_worker(|w| w.stats.h2_stream());
                         let at = self.streams.open(id);
                         let slot = self.streams.slot(at);
                         slot.method = slot.push(headers.method().unwrap_or(b""));
@@ -365,7 +366,10 @@ impl H2 {
                     Event::Trailers { stream, .. } => {
                         self.ready.push(stream.value());
                     }
-                    Event::StreamReset { stream, .. } => {
+                    Event::StreamReset {
+                        stream, by_peer, ..
+                    } => {
+                        with_worker(|w| w.stats.h2_reset(by_peer));
                         let id = stream.value();
                         if let Some(i) = self.streams.find(id) {
                             if let (true, Some(me)) = (self.streams.slot(i).waiting, self.me) {

@@ -496,7 +496,7 @@ pub(super) fn send_response(
     head_only: bool,
 ) {
     let res = &mut w.res;
-    let status = exchange::status(res, &w.stats);
+    let status = exchange::status(res, &w.stats, crate::counters::Proto::H2);
     let digits = crate::status::status_digits(status);
     let no_body = head_only || status == 204 || status == 304;
     // The body's length when it is known (also for HEAD, which answers with GET's): a stream
