@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 use crate::listen::ListenAddr;
 use crate::notify::{Mailbox, Notifier};
-use crate::report::Reporter;
 use crate::protocol::{CloseReason, TimeoutKind};
+use crate::report::Reporter;
 
 /// How many [`Closes`] labels there are.
 const CLOSE_KINDS: usize = 9;

@@ -376,3 +376,60 @@ pub(crate) fn bind_listener(
     b.ops.index = Some(bound);
     (reactor.bind(addr), Arc::new(app))
 }
+
+/// Metrics and health on the builder (issue 20).
+impl Builder {
+    /// Serves the server's counters in the Prometheus text exposition format 0.0.4 (see
+    /// [`Handle::write_metrics`] for what is in it) at `GET path` on the normal listeners, like
+    /// any route (a route of the same pattern conflicts). Off by default. Rendering allocates
+    /// the text once per scrape; requests to other routes pay nothing for it. To keep the
+    /// counters off the public port, use [`metrics_listener`](Self::metrics_listener) instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.metrics_path("/metrics");
+    /// ```
+    pub fn metrics_path(&mut self, path: &str) -> &mut Self {
+        self.ops.metrics_path = Some(path.to_string());
+        self
+    }
+
+    /// Serves the exposition of [`metrics_path`](Self::metrics_path) at `GET /metrics` on a
+    /// separate listener bound to `addr` (e.g. `127.0.0.1:9100`, reachable by the scraper, not
+    /// the public), and the health answer of [`health_path`](Self::health_path) there too when
+    /// set; every other request there is a 404. Off by default.
+    ///
+    /// The listener is one more bound address of the same workers (not a thread of its own):
+    /// a scrape is a request like others, under the same limits and timeouts, closed with
+    /// the rest on shutdown, and a server of one worker still spawns no thread. It is not
+    /// among [`Handle::local_addrs`]; [`Handle::metrics_addr`] gives it. Binding it fails
+    /// the start as binding the other addresses does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.metrics_listener("127.0.0.1:9100".parse().unwrap());
+    /// ```
+    pub fn metrics_listener(&mut self, addr: SocketAddr) -> &mut Self {
+        self.ops.listener = Some(addr);
+        self
+    }
+
+    /// Answers `GET path` (and HEAD) on the normal listeners (and on the
+    /// [`metrics_listener`](Self::metrics_listener) if set) with `200 ok`, or `503 draining`
+    /// once graceful shutdown has begun, for load balancers' health checks. Off by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut b = brisk_server::Server::builder();
+    /// b.health_path("/health");
+    /// ```
+    pub fn health_path(&mut self, path: &str) -> &mut Self {
+        self.ops.health_path = Some(path.to_string());
+        self
+    }
+}
