@@ -76,8 +76,12 @@ fn greedy_client_does_not_starve_a_polite_one() {
         greedy_bytes > 16 * 1024 * 1024,
         "greedy moved only {greedy_bytes} bytes"
     );
-    // ...and the polite one was served between its reads.
-    assert!(worst < Duration::from_millis(100), "worst RTT {worst:?}");
+    // ...and the polite one was served between its reads: starving it would push most of its
+    // echoes behind the greedy stream, so p99 stays low. A single slow echo is what a loaded
+    // host's scheduler does to any thread (seen at 167 ms with four builds beside the test),
+    // so the worst one only has to stay far from a starvation's seconds.
+    assert!(p99 < Duration::from_millis(50), "p99 RTT {p99:?}");
+    assert!(worst < Duration::from_millis(500), "worst RTT {worst:?}");
     handle.shutdown(Duration::from_secs(1));
     handle.join().unwrap();
 }
