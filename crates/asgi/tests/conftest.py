@@ -54,6 +54,12 @@ class Server:
                 self._ready.set()
         self._ready.set()
 
+    @property
+    def hostport(self) -> tuple[str, int]:
+        """(host, port) of `url`, for raw sockets."""
+        host, port = self.url[len("http://"):].split(":")
+        return host, int(port)
+
     def wait_ready(self, timeout: float = 20.0) -> "Server":
         self._ready.wait(timeout)
         if self.url is None:

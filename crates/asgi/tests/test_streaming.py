@@ -10,10 +10,6 @@ import pytest
 from conftest import need, wait_seen
 
 
-def _hostport(s):
-    host, port = s.url[len("http://"):].split(":")
-    return host, int(port)
-
 
 def _rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
@@ -63,7 +59,7 @@ def test_slow_http2_client_holds_back_a_fast_streaming_app(serve, httpx):
 
 def test_asyncio_timeout_cancels_a_waiting_send_and_the_body_is_cut(serve, httpx):
     s = serve("raw:app")
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     sock.sendall(b"GET /firehose-timeout HTTP/1.1\r\nHost: t\r\n\r\n")
     deadline = time.monotonic() + 5
@@ -86,7 +82,7 @@ def test_slow_client_holds_back_a_fast_streaming_app(serve):
     s = serve("raw:app")
     import httpx
 
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     rss0 = _rss_kib(s.proc.pid)
     sock.sendall(b"GET /firehose HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -115,7 +111,7 @@ def test_slow_client_holds_back_a_fast_streaming_app(serve):
 
 
 def _raw_get(s, path: str) -> bytes:
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.settimeout(10)
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
     data = b""
@@ -179,7 +175,7 @@ def test_asyncio_timeout_fires_inside_a_handler(serve, httpx):
 
 def test_streaming_app_sees_the_client_disconnect(serve, httpx):
     s = serve("raw:app")
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.sendall(b"GET /stream-until-gone HTTP/1.1\r\nHost: t\r\n\r\n")
     assert b"tick" in sock.recv(65536) or b"tick" in sock.recv(65536)
     sock.close()

@@ -13,10 +13,6 @@ from conftest import need, wait_seen
 MIB = 1 << 20
 
 
-def _hostport(s):
-    host, port = s.url[len("http://"):].split(":")
-    return host, int(port)
-
 
 def _read_response(sock):
     """Status and body of one HTTP/1.1 response with a content-length."""
@@ -60,7 +56,7 @@ def test_a_5_mib_upload_streams_through_request_stream(serve, httpx, http2):
 def test_a_slow_reader_holds_the_upload_back(serve):
     s = serve("raw:app")
     body = b"x" * (4 * MIB)
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.sendall(b"POST /slow-reader HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n"
                  % len(body))
     sock.sendall(body)  # the kernel buffers take most of it at once
@@ -79,7 +75,7 @@ def test_a_slow_reader_holds_the_upload_back(serve):
 
 def test_100_continue_is_sent_on_the_first_receive(serve):
     s = serve("raw:app")
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.sendall(b"POST /read-later HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n"
                  b"Expect: 100-continue\r\n\r\n")
     t0 = time.monotonic()
@@ -101,7 +97,7 @@ def test_100_continue_is_sent_on_the_first_receive(serve):
 
 def test_an_app_that_answers_without_reading_the_body_is_answered(serve, httpx):
     s = serve("raw:app")
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.sendall(b"POST /ignore-body HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n"
                  % (3 * MIB))
     sock.sendall(b"z" * 100_000)
@@ -117,7 +113,7 @@ def test_an_app_that_answers_without_reading_the_body_is_answered(serve, httpx):
 
 def test_a_client_that_goes_mid_upload_is_a_disconnect_for_the_app(serve, httpx):
     s = serve("raw:app")
-    sock = socket.create_connection(_hostport(s))
+    sock = socket.create_connection(s.hostport)
     sock.sendall(b"POST /upload-disconnect HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n")
     sock.sendall(b"a" * 200_000)
     time.sleep(0.2)

@@ -110,15 +110,7 @@ fn brisk_with_64_fds() -> (Killed, SocketAddr, Arc<Mutex<String>>) {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let err = child.stderr.take().unwrap();
     let child = Killed(child);
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
+    let addr = util::listening_addr(&mut out);
     let log = Arc::new(Mutex::new(String::new()));
     let l = Arc::clone(&log);
     std::thread::spawn(move || {

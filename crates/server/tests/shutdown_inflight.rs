@@ -9,19 +9,9 @@ mod util;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::time::Duration;
 
 use util::{read_response, Brisk};
-
-fn signal(b: &Brisk, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &b.child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig}");
-}
 
 /// What follows the last response: Ok on EOF, the error kind on a reset.
 fn end_of_stream(s: &mut TcpStream) -> Result<usize, ErrorKind> {
@@ -63,7 +53,7 @@ fn requests_in_the_sockets_at_sigterm_are_answered_with_close_then_eof() {
         let (status, _, _) = read_response(s);
         assert_eq!(status, 200);
     }
-    signal(&b, "-STOP");
+    b.signal("-STOP");
     std::thread::sleep(Duration::from_millis(100));
     let body: Vec<u8> = (0..3000).map(|i| b'a' + (i % 26) as u8).collect();
     for (i, s) in conns.iter_mut().enumerate() {
@@ -81,8 +71,8 @@ fn requests_in_the_sockets_at_sigterm_are_answered_with_close_then_eof() {
         }
     }
     std::thread::sleep(Duration::from_millis(100));
-    signal(&b, "-TERM");
-    signal(&b, "-CONT");
+    b.signal("-TERM");
+    b.signal("-CONT");
     for (i, s) in conns.iter_mut().enumerate() {
         let (status, headers, got) = read_response(s);
         assert_eq!(status, 200, "connection {i}");

@@ -12,22 +12,13 @@ mod util;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, ExitStatus};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use util::{read_response, Brisk};
 
 fn bin() -> String {
     std::env::var("BRISK_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_brisk").to_string())
-}
-
-fn signal(b: &Brisk, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &b.child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig}");
 }
 
 /// The exit status, if the process ends within `limit`.
@@ -62,14 +53,14 @@ fn a_second_sigterm_or_sigint_during_graceful_shutdown_exits_at_once() {
         s.write_all(b"GET /delay/30000 HTTP/1.1\r\nHost: a\r\n\r\n")
             .unwrap();
         std::thread::sleep(Duration::from_millis(200));
-        signal(&b, sig);
+        b.signal(sig);
         assert_eq!(
             exited_within(&mut b, Duration::from_millis(300)),
             None,
             "{sig}: the first signal waits for the request in flight"
         );
         let t0 = Instant::now();
-        signal(&b, sig);
+        b.signal(sig);
         let status = exited_within(&mut b, Duration::from_secs(5));
         let Some(status) = status else {
             panic!("{sig}: still running 5 s after the second signal");
@@ -91,7 +82,7 @@ fn sighup_does_not_stop_the_server() {
     let mut s = TcpStream::connect(b.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     for _ in 0..2 {
-        signal(&b, "-HUP");
+        b.signal("-HUP");
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!(
             exited_within(&mut b, Duration::ZERO),

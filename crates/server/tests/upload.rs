@@ -6,7 +6,6 @@ mod util;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::time::Duration;
 
 use brisk_server::{BodySink, Limits, Method, Request, Response};
@@ -320,13 +319,7 @@ fn uploads_stream_over_h2c() {
     let data = body(5 * MIB);
     std::fs::write(&file, &data).unwrap();
     let url = |p: &str| format!("http://{}{p}", server.local_addr());
-    let curl = |args: &[&str]| {
-        Command::new("curl")
-            .args(["-s", "--http2-prior-knowledge", "--max-time", "20"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let curl = util::curl_h2;
     let f = file.to_str().unwrap();
     let out = curl(&["-T", f, &url("/up/h2")]);
     let b = text(&out.stdout);

@@ -7,7 +7,6 @@ mod util;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -322,13 +321,7 @@ fn paced_and_early_sinks_over_h2c() {
     let data = body(5 * MIB);
     std::fs::write(&file, &data).unwrap();
     let url = |p: &str| format!("http://{}{p}", server.local_addr());
-    let curl = |args: &[&str]| {
-        Command::new("curl")
-            .args(["-s", "--http2-prior-knowledge", "--max-time", "20"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let curl = util::curl_h2;
     let f = file.to_str().unwrap();
     let out = curl(&["-T", f, "-H", "x-ask-after-ms: 300", &url("/paced")]);
     let (bytes, sum, max_queued) = parse(&text(&out.stdout));

@@ -40,6 +40,16 @@ async def reply(send, status, body, headers=((b"content-type", b"text/plain"),))
     await send({"type": "http.response.body", "body": body})
 
 
+async def read_body(receive):
+    """The whole request body, from as many http.request messages as it takes."""
+    body = b""
+    while True:
+        msg = await receive()
+        body += msg.get("body", b"")
+        if not msg.get("more_body"):
+            return body
+
+
 async def lifespan(scope, receive, send):
     while True:
         msg = await receive()
@@ -58,13 +68,7 @@ async def app(scope, receive, send):
         return await lifespan(scope, receive, send)
     path = scope["path"]
     if path == "/echo":
-        body = b""
-        while True:
-            msg = await receive()
-            body += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
-        return await reply(send, 200, body)
+        return await reply(send, 200, await read_body(receive))
     if path == "/raise":
         raise RuntimeError("boom (expected by the test)")
     if path == "/raise-after-start":
@@ -181,13 +185,7 @@ async def app(scope, receive, send):
     if path == "/read-later":
         # Its first receive() comes after a pause (100 Continue must wait for it).
         await asyncio.sleep(0.5)
-        body = b""
-        while True:
-            msg = await receive()
-            body += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
-        return await reply(send, 200, b"%d" % len(body))
+        return await reply(send, 200, b"%d" % len(await read_body(receive)))
     if path == "/ignore-body":
         return await reply(send, 200, b"did not read")
     if path == "/upload-disconnect":

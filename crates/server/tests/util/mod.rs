@@ -274,7 +274,29 @@ pub struct Brisk {
     pub addr: SocketAddr,
 }
 
+/// The address of the binary's first `brisk listening on http://ADDR ...` line.
+pub fn listening_addr(out: &mut impl BufRead) -> SocketAddr {
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    line.split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap()
+}
+
 impl Brisk {
+    /// Sends `sig` (as `kill` names it: `-TERM`, `-INT`, `-HUP`) to the binary.
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig}");
+    }
+
     pub fn start(args: &[&str]) -> Brisk {
         Self::start_bin(env!("CARGO_BIN_EXE_brisk"), args)
     }
@@ -288,15 +310,7 @@ impl Brisk {
             .spawn()
             .expect("brisk binary runs");
         let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .unwrap();
+        let addr = listening_addr(&mut out);
         Brisk { child, addr }
     }
 
@@ -366,4 +380,13 @@ pub fn allocations(s: &mut TcpStream) -> u64 {
     let (status, _, body) = read_response(s);
     assert_eq!(status, 200);
     String::from_utf8(body).unwrap().parse().unwrap()
+}
+
+/// Runs `curl -s --http2-prior-knowledge --max-time 20` with `args` (h2c requests).
+pub fn curl_h2(args: &[&str]) -> std::process::Output {
+    Command::new("curl")
+        .args(["-s", "--http2-prior-knowledge", "--max-time", "20"])
+        .args(args)
+        .output()
+        .unwrap()
 }
