@@ -51,17 +51,21 @@ impl Meta {
         self.alloc_run(1)
     }
 
-    /// First fit for `n` adjacent free blocks; O(blocks / 64) for one block.
+    /// First fit for `n` adjacent free blocks, from the start of the arena; O(blocks / 64)
+    /// for one block.
+    ///
+    /// Lowest first, also for one block: the hint then only moves up when every word below
+    /// it is full, so the blocks ever used (the arena's resident pages: a block's pages stay
+    /// resident once written) are bounded by the most blocks in use at once. Scanning on from
+    /// the hint instead walked it through the whole arena under fluctuating load, one word
+    /// each time its word filled, until every block had been touched (issue 20, defect 8).
     pub(super) fn alloc_run(&mut self, n: u32) -> Option<u32> {
         let n = n as usize;
         if n == 0 || self.free < n {
             return None;
         }
-        let words = self.used.len();
         if n == 1 {
-            // From the hint round to it again (a compare, not a division, per step).
-            let mut w = self.hint.min(words.saturating_sub(1));
-            for _ in 0..words {
+            for w in 0..self.used.len() {
                 let bits = self.used[w];
                 if bits != u64::MAX {
                     let i = w * 64 + bits.trailing_ones() as usize;
@@ -73,10 +77,6 @@ impl Meta {
                         self.hi[i] = 0;
                         return Some(i as u32);
                     }
-                }
-                w += 1;
-                if w == words {
-                    w = 0;
                 }
             }
             return None;
