@@ -111,14 +111,14 @@ fn compaction_moves_unconsumed_input_to_the_front() {
 }
 
 /// Issue 20, defect 8: under load that rises and falls, single blocks are taken lowest first,
-/// so the blocks ever used (the arena's resident pages) stay within the most in use at once
-/// (plus one 64-block word), instead of the hint walking through the whole arena.
+/// so the blocks ever used (the arena's resident pages) stay below the most in use at once,
+/// instead of a hint walking through the whole arena.
 #[test]
 fn fluctuating_load_keeps_to_the_lowest_blocks() {
     let mut p = Pool::new(2048, 16, 1);
     let mut highest = 0;
     for round in 0..200usize {
-        // 70 to 99 blocks at once: a word and a bit, so the hint word fills every round.
+        // 70 to 99 blocks at once: more than one 64-block word.
         let n = 70 + round % 30;
         let taken: Vec<u32> = (0..n).map(|_| p.meta.alloc_one().unwrap()).collect();
         highest = highest.max(*taken.iter().max().unwrap() as usize);
@@ -135,7 +135,7 @@ fn fluctuating_load_keeps_to_the_lowest_blocks() {
     }
     assert!(p.peak_blocks() < 100);
     assert!(
-        highest < p.peak_blocks() + 64,
+        highest < p.peak_blocks(),
         "block {highest} used with at most {} in use at once",
         p.peak_blocks()
     );
