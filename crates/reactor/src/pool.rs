@@ -49,7 +49,6 @@ pub(crate) struct Meta {
     blocks: usize,
     free: usize,
     block_size: usize,
-    hint: usize,
     reserve: usize,
     /// Blocks returned since the worker last looked (to retry starved connections).
     returned: u64,
@@ -148,7 +147,6 @@ impl Pool {
                 blocks,
                 free: blocks,
                 block_size,
-                hint: 0,
                 reserve,
                 returned: 0,
                 peak: 0,

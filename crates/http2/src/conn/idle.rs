@@ -172,4 +172,38 @@ mod tests {
         assert!(server.take_spare(&mut again));
         assert!(again.capacity() >= held / 2);
     }
+
+    /// Issue 20, defect 8: a header block split over CONTINUATION frames is joined in a
+    /// buffer the connection keeps; one far larger than a frame is freed after the block, so
+    /// an idle connection does not hold the largest block it ever got.
+    #[test]
+    fn a_large_split_header_block_is_not_kept() {
+        let mut client = Connection::client(Config::default());
+        let mut server = Connection::server(Config::default());
+        let mut wire = Vec::new();
+        server.poll_output(&mut wire);
+        client.recv(&wire).unwrap();
+        let big = "v".repeat(40 * 1024);
+        let mut fields = vec![
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":path", "/"),
+            (":authority", "a"),
+        ];
+        fields.push(("x-big", big.as_str()));
+        client.send_request(&fields, true).unwrap();
+        wire.clear();
+        client.poll_output(&mut wire);
+        server.recv(&wire).unwrap();
+        let mut got = false;
+        while let Some(ev) = server.poll_event() {
+            got |= matches!(ev, Event::Headers { .. });
+        }
+        assert!(got, "the split block was decoded");
+        assert!(
+            server.block_buf.capacity() <= 16 * 1024,
+            "{} octets kept",
+            server.block_buf.capacity()
+        );
+    }
 }

@@ -7,6 +7,10 @@ use crate::frame::{Frame, FrameHeader, Priority, SettingsPayload, HEADER_LEN};
 use crate::headers::{BlockKind, Checker};
 use crate::stream::{Closed, Recv, Stream, MAX_WINDOW};
 
+/// Capacity of the buffer that joins a header block split over CONTINUATION frames that a
+/// connection keeps after the block (one default-sized frame); a larger one is freed.
+const KEEP_BLOCK_BUF: usize = 16 * 1024;
+
 /// Where a stream id stands (RFC 9113 §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
@@ -400,9 +404,14 @@ impl Connection {
             return Ok(());
         }
         self.cont = None;
-        let buf = std::mem::take(&mut self.block_buf);
+        let mut buf = std::mem::take(&mut self.block_buf);
         let r = self.process_block(stream.value(), &buf, c.end_stream, c.self_dependent);
-        self.block_buf = buf;
+        // Kept for the next split block only while small: an idle connection would otherwise
+        // hold the largest block it ever got (up to `max_header_block_size`) for its life.
+        if buf.capacity() <= KEEP_BLOCK_BUF {
+            buf.clear();
+            self.block_buf = buf;
+        }
         r
     }
 

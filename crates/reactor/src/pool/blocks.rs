@@ -29,57 +29,41 @@ impl Meta {
         }
     }
 
-    /// One block, taken from the hint word when it has a free bit (the common case: blocks
-    /// come back where they were taken), else by [`Meta::alloc_run`]. Inlined: every request
-    /// takes one block for its input and one for its answer.
+    /// The lowest free block. Inlined: every request takes one block for its input and one
+    /// for its answer; under light load the first word has a free bit, so this is one load.
+    ///
+    /// Lowest first keeps the blocks ever used (the arena's resident pages: a block's pages
+    /// stay resident once written) below the most blocks in use at once. Taking blocks from
+    /// a hint word, and scanning on from it when it filled, walked the hint through the whole
+    /// arena under load that rises and falls, until every block had been touched (issue 20,
+    /// defect 8).
     #[inline(always)]
     pub(super) fn alloc_one(&mut self) -> Option<u32> {
-        let w = self.hint;
-        if let Some(&bits) = self.used.get(w) {
-            let i = w * 64 + bits.trailing_ones() as usize;
-            if bits != u64::MAX && i < self.blocks {
-                // A clear bit below `blocks` is a free block, so `free >= 1`.
-                self.used[w] = bits | 1 << (i % 64);
-                self.free -= 1;
-                self.peak = self.peak.max(self.blocks - self.free);
-                self.next[i] = NIL;
-                self.lo[i] = 0;
-                self.hi[i] = 0;
-                return Some(i as u32);
-            }
+        let w = self.used.iter().position(|&bits| bits != u64::MAX)?;
+        let bits = self.used[w];
+        let i = w * 64 + bits.trailing_ones() as usize;
+        if i >= self.blocks {
+            return None;
         }
-        self.alloc_run(1)
+        // A clear bit below `blocks` is a free block, so `free >= 1`.
+        self.used[w] = bits | 1 << (i % 64);
+        self.free -= 1;
+        self.peak = self.peak.max(self.blocks - self.free);
+        self.next[i] = NIL;
+        self.lo[i] = 0;
+        self.hi[i] = 0;
+        Some(i as u32)
     }
 
-    /// First fit for `n` adjacent free blocks; O(blocks / 64) for one block.
+    /// First fit for `n` adjacent free blocks, from the start of the arena (lowest first, as
+    /// [`Meta::alloc_one`], which takes a single block).
     pub(super) fn alloc_run(&mut self, n: u32) -> Option<u32> {
         let n = n as usize;
         if n == 0 || self.free < n {
             return None;
         }
-        let words = self.used.len();
         if n == 1 {
-            // From the hint round to it again (a compare, not a division, per step).
-            let mut w = self.hint.min(words.saturating_sub(1));
-            for _ in 0..words {
-                let bits = self.used[w];
-                if bits != u64::MAX {
-                    let i = w * 64 + bits.trailing_ones() as usize;
-                    if i < self.blocks {
-                        self.hint = w;
-                        self.mark(i, 1, true);
-                        self.next[i] = NIL;
-                        self.lo[i] = 0;
-                        self.hi[i] = 0;
-                        return Some(i as u32);
-                    }
-                }
-                w += 1;
-                if w == words {
-                    w = 0;
-                }
-            }
-            return None;
+            return self.alloc_one();
         }
         let mut i = 0;
         while i + n <= self.blocks {

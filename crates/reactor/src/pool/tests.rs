@@ -109,3 +109,34 @@ fn compaction_moves_unconsumed_input_to_the_front() {
     let (input, _) = p.split(&run, &mut c, 0);
     assert_eq!(input, b"fgh");
 }
+
+/// Issue 20, defect 8: under load that rises and falls, single blocks are taken lowest first,
+/// so the blocks ever used (the arena's resident pages) stay below the most in use at once,
+/// instead of a hint walking through the whole arena.
+#[test]
+fn fluctuating_load_keeps_to_the_lowest_blocks() {
+    let mut p = Pool::new(2048, 16, 1);
+    let mut highest = 0;
+    for round in 0..200usize {
+        // 70 to 99 blocks at once: more than one 64-block word.
+        let n = 70 + round % 30;
+        let taken: Vec<u32> = (0..n).map(|_| p.meta.alloc_one().unwrap()).collect();
+        highest = highest.max(*taken.iter().max().unwrap() as usize);
+        // Given back in an order unlike the one they were taken in.
+        for &b in taken
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .chain(taken.iter().step_by(2))
+        {
+            p.meta.free_run(b, 1);
+        }
+        assert_eq!(p.used_blocks(), 0);
+    }
+    assert!(p.peak_blocks() < 100);
+    assert!(
+        highest < p.peak_blocks(),
+        "block {highest} used with at most {} in use at once",
+        p.peak_blocks()
+    );
+}

@@ -30,25 +30,55 @@ struct H2Spare {
 /// with it for the connection's life), so the pool never holds more than the connections
 /// would.
 const SPARE_H2: usize = 256;
+/// A set holding more than this (a connection that got large header blocks or bodies, or
+/// had many streams at once) is dropped rather than pooled: its buffers would outlive the
+/// connection, the largest a worker ever saw kept for good (issue 20, defect 8).
+const SPARE_H2_SET_BYTES: usize = 64 * 1024;
+/// Most octets of capacity the pool holds in all; a set that would go over it is dropped.
+const SPARE_H2_BYTES: usize = 2 * 1024 * 1024;
+
+impl H2Spare {
+    /// Octets of capacity held.
+    fn capacity(&self) -> usize {
+        self.conn.capacity() + self.streams.capacity()
+    }
+}
+
+/// The pooled sets with their capacity when pooled, and the sum of those.
+struct SparePool {
+    #[allow(clippy::vec_box)]
+    sets: Vec<(Box<H2Spare>, usize)>,
+    bytes: usize,
+}
 
 thread_local! {
     /// This worker thread's pool of busy-time buffers handed over by idle connections
     /// (boxed: they move between a connection and this list without reallocating).
-    #[allow(clippy::vec_box)]
-    static SPARE: RefCell<Vec<Box<H2Spare>>> = const { RefCell::new(Vec::new()) };
+    static SPARE: RefCell<SparePool> =
+        const { RefCell::new(SparePool { sets: Vec::new(), bytes: 0 }) };
 }
 
 /// A set of busy-time buffers for a connection that turns busy, if one is pooled.
 fn pooled() -> Option<Box<H2Spare>> {
-    SPARE.with_borrow_mut(Vec::pop)
+    SPARE.with_borrow_mut(|pool| {
+        let (s, bytes) = pool.sets.pop()?;
+        pool.bytes -= bytes;
+        Some(s)
+    })
 }
 
 /// Pools the busy-time buffers of a connection that turned idle (emptied by it), up to
-/// [`SPARE_H2`] sets; more are dropped.
+/// [`SPARE_H2`] sets and [`SPARE_H2_BYTES`] in all; more, and a set over
+/// [`SPARE_H2_SET_BYTES`], are dropped.
 fn recycle(s: Box<H2Spare>) {
+    let bytes = s.capacity();
+    if bytes > SPARE_H2_SET_BYTES {
+        return;
+    }
     SPARE.with_borrow_mut(|pool| {
-        if pool.len() < SPARE_H2 {
-            pool.push(s);
+        if pool.sets.len() < SPARE_H2 && pool.bytes + bytes <= SPARE_H2_BYTES {
+            pool.bytes += bytes;
+            pool.sets.push((s, bytes));
         }
     });
 }

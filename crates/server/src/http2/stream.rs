@@ -131,6 +131,24 @@ impl Streams {
         self.slots.capacity() > 0
     }
 
+    /// Octets of capacity held: the slots and their buffers, the map and the free list (the
+    /// worker's pool drops sets that grew large).
+    pub(super) fn capacity(&self) -> usize {
+        let buffers: usize = self
+            .slots
+            .iter()
+            .map(|s| {
+                s.buf.capacity()
+                    + s.fields.capacity() * std::mem::size_of::<(Span, Span)>()
+                    + s.body.capacity()
+            })
+            .sum();
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+            + buffers
+            + self.map.table.capacity() * std::mem::size_of::<(u32, u32)>()
+            + self.free.capacity() * std::mem::size_of::<u32>()
+    }
+
     /// A slot for a new stream `id` (reused if one is free), empty but for its id.
     pub(super) fn open(&mut self, id: u32) -> usize {
         let at = match self.free.pop() {

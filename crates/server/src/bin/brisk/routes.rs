@@ -105,9 +105,15 @@ fn events(req: &mut Request, res: &mut Response) {
 }
 
 #[cfg(feature = "count-alloc")]
-fn allocations(_: &mut Request, res: &mut Response) {
+fn allocations(req: &mut Request, res: &mut Response) {
+    use crate::count_alloc::{ALLOCATIONS, LIVE_BYTES};
     use std::io::Write;
-    let n = crate::count_alloc::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+    let count = if req.query() == Some("live") {
+        &LIVE_BYTES
+    } else {
+        &ALLOCATIONS
+    };
+    let n = count.load(std::sync::atomic::Ordering::Relaxed);
     // Writing into the reused body buffer does not allocate once it has capacity.
     let _ = write!(res.body_mut(), "{n}");
 }
