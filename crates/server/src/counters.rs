@@ -13,6 +13,7 @@ pub(crate) struct WorkerCounters {
     status: [AtomicU64; 5],
     panics: AtomicU64,
     timeouts: AtomicU64,
+    proxy_errors: AtomicU64,
     /// Route lookups (debug builds only: the tests check that a request is routed once).
     #[cfg(debug_assertions)]
     routings: AtomicU64,
@@ -39,6 +40,9 @@ impl WorkerCounters {
     }
     pub(crate) fn timeout(&self) {
         Self::bump(&self.timeouts);
+    }
+    pub(crate) fn proxy_error(&self) {
+        Self::bump(&self.proxy_errors);
     }
     /// A route lookup: counted in debug builds, nothing in release builds.
     #[inline(always)]
@@ -72,6 +76,10 @@ pub struct Counters {
     pub panics: u64,
     /// Connections closed by a timeout (408 on a header-read timeout).
     pub timeouts: u64,
+    /// Connections closed, unanswered, on a listener that requires a PROXY protocol header
+    /// because their first bytes were not a valid one
+    /// ([`Builder::bind_proxy`](crate::Builder::bind_proxy)).
+    pub proxy_errors: u64,
     /// Connections open now.
     pub active: u64,
     /// Bytes read from sockets.
@@ -113,6 +121,7 @@ impl Counters {
             }
             c.panics += w.panics.load(Relaxed);
             c.timeouts += w.timeouts.load(Relaxed);
+            c.proxy_errors += w.proxy_errors.load(Relaxed);
             #[cfg(debug_assertions)]
             {
                 c.routings = c.routings.map(|n| n + w.routings.load(Relaxed));
