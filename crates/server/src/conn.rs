@@ -33,6 +33,9 @@ enum State {
     Proxy {
         app: Arc<App>,
         peer: SocketAddr,
+        /// Part of a header has arrived (a close now is a truncated header, not a bare
+        /// connect such as a load balancer's health check).
+        started: bool,
     },
     H1(H1),
     H2(Box<H2>),
@@ -49,7 +52,11 @@ impl Conn {
         stats.connection();
         let peer = info.peer;
         let state = if app.config.client.requires_proxy(&info) {
-            State::Proxy { app, peer }
+            State::Proxy {
+                app,
+                peer,
+                started: false,
+            }
         } else {
             State::Detect { app, peer }
         };
@@ -120,8 +127,12 @@ impl Protocol for Conn {
     }
 
     fn on_close(&mut self, reason: CloseReason) {
-        let _ = reason;
         match &mut self.state {
+            State::Proxy { started: true, .. }
+                if matches!(reason, CloseReason::PeerClosed | CloseReason::Io(_)) =>
+            {
+                crate::worker::with_worker(|w| w.stats.proxy_error());
+            }
             State::Detect { .. } | State::Proxy { .. } => {}
             State::H1(h1) => h1.on_close(),
             State::H2(h2) => h2.on_close(),
@@ -216,12 +227,15 @@ impl Conn {
         input: &[u8],
         out: &mut Output<'_>,
     ) -> (usize, Action) {
-        let State::Proxy { app, peer } = &self.state else {
+        let State::Proxy { app, peer, started } = &mut self.state else {
             unreachable!("called in this state only")
         };
         let max = app.config.client.proxy_max_len;
         match crate::proxy_protocol::parse(input, max) {
-            Ok(Status::Partial) if !cx.input_is_full() => (0, Action::Keep),
+            Ok(Status::Partial) if !cx.input_is_full() => {
+                *started |= !input.is_empty();
+                (0, Action::Keep)
+            }
             Ok(Status::Complete(h)) => {
                 let peer = h.source.unwrap_or(*peer);
                 self.state = State::Detect {
