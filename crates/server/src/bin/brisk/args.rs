@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use crate::config::{Overrides, KEYS};
 
 /// What the command line asks for.
+// Made once per run: the size of the `Run` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq)]
 pub enum Command {
     /// Serve (or, with `print_config`, print the effective configuration).
