@@ -469,3 +469,52 @@ fn an_invalid_trusted_proxy_fails_the_start() {
         .unwrap_err();
     assert!(err.to_string().contains("trusted_proxies"), "{err}");
 }
+
+/// The binary with `--bind-proxy` only, driven by curl's `--haproxy-protocol` (a real v1
+/// sender): served over HTTP/1.1 and h2c with the header, closed unanswered without it.
+#[test]
+fn the_binary_serves_curl_haproxy_protocol_on_bind_proxy() {
+    if !util::tool(
+        "the_binary_serves_curl_haproxy_protocol_on_bind_proxy",
+        "curl",
+    ) {
+        return;
+    }
+    // Not util::Brisk::start, which adds a plain --bind: only the PROXY listener here.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brisk"))
+        .args(["--workers", "1", "--bind-proxy", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let stdout = child.stdout.take().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("first line {line:?}"));
+    let b = util::Brisk { child, addr };
+    let curl = |extra: &[&str]| {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "--max-time", "5"])
+            .args(extra)
+            .arg(b.url("/plaintext"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(
+        curl(&["--haproxy-protocol"]),
+        (Some(0), "Hello, World!".to_string())
+    );
+    let h2 = curl(&["--haproxy-protocol", "--http2-prior-knowledge"]);
+    assert_eq!(h2, (Some(0), "Hello, World!".to_string()));
+    // Without the header: closed, nothing served (curl: "empty reply from server", 52).
+    assert_eq!(curl(&[]), (Some(52), String::new()));
+}
