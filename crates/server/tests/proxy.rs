@@ -274,7 +274,7 @@ fn malformed_or_missing_headers_close_the_connection_unanswered_and_are_counted(
             String::from_utf8_lossy(&got)
         );
         assert!(
-            t.elapsed() < Duration::from_secs(2),
+            t.elapsed() < Duration::from_secs(5),
             "{what}: took {:?}",
             t.elapsed()
         );
@@ -322,7 +322,7 @@ fn a_header_that_never_completes_is_closed_at_the_header_timeout_unanswered() {
         assert!(closed && got.is_empty(), "{partial:?}: {got:?}");
         let took = t.elapsed();
         assert!(
-            took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+            took >= Duration::from_millis(250) && took < Duration::from_secs(5),
             "{took:?}"
         );
     }
