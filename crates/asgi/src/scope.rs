@@ -134,7 +134,7 @@ impl ScopeParts {
         }
         scope.set_item(&self.k_headers, headers)?;
         if !self.unix {
-            let peer = req.peer_addr();
+            let peer = req.client_addr();
             scope.set_item(
                 &self.k_client,
                 (peer.ip().to_string(), peer.port()).into_pyobject(py)?,

@@ -41,6 +41,7 @@ pub struct OwnedRequest {
     params: Vec<(String, String)>,
     body: Vec<u8>,
     peer: SocketAddr,
+    client: SocketAddr,
 }
 
 impl OwnedRequest {
@@ -72,6 +73,7 @@ impl OwnedRequest {
                 .collect(),
             body: req.body().to_vec(),
             peer: req.peer_addr(),
+            client: req.client_addr(),
         }
     }
 
@@ -116,9 +118,15 @@ impl OwnedRequest {
         &self.body
     }
 
-    /// The client's address.
+    /// The address of the connection's other end ([`Request::peer_addr`]).
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// The client's address as far as it can be trusted ([`Request::client_addr`]; worked
+    /// out when the request was copied).
+    pub fn client_addr(&self) -> SocketAddr {
+        self.client
     }
 }
 

@@ -136,4 +136,6 @@ pub(crate) struct Config {
     pub(crate) limits: Limits,
     pub(crate) timeouts: Timeouts,
     pub(crate) h2: brisk_http2::Config,
+    /// PROXY protocol listeners and trusted proxies (see `client_addr`).
+    pub(crate) client: crate::client_addr::ClientAddrs,
 }

@@ -1,5 +1,7 @@
 //! One connection: the first bytes decide the protocol (the HTTP/2 client preface means h2c
-//! with prior knowledge, anything else HTTP/1.1, which may upgrade to h2c).
+//! with prior knowledge, anything else HTTP/1.1, which may upgrade to h2c). On a listener that
+//! requires it, a PROXY protocol header comes first ([`crate::proxy_protocol`]): its source
+//! address becomes the peer, and a connection without a valid one is closed unanswered.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use crate::app::App;
 use crate::counters::WorkerCounters;
 use crate::http1::{Next, H1};
 use crate::http2::H2;
+use crate::proxy_protocol::Status;
 
 /// The HTTP/2 client connection preface (RFC 9113 §3.4).
 pub(crate) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -26,6 +29,14 @@ enum State {
         app: Arc<App>,
         peer: SocketAddr,
     },
+    /// Waiting for the PROXY protocol header (then `Detect`, with the peer it gives).
+    Proxy {
+        app: Arc<App>,
+        peer: SocketAddr,
+        /// Part of a header has arrived (a close now is a truncated header, not a bare
+        /// connect such as a load balancer's health check).
+        started: bool,
+    },
     H1(H1),
     H2(Box<H2>),
 }
@@ -39,12 +50,17 @@ pub(crate) struct Conn {
 impl Conn {
     pub(crate) fn new(app: Arc<App>, stats: &Arc<WorkerCounters>, info: ConnInfo) -> Self {
         stats.connection();
-        Conn {
-            state: State::Detect {
+        let peer = info.peer;
+        let state = if app.config.client.requires_proxy(&info) {
+            State::Proxy {
                 app,
-                peer: info.peer,
-            },
-        }
+                peer,
+                started: false,
+            }
+        } else {
+            State::Detect { app, peer }
+        };
+        Conn { state }
     }
 }
 
@@ -63,7 +79,7 @@ impl Protocol for Conn {
 
     fn wants_write_ready(&self) -> bool {
         match &self.state {
-            State::Detect { .. } => false,
+            State::Detect { .. } | State::Proxy { .. } => false,
             State::H1(h1) => h1.wants_write_ready(),
             State::H2(_) => true,
         }
@@ -71,7 +87,7 @@ impl Protocol for Conn {
 
     fn on_write_ready(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         let a = match &mut self.state {
-            State::Detect { .. } => Action::Keep,
+            State::Detect { .. } | State::Proxy { .. } => Action::Keep,
             State::H1(h1) => h1.on_write_ready(cx, out),
             State::H2(h2) => h2.on_write_ready(cx, out),
         };
@@ -81,7 +97,7 @@ impl Protocol for Conn {
 
     fn on_notify(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         let a = match &mut self.state {
-            State::Detect { .. } => Action::Keep,
+            State::Detect { .. } | State::Proxy { .. } => Action::Keep,
             State::H1(h1) => h1.on_notify(cx, out),
             State::H2(h2) => h2.on_notify(cx, out),
         };
@@ -102,7 +118,7 @@ impl Protocol for Conn {
 
     fn on_drain(&mut self, cx: &mut Context<'_>, out: &mut Output<'_>) -> Action {
         let a = match &mut self.state {
-            State::Detect { .. } => Action::CloseAfterFlush,
+            State::Detect { .. } | State::Proxy { .. } => Action::CloseAfterFlush,
             State::H1(h1) => h1.on_drain(out),
             State::H2(h2) => h2.on_drain(cx, out),
         };
@@ -111,9 +127,13 @@ impl Protocol for Conn {
     }
 
     fn on_close(&mut self, reason: CloseReason) {
-        let _ = reason;
         match &mut self.state {
-            State::Detect { .. } => {}
+            State::Proxy { started: true, .. }
+                if matches!(reason, CloseReason::PeerClosed | CloseReason::Io(_)) =>
+            {
+                crate::worker::with_worker(|w| w.stats.proxy_error());
+            }
+            State::Detect { .. } | State::Proxy { .. } => {}
             State::H1(h1) => h1.on_close(),
             State::H2(h2) => h2.on_close(),
         }
@@ -128,6 +148,9 @@ impl Conn {
         input: &[u8],
         out: &mut Output<'_>,
     ) -> (usize, Action) {
+        if let State::Proxy { .. } = &self.state {
+            return self.read_proxy(cx, input, out);
+        }
         if let State::Detect { app, peer } = &self.state {
             crate::defer::ensure_notifier(cx);
             let n = input.len().min(PREFACE.len());
@@ -142,7 +165,7 @@ impl Conn {
             }
         }
         match &mut self.state {
-            State::Detect { .. } => unreachable!("decided above"),
+            State::Detect { .. } | State::Proxy { .. } => unreachable!("decided above"),
             State::H2(h2) => h2.on_read(cx, input, out),
             State::H1(h1) => {
                 // h2c upgrade: HTTP/1.1 offers the request, this builds the HTTP/2 side.
@@ -183,8 +206,52 @@ impl Conn {
                     Action::CloseNow
                 }
             }
+            State::Proxy { .. } => {
+                if kind == TimeoutKind::Start {
+                    // No complete header in time: nothing to answer (no protocol yet).
+                    crate::worker::with_worker(|w| w.stats.timeout());
+                }
+                Action::CloseNow
+            }
             State::H1(h1) => h1.on_timeout(cx, kind, out),
             State::H2(h2) => h2.on_timeout(cx, kind, out),
+        }
+    }
+
+    /// The PROXY protocol header, then the rest of the input as on any connection.
+    #[cold]
+    #[inline(never)]
+    fn read_proxy(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: &[u8],
+        out: &mut Output<'_>,
+    ) -> (usize, Action) {
+        let State::Proxy { app, peer, started } = &mut self.state else {
+            unreachable!("called in this state only")
+        };
+        let max = app.config.client.proxy_max_len;
+        match crate::proxy_protocol::parse(input, max) {
+            Ok(Status::Partial) if !cx.input_is_full() => {
+                *started |= !input.is_empty();
+                (0, Action::Keep)
+            }
+            Ok(Status::Complete(h)) => {
+                let peer = h.source.unwrap_or(*peer);
+                self.state = State::Detect {
+                    app: Arc::clone(app),
+                    peer,
+                };
+                if h.len == input.len() {
+                    return (h.len, Action::Keep);
+                }
+                let (n, a) = self.read(cx, &input[h.len..], out);
+                (h.len + n, a)
+            }
+            Ok(Status::Partial) | Err(_) => {
+                crate::worker::with_worker(|w| w.stats.proxy_error());
+                (input.len(), Action::CloseNow)
+            }
         }
     }
 }

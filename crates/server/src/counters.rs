@@ -59,6 +59,7 @@ pub(crate) struct WorkerCounters {
     h2_streams: AtomicU64,
     h2_resets_sent: AtomicU64,
     h2_resets_received: AtomicU64,
+    proxy_errors: AtomicU64,
     /// Route lookups (debug builds only: the tests check that a request is routed once).
     #[cfg(debug_assertions)]
     routings: AtomicU64,
@@ -138,6 +139,11 @@ impl WorkerCounters {
         } else {
             &self.h2_resets_sent
         });
+    }
+
+    /// A connection on a PROXY listener closed for a bad or missing header.
+    pub(crate) fn proxy_error(&self) {
+        Self::bump(&self.proxy_errors);
     }
     /// A route lookup: counted in debug builds, nothing in release builds.
     #[inline(always)]
@@ -239,6 +245,10 @@ pub struct Counters {
     pub h2_resets_sent: u64,
     /// HTTP/2 streams reset by clients (RST_STREAM received).
     pub h2_resets_received: u64,
+    /// Connections closed, unanswered, on a listener that requires a PROXY protocol header
+    /// because their first bytes were not a valid one
+    /// ([`Builder::bind_proxy`](crate::Builder::bind_proxy)).
+    pub proxy_errors: u64,
     /// Connections open now.
     pub active: u64,
     /// Bytes read from sockets.
@@ -320,6 +330,7 @@ impl Counters {
             c.h2_streams += w.h2_streams.load(Relaxed);
             c.h2_resets_sent += w.h2_resets_sent.load(Relaxed);
             c.h2_resets_received += w.h2_resets_received.load(Relaxed);
+            c.proxy_errors += w.proxy_errors.load(Relaxed);
             #[cfg(debug_assertions)]
             {
                 c.routings = c.routings.map(|n| n + w.routings.load(Relaxed));

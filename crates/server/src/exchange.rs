@@ -43,6 +43,8 @@ pub(crate) struct Head<'a> {
     pub(crate) version: Version,
     pub(crate) headers: &'a [Header<'a>],
     pub(crate) peer: SocketAddr,
+    /// Trusted proxies, for [`Request::client_addr`].
+    pub(crate) client: &'a crate::client_addr::ClientRules,
 }
 
 impl<'a> Head<'a> {
@@ -60,6 +62,7 @@ impl<'a> Head<'a> {
             params: Params::new(),
             body,
             peer: self.peer,
+            client: self.client,
         }
     }
 }

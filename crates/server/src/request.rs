@@ -285,6 +285,7 @@ pub struct Request<'a> {
     pub(crate) params: Params<'a>,
     pub(crate) body: &'a [u8],
     pub(crate) peer: SocketAddr,
+    pub(crate) client: &'a crate::client_addr::ClientRules,
 }
 
 impl<'a> Request<'a> {
@@ -312,6 +313,7 @@ impl<'a> Request<'a> {
             version: Version::Http11,
             headers: fields,
             peer: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client: &crate::client_addr::NO_RULES,
         }
         .request(body)
     }
@@ -444,7 +446,11 @@ impl<'a> Request<'a> {
         self.body
     }
 
-    /// The client's address.
+    /// The address of the connection's other end: the socket's peer, or on a listener that
+    /// requires the PROXY protocol ([`Builder::bind_proxy`](crate::Builder::bind_proxy)) the
+    /// source address its header gives (the socket's peer for a `LOCAL` or `UNKNOWN` header).
+    /// `0.0.0.0:0` for a Unix-domain socket without one. Headers never change it: see
+    /// [`client_addr`](Self::client_addr).
     ///
     /// # Examples
     ///
@@ -454,6 +460,25 @@ impl<'a> Request<'a> {
     /// ```
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// The client's address as far as it can be trusted: [`peer_addr`](Self::peer_addr),
+    /// unless that is one of the [`Builder::trusted_proxies`](crate::Builder::trusted_proxies);
+    /// then the rightmost address of its `X-Forwarded-For` (or `Forwarded`, see
+    /// [`Builder::forwarded_header`](crate::Builder::forwarded_header)) that is not a trusted
+    /// proxy. Port 0 when the header gives none. The header is read on each call (not before):
+    /// keep the result if it is needed twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = [brisk_server::Header { name: b"X-Forwarded-For", value: b"203.0.113.7" }];
+    /// let r = brisk_server::Request::for_test("GET", "/", &f, b"");
+    /// // No trusted proxies here: the header is not believed.
+    /// assert_eq!(r.client_addr(), r.peer_addr());
+    /// ```
+    pub fn client_addr(&self) -> SocketAddr {
+        self.client.resolve(self.peer, self.headers)
     }
 
     /// The protocol version.

@@ -99,7 +99,7 @@ pub struct Builder {
     pub(crate) addrs: Vec<brisk_reactor::ListenAddr>,
     pub(crate) listen: crate::listen::Listen,
     workers: usize,
-    config: Config,
+    pub(crate) config: Config,
     router: Router<usize>,
     handlers: Vec<Arc<Handler>>,
     uploads: Vec<Option<Arc<crate::upload::UploadStart>>>,
@@ -108,7 +108,7 @@ pub struct Builder {
     /// Each handler's route, for error reports.
     route_names: Vec<(Option<Box<str>>, Box<str>)>,
     app_error: Arc<Hook>,
-    error: Option<Error>,
+    pub(crate) error: Option<Error>,
     /// The pool of [`route_blocking`](Self::route_blocking), made with its first route.
     blocking: Option<Arc<crate::blocking::Pool>>,
     blocking_threads: usize,

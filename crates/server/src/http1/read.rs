@@ -84,6 +84,7 @@ fn exchange_head<'b>(
     req: &brisk_http1::Request<'b, 'b>,
     (path, query, target): (&'b str, Option<&'b str>, &'b str),
     peer: SocketAddr,
+    client: &'b crate::client_addr::ClientRules,
 ) -> exchange::Head<'b> {
     exchange::Head {
         method: req.method.as_str(),
@@ -97,6 +98,7 @@ fn exchange_head<'b>(
         },
         headers: req.headers,
         peer,
+        client,
     }
 }
 
@@ -228,7 +230,7 @@ impl H1 {
                     off = input.len();
                     break;
                 };
-                let head = exchange_head(&req, parts, self.peer);
+                let head = exchange_head(&req, parts, self.peer, &app.config.client.rules);
                 let head_len = req.head_len;
                 let body_len = match facts.body {
                     ReqBody::None | ReqBody::CloseDelimited => Some(0),
@@ -585,7 +587,8 @@ impl H1 {
             self.error(w, out, 400, req.version);
             return;
         };
-        let mut request = exchange_head(&req, parts, self.peer).request(&c.body);
+        let mut request =
+            exchange_head(&req, parts, self.peer, &app.config.client.rules).request(&c.body);
         w.res.reset();
         w.res.set_ticket(me, self.served);
         match to {

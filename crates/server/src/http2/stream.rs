@@ -477,6 +477,7 @@ pub(super) fn with_request<R>(
         version: Version::H2,
         headers: &hs[..n],
         peer,
+        client: &app.config.client.rules,
     };
     let mut req = head.request(&slot.body);
     f(app, Some(&mut req))

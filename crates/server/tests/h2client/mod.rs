@@ -45,7 +45,19 @@ impl Client {
     /// Connects with `initial_window` as SETTINGS_INITIAL_WINDOW_SIZE and a connection window of
     /// `conn_window`.
     pub fn connect(addr: SocketAddr, initial_window: u32, conn_window: u32) -> Client {
-        let sock = TcpStream::connect(addr).expect("connect");
+        Client::connect_after(addr, &[], initial_window, conn_window)
+    }
+
+    /// [`connect`](Self::connect), sending `prefix` (a PROXY protocol header) before the
+    /// connection preface.
+    pub fn connect_after(
+        addr: SocketAddr,
+        prefix: &[u8],
+        initial_window: u32,
+        conn_window: u32,
+    ) -> Client {
+        let mut sock = TcpStream::connect(addr).expect("connect");
+        sock.write_all(prefix).expect("prefix");
         sock.set_nodelay(true).unwrap();
         sock.set_read_timeout(Some(Duration::from_millis(5)))
             .unwrap();

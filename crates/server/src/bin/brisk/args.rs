@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use crate::config::{Overrides, KEYS};
 
 /// What the command line asks for.
+// Made once per run: the size of the `Run` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq)]
 pub enum Command {
     /// Serve (or, with `print_config`, print the effective configuration).
@@ -193,5 +195,43 @@ mod tests {
         assert!(parse([bad.clone()]).unwrap_err().contains("UTF-8"));
         let e = parse([OsString::from("--dir"), bad]).unwrap_err();
         assert!(e.contains("--dir") && e.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn proxy_flags_parse_and_print_back() {
+        use brisk_server::ForwardedHeader;
+        let a = settings(
+            "--bind-proxy 0.0.0.0:8081 --bind-proxy=unix:/run/p.sock --trusted-proxy 10.0.0.0/8 \
+             --trusted-proxy ::1 --trusted-proxy unix: --forwarded-header forwarded",
+        );
+        assert_eq!(
+            a.bind,
+            vec![],
+            "the default --bind is not added to PROXY listeners"
+        );
+        let binds: Vec<String> = a.bind_proxy.iter().map(Bind::to_string).collect();
+        assert_eq!(binds, ["0.0.0.0:8081", "unix:/run/p.sock"]);
+        let trusted: Vec<String> = a.trusted_proxy.iter().map(|t| t.to_string()).collect();
+        assert_eq!(trusted, ["10.0.0.0/8", "::1/128", "unix:"]);
+        assert_eq!(a.forwarded_header, ForwardedHeader::Forwarded);
+        let back = crate::file::parse(&a.to_toml()).unwrap();
+        let mut s = Settings::default();
+        s.apply(&back);
+        assert_eq!(s, a, "{}", a.to_toml());
+        // With --bind, both kinds listen.
+        let a = settings("--bind 127.0.0.1:1 --bind-proxy 127.0.0.1:2");
+        assert_eq!((a.bind.len(), a.bind_proxy.len()), (1, 1));
+        for (args, want) in [
+            ("--trusted-proxy 10.0.0.0/33", "CIDR block"),
+            ("--trusted-proxy example.com", "CIDR block"),
+            (
+                "--forwarded-header x-real-ip",
+                "x-forwarded-for or forwarded",
+            ),
+            ("--bind-proxy localhost", "IP:PORT"),
+        ] {
+            let e = parse_str(args).unwrap_err();
+            assert!(e.contains(want), "{args}: {e}");
+        }
     }
 }

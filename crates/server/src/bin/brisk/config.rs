@@ -6,6 +6,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use brisk_server::{ForwardedHeader, TrustedProxy};
+
 use crate::listen::Bind;
 use crate::values::{format_duration, format_size, parse_duration, parse_size};
 
@@ -19,6 +21,10 @@ pub struct Settings {
     pub max_body: usize,
     pub shutdown_timeout: Duration,
     pub dir: Option<PathBuf>,
+    // Client addresses behind proxies.
+    pub bind_proxy: Vec<Bind>,
+    pub trusted_proxy: Vec<TrustedProxy>,
+    pub forwarded_header: ForwardedHeader,
 }
 
 /// Most workers.
@@ -39,12 +45,15 @@ impl Default for Settings {
             max_body: 1024 * 1024,
             shutdown_timeout: Duration::from_secs(10),
             dir: None,
+            bind_proxy: Vec::new(),
+            trusted_proxy: Vec::new(),
+            forwarded_header: ForwardedHeader::XForwardedFor,
         }
     }
 }
 
 /// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 10] = [
     "bind",
     "workers",
     "header-timeout",
@@ -52,6 +61,9 @@ pub const KEYS: [&str; 7] = [
     "max-body",
     "shutdown-timeout",
     "dir",
+    "bind-proxy",
+    "trusted-proxy",
+    "forwarded-header",
 ];
 
 /// The TOML types a key accepts (see [`Overrides::set`]).
@@ -65,7 +77,7 @@ pub enum Kind {
     Size,
     /// The timeouts: a string such as "500ms", or an integer number of seconds.
     Duration,
-    /// `dir`: a string.
+    /// `dir`, `forwarded-header`: a string.
     Path,
 }
 
@@ -77,6 +89,8 @@ pub fn kind(key: &str) -> Option<Kind> {
         "max-body" => Kind::Size,
         "header-timeout" | "idle-timeout" | "shutdown-timeout" => Kind::Duration,
         "dir" => Kind::Path,
+        "bind-proxy" | "trusted-proxy" => Kind::Addrs,
+        "forwarded-header" => Kind::Path,
         _ => return None,
     })
 }
@@ -93,6 +107,10 @@ pub struct Overrides {
     pub max_body: Option<usize>,
     pub shutdown_timeout: Option<Duration>,
     pub dir: Option<PathBuf>,
+    /// Client addresses behind proxies (each list, when not empty, replaces the earlier one).
+    pub bind_proxy: Vec<Bind>,
+    pub trusted_proxy: Vec<TrustedProxy>,
+    pub forwarded_header: Option<ForwardedHeader>,
 }
 
 impl Overrides {
@@ -122,6 +140,17 @@ impl Overrides {
                 }
                 self.dir = Some(v.into());
             }
+            "bind-proxy" => self.bind_proxy.push(Bind::parse(v)?),
+            "trusted-proxy" => self.trusted_proxy.push(v.parse().map_err(|_| {
+                "expected an IP address, a CIDR block or unix:, e.g. 10.0.0.0/8, 127.0.0.1, ::1"
+            })?),
+            "forwarded-header" => {
+                self.forwarded_header = Some(match v {
+                    "x-forwarded-for" => ForwardedHeader::XForwardedFor,
+                    "forwarded" => ForwardedHeader::Forwarded,
+                    _ => return Err("expected x-forwarded-for or forwarded".to_string()),
+                })
+            }
             _ => return Err(format!("unknown key (allowed: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -142,6 +171,9 @@ impl Settings {
             max_body,
             shutdown_timeout,
             dir,
+            bind_proxy,
+            trusted_proxy,
+            forwarded_header,
         } = o;
         self.workers = workers.unwrap_or(self.workers);
         self.header_timeout = header_timeout.unwrap_or(self.header_timeout);
@@ -151,6 +183,17 @@ impl Settings {
         if dir.is_some() {
             self.dir.clone_from(dir);
         }
+        if !bind_proxy.is_empty() {
+            // PROXY listeners alone: the default plain address is not added to them.
+            if o.bind.is_empty() && self.bind == Settings::default().bind {
+                self.bind.clear();
+            }
+            self.bind_proxy.clone_from(bind_proxy);
+        }
+        if !trusted_proxy.is_empty() {
+            self.trusted_proxy.clone_from(trusted_proxy);
+        }
+        self.forwarded_header = forwarded_header.unwrap_or(self.forwarded_header);
     }
 
     /// The settings as a TOML document that `--config` reads back to the same settings.
@@ -159,7 +202,11 @@ impl Settings {
             "# brisk: effective configuration (brisk --print-config); read by brisk --config FILE\n",
         );
         let binds: Vec<String> = self.bind.iter().map(|b| quote(&b.to_string())).collect();
-        let _ = writeln!(t, "bind = [{}]", binds.join(", "));
+        if binds.is_empty() {
+            t.push_str("# bind: none (only bind-proxy)\n");
+        } else {
+            let _ = writeln!(t, "bind = [{}]", binds.join(", "));
+        }
         let _ = writeln!(t, "workers = {}", self.workers);
         for (key, d) in [
             ("header-timeout", self.header_timeout),
@@ -179,6 +226,24 @@ impl Settings {
             }
             None => t.push_str("# dir: not set (no directory served)\n"),
         }
+        let list = |v: Vec<String>| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");
+        if self.bind_proxy.is_empty() {
+            t.push_str("# bind-proxy: none (no listener expects a PROXY protocol header)\n");
+        } else {
+            let b = list(self.bind_proxy.iter().map(Bind::to_string).collect());
+            let _ = writeln!(t, "bind-proxy = [{b}]");
+        }
+        if self.trusted_proxy.is_empty() {
+            t.push_str("# trusted-proxy: none (forwarding headers are not believed)\n");
+        } else {
+            let p = list(self.trusted_proxy.iter().map(|p| p.to_string()).collect());
+            let _ = writeln!(t, "trusted-proxy = [{p}]");
+        }
+        let header = match self.forwarded_header {
+            ForwardedHeader::Forwarded => "forwarded",
+            _ => "x-forwarded-for",
+        };
+        let _ = writeln!(t, "forwarded-header = \"{header}\"");
         t
     }
 }

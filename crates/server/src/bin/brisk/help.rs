@@ -25,9 +25,22 @@ OPTIONS:
     --dir PATH               Serve the files under PATH at / (GET and HEAD; a directory
                              answers with its index.html; ETag, Last-Modified and byte
                              ranges). The routes below win where both match. Default: none
+    --bind-proxy ADDR        Like --bind, but every connection must start with a PROXY
+                             protocol header (v1 or v2, as HAProxy's send-proxy or a cloud
+                             load balancer sends), whose source address the handlers see;
+                             without a valid one the connection is closed unanswered.
+                             Repeatable. Given without --bind, the default --bind address
+                             is not used. Default: none
+    --trusted-proxy CIDR     A proxy whose forwarding header is believed: IP address, CIDR
+                             block (10.0.0.0/8, 2001:db8::/32) or unix: (Unix socket peers).
+                             Repeatable. The client is then the rightmost address of that
+                             header that is not a trusted proxy. Default: none
+    --forwarded-header NAME  The header trusted proxies write: x-forwarded-for or forwarded
+                             (RFC 7239); only that one is read. Default: x-forwarded-for
     --config FILE            Read settings from a TOML file whose keys are the flags above
                              without their dashes (bind, workers, header-timeout,
-                             idle-timeout, max-body, shutdown-timeout, dir); flags win.
+                             idle-timeout, max-body, shutdown-timeout, dir, bind-proxy,
+                             trusted-proxy, forwarded-header); flags win.
                              E.g.  bind = [\"127.0.0.1:8080\", \"localhost:8081\"]
                                    workers = 4
                                    max-body = \"1M\"

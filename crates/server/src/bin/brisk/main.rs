@@ -86,6 +86,24 @@ fn serve(s: &Settings) -> ExitCode {
     for path in unix {
         builder.bind_unix(path);
     }
+    // Client addresses behind proxies.
+    let (tcp, unix) = match listen::listeners(&s.bind_proxy) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("brisk: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for a in tcp {
+        builder.bind_proxy(a);
+    }
+    for path in unix {
+        builder.listen_on_proxy(ListenAddr::Unix(path));
+    }
+    let trusted: Vec<String> = s.trusted_proxy.iter().map(|p| p.to_string()).collect();
+    builder
+        .trusted_proxies(trusted)
+        .forwarded_header(s.forwarded_header);
     let cpus = config::cpus();
     if let Some(cpus) = cpus.filter(|&c| s.workers > c) {
         eprintln!(
