@@ -30,6 +30,8 @@ pub(crate) struct App {
     /// The error hook, with the routes' names.
     pub(crate) errors: Arc<ErrorLog>,
     pub(crate) config: Config,
+    /// The access log's thread, if the log is on.
+    pub(crate) logs: Option<Arc<crate::access_log::Writer>>,
 }
 
 impl std::fmt::Debug for App {

@@ -30,6 +30,8 @@ pub struct Handle {
     pub(crate) reactor: brisk_reactor::Handle,
     pub(crate) counters: Arc<Vec<Arc<WorkerCounters>>>,
     pub(crate) shutdown: Duration,
+    /// The access log's thread, if the log is on.
+    pub(crate) logs: Option<Arc<crate::access_log::Writer>>,
 }
 
 impl Handle {
@@ -129,5 +131,8 @@ impl Handle {
     /// ```
     pub fn join(&self) {
         let _ = self.reactor.join();
+        if let Some(l) = &self.logs {
+            l.stop();
+        }
     }
 }

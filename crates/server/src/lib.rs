@@ -106,6 +106,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
+mod access_log;
 mod app;
 mod app_error;
 mod blocking;
@@ -125,6 +126,7 @@ mod handle;
 mod http1;
 mod http2;
 mod listen;
+pub mod log;
 mod push;
 mod query;
 mod request;
@@ -135,6 +137,7 @@ mod status;
 mod upload;
 mod worker;
 
+pub use access_log::{AccessLog, FormatError, DEFAULT_FLUSH_INTERVAL};
 pub use app_error::{AppError, AppErrorKind, AppRoute};
 pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;

@@ -67,6 +67,7 @@ impl Server {
             blocking: None,
             blocking_threads: crate::blocking::default_threads(),
             blocking_queue: crate::blocking::DEFAULT_QUEUE,
+            access_log: None,
         }
     }
 }
@@ -112,6 +113,8 @@ pub struct Builder {
     blocking: Option<Arc<crate::blocking::Pool>>,
     blocking_threads: usize,
     blocking_queue: usize,
+    /// See `access_log/builder.rs`.
+    pub(crate) access_log: Option<crate::AccessLog>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -557,9 +560,9 @@ impl Builder {
     /// worker, a blocking-pool thread, or the thread that dropped the responder), never for a
     /// request answered normally. Keep it short: on a worker it holds up the connections.
     ///
-    /// Default: one line on stderr, written through [`std::io::stderr`] as std's panic hook
-    /// writes (so a panic shows std's message and then this one, which names the route), e.g.
-    /// `brisk: GET /users/{id}: handler panicked: boom (answered 500)`.
+    /// Default: an error line in the error log ([`crate::log`], stderr; so a panic shows std's
+    /// message and then this one, which names the route), e.g.
+    /// `2026-12-06T08:10:00Z error: GET /users/{id}: handler panicked: boom (answered 500)`.
     /// `on_app_error(|_| {})` silences it.
     ///
     /// # Examples
@@ -599,13 +602,18 @@ impl Builder {
         let (reactor, app, counters) = self.prepare()?;
         let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
+        let logs = app.logs.clone();
         let reactor = reactor
             .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
-            .map_err(Error::Reactor)?;
+            .map_err(|e| {
+                stop_logs(logs.as_deref());
+                Error::Reactor(e)
+            })?;
         Ok(Handle {
             reactor,
             counters,
             shutdown: self.config.timeouts.shutdown,
+            logs,
         })
     }
 
@@ -660,15 +668,20 @@ impl Builder {
         let shutdown = self.config.timeouts.shutdown;
         let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
-        reactor
+        let logs = app.logs.clone();
+        let h_logs = logs.clone();
+        let ran = reactor
             .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
                 ready(&Handle {
                     reactor: r.clone(),
                     counters,
                     shutdown,
+                    logs: h_logs,
                 })
             })
-            .map_err(Error::Reactor)
+            .map_err(Error::Reactor);
+        stop_logs(logs.as_deref());
+        ran
     }
 
     /// Checks the settings and builds the application and the reactor (not yet started).
@@ -700,6 +713,10 @@ impl Builder {
             Arc::clone(&self.app_error),
             std::mem::take(&mut self.route_names),
         );
+        let logs = match self.access_log.as_mut() {
+            Some(l) => Some(Arc::new(l.start().map_err(Error::AccessLog)?)),
+            None => None,
+        };
         let app = Arc::new(App {
             router,
             handlers: std::mem::take(&mut self.handlers),
@@ -709,6 +726,7 @@ impl Builder {
             param_names,
             errors: Arc::new(errors),
             config: self.config.clone(),
+            logs,
         });
         let counters: Arc<Vec<Arc<WorkerCounters>>> = Arc::new(
             (0..self.workers)
@@ -735,6 +753,9 @@ impl Builder {
             .pool_size
             .max(rc.max_input.div_ceil(rc.buffer_size) * 2 + 256);
         let mut reactor = self.listen.apply(brisk_reactor::Reactor::with_config(rc));
+        if app.logs.is_some() {
+            reactor = reactor.on_turn_end(|_| crate::access_log::end_turn());
+        }
         for a in addrs {
             reactor = reactor.listen(a);
         }
@@ -780,10 +801,17 @@ pub(crate) fn per_worker(
     move |worker| {
         let stats = Arc::clone(&counters[worker]);
         let app = Arc::clone(&app);
-        crate::worker::init(&stats);
+        crate::worker::init(&stats, app.logs.as_ref().map(|l| &l.sink));
         crate::defer::init(&shared, worker);
         // Boxed because a closure type cannot be named in the return type; one indirect call
         // per accepted connection.
         Box::new(move |info: &brisk_reactor::ConnInfo| Conn::new(Arc::clone(&app), &stats, *info))
+    }
+}
+
+/// Stops the access log's thread (after a last write), if there is one.
+fn stop_logs(logs: Option<&crate::access_log::Writer>) {
+    if let Some(l) = logs {
+        l.stop();
     }
 }

@@ -265,6 +265,6 @@ fn one_worker_serves_on_the_main_thread_and_sigint_stops_it() {
             .read_to_string(&mut err)
             .unwrap();
         assert!(err.contains("SIGINT received, shutting down"), "{err}");
-        assert!(err.contains("brisk: stopped"), "{err}");
+        assert!(err.contains("Z info: stopped"), "{err}");
     }
 }

@@ -6,6 +6,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use brisk_server::log::Level;
+
 use crate::listen::Bind;
 use crate::values::{format_duration, format_size, parse_duration, parse_size};
 
@@ -19,6 +21,42 @@ pub struct Settings {
     pub max_body: usize,
     pub shutdown_timeout: Duration,
     pub dir: Option<PathBuf>,
+    /// `access-log`: a file, `-` for stdout, `off` (the default) for none.
+    pub access_log: AccessLogTo,
+    /// `access-log-format`: nginx `log_format` text; `None` is `combined`.
+    pub access_log_format: Option<String>,
+    /// `log-level`: the error log's level.
+    pub log_level: Level,
+}
+
+/// Where the access log goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessLogTo {
+    /// No access log (the default: it costs a little per request).
+    Off,
+    /// The standard output (`-`).
+    Stdout,
+    /// A file, appended to, reopened on SIGHUP.
+    File(PathBuf),
+}
+
+impl AccessLogTo {
+    fn parse(v: &str) -> Result<AccessLogTo, String> {
+        Ok(match v {
+            "" => return Err("expected a file, - (stdout) or off".to_string()),
+            "off" => AccessLogTo::Off,
+            "-" => AccessLogTo::Stdout,
+            p => AccessLogTo::File(p.into()),
+        })
+    }
+
+    fn text(&self) -> String {
+        match self {
+            AccessLogTo::Off => "off".to_string(),
+            AccessLogTo::Stdout => "-".to_string(),
+            AccessLogTo::File(p) => p.to_string_lossy().into_owned(),
+        }
+    }
 }
 
 /// Most workers.
@@ -39,12 +77,15 @@ impl Default for Settings {
             max_body: 1024 * 1024,
             shutdown_timeout: Duration::from_secs(10),
             dir: None,
+            access_log: AccessLogTo::Off,
+            access_log_format: None,
+            log_level: Level::Info,
         }
     }
 }
 
 /// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 10] = [
     "bind",
     "workers",
     "header-timeout",
@@ -52,6 +93,9 @@ pub const KEYS: [&str; 7] = [
     "max-body",
     "shutdown-timeout",
     "dir",
+    "access-log",
+    "access-log-format",
+    "log-level",
 ];
 
 /// The TOML types a key accepts (see [`Overrides::set`]).
@@ -65,8 +109,10 @@ pub enum Kind {
     Size,
     /// The timeouts: a string such as "500ms", or an integer number of seconds.
     Duration,
-    /// `dir`: a string.
+    /// `dir`, `access-log`: a string.
     Path,
+    /// `access-log-format`, `log-level`: a string.
+    Text,
 }
 
 /// The kind of `key`, or `None` when there is no such key.
@@ -76,7 +122,8 @@ pub fn kind(key: &str) -> Option<Kind> {
         "workers" => Kind::Count,
         "max-body" => Kind::Size,
         "header-timeout" | "idle-timeout" | "shutdown-timeout" => Kind::Duration,
-        "dir" => Kind::Path,
+        "dir" | "access-log" => Kind::Path,
+        "access-log-format" | "log-level" => Kind::Text,
         _ => return None,
     })
 }
@@ -93,6 +140,9 @@ pub struct Overrides {
     pub max_body: Option<usize>,
     pub shutdown_timeout: Option<Duration>,
     pub dir: Option<PathBuf>,
+    pub access_log: Option<AccessLogTo>,
+    pub access_log_format: Option<String>,
+    pub log_level: Option<Level>,
 }
 
 impl Overrides {
@@ -122,6 +172,15 @@ impl Overrides {
                 }
                 self.dir = Some(v.into());
             }
+            "access-log" => self.access_log = Some(AccessLogTo::parse(v)?),
+            "access-log-format" => {
+                // Checked here, so that a bad format names its key and line.
+                brisk_server::AccessLog::stdout()
+                    .format(v)
+                    .map_err(|e| e.to_string())?;
+                self.access_log_format = Some(v.to_string());
+            }
+            "log-level" => self.log_level = Some(v.parse().map_err(|e| format!("{e}"))?),
             _ => return Err(format!("unknown key (allowed: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -142,6 +201,9 @@ impl Settings {
             max_body,
             shutdown_timeout,
             dir,
+            access_log,
+            access_log_format,
+            log_level,
         } = o;
         self.workers = workers.unwrap_or(self.workers);
         self.header_timeout = header_timeout.unwrap_or(self.header_timeout);
@@ -151,6 +213,13 @@ impl Settings {
         if dir.is_some() {
             self.dir.clone_from(dir);
         }
+        if let Some(a) = access_log {
+            self.access_log = a.clone();
+        }
+        if access_log_format.is_some() {
+            self.access_log_format.clone_from(access_log_format);
+        }
+        self.log_level = log_level.unwrap_or(self.log_level);
     }
 
     /// The settings as a TOML document that `--config` reads back to the same settings.
@@ -179,6 +248,14 @@ impl Settings {
             }
             None => t.push_str("# dir: not set (no directory served)\n"),
         }
+        let _ = writeln!(t, "access-log = {}", quote(&self.access_log.text()));
+        match &self.access_log_format {
+            Some(f) => {
+                let _ = writeln!(t, "access-log-format = {}", quote(f));
+            }
+            None => t.push_str("# access-log-format: not set (nginx's combined format)\n"),
+        }
+        let _ = writeln!(t, "log-level = \"{}\"", self.log_level);
         t
     }
 }
@@ -212,7 +289,11 @@ mod tests {
     fn every_key_has_a_kind_and_a_setter() {
         for k in KEYS {
             assert!(kind(k).is_some(), "{k}");
-            let bad = if k == "dir" { "" } else { "bad" };
+            let bad = match k {
+                "dir" | "access-log" => "",
+                "access-log-format" => "$nope",
+                _ => "bad",
+            };
             let e = Overrides::default().set(k, bad).unwrap_err();
             assert!(!e.contains("unknown key"), "{k}: {e}");
         }
