@@ -328,3 +328,47 @@ fn log_levels_filter_the_error_log() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown log level `loud`"));
 }
+
+/// With the log on (to a file), 10,000 keep-alive requests (single and pipelined) after a
+/// warm-up cost no allocation: lines go into the worker's buffer, whose capacity is kept, and
+/// the buffers handed to the logging thread come back with theirs.
+#[test]
+fn keep_alive_with_the_log_on_allocates_nothing_per_request() {
+    let path = scratch("alloc.log");
+    let b = util::count_alloc_brisk(&["--workers", "1", "--access-log", path.to_str().unwrap()]);
+    let mut s = TcpStream::connect(b.addr).unwrap();
+    let one = b"GET /plaintext HTTP/1.1\r\nHost: a\r\nUser-Agent: alloc-test\r\n\r\n";
+    let batch: Vec<u8> = one.repeat(16);
+    let round = |s: &mut TcpStream, n: usize| {
+        for _ in 0..n {
+            s.write_all(one).unwrap();
+            let (status, _, _) = util::read_response(s);
+            assert_eq!(status, 200);
+        }
+        for _ in 0..n / 16 {
+            s.write_all(&batch).unwrap();
+            for _ in 0..16 {
+                assert_eq!(util::read_response(s).0, 200);
+            }
+        }
+    };
+    round(&mut s, 2000);
+    util::allocations(&mut s);
+    let before = util::allocations(&mut s);
+    round(&mut s, 5000);
+    let after = util::allocations(&mut s);
+    assert_eq!(
+        after - before,
+        0,
+        "{} allocations over 10,000 logged keep-alive requests",
+        after - before
+    );
+    let lines = wait_lines(&path, 13_995);
+    assert_eq!(
+        lines.len(),
+        13_995,
+        "4,000 + 9,992 requests and 3 counter reads"
+    );
+    drop(b);
+    let _ = std::fs::remove_file(&path);
+}

@@ -6,7 +6,7 @@
 //! nothing from the workers.
 //!
 //! ```text
-//!  worker: line -> local Vec ──turn end──> Mutex<pending> ──every 100 ms──> logging thread: write(2)
+//!  worker: line -> local Vec ──turn end: copy──> Mutex<pending> ──100 ms: swap──> logging thread: write(2)
 //! ```
 
 use std::fs::{File, OpenOptions};
@@ -23,6 +23,10 @@ use super::render::{self, Caches, Facts, ReqView};
 /// A worker hands its buffer on once it holds this much, without waiting for the turn's end;
 /// the logging thread writes as soon as this much is pending.
 pub(crate) const LOCAL_FLUSH: usize = 64 * 1024;
+
+/// The capacity of the pending buffer and of the logging thread's spare (the two trade places
+/// on every write; each keeps its capacity, so the steady state allocates nothing).
+const PENDING_CAPACITY: usize = 256 * 1024;
 
 /// Most bytes pending for the logging thread: past it (a disk that cannot keep up), lines are
 /// dropped and counted rather than held without bound or written by the workers.
@@ -64,12 +68,11 @@ fn lock(m: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
 }
 
 impl Sink {
-    /// Moves `local`'s lines to the pending buffer (`local` is left empty, with a capacity).
+    /// Copies `local`'s lines to the pending buffer and empties `local` (which keeps its
+    /// capacity: buffers never change hands, so none grows again in the steady state).
     pub(crate) fn hand_off(&self, local: &mut Vec<u8>) {
         let mut p = lock(&self.pending);
-        if p.buf.is_empty() {
-            std::mem::swap(&mut p.buf, local);
-        } else if p.buf.len() + local.len() <= MAX_PENDING {
+        if p.buf.len() + local.len() <= MAX_PENDING {
             p.buf.extend_from_slice(local);
         } else {
             p.dropped += memchr::memchr_iter(b'\n', local).count() as u64;
@@ -130,7 +133,7 @@ impl Writer {
             format,
             target,
             pending: Mutex::new(Pending {
-                buf: Vec::with_capacity(LOCAL_FLUSH),
+                buf: Vec::with_capacity(PENDING_CAPACITY),
                 dropped: 0,
             }),
             wake: Condvar::new(),
@@ -167,7 +170,7 @@ impl Writer {
 }
 
 fn run(sink: &Sink, mut out: Out) {
-    let mut spare: Vec<u8> = Vec::with_capacity(LOCAL_FLUSH);
+    let mut spare: Vec<u8> = Vec::with_capacity(PENDING_CAPACITY);
     let mut failing = false;
     loop {
         let (stop, dropped) = {
@@ -196,9 +199,6 @@ fn run(sink: &Sink, mut out: Out) {
                 Err(_) => {}
             }
             spare.clear();
-            if spare.capacity() > 4 * LOCAL_FLUSH {
-                spare.shrink_to(LOCAL_FLUSH);
-            }
         }
         if dropped > 0 {
             crate::log::warn(format_args!(
