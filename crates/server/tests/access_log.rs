@@ -284,6 +284,10 @@ fn sighup_reopens_a_renamed_log_file() {
 fn stderr_of_run(args: &[&str]) -> String {
     let mut b = util::Brisk::start(args);
     assert_eq!(status_of(b.addr, b"GARBAGE\r\n\r\n"), 400);
+    // And an HTTP/2 connection error: a PING of 3 bytes (FRAME_SIZE_ERROR) after the preface.
+    let mut bad = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    bad.extend_from_slice(&[0, 0, 3, 6, 0, 0, 0, 0, 0, 1, 2, 3]);
+    let _ = util::exchange(b.addr, &bad, Duration::from_secs(2));
     b.terminate();
     assert!(b.wait_exit(Duration::from_secs(10)).is_some());
     let mut err = String::new();
@@ -312,6 +316,10 @@ fn log_levels_filter_the_error_log() {
     let debug = stderr_of_run(&["--workers", "1", "--log-level", "debug"]);
     assert!(
         debug.contains("debug: 127.0.0.1:") && debug.contains("request refused: 400 Bad Request"),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("HTTP/2 connection error: ") && debug.contains("GOAWAY sent"),
         "{debug}"
     );
     assert!(debug.contains("Z info: brisk "), "{debug}");

@@ -181,7 +181,13 @@ impl H2 {
         self.conn.handle_timeout(cx.now());
         let n = match self.conn.recv(input) {
             Ok(n) => n,
-            Err(_) => {
+            Err(e) => {
+                if crate::log::enabled(crate::log::Level::Debug) {
+                    crate::log::debug(format_args!(
+                        "{}: HTTP/2 connection error: {e} (GOAWAY sent, closing)",
+                        self.peer
+                    ));
+                }
                 self.flush(out);
                 return (input.len(), Action::CloseAfterFlush);
             }

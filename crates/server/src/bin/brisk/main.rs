@@ -147,8 +147,10 @@ fn serve(s: &Settings) -> ExitCode {
         for line in start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit()).lines() {
             log::info(format_args!("{line}"));
         }
-        if matches!(s.access_log, AccessLogTo::File(_)) {
-            signals::watch(handle);
+        // Not in a process that is otherwise single-threaded (`--workers 1` without an access
+        // log file): a second thread makes every socket call dearer (see `signals`).
+        if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) {
+            signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)));
         }
     });
     match result {

@@ -8,10 +8,10 @@
 //!   rotation). The handler only counts the signal: a watcher thread ([`watch`]) sees the count
 //!   change within 100 ms and asks the server to reopen its logs (`Handle::reopen_logs`),
 //!   outside any handler; the same thread logs the progress of a graceful shutdown
-//!   (connections left, once a second). The thread runs only with an access log file, which
-//!   has a logging thread anyway: `--workers 1` without one stays a single-threaded process
-//!   (a shared descriptor table makes every socket call dearer), and then a SIGHUP only
-//!   says on stderr that there is nothing to reload.
+//!   (connections left, once a second). The thread does not run in a process that would
+//!   otherwise have one thread (`--workers 1` without an access log file: a shared descriptor
+//!   table makes every socket call dearer); there a SIGHUP only says on stderr that there is
+//!   nothing to reload, and shutdown logs its notice and `stopped`.
 //!
 //! The handlers only make async-signal-safe calls: atomics, one write(2) of a message
 //! formatted before any signal can arrive, `Handle::shutdown` (no lock, no allocation) and
@@ -70,6 +70,8 @@ extern "C" fn on_stop(sig: libc::c_int) {
 static WATCHED: AtomicBool = AtomicBool::new(false);
 
 const HANGUP: &str = "brisk: SIGHUP: nothing to reload (no access log file)\n";
+/// Whether the server has an access log file to reopen (else the watcher says so on SIGHUP).
+static REOPENS: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_hangup(_: libc::c_int) {
     HANGUPS.fetch_add(1, Ordering::SeqCst);
@@ -127,7 +129,8 @@ pub fn install_stop(handle: &Handle, deadline: Duration) {
 /// Starts the watcher thread: on each SIGHUP (seen within 100 ms) it reopens the server's
 /// logs; once a graceful shutdown began, it logs how many connections are left, once a
 /// second. It runs until the process exits.
-pub fn watch(handle: &Handle) {
+pub fn watch(handle: &Handle, reopens: bool) {
+    REOPENS.store(reopens, Ordering::SeqCst);
     WATCHED.store(true, Ordering::SeqCst);
     let handle = handle.clone();
     let spawned = std::thread::Builder::new()
@@ -141,8 +144,16 @@ pub fn watch(handle: &Handle) {
                 let now = hangups();
                 if now != seen {
                     seen = now;
-                    brisk_server::log::info(format_args!("SIGHUP received: reopening the logs"));
-                    handle.reopen_logs();
+                    if REOPENS.load(Ordering::SeqCst) {
+                        brisk_server::log::info(format_args!(
+                            "SIGHUP received: reopening the logs"
+                        ));
+                        handle.reopen_logs();
+                    } else {
+                        brisk_server::log::info(format_args!(
+                            "SIGHUP received: nothing to reload (no access log file)"
+                        ));
+                    }
                 }
                 if STOPPING.load(Ordering::SeqCst) {
                     let since = *draining_since.get_or_insert_with(std::time::Instant::now);
