@@ -133,6 +133,11 @@ fn serve(s: &Settings) -> ExitCode {
     let result = builder.run_with(|handle| {
         // Handlers first, so that a signal sent on seeing the line below is handled.
         signals::install_stop(handle, s.shutdown_timeout);
+        // Not in a process that is otherwise single-threaded (`--workers 1` without an access
+        // log file): a second thread makes every socket call dearer (see `signals`).
+        if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) {
+            signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)));
+        }
         for addr in handle.listen_addrs() {
             let url = match addr {
                 ListenAddr::Tcp(a) => format!("http://{a}"),
@@ -146,11 +151,6 @@ fn serve(s: &Settings) -> ExitCode {
         }
         for line in start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit()).lines() {
             log::info(format_args!("{line}"));
-        }
-        // Not in a process that is otherwise single-threaded (`--workers 1` without an access
-        // log file): a second thread makes every socket call dearer (see `signals`).
-        if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) {
-            signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)));
         }
     });
     match result {
