@@ -380,3 +380,39 @@ fn keep_alive_with_the_log_on_allocates_nothing_per_request() {
     drop(b);
     let _ = std::fs::remove_file(&path);
 }
+
+/// `--access-log -`: the lines go to stdout, after the listening line.
+#[test]
+fn access_log_to_stdout() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brisk"))
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--access-log",
+            "-",
+        ])
+        .args(["--access-log-format", "stdout: $request $status"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    get(addr, "/plaintext?via=stdout");
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(line, "stdout: GET /plaintext?via=stdout HTTP/1.1 200\n");
+}
