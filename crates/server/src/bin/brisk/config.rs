@@ -327,6 +327,35 @@ mod tests {
     }
 
     #[test]
+    fn access_log_and_log_level_keys() {
+        let mut o = Overrides::default();
+        o.set("access-log", "/var/log/brisk.log").unwrap();
+        o.set("access-log-format", "$status \"$request\"").unwrap();
+        o.set("log-level", "WARN").unwrap();
+        let mut s = Settings::default();
+        assert_eq!(s.access_log, AccessLogTo::Off);
+        s.apply(&o);
+        assert_eq!(s.access_log, AccessLogTo::File("/var/log/brisk.log".into()));
+        assert_eq!(s.log_level, Level::Warn);
+        let t = s.to_toml();
+        assert!(t.contains("access-log = \"/var/log/brisk.log\"\n"), "{t}");
+        assert!(
+            t.contains("access-log-format = \"$status \\\"$request\\\"\"\n"),
+            "{t}"
+        );
+        assert!(t.contains("log-level = \"warn\"\n"), "{t}");
+        o.set("access-log", "-").unwrap();
+        s.apply(&o);
+        assert_eq!(s.access_log, AccessLogTo::Stdout);
+        let e = o.set("access-log-format", "$status $nope").unwrap_err();
+        assert_eq!(e, "unknown access log variable `$nope`");
+        assert!(o
+            .set("log-level", "loud")
+            .unwrap_err()
+            .contains("error, warn, info or debug"));
+    }
+
+    #[test]
     fn quoting() {
         assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(quote("x\u{1}\n"), "\"x\\u0001\\n\"");
