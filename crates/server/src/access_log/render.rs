@@ -101,9 +101,14 @@ impl ReqView for RawHead<'_> {
         Some(self.first_line()).filter(|l| !l.is_empty())
     }
     fn header(&self, name: &str) -> Option<&[u8]> {
-        let mut lines = self.0.split(|&b| b == b'\n').skip(1);
+        // The fields up to the blank line (what follows is a body or the next request).
+        let mut lines = self
+            .0
+            .split(|&b| b == b'\n')
+            .skip(1)
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .take_while(|l| !l.is_empty());
         lines.find_map(|l| {
-            let l = l.strip_suffix(b"\r").unwrap_or(l);
             let colon = memchr::memchr(b':', l)?;
             if !l[..colon].eq_ignore_ascii_case(name.as_bytes()) {
                 return None;
@@ -424,7 +429,9 @@ mod tests {
 
     #[test]
     fn raw_heads_and_nothing() {
-        let raw = RawHead(b"GET /x\x01 HTTP/1.1\r\nReferer:  http://r/ \r\n\r\n");
+        let raw =
+            RawHead(b"GET /x\x01 HTTP/1.1\r\nReferer:  http://r/ \r\n\r\nUser-Agent: next\r\n");
+        assert_eq!(raw.header("user-agent"), None);
         assert_eq!(
             render(
                 "$request|$request_method|$request_uri|$server_protocol|$http_referer",
