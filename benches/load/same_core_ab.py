@@ -18,6 +18,11 @@ Usage:
 Example:
     benches/load/same_core_ab.py 8 4 old=/tmp/brisk-old new=target/release/brisk
     benches/load/same_core_ab.py --mode h2c 8 4 old=/tmp/brisk-old new=target/release/brisk
+    benches/load/same_core_ab.py 9 4 off=target/release/brisk \
+        "on=target/release/brisk --access-log /tmp/brisk-ab.log"
+
+NAME=BINARY may carry extra server arguments after the binary, split as a shell would (one
+build with and without a flag, say: the access log on and off).
 
 Modes, as in compare.sh: keepalive (wrk -t1 -c64, the default), pipelined (the same with
 pipeline.lua, 16 requests per write) and h2c (h2load -c64 -m32, prior knowledge).
@@ -25,6 +30,7 @@ Needs wrk (and h2load for h2c) and taskset; binds 127.0.0.1 ports from 18400 on.
 """
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -67,16 +73,17 @@ def main():
         sys.exit(__doc__)
     rounds, secs = int(args[0]), int(args[1])
     builds = [a.split("=", 1) for a in args[2:]]
+    commands = [shlex.split(cmd) for _, cmd in builds]
     hz = 100  # USER_HZ: /proc/PID/stat counts clock ticks of 10 ms
     per_round = []
     for r in range(rounds):
         base_port = 18400 + 10 * (r % 50)
         servers = [
             subprocess.Popen(
-                ["taskset", "-c", "0", binary, "--bind", f"127.0.0.1:{base_port + i}",
-                 "--workers", "1"],
+                ["taskset", "-c", "0", cmd[0], "--bind", f"127.0.0.1:{base_port + i}",
+                 "--workers", "1"] + cmd[1:],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for i, (_, binary) in enumerate(builds)
+            for i, cmd in enumerate(commands)
         ]
         try:
             time.sleep(0.7)

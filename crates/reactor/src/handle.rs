@@ -348,6 +348,20 @@ pub(crate) struct Shared {
     deadline: AtomicU64,
     /// Where failed accepts are reported.
     pub(crate) reporter: Reporter,
+    /// Called by each worker at the end of every turn ([`Reactor::on_turn_end`]).
+    ///
+    /// [`Reactor::on_turn_end`]: crate::Reactor::on_turn_end
+    pub(crate) turn_end: Option<TurnEnd>,
+}
+
+/// The turn-end hook, shown by `Debug` as whether it is set.
+#[derive(Clone)]
+pub(crate) struct TurnEnd(pub(crate) Arc<crate::reactor::TurnHook>);
+
+impl std::fmt::Debug for TurnEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TurnEnd")
+    }
 }
 
 impl Shared {
@@ -358,6 +372,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             deadline: AtomicU64::new(0),
             reporter,
+            turn_end: None,
         }
     }
 

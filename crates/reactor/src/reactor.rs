@@ -58,7 +58,11 @@ pub struct Reactor {
     config: Config,
     addrs: Vec<ListenAddr>,
     accept_hook: Option<Arc<AcceptHook>>,
+    turn_end: Option<Arc<TurnHook>>,
 }
+
+/// The type of the [`Reactor::on_turn_end`] hook: called with the worker's index.
+pub(crate) type TurnHook = dyn Fn(usize) + Send + Sync + 'static;
 
 impl std::fmt::Debug for Reactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,6 +114,7 @@ impl Reactor {
             config,
             addrs: Vec::new(),
             accept_hook: None,
+            turn_end: None,
         }
     }
 
@@ -197,6 +202,26 @@ impl Reactor {
         F: Fn(&AcceptError<'_>) + Send + Sync + 'static,
     {
         self.accept_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// A hook each worker calls on its own thread at the end of every loop turn (after the
+    /// turn's reads, writes and timers), and once more when it stops: for per-worker work
+    /// batched over a turn, such as handing a log buffer on. Keep it short and non-blocking.
+    /// Default: none (then a turn pays one branch for it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = brisk_reactor::Reactor::new().on_turn_end(|_worker| { /* flush a buffer */ });
+    /// # let _ = r;
+    /// ```
+    #[must_use]
+    pub fn on_turn_end<F>(mut self, hook: F) -> Reactor
+    where
+        F: Fn(usize) + Send + Sync + 'static,
+    {
+        self.turn_end = Some(Arc::new(hook));
         self
     }
 
@@ -407,7 +432,9 @@ impl Reactor {
             per_worker.push(bind_worker(&mut bound, &unix, &cfg)?);
         }
         drop(unix);
-        let shared = Arc::new(Shared::new(cfg.workers, Reporter::new(self.accept_hook)));
+        let mut shared = Shared::new(cfg.workers, Reporter::new(self.accept_hook));
+        shared.turn_end = self.turn_end.map(crate::handle::TurnEnd);
+        let shared = Arc::new(shared);
         let make = Arc::new(make);
         let mut mailboxes = Vec::with_capacity(cfg.workers);
         let mut threads = Vec::with_capacity(cfg.workers);
@@ -486,7 +513,9 @@ impl Reactor {
         let unix = bind_shared(&bound, &cfg)?;
         let (poll, mailbox, inbox, listeners) = bind_worker(&mut bound, &unix, &cfg)?;
         drop(unix);
-        let shared = Arc::new(Shared::new(1, Reporter::new(self.accept_hook)));
+        let mut shared = Shared::new(1, Reporter::new(self.accept_hook));
+        shared.turn_end = self.turn_end.map(crate::handle::TurnEnd);
+        let shared = Arc::new(shared);
         let handle = Handle::new(
             Arc::clone(&shared),
             vec![Arc::clone(&mailbox)],

@@ -32,6 +32,8 @@ pub(crate) struct App {
     pub(crate) config: Config,
     /// The metrics listener's index among the bound addresses and its application.
     pub(crate) ops: Option<(usize, Arc<App>)>,
+    /// The access log's thread, if the log is on.
+    pub(crate) logs: Option<Arc<crate::access_log::Writer>>,
 }
 
 impl std::fmt::Debug for App {

@@ -12,7 +12,6 @@
 
 use std::any::Any;
 use std::fmt;
-use std::io::Write;
 use std::sync::{Arc, RwLock, Weak};
 
 use brisk_router::RouteMethod;
@@ -156,11 +155,9 @@ impl fmt::Display for AppError<'_> {
 /// The hook's type.
 pub(crate) type Hook = dyn Fn(&AppError<'_>) + Send + Sync + 'static;
 
-/// The default hook: one line on stderr, written through [`std::io::stderr`] as std's panic
-/// hook writes its message.
+/// The default hook: an error line in the error log ([`crate::log`], stderr).
 pub(crate) fn default_hook(e: &AppError<'_>) {
-    let line = format!("brisk: {e}\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    crate::log::error(format_args!("{e}"));
 }
 
 /// A route, as a request was dispatched to it: the handler's index (or the fallback) and the

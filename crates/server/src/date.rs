@@ -13,6 +13,10 @@ pub(crate) struct DateCache {
     value: [u8; DATE_LEN],
     /// Before this instant the value is current: the next wall-clock second starts no earlier.
     fresh_until: Option<Instant>,
+    /// The loop turn's time of the last update.
+    now: Instant,
+    /// The wall-clock second (since the Unix epoch) of the value.
+    secs: u64,
 }
 
 impl DateCache {
@@ -21,6 +25,8 @@ impl DateCache {
             formatter: brisk_http1::DateCache::new(),
             value: [b' '; DATE_LEN],
             fresh_until: None,
+            now: Instant::now(),
+            secs: 0,
         };
         c.update(Instant::now(), SystemTime::now);
         c
@@ -30,20 +36,31 @@ impl DateCache {
     /// second of the last update this is one comparison: `wall` (the turn's wall-clock time) is
     /// read only when a new second may have begun. A step of the wall clock shows within a second.
     pub(crate) fn update(&mut self, now: Instant, wall: impl FnOnce() -> SystemTime) {
+        self.now = now;
         if self.fresh_until.is_some_and(|t| now < t) {
             return;
         }
         let wall = wall();
         self.value = *self.formatter.bytes(wall);
         // `now` was read before `wall`, so this ends no later than the wall-clock second does.
-        let into = wall
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
+        let since = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
+        self.secs = since.as_secs();
+        let into = since.subsec_nanos();
         self.fresh_until = now.checked_add(Duration::from_nanos(u64::from(1_000_000_000 - into)));
     }
 
     pub(crate) fn get(&self) -> &[u8; DATE_LEN] {
         &self.value
+    }
+
+    /// The loop turn's time given to the last [`update`](Self::update).
+    pub(crate) fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The wall-clock second of the value, since the Unix epoch.
+    pub(crate) fn secs(&self) -> u64 {
+        self.secs
     }
 }
 

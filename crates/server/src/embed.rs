@@ -52,6 +52,7 @@ impl Builder {
         self.workers(1);
         let (reactor, app, counters) = self.prepare()?;
         let shutdown = app.config.timeouts.shutdown;
+        let logs = app.logs.clone();
         let shared = crate::defer::register(1, app.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
         // Marks this thread as worker 0 of the new server (counters, deferred answers).
@@ -62,6 +63,7 @@ impl Builder {
             counters,
             shutdown,
             metrics_at: self.ops.index,
+            logs,
         };
         self.ops.ready(&handle);
         Ok(EmbeddedServer { inner, handle })

@@ -37,6 +37,8 @@ pub enum Error {
         /// Why: it does not exist, is not a directory, or cannot be read.
         source: std::io::Error,
     },
+    /// The access log's thread could not start (or its file could not be opened).
+    AccessLog(std::io::Error),
 }
 
 impl fmt::Display for Error {
@@ -48,6 +50,7 @@ impl fmt::Display for Error {
             Error::StaticDir { dir, source } => {
                 write!(f, "cannot serve directory {}: {source}", dir.display())
             }
+            Error::AccessLog(e) => write!(f, "cannot start the access log: {e}"),
         }
     }
 }
@@ -59,6 +62,7 @@ impl std::error::Error for Error {
             Error::Config(_) => None,
             Error::Reactor(e) => Some(e),
             Error::StaticDir { source, .. } => Some(source),
+            Error::AccessLog(e) => Some(e),
         }
     }
 }

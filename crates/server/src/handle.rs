@@ -32,6 +32,8 @@ pub struct Handle {
     pub(crate) shutdown: Duration,
     /// The index of the metrics listener among the reactor's addresses (the last one), if any.
     pub(crate) metrics_at: Option<usize>,
+    /// The access log's thread, if the log is on.
+    pub(crate) logs: Option<Arc<crate::access_log::Writer>>,
 }
 
 impl Handle {
@@ -227,5 +229,8 @@ impl Handle {
     /// ```
     pub fn join(&self) {
         let _ = self.reactor.join();
+        if let Some(l) = &self.logs {
+            l.stop();
+        }
     }
 }

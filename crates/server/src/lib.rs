@@ -116,6 +116,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
+mod access_log;
 mod app;
 mod app_error;
 mod blocking;
@@ -136,6 +137,7 @@ mod handle;
 mod http1;
 mod http2;
 mod listen;
+pub mod log;
 mod metrics;
 pub mod proxy_protocol;
 mod push;
@@ -148,6 +150,7 @@ mod status;
 mod upload;
 mod worker;
 
+pub use access_log::{AccessLog, FormatError, DEFAULT_FLUSH_INTERVAL};
 pub use app_error::{AppError, AppErrorKind, AppRoute};
 pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;

@@ -4,10 +4,9 @@
 //! ```text
 //!  Builder::bind(addr) / bind_unix(path) / listen(ListenAddr) ──> brisk_reactor::Reactor
 //!  start/run/embed: raise RLIMIT_NOFILE (soft -> hard) unless raise_fd_limit(false)
-//!  worker out of descriptors ──> pauses accepting ──> on_accept_error hook (1/s; default stderr)
+//!  worker out of descriptors ──> pauses accepting ──> on_accept_error hook (1/s; default: the error log)
 //! ```
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,10 +35,9 @@ impl Default for Listen {
     }
 }
 
-/// The default hook: one line on stderr, as the app-error hook writes.
+/// The default hook: a warning in the error log ([`crate::log`]).
 fn default_hook(e: &AcceptError<'_>) {
-    let line = format!("brisk: {e}\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    crate::log::warn(format_args!("{e}"));
 }
 
 impl Listen {
@@ -128,7 +126,8 @@ impl Builder {
     /// kernel memory: `EMFILE`, `ENFILE`...): the worker then stops accepting until one of
     /// its connections closes or 250 ms pass, instead of retrying at once; connections wait
     /// in the kernel's backlog. Called at most once a second for the whole server, on the
-    /// worker's thread. Default: one line on stderr, e.g. `brisk: cannot accept connections:
+    /// worker's thread. Default: a warning in the error log ([`crate::log`], stderr), e.g.
+    /// `2026-12-06T08:10:00Z warn: cannot accept connections:
     /// Too many open files (os error 24); worker 0 holds 60 connections and stops accepting
     /// for 250ms or until one closes (1234 failed accepts so far; raise the descriptor limit
     /// or lower max_connections)`. `on_accept_error(|_| {})` silences it; the failures are

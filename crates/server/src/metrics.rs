@@ -340,6 +340,7 @@ impl Ops {
             errors: Arc::clone(&app.errors),
             config: app.config.clone(),
             ops: None,
+            logs: app.logs.clone(),
         }
     }
 }

@@ -68,6 +68,7 @@ impl Server {
             blocking_threads: crate::blocking::default_threads(),
             blocking_queue: crate::blocking::DEFAULT_QUEUE,
             ops: crate::metrics::Ops::default(),
+            access_log: None,
         }
     }
 }
@@ -115,6 +116,8 @@ pub struct Builder {
     blocking_queue: usize,
     /// Metrics and health routes, the metrics listener.
     pub(crate) ops: crate::metrics::Ops,
+    /// See `access_log/builder.rs`.
+    pub(crate) access_log: Option<crate::AccessLog>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -560,9 +563,9 @@ impl Builder {
     /// worker, a blocking-pool thread, or the thread that dropped the responder), never for a
     /// request answered normally. Keep it short: on a worker it holds up the connections.
     ///
-    /// Default: one line on stderr, written through [`std::io::stderr`] as std's panic hook
-    /// writes (so a panic shows std's message and then this one, which names the route), e.g.
-    /// `brisk: GET /users/{id}: handler panicked: boom (answered 500)`.
+    /// Default: an error line in the error log ([`crate::log`], stderr; so a panic shows std's
+    /// message and then this one, which names the route), e.g.
+    /// `2026-12-06T08:10:00Z error: GET /users/{id}: handler panicked: boom (answered 500)`.
     /// `on_app_error(|_| {})` silences it.
     ///
     /// # Examples
@@ -602,14 +605,19 @@ impl Builder {
         let (reactor, app, counters) = self.prepare()?;
         let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
+        let logs = app.logs.clone();
         let reactor = reactor
             .start_per_worker(per_worker(app, Arc::clone(&counters), shared))
-            .map_err(Error::Reactor)?;
+            .map_err(|e| {
+                stop_logs(logs.as_deref());
+                Error::Reactor(e)
+            })?;
         let handle = Handle {
             reactor,
             counters,
             shutdown: self.config.timeouts.shutdown,
             metrics_at: self.ops.index,
+            logs,
         };
         self.ops.ready(&handle);
         Ok(handle)
@@ -667,18 +675,23 @@ impl Builder {
         let shared = crate::defer::register(self.workers, self.config.limits.push_buffer);
         crate::app_error::register(shared.id(), &app.errors);
         let ops = &self.ops;
-        reactor
+        let logs = app.logs.clone();
+        let h_logs = logs.clone();
+        let ran = reactor
             .run_per_worker(per_worker(app, Arc::clone(&counters), shared), |r| {
                 let handle = Handle {
                     reactor: r.clone(),
                     counters,
                     shutdown,
                     metrics_at: ops.index,
+                    logs: h_logs,
                 };
                 ops.ready(&handle);
                 ready(&handle)
             })
-            .map_err(Error::Reactor)
+            .map_err(Error::Reactor);
+        stop_logs(logs.as_deref());
+        ran
     }
 
     /// Checks the settings and builds the application and the reactor (not yet started).
@@ -711,6 +724,10 @@ impl Builder {
             Arc::clone(&self.app_error),
             std::mem::take(&mut self.route_names),
         );
+        let logs = match self.access_log.as_mut() {
+            Some(l) => Some(Arc::new(l.start().map_err(Error::AccessLog)?)),
+            None => None,
+        };
         let app = Arc::new(App {
             router,
             handlers: std::mem::take(&mut self.handlers),
@@ -721,6 +738,7 @@ impl Builder {
             errors: Arc::new(errors),
             config: self.config.clone(),
             ops: None,
+            logs,
         });
         let counters: Arc<Vec<Arc<WorkerCounters>>> = Arc::new(
             (0..self.workers)
@@ -748,6 +766,9 @@ impl Builder {
             .max(rc.max_input.div_ceil(rc.buffer_size) * 2 + 256);
         let mut reactor = self.listen.apply(brisk_reactor::Reactor::with_config(rc));
         let bound = addrs.len();
+        if app.logs.is_some() {
+            reactor = reactor.on_turn_end(|_| crate::access_log::end_turn());
+        }
         for a in addrs {
             reactor = reactor.listen(a);
         }
@@ -794,7 +815,7 @@ pub(crate) fn per_worker(
     move |worker| {
         let stats = Arc::clone(&counters[worker]);
         let app = Arc::clone(&app);
-        crate::worker::init(&stats);
+        crate::worker::init(&stats, app.logs.as_ref().map(|l| &l.sink));
         crate::defer::init(&shared, worker);
         // Boxed because a closure type cannot be named in the return type; one indirect call
         // per accepted connection.
@@ -806,5 +827,12 @@ pub(crate) fn per_worker(
             };
             Conn::new(Arc::clone(app), &stats, *info)
         })
+    }
+}
+
+/// Stops the access log's thread (after a last write), if there is one.
+fn stop_logs(logs: Option<&crate::access_log::Writer>) {
+    if let Some(l) = logs {
+        l.stop();
     }
 }

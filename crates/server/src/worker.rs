@@ -15,6 +15,8 @@ pub(crate) struct Worker {
     pub(crate) head: Vec<u8>,
     pub(crate) date: DateCache,
     pub(crate) stats: Arc<WorkerCounters>,
+    /// The access log's buffer, when the log is on.
+    pub(crate) log: Option<crate::access_log::Local>,
 }
 
 thread_local! {
@@ -24,17 +26,22 @@ thread_local! {
 /// Installs this thread's worker state (first connection on the thread), if not there yet; a
 /// thread that served another server before (embedded servers, one after another) counts
 /// into the new one's counters.
-pub(crate) fn init(stats: &Arc<WorkerCounters>) {
+pub(crate) fn init(stats: &Arc<WorkerCounters>, log: Option<&Arc<crate::access_log::Sink>>) {
     WORKER.with(|w| {
         let mut w = w.borrow_mut();
         if let Some(w) = w.as_mut() {
             w.stats = Arc::clone(stats);
+            if let Some(l) = w.log.as_mut() {
+                l.end_turn();
+            }
+            w.log = log.map(crate::access_log::Local::new);
         } else {
             *w = Some(Worker {
                 res: Response::new(),
                 head: Vec::with_capacity(512),
                 date: DateCache::new(),
                 stats: Arc::clone(stats),
+                log: log.map(crate::access_log::Local::new),
             });
         }
     });
@@ -50,4 +57,15 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(&mut Worker) -> R) -> R {
         let mut w = w.borrow_mut();
         f(w.as_mut().expect("worker state initialised on accept"))
     })
+}
+
+/// Runs `f` with this thread's worker state, if it has one and it is not in use.
+pub(crate) fn try_with_worker(f: impl FnOnce(&mut Worker)) {
+    WORKER.with(|w| {
+        if let Ok(mut w) = w.try_borrow_mut() {
+            if let Some(w) = w.as_mut() {
+                f(w);
+            }
+        }
+    });
 }

@@ -204,13 +204,13 @@ fn more_workers_than_cpus_gets_a_warning() {
     let b = Serving::start(&["--bind", "127.0.0.1:0", "--workers", &many]);
     assert_eq!(b.listening(1).len(), 1);
     let err = b.stderr(Duration::from_millis(200));
-    let want = format!("warning: {many} workers but {cpus} CPU");
+    let want = format!("warn: {many} workers but {cpus} CPU");
     assert!(err.contains(&want), "stderr: {err:?}");
     // And none at the CPU count.
     let b = Serving::start(&["--bind", "127.0.0.1:0", "--workers", &cpus.to_string()]);
     assert_eq!(b.listening(1).len(), 1);
     let err = b.stderr(Duration::from_millis(200));
-    assert!(!err.contains("warning"), "stderr: {err:?}");
+    assert!(!err.contains("warn"), "stderr: {err:?}");
     assert!(err.contains("listening on"), "start-up facts: {err:?}");
 }
 

@@ -154,7 +154,7 @@ fn out_of_descriptors_the_server_backs_off_logs_and_recovers() {
     }
     let text = log.lock().unwrap().clone();
     assert!(
-        text.contains("brisk: cannot accept connections: Too many open files"),
+        text.contains("Z warn: cannot accept connections: Too many open files"),
         "not logged: {text:?}"
     );
     // At most one line a second.

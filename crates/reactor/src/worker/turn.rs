@@ -24,6 +24,15 @@ where
     /// Closes what is left after the last turn.
     pub(crate) fn finish(&mut self) {
         self.close_all(CloseReason::Shutdown);
+        self.turn_end();
+    }
+
+    /// Calls the [`Reactor::on_turn_end`](crate::Reactor::on_turn_end) hook, if any.
+    #[inline]
+    fn turn_end(&self) {
+        if let Some(h) = &self.shared.turn_end {
+            (h.0)(self.index);
+        }
     }
 
     /// One turn of the loop: waits for events (at most until the worker's own next deadline,
@@ -88,6 +97,7 @@ where
         self.fire_timers();
         let (used, peak) = (self.pool.used_blocks(), self.pool.peak_blocks());
         self.stats().set_buffers(used, peak);
+        self.turn_end();
         self.drain_step()
     }
 

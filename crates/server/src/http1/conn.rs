@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use brisk_http1::{ChunkedDecoder, RequestParser, Version as H1Version};
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
+use crate::access_log::LogAs;
 use crate::app::App;
 use crate::body::Outgoing;
 use crate::exchange::BodyTo;
@@ -68,6 +69,8 @@ pub(super) struct Collect {
     pub(super) paused: bool,
     /// `100 Continue` is owed once the paused sink reads.
     pub(super) continue_pending: bool,
+    /// When the head was read (for the access log).
+    pub(super) started: Option<Instant>,
 }
 
 /// Where an HTTP/1.1 connection stands in reading requests.
@@ -204,7 +207,7 @@ impl H1 {
                 with_worker(|w| {
                     w.stats.timeout();
                     w.date.update(cx.now(), || cx.system_time());
-                    self.error(w, out, 408, H1Version::Http11);
+                    self.error(w, out, 408, H1Version::Http11, LogAs::NOTHING);
                 });
                 Action::CloseAfterFlush
             }
@@ -223,7 +226,8 @@ impl H1 {
         }
     }
 
-    /// Writes a server-generated error answer with `Connection: close` and stops reading.
+    /// Writes a server-generated error answer with `Connection: close` and stops reading;
+    /// `log` is what is known of the request (the raw head, for a parser's error).
     #[cold]
     #[inline(never)]
     pub(super) fn error(
@@ -232,14 +236,22 @@ impl H1 {
         out: &mut Output<'_>,
         code: u16,
         version: H1Version,
+        log: LogAs<'_>,
     ) {
+        if crate::log::enabled(crate::log::Level::Debug) {
+            crate::log::debug(format_args!(
+                "{}: HTTP/1.1 request refused: {code} {}",
+                self.peer,
+                crate::status::reason_phrase(code)
+            ));
+        }
         w.res.set_error(code);
         let plan = Plan {
             version,
             keep_alive: false,
             head_only: false,
         };
-        self.write_response(w, out, &plan);
+        self.write_response(w, out, &plan, log);
         self.reading = Reading::Closed;
     }
 
@@ -267,12 +279,18 @@ impl H1 {
     }
 
     /// Writes `w.res` for a request whose body stays unread, and closes after it.
-    pub(super) fn answer_unread(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
+    pub(super) fn answer_unread(
+        &mut self,
+        w: &mut Worker,
+        out: &mut Output<'_>,
+        plan: &Plan,
+        log: LogAs<'_>,
+    ) {
         let plan = Plan {
             keep_alive: false,
             ..*plan
         };
-        self.write_response(w, out, &plan);
+        self.write_response(w, out, &plan, log);
         self.reading = Reading::Closed;
     }
 

@@ -9,6 +9,7 @@ use std::time::Instant;
 use brisk_reactor::{Action, ConnId, Context, Output, TimeoutKind};
 
 use super::conn::{Plan, Reading, H1};
+use crate::access_log::{Kept, LogAs, NoRequest};
 use crate::app_error::{AppErrorKind, ErrorLog, RouteId};
 use crate::defer;
 use crate::response::Response;
@@ -28,6 +29,8 @@ pub(crate) struct Waiting {
     deadline: Option<Instant>,
     /// The route whose handler deferred (named when the timeout answers).
     route: RouteId,
+    /// The request as the access log needs it (when the log is on).
+    log: Option<Kept>,
 }
 
 /// The queue of waiting exchanges: boxed on the first deferral and kept (with its capacity)
@@ -131,6 +134,7 @@ impl H1 {
         plan: &Plan,
         deadline: Option<Instant>,
         route: RouteId,
+        log: Option<Kept>,
     ) {
         self.waiting.push_back(Waiting {
             xid,
@@ -138,6 +142,7 @@ impl H1 {
             res: None,
             deadline,
             route,
+            log,
         });
         if let Some(i) = self.waiting.0.as_mut() {
             i.me = Some(me);
@@ -151,7 +156,8 @@ impl H1 {
     /// (the worker gets a fresh response; this is not the common path).
     #[cold]
     #[inline(never)]
-    pub(super) fn queue_ready(&mut self, w: &mut Worker, plan: &Plan) {
+    pub(super) fn queue_ready(&mut self, w: &mut Worker, plan: &Plan, log: LogAs<'_>) {
+        let log = crate::access_log::keep(w, log);
         let res = std::mem::take(&mut w.res);
         if !plan.keep_alive {
             self.reading = Reading::Closed;
@@ -162,6 +168,7 @@ impl H1 {
             res: Some(res),
             deadline: None,
             route: RouteId::UNKNOWN,
+            log,
         });
     }
 
@@ -239,9 +246,19 @@ impl H1 {
                 };
                 // A handler's status never closes the connection by itself.
                 let plan = front.plan;
-                self.waiting.pop_front();
+                let kept = self.waiting.pop_front().and_then(|e| e.log);
                 std::mem::swap(&mut w.res, &mut res);
-                self.write_now(w, out, &plan);
+                match &kept {
+                    Some(k) => {
+                        let (req, start) = k.view();
+                        let log = LogAs {
+                            req: &req,
+                            start: Some(start),
+                        };
+                        self.write_now(w, out, &plan, log);
+                    }
+                    None => self.write_now(w, out, &plan, LogAs::now(&NoRequest)),
+                }
                 std::mem::swap(&mut w.res, &mut res);
                 // `res` is the completion's response, dropped here (the worker's stays).
                 drop(res);

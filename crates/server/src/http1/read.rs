@@ -13,6 +13,7 @@ use brisk_http1::{
 use brisk_reactor::{Context, Output, TimeoutKind};
 
 use super::conn::{Collect, H2cUpgrade, Next, Plan, Reading, H1};
+use crate::access_log::{self, LogAs, RawHead};
 use crate::app::App;
 use crate::body_limit::chunked_over_limit;
 use crate::counters::WorkerCounters;
@@ -65,6 +66,7 @@ impl Collect {
         self.received = 0;
         self.paused = false;
         self.continue_pending = false;
+        self.started = None;
     }
 }
 
@@ -204,14 +206,19 @@ impl H1 {
                             cx.set_timeout(TimeoutKind::Start);
                         }
                         if cx.input_is_full() && off == 0 {
-                            self.error(w, out, 431, H1Version::Http11);
+                            let raw = RawHead(buf);
+                            self.error(w, out, 431, H1Version::Http11, LogAs::now(&raw));
                             off = input.len();
                         }
                         break;
                     }
                     Err(e) => {
                         self.parser.reset();
-                        self.error(w, out, e.status(), H1Version::Http11);
+                        if crate::log::enabled(crate::log::Level::Debug) {
+                            crate::log::debug(format_args!("{}: HTTP/1.1: {e}", self.peer));
+                        }
+                        let raw = RawHead(buf);
+                        self.error(w, out, e.status(), H1Version::Http11, LogAs::now(&raw));
                         off = input.len();
                         break;
                     }
@@ -220,13 +227,15 @@ impl H1 {
                 let facts = match req.facts() {
                     Ok(f) => f,
                     Err(e) => {
-                        self.error(w, out, e.status(), version);
+                        let raw = RawHead(&buf[..req.head_len]);
+                        self.error(w, out, e.status(), version, LogAs::now(&raw));
                         off = input.len();
                         break;
                     }
                 };
                 let Some(parts) = split(&req.target) else {
-                    self.error(w, out, 400, version);
+                    let raw = RawHead(&buf[..req.head_len]);
+                    self.error(w, out, 400, version, LogAs::now(&raw));
                     off = input.len();
                     break;
                 };
@@ -286,7 +295,9 @@ impl H1 {
                     self.served += 1;
                     if w.res.is_deferred() {
                         let deadline = app.config.timeouts.handler.map(|d| cx.now() + d);
-                        self.defer_answer(me, self.served - 1, &plan, deadline, w.res.route());
+                        let kept = access_log::keep(w, LogAs::now(&request));
+                        let route = w.res.route();
+                        self.defer_answer(me, self.served - 1, &plan, deadline, route, kept);
                         off += head_len + n;
                         if !plan.keep_alive {
                             off = input.len();
@@ -299,7 +310,7 @@ impl H1 {
                         keep_alive: plan.keep_alive && !ends,
                         ..plan
                     };
-                    self.write_response(w, out, &plan);
+                    self.write_response(w, out, &plan, LogAs::now(&request));
                     off += head_len + n;
                     if !plan.keep_alive {
                         self.reading = Reading::Closed;
@@ -358,7 +369,8 @@ impl H1 {
     ) -> bool {
         let routed = exchange::route(app, &p.head.request(&[]), &w.stats);
         if !exchange::upload_takes(app, &routed, n) {
-            self.error(w, out, 413, p.plan.version);
+            let raw = RawHead(&buf[..p.head_len]);
+            self.error(w, out, 413, p.plan.version, LogAs::now(&raw));
             return false;
         }
         self.start_routed(w, app, cx, out, buf, p, routed)
@@ -402,11 +414,12 @@ impl H1 {
         let mut to = match exchange::start(app, routed, &mut request, &mut w.res, &w.stats) {
             Start::Read(to) => to,
             Start::Error(code) => {
-                self.error(w, out, code, p.plan.version);
+                let raw = RawHead(&buf[..p.head_len]);
+                self.error(w, out, code, p.plan.version, LogAs::now(&raw));
                 return false;
             }
             Start::Answered => {
-                self.answer_unread(w, out, &p.plan);
+                self.answer_unread(w, out, &p.plan, LogAs::now(&request));
                 return false;
             }
         };
@@ -425,6 +438,7 @@ impl H1 {
             super::write::write_interim(out, 100, &[]);
         }
         let mut c = collect_buffers();
+        c.started = Some(cx.now());
         c.head.extend_from_slice(&buf[..p.head_len]);
         match p.body_len {
             Some(n) => c.remaining = n,
@@ -552,7 +566,15 @@ impl H1 {
                 Some((n, false))
             }
             Err(code) => {
-                self.error(w, out, code, H1Version::Http11);
+                let Reading::Body(c) = std::mem::replace(&mut self.reading, Reading::Closed) else {
+                    unreachable!("reading a body")
+                };
+                let log = LogAs {
+                    req: &RawHead(&c.head),
+                    start: c.started,
+                };
+                self.error(w, out, code, H1Version::Http11, log);
+                recycle(c);
                 None
             }
         }
@@ -575,8 +597,12 @@ impl H1 {
         let to = c.to.take();
         let mut slots = [Header::EMPTY; MAX_HEADER_SLOTS];
         let mut parser = RequestParser::with_config(*self.parser.config());
+        let raw = LogAs {
+            req: &RawHead(&c.head),
+            start: c.started,
+        };
         let Ok(Status::Complete(req)) = parser.parse(&c.head, &mut slots) else {
-            self.error(w, out, 400, H1Version::Http11);
+            self.error(w, out, 400, H1Version::Http11, raw);
             return;
         };
         let keep_alive = !early
@@ -584,7 +610,7 @@ impl H1 {
             && !draining
             && !self.limit_reached(app);
         let Some(parts) = split(&req.target) else {
-            self.error(w, out, 400, req.version);
+            self.error(w, out, 400, req.version, raw);
             return;
         };
         let mut request =
@@ -607,13 +633,19 @@ impl H1 {
             keep_alive,
             head_only: req.method == H1Method::Head,
         };
+        let log = LogAs {
+            req: &request,
+            start: c.started,
+        };
         if w.res.is_deferred() {
-            self.defer_answer(me, self.served - 1, &plan, deadline, w.res.route());
+            let kept = access_log::keep(w, log);
+            let route = w.res.route();
+            self.defer_answer(me, self.served - 1, &plan, deadline, route, kept);
             return;
         }
         // The answer is a handler's, the fallback's or a sink's (the server's own errors were
         // answered on the head): its status never closes the connection by itself.
-        self.write_response(w, out, &plan);
+        self.write_response(w, out, &plan, log);
         if !plan.keep_alive {
             self.reading = Reading::Closed;
         }

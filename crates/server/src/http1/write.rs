@@ -8,6 +8,7 @@ use brisk_http1::{Field, HeadWriter, Region, Sink, Version as H1Version};
 use brisk_reactor::Output;
 
 use super::conn::{Plan, Reading, H1};
+use crate::access_log::{self, LogAs};
 use crate::body::{Framing, Read, READ_AHEAD};
 use crate::exchange;
 use crate::response::{Response, Stream};
@@ -16,17 +17,29 @@ use crate::worker::Worker;
 impl H1 {
     /// Serializes `w.res` into `out`, or queues it behind an earlier deferred answer.
     #[inline(always)]
-    pub(super) fn write_response(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
+    pub(super) fn write_response(
+        &mut self,
+        w: &mut Worker,
+        out: &mut Output<'_>,
+        plan: &Plan,
+        log: LogAs<'_>,
+    ) {
         if self.waiting.is_empty() {
-            self.write_now(w, out, plan);
+            self.write_now(w, out, plan, log);
         } else {
-            self.queue_ready(w, plan);
+            self.queue_ready(w, plan, log);
         }
     }
 
     /// Serializes `w.res` (status line, server headers, fields, framing, body) into `out`,
-    /// spilling what does not fit.
-    pub(super) fn write_now(&mut self, w: &mut Worker, out: &mut Output<'_>, plan: &Plan) {
+    /// spilling what does not fit; logs the answer (`log`).
+    pub(super) fn write_now(
+        &mut self,
+        w: &mut Worker,
+        out: &mut Output<'_>,
+        plan: &Plan,
+        log: LogAs<'_>,
+    ) {
         let res = &mut w.res;
         let status = exchange::status(res, &w.stats, plan.version.into());
         let no_body = status == 204 || status == 304;
@@ -62,6 +75,13 @@ impl H1 {
         }
         let direct = self.spill.is_empty() && stream.is_none();
         let body = if direct && send_body { bytes } else { &[] };
+        let body_sent = body.len() as u64;
+        // What the log says of a body not written here: its declared length if streamed.
+        let body_logged = match (&stream, send_body) {
+            (_, false) => 0,
+            (Some(_), true) => sized.unwrap_or(0),
+            (None, true) => bytes.len() as u64,
+        };
         if direct {
             // Fast path: head and body written straight into one free region of the output.
             // A head like the last one comes from the worker's copy of it.
@@ -83,14 +103,18 @@ impl H1 {
                 })
             });
             if written > 0 {
+                let head_len = written as u64 - body_sent;
+                access_log::sent(w, log, self.peer, status, body_sent, head_len);
                 return;
             }
         }
-        self.write_slow(w, out, plan, &head, stream, send_body);
+        let head_len = self.write_slow(w, out, plan, &head, stream, send_body);
+        access_log::sent(w, log, self.peer, status, body_logged, head_len as u64);
     }
 
     /// [`H1::write_response`] when the answer is not in one free region of the output: across
-    /// its blocks if it fits, else into the spill (a large or streamed body).
+    /// its blocks if it fits, else into the spill (a large or streamed body). Returns the
+    /// head's length.
     #[cold]
     #[inline(never)]
     pub(super) fn write_slow(
@@ -101,7 +125,7 @@ impl H1 {
         head: &Head,
         stream: Option<Stream>,
         send_body: bool,
-    ) {
+    ) -> usize {
         let res = &mut w.res;
         let chunked = head.chunked;
         let direct = self.spill.is_empty() && stream.is_none();
@@ -119,15 +143,16 @@ impl H1 {
                 // Not reached: the response's fields passed the same checks when set.
                 bytes.clear();
                 self.reading = Reading::Closed;
-                return;
+                return 0;
             }
         }
+        let head_len = bytes.len();
         if direct {
             // Not in one region, perhaps across several blocks of the output.
             if out.remaining() >= bytes.len() + body.len() {
                 let _ = out.extend_from_slice(bytes);
                 let _ = out.extend_from_slice(body);
-                return;
+                return head_len;
             }
         }
         // Slow path: what does not fit waits in the spill (a large or streamed body).
@@ -150,6 +175,7 @@ impl H1 {
         }
         // The connection answers nothing else until the spill is out.
         self.flush_spill(out);
+        head_len
     }
 
     /// Writes what fits of the spill. A sized stream that ended short cannot be finished on

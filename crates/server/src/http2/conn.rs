@@ -211,7 +211,13 @@ impl H2 {
         self.conn.handle_timeout(cx.now());
         let n = match self.conn.recv(input) {
             Ok(n) => n,
-            Err(_) => {
+            Err(e) => {
+                if crate::log::enabled(crate::log::Level::Debug) {
+                    crate::log::debug(format_args!(
+                        "{}: HTTP/2 connection error: {e} (GOAWAY sent, closing)",
+                        self.peer
+                    ));
+                }
                 self.flush(out);
                 return (input.len(), Action::CloseAfterFlush);
             }
@@ -293,6 +299,7 @@ impl H2 {
                         with_worker(|w| w.stats.h2_stream());
                         let at = self.streams.open(id);
                         let slot = self.streams.slot(at);
+                        slot.started = Some(cx.now());
                         slot.method = slot.push(headers.method().unwrap_or(b""));
                         slot.path = slot.push(headers.path().unwrap_or(b""));
                         if let Some(a) = headers.authority() {
@@ -542,7 +549,7 @@ impl H2 {
                 *deferred = Some(me);
                 return;
             }
-            send_response(w, conn, id, slot, head_only);
+            send_response(w, conn, id, slot, head_only, peer);
         });
     }
 }
@@ -597,11 +604,12 @@ impl H2 {
                 .errors
                 .report_id(crate::AppErrorKind::Timeout, slot.route);
             let conn = &mut self.conn;
+            let peer = self.peer;
             with_worker(|w| {
                 w.date.update(cx.now(), || cx.system_time());
                 w.res.reset();
                 w.res.set_error(503);
-                send_response(w, conn, StreamId::new(id), slot, head_only);
+                send_response(w, conn, StreamId::new(id), slot, head_only, peer);
             });
             self.ready.push(id);
         }
@@ -648,10 +656,11 @@ impl H2 {
             any = true;
             let head_only = slot.get(slot.method) == b"HEAD";
             let conn = &mut self.conn;
+            let peer = self.peer;
             with_worker(|w| {
                 w.date.update(cx.now(), || cx.system_time());
                 std::mem::swap(&mut w.res, res);
-                send_response(w, conn, StreamId::new(id), slot, head_only);
+                send_response(w, conn, StreamId::new(id), slot, head_only, peer);
                 std::mem::swap(&mut w.res, res);
             });
             self.ready.push(id);

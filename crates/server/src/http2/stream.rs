@@ -58,6 +58,32 @@ pub(super) struct Slot {
     pub(super) deadline: Option<std::time::Instant>,
     /// The route whose handler deferred (named when the timeout answers).
     pub(super) route: crate::app_error::RouteId,
+    /// When the request's HEADERS were read (for the access log).
+    pub(super) started: Option<std::time::Instant>,
+}
+
+/// The access log reads the request from its slot (kept until the answer is sent).
+impl crate::access_log::ReqView for Slot {
+    fn method(&self) -> Option<&[u8]> {
+        Some(self.get(self.method))
+    }
+    fn target(&self) -> Option<&[u8]> {
+        Some(self.get(self.path)).filter(|p| !p.is_empty())
+    }
+    fn protocol(&self) -> Option<&[u8]> {
+        Some(b"HTTP/2.0")
+    }
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        let found = self
+            .fields
+            .iter()
+            .find(|&&(n, _)| self.get(n).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|&(_, v)| self.get(v));
+        match (found, self.authority) {
+            (None, Some(a)) if name == "host" => Some(self.get(a)),
+            (f, _) => f,
+        }
+    }
 }
 
 impl std::fmt::Debug for Slot {
@@ -85,6 +111,7 @@ impl Slot {
         self.waiting = false;
         self.deadline = None;
         self.route = crate::app_error::RouteId::UNKNOWN;
+        self.started = None;
     }
 
     pub(super) fn push(&mut self, bytes: &[u8]) -> Span {
@@ -513,9 +540,14 @@ pub(super) fn send_response(
     id: StreamId,
     slot: &mut Slot,
     head_only: bool,
+    peer: SocketAddr,
 ) {
     let res = &mut w.res;
     let status = exchange::status(res, &w.stats, crate::counters::Proto::H2);
+    if w.log.is_some() {
+        log_answer(w, slot, peer, status, head_only);
+    }
+    let res = &mut w.res;
     let digits = crate::status::status_digits(status);
     let no_body = head_only || status == 204 || status == 304;
     // The body's length when it is known (also for HEAD, which answers with GET's): a stream
@@ -571,6 +603,25 @@ pub(super) fn send_response(
         }
         None => slot.out.whole(&res.body, res.body_bytes().unwrap_or(&[])),
     }
+}
+
+/// The access log's line for the answer in `w.res` to the request in `slot`.
+#[cold]
+#[inline(never)]
+fn log_answer(w: &mut Worker, slot: &Slot, peer: SocketAddr, status: u16, head_only: bool) {
+    let res = &w.res;
+    let body = if head_only || status == 204 || status == 304 {
+        0
+    } else {
+        res.stream_len()
+            .or_else(|| res.body_bytes().map(|b| b.len() as u64))
+            .unwrap_or(0)
+    };
+    let log = crate::access_log::LogAs {
+        req: slot,
+        start: slot.started,
+    };
+    crate::access_log::sent(w, log, peer, status, body, 0);
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::config::{Overrides, KEYS};
 #[derive(Debug, PartialEq)]
 pub enum Command {
     /// Serve (or, with `print_config`, print the effective configuration).
-    Run(Cli),
+    Run(Box<Cli>),
     /// `-h`, `--help`.
     Help,
     /// `-V`, `--version`.
@@ -87,7 +87,7 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Command, Strin
             .set(key, &value)
             .map_err(|e| format!("invalid {flag} '{value}': {e}"))?;
     }
-    Ok(Command::Run(cli))
+    Ok(Command::Run(Box::new(cli)))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use brisk_server::log::Level;
 use brisk_server::{ForwardedHeader, TrustedProxy};
 
 use crate::listen::Bind;
@@ -25,6 +26,42 @@ pub struct Settings {
     pub bind_proxy: Vec<Bind>,
     pub trusted_proxy: Vec<TrustedProxy>,
     pub forwarded_header: ForwardedHeader,
+    /// `access-log`: a file, `-` for stdout, `off` (the default) for none.
+    pub access_log: AccessLogTo,
+    /// `access-log-format`: nginx `log_format` text; `None` is `combined`.
+    pub access_log_format: Option<String>,
+    /// `log-level`: the error log's level.
+    pub log_level: Level,
+}
+
+/// Where the access log goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessLogTo {
+    /// No access log (the default: it costs a little per request).
+    Off,
+    /// The standard output (`-`).
+    Stdout,
+    /// A file, appended to, reopened on SIGHUP.
+    File(PathBuf),
+}
+
+impl AccessLogTo {
+    fn parse(v: &str) -> Result<AccessLogTo, String> {
+        Ok(match v {
+            "" => return Err("expected a file, - (stdout) or off".to_string()),
+            "off" => AccessLogTo::Off,
+            "-" => AccessLogTo::Stdout,
+            p => AccessLogTo::File(p.into()),
+        })
+    }
+
+    fn text(&self) -> String {
+        match self {
+            AccessLogTo::Off => "off".to_string(),
+            AccessLogTo::Stdout => "-".to_string(),
+            AccessLogTo::File(p) => p.to_string_lossy().into_owned(),
+        }
+    }
 }
 
 /// Most workers.
@@ -48,12 +85,15 @@ impl Default for Settings {
             bind_proxy: Vec::new(),
             trusted_proxy: Vec::new(),
             forwarded_header: ForwardedHeader::XForwardedFor,
+            access_log: AccessLogTo::Off,
+            access_log_format: None,
+            log_level: Level::Info,
         }
     }
 }
 
 /// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
-pub const KEYS: [&str; 10] = [
+pub const KEYS: [&str; 13] = [
     "bind",
     "workers",
     "header-timeout",
@@ -64,6 +104,9 @@ pub const KEYS: [&str; 10] = [
     "bind-proxy",
     "trusted-proxy",
     "forwarded-header",
+    "access-log",
+    "access-log-format",
+    "log-level",
 ];
 
 /// The TOML types a key accepts (see [`Overrides::set`]).
@@ -77,8 +120,10 @@ pub enum Kind {
     Size,
     /// The timeouts: a string such as "500ms", or an integer number of seconds.
     Duration,
-    /// `dir`, `forwarded-header`: a string.
+    /// `dir`, `forwarded-header`, `access-log`: a string.
     Path,
+    /// `access-log-format`, `log-level`: a string.
+    Text,
 }
 
 /// The kind of `key`, or `None` when there is no such key.
@@ -88,9 +133,9 @@ pub fn kind(key: &str) -> Option<Kind> {
         "workers" => Kind::Count,
         "max-body" => Kind::Size,
         "header-timeout" | "idle-timeout" | "shutdown-timeout" => Kind::Duration,
-        "dir" => Kind::Path,
+        "dir" | "access-log" | "forwarded-header" => Kind::Path,
         "bind-proxy" | "trusted-proxy" => Kind::Addrs,
-        "forwarded-header" => Kind::Path,
+        "access-log-format" | "log-level" => Kind::Text,
         _ => return None,
     })
 }
@@ -111,6 +156,9 @@ pub struct Overrides {
     pub bind_proxy: Vec<Bind>,
     pub trusted_proxy: Vec<TrustedProxy>,
     pub forwarded_header: Option<ForwardedHeader>,
+    pub access_log: Option<AccessLogTo>,
+    pub access_log_format: Option<String>,
+    pub log_level: Option<Level>,
 }
 
 impl Overrides {
@@ -151,6 +199,15 @@ impl Overrides {
                     _ => return Err("expected x-forwarded-for or forwarded".to_string()),
                 })
             }
+            "access-log" => self.access_log = Some(AccessLogTo::parse(v)?),
+            "access-log-format" => {
+                // Checked here, so that a bad format names its key and line.
+                brisk_server::AccessLog::stdout()
+                    .format(v)
+                    .map_err(|e| e.to_string())?;
+                self.access_log_format = Some(v.to_string());
+            }
+            "log-level" => self.log_level = Some(v.parse().map_err(|e| format!("{e}"))?),
             _ => return Err(format!("unknown key (allowed: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -174,6 +231,9 @@ impl Settings {
             bind_proxy,
             trusted_proxy,
             forwarded_header,
+            access_log,
+            access_log_format,
+            log_level,
         } = o;
         self.workers = workers.unwrap_or(self.workers);
         self.header_timeout = header_timeout.unwrap_or(self.header_timeout);
@@ -194,6 +254,13 @@ impl Settings {
             self.trusted_proxy.clone_from(trusted_proxy);
         }
         self.forwarded_header = forwarded_header.unwrap_or(self.forwarded_header);
+        if let Some(a) = access_log {
+            self.access_log = a.clone();
+        }
+        if access_log_format.is_some() {
+            self.access_log_format.clone_from(access_log_format);
+        }
+        self.log_level = log_level.unwrap_or(self.log_level);
     }
 
     /// The settings as a TOML document that `--config` reads back to the same settings.
@@ -244,6 +311,14 @@ impl Settings {
             _ => "x-forwarded-for",
         };
         let _ = writeln!(t, "forwarded-header = \"{header}\"");
+        let _ = writeln!(t, "access-log = {}", quote(&self.access_log.text()));
+        match &self.access_log_format {
+            Some(f) => {
+                let _ = writeln!(t, "access-log-format = {}", quote(f));
+            }
+            None => t.push_str("# access-log-format: not set (nginx's combined format)\n"),
+        }
+        let _ = writeln!(t, "log-level = \"{}\"", self.log_level);
         t
     }
 }
@@ -277,7 +352,11 @@ mod tests {
     fn every_key_has_a_kind_and_a_setter() {
         for k in KEYS {
             assert!(kind(k).is_some(), "{k}");
-            let bad = if k == "dir" { "" } else { "bad" };
+            let bad = match k {
+                "dir" | "access-log" => "",
+                "access-log-format" => "$nope",
+                _ => "bad",
+            };
             let e = Overrides::default().set(k, bad).unwrap_err();
             assert!(!e.contains("unknown key"), "{k}: {e}");
         }
@@ -308,6 +387,35 @@ mod tests {
         s.apply(&cli);
         assert_eq!(s.bind.len(), 2);
         assert_eq!(s.bind[1].to_string(), "localhost:3");
+    }
+
+    #[test]
+    fn access_log_and_log_level_keys() {
+        let mut o = Overrides::default();
+        o.set("access-log", "/var/log/brisk.log").unwrap();
+        o.set("access-log-format", "$status \"$request\"").unwrap();
+        o.set("log-level", "WARN").unwrap();
+        let mut s = Settings::default();
+        assert_eq!(s.access_log, AccessLogTo::Off);
+        s.apply(&o);
+        assert_eq!(s.access_log, AccessLogTo::File("/var/log/brisk.log".into()));
+        assert_eq!(s.log_level, Level::Warn);
+        let t = s.to_toml();
+        assert!(t.contains("access-log = \"/var/log/brisk.log\"\n"), "{t}");
+        assert!(
+            t.contains("access-log-format = \"$status \\\"$request\\\"\"\n"),
+            "{t}"
+        );
+        assert!(t.contains("log-level = \"warn\"\n"), "{t}");
+        o.set("access-log", "-").unwrap();
+        s.apply(&o);
+        assert_eq!(s.access_log, AccessLogTo::Stdout);
+        let e = o.set("access-log-format", "$status $nope").unwrap_err();
+        assert_eq!(e, "unknown access log variable `$nope`");
+        assert!(o
+            .set("log-level", "loud")
+            .unwrap_err()
+            .contains("error, warn, info or debug"));
     }
 
     #[test]

@@ -96,7 +96,7 @@ fn set(
                 .unwrap_or_else(|_| i.as_str().to_string());
             o.set(key, &text).map_err(|e| bad(&text, e))?;
         }
-        (Kind::Size | Kind::Duration | Kind::Path, DeValue::String(s)) => {
+        (Kind::Size | Kind::Duration | Kind::Path | Kind::Text, DeValue::String(s)) => {
             o.set(key, s).map_err(|e| bad(&format!("\"{s}\""), e))?;
         }
         (Kind::Count, v) => return Err(wrong(v, "an integer")),
@@ -112,7 +112,7 @@ fn set(
                 "a string such as \"10s\" or an integer number of seconds",
             ));
         }
-        (Kind::Path, v) => return Err(wrong(v, "a string")),
+        (Kind::Path | Kind::Text, v) => return Err(wrong(v, "a string")),
     }
     Ok(())
 }

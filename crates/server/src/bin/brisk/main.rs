@@ -20,10 +20,11 @@ mod values;
 
 use std::process::ExitCode;
 
-use brisk_server::{ListenAddr, Server};
+use brisk_server::log;
+use brisk_server::{AccessLog, ListenAddr, Server};
 
 use crate::args::{Cli, Command};
-use crate::config::Settings;
+use crate::config::{AccessLogTo, Settings};
 use crate::values::{format_duration, format_size};
 
 /// Exit status for a bad command line or configuration file.
@@ -71,15 +72,40 @@ fn effective(cli: &Cli) -> Result<Settings, String> {
     Ok(s)
 }
 
+/// The access log the settings ask for, if any.
+fn access_log(s: &Settings) -> Result<Option<AccessLog>, String> {
+    let log = match &s.access_log {
+        AccessLogTo::Off => return Ok(None),
+        AccessLogTo::Stdout => AccessLog::stdout(),
+        AccessLogTo::File(p) => AccessLog::file(p)
+            .map_err(|e| format!("cannot open the access log {}: {e}", p.display()))?,
+    };
+    match &s.access_log_format {
+        Some(f) => log.format(f).map(Some).map_err(|e| e.to_string()),
+        None => Ok(Some(log)),
+    }
+}
+
 fn serve(s: &Settings) -> ExitCode {
+    log::set_level(s.log_level);
     let mut builder = Server::builder();
     let (tcp, unix) = match listen::listeners(&s.bind) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("brisk: {e}");
+            log::error(format_args!("{e}"));
             return ExitCode::FAILURE;
         }
     };
+    match access_log(s) {
+        Ok(Some(l)) => {
+            builder.access_log(l);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            log::error(format_args!("{e}"));
+            return ExitCode::FAILURE;
+        }
+    }
     for a in tcp {
         builder.bind(a);
     }
@@ -106,12 +132,12 @@ fn serve(s: &Settings) -> ExitCode {
         .forwarded_header(s.forwarded_header);
     let cpus = config::cpus();
     if let Some(cpus) = cpus.filter(|&c| s.workers > c) {
-        eprintln!(
-            "brisk: warning: {} workers but {cpus} CPU{}: the extra workers only compete for them \
+        log::warn(format_args!(
+            "{} workers but {cpus} CPU{}: the extra workers only compete for them \
              (set --workers {cpus} or less)",
             s.workers,
             plural(cpus)
-        );
+        ));
     }
     builder
         .workers(s.workers)
@@ -125,6 +151,11 @@ fn serve(s: &Settings) -> ExitCode {
     let result = builder.run_with(|handle| {
         // Handlers first, so that a signal sent on seeing the line below is handled.
         signals::install_stop(handle, s.shutdown_timeout);
+        // Not in a process that is otherwise single-threaded (`--workers 1` without an access
+        // log file): a second thread makes every socket call dearer (see `signals`).
+        if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) {
+            signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)));
+        }
         for addr in handle.listen_addrs() {
             let url = match addr {
                 ListenAddr::Tcp(a) => format!("http://{a}"),
@@ -136,18 +167,17 @@ fn serve(s: &Settings) -> ExitCode {
                 plural(s.workers)
             );
         }
-        eprintln!(
-            "{}",
-            start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit())
-        );
+        for line in start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit()).lines() {
+            log::info(format_args!("{line}"));
+        }
     });
     match result {
         Ok(()) => {
-            eprintln!("brisk: stopped");
+            log::info(format_args!("stopped"));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("brisk: {e}");
+            log::error(format_args!("{e}"));
             ExitCode::FAILURE
         }
     }
@@ -174,9 +204,24 @@ fn start_up_facts(
         .dir
         .as_ref()
         .map_or(String::new(), |d| format!("; serving {}", d.display()));
+    let access = match (&s.access_log, &s.access_log_format) {
+        (AccessLogTo::Off, _) => "off".to_string(),
+        (AccessLogTo::Stdout, None) => "stdout (combined)".to_string(),
+        (AccessLogTo::Stdout, Some(_)) => "stdout (custom format)".to_string(),
+        (AccessLogTo::File(p), f) => format!(
+            "{} ({})",
+            p.display(),
+            if f.is_some() {
+                "custom format"
+            } else {
+                "combined"
+            }
+        ),
+    };
     format!(
         "brisk {}: listening on {} (HTTP/1.1, h2c); {} worker{}{cpus}; fd limit {fd_limit}\n\
-         brisk: max-body {}, header-timeout {}, idle-timeout {}, shutdown-timeout {}{dir}",
+         max-body {}, header-timeout {}, idle-timeout {}, shutdown-timeout {}{dir}; \
+         access log {access}; log level {}",
         env!("CARGO_PKG_VERSION"),
         addrs.join(", "),
         s.workers,
@@ -185,6 +230,7 @@ fn start_up_facts(
         format_duration(s.header_timeout),
         format_duration(s.idle_timeout),
         format_duration(s.shutdown_timeout),
+        s.log_level,
     )
 }
 

@@ -4,10 +4,14 @@
 //!   requests within the shutdown timeout); a second one while that runs exits at once (like
 //!   nginx's fast shutdown), with status 128 + the signal's number (130 for SIGINT, 143 for
 //!   SIGTERM).
-//! * SIGHUP: never stops the process. It will mean "reopen the logs, reload": today there is
-//!   nothing to reload, so the handler says so on stderr and counts the signal. The work itself
-//!   must not run in the handler: whatever reopens files (a log writer thread, a worker's turn)
-//!   reads [`hangups`] and acts when the count has changed since it last looked.
+//! * SIGHUP: never stops the process; with an access log file it reopens the file (log
+//!   rotation). The handler only counts the signal: a watcher thread ([`watch`]) sees the count
+//!   change within 100 ms and asks the server to reopen its logs (`Handle::reopen_logs`),
+//!   outside any handler; the same thread logs the progress of a graceful shutdown
+//!   (connections left, once a second). The thread does not run in a process that would
+//!   otherwise have one thread (`--workers 1` without an access log file: a shared descriptor
+//!   table makes every socket call dearer); there a SIGHUP only says on stderr that there is
+//!   nothing to reload, and shutdown logs its notice and `stopped`.
 //!
 //! The handlers only make async-signal-safe calls: atomics, one write(2) of a message
 //! formatted before any signal can arrive, `Handle::shutdown` (no lock, no allocation) and
@@ -34,7 +38,6 @@ static HANGUPS: AtomicU64 = AtomicU64::new(0);
 
 const AGAIN_INT: &str = "brisk: second SIGINT, exiting now (in-flight requests dropped)\n";
 const AGAIN_TERM: &str = "brisk: second SIGTERM, exiting now (in-flight requests dropped)\n";
-const HANGUP: &str = "brisk: SIGHUP: nothing to reload\n";
 
 fn write_stderr(msg: &str) {
     // SAFETY: write(2) is async-signal-safe; `msg` is valid for `msg.len()` bytes.
@@ -63,9 +66,18 @@ extern "C" fn on_stop(sig: libc::c_int) {
     i.handle.shutdown();
 }
 
+/// A watcher thread reopens the logs on SIGHUP ([`watch`]).
+static WATCHED: AtomicBool = AtomicBool::new(false);
+
+const HANGUP: &str = "brisk: SIGHUP: nothing to reload (no access log file)\n";
+/// Whether the server has an access log file to reopen (else the watcher says so on SIGHUP).
+static REOPENS: AtomicBool = AtomicBool::new(false);
+
 extern "C" fn on_hangup(_: libc::c_int) {
     HANGUPS.fetch_add(1, Ordering::SeqCst);
-    write_stderr(HANGUP);
+    if !WATCHED.load(Ordering::SeqCst) {
+        write_stderr(HANGUP);
+    }
 }
 
 /// How many SIGHUPs the process has received: the hook for "reopen logs / reload".
@@ -75,7 +87,6 @@ extern "C" fn on_hangup(_: libc::c_int) {
 /// // ... later, outside any signal handler:
 /// if signals::hangups() != seen { reopen_the_access_log(); }
 /// ```
-#[allow(dead_code)] // read by the log reopening to come (issue 20, access log)
 pub fn hangups() -> u64 {
     HANGUPS.load(Ordering::SeqCst)
 }
@@ -113,4 +124,54 @@ pub fn install_stop(handle: &Handle, deadline: Duration) {
     }
     set_handler(libc::SIGINT, on_stop);
     set_handler(libc::SIGTERM, on_stop);
+}
+
+/// Starts the watcher thread: on each SIGHUP (seen within 100 ms) it reopens the server's
+/// logs; once a graceful shutdown began, it logs how many connections are left, once a
+/// second. It runs until the process exits.
+pub fn watch(handle: &Handle, reopens: bool) {
+    REOPENS.store(reopens, Ordering::SeqCst);
+    WATCHED.store(true, Ordering::SeqCst);
+    let handle = handle.clone();
+    let spawned = std::thread::Builder::new()
+        .name("brisk-signals".into())
+        .spawn(move || {
+            let mut seen = hangups();
+            let mut draining_since: Option<std::time::Instant> = None;
+            let mut reported = 0u64;
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let now = hangups();
+                if now != seen {
+                    seen = now;
+                    if REOPENS.load(Ordering::SeqCst) {
+                        brisk_server::log::info(format_args!(
+                            "SIGHUP received: reopening the logs"
+                        ));
+                        handle.reopen_logs();
+                    } else {
+                        brisk_server::log::info(format_args!(
+                            "SIGHUP received: nothing to reload (no access log file)"
+                        ));
+                    }
+                }
+                if STOPPING.load(Ordering::SeqCst) {
+                    let since = *draining_since.get_or_insert_with(std::time::Instant::now);
+                    let secs = since.elapsed().as_secs();
+                    if secs >= reported {
+                        reported = secs + 1;
+                        brisk_server::log::info(format_args!(
+                            "draining: {} connections left",
+                            handle.counters().active
+                        ));
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        WATCHED.store(false, Ordering::SeqCst);
+        brisk_server::log::warn(format_args!(
+            "no signal watcher thread ({e}): SIGHUP ignored"
+        ));
+    }
 }
