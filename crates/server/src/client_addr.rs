@@ -71,17 +71,42 @@ impl ClientRules {
 
     /// The client's address: `peer`, or when `peer` is a trusted proxy, what its header says.
     pub(crate) fn resolve(&self, peer: SocketAddr, headers: Headers<'_>) -> SocketAddr {
+        if self.trusted.is_empty() {
+            return peer;
+        }
+        self.resolve_values(peer, headers.get_all(self.header_name()))
+    }
+
+    /// The name of the header the trusted proxies write (lowercase).
+    pub(crate) fn header_name(&self) -> &'static str {
+        match self.header {
+            ForwardedHeader::Forwarded => "forwarded",
+            _ => "x-forwarded-for",
+        }
+    }
+
+    /// Whether any proxy is trusted (else the client is always the peer).
+    pub(crate) fn any(&self) -> bool {
+        !self.trusted.is_empty()
+    }
+
+    /// [`resolve`](Self::resolve) from the values of the header the proxies write, in order.
+    pub(crate) fn resolve_values<'v>(
+        &self,
+        peer: SocketAddr,
+        mut values: impl Iterator<Item = &'v [u8]>,
+    ) -> SocketAddr {
         if self.trusted.is_empty() || !self.trusts(peer) {
             return peer;
         }
         let mut chain = Chain::default();
         let ok = match self.header {
-            ForwardedHeader::XForwardedFor => headers
-                .get_all("x-forwarded-for")
-                .all(|v| x_forwarded_for(v, &mut |n| chain.push(n, self))),
-            ForwardedHeader::Forwarded => headers
-                .get_all("forwarded")
-                .all(|v| forwarded(v, &mut |n| chain.push(n, self))),
+            ForwardedHeader::XForwardedFor => {
+                values.all(|v| x_forwarded_for(v, &mut |n| chain.push(n, self)))
+            }
+            ForwardedHeader::Forwarded => {
+                values.all(|v| forwarded(v, &mut |n| chain.push(n, self)))
+            }
         };
         if !ok {
             return peer;

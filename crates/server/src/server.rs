@@ -725,7 +725,10 @@ impl Builder {
             std::mem::take(&mut self.route_names),
         );
         let logs = match self.access_log.as_mut() {
-            Some(l) => Some(Arc::new(l.start().map_err(Error::AccessLog)?)),
+            Some(l) => Some(Arc::new(
+                l.start(self.config.client.rules.clone())
+                    .map_err(Error::AccessLog)?,
+            )),
             None => None,
         };
         let app = Arc::new(App {

@@ -416,3 +416,46 @@ fn access_log_to_stdout() {
     let _ = child.wait();
     assert_eq!(line, "stdout: GET /plaintext?via=stdout HTTP/1.1 200\n");
 }
+
+#[test]
+fn remote_addr_is_the_client_a_trusted_proxy_names() {
+    let path = scratch("client");
+    let log = AccessLog::file(&path)
+        .unwrap()
+        .format("$remote_addr $request_uri $status")
+        .unwrap();
+    let h = util::start(|b| {
+        b.trusted_proxies(["127.0.0.1"])
+            .route(Method::Get, "/later", |_, res| {
+                let r = res.defer();
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(50));
+                    let mut res = brisk_server::Response::new();
+                    res.text("later!");
+                    let _ = r.send(res);
+                });
+            })
+            .access_log(log);
+    });
+    let addr = h.local_addr();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(
+        b"GET /plaintext HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 203.0.113.9, 127.0.0.1\r\n\r\n\
+          GET /later HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 198.51.100.7\r\n\r\n\
+          GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = s.read_to_end(&mut all);
+    let lines = wait_lines(&path, 3);
+    assert_eq!(
+        lines,
+        [
+            "203.0.113.9 /plaintext 200",
+            "198.51.100.7 /later 200",
+            "127.0.0.1 /plaintext 200"
+        ],
+        "the trusted peer's header names the client; without one the peer is logged"
+    );
+}

@@ -334,3 +334,52 @@ fn bind_unix_serves_over_a_unix_socket() {
     let err = s.stderr(Duration::from_millis(300));
     assert!(err.contains(&bind), "start-up facts name the socket: {err}");
 }
+
+#[test]
+fn metrics_and_health_flags_serve_on_their_own_listener() {
+    let s = Serving::start(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--metrics",
+        "127.0.0.1:0",
+        "--health",
+        "/health",
+    ]);
+    // The metrics listener is not announced as an HTTP listener.
+    let addrs = s.listening(1);
+    assert_eq!(addrs.len(), 1, "{addrs:?}");
+    let err = s.stderr(Duration::from_millis(300));
+    let metrics: SocketAddr = err
+        .split("metrics on http://")
+        .nth(1)
+        .and_then(|t| t.split('/').next())
+        .unwrap_or_else(|| panic!("no metrics line in {err}"))
+        .parse()
+        .unwrap();
+    let get = |addr: SocketAddr, path: &str| {
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(c, "GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+        read_response(&mut c)
+    };
+    let (status, _, body) = get(addrs[0], "/plaintext");
+    assert_eq!(status, 200);
+    let (status, _, body2) = get(metrics, "/metrics");
+    assert_eq!(status, 200);
+    let text = text(&body2);
+    assert!(
+        text.contains("# TYPE brisk_requests_total counter"),
+        "{text}"
+    );
+    let (status, _, health) = get(metrics, "/health");
+    assert_eq!((status, text_of(&health)), (200, "ok".to_string()));
+    // Not on the public listener.
+    assert_eq!(get(addrs[0], "/metrics").0, 404);
+    let _ = body;
+}
+
+fn text_of(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_string()
+}

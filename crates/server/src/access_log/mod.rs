@@ -139,12 +139,16 @@ impl AccessLog {
     }
 
     /// Starts the logging thread.
-    pub(crate) fn start(&mut self) -> std::io::Result<Writer> {
+    pub(crate) fn start(
+        &mut self,
+        rules: crate::client_addr::ClientRules,
+    ) -> std::io::Result<Writer> {
         Writer::start(
             self.format.clone(),
             self.target.clone(),
             self.file.take(),
             self.interval,
+            rules,
         )
     }
 }

@@ -55,6 +55,8 @@ struct Pending {
 #[derive(Debug)]
 pub(crate) struct Sink {
     pub(crate) format: Format,
+    /// Whom forwarding headers are believed from: `$remote_addr` is the client's address.
+    pub(crate) rules: crate::client_addr::ClientRules,
     target: Target,
     pending: Mutex<Pending>,
     wake: Condvar,
@@ -123,6 +125,7 @@ impl Writer {
         target: Target,
         file: Option<File>,
         interval: Duration,
+        rules: crate::client_addr::ClientRules,
     ) -> std::io::Result<Writer> {
         let out = match (&target, file) {
             (Target::Stdout, _) => Out::Stdout,
@@ -131,6 +134,7 @@ impl Writer {
         };
         let sink = Arc::new(Sink {
             format,
+            rules,
             target,
             pending: Mutex::new(Pending {
                 buf: Vec::with_capacity(PENDING_CAPACITY),
@@ -245,7 +249,15 @@ impl Local {
     /// Appends the line for one answer.
     #[inline]
     pub(crate) fn line(&mut self, req: &dyn ReqView, f: &Facts) {
-        render::line(&mut self.buf, &self.sink.format, &mut self.caches, req, f);
+        let rules = &self.sink.rules;
+        if rules.any() {
+            // Behind a trusted proxy, `$remote_addr` is the client it names.
+            let peer = rules.resolve_values(f.peer, req.header(rules.header_name()).into_iter());
+            let f = &Facts { peer, ..*f };
+            render::line(&mut self.buf, &self.sink.format, &mut self.caches, req, f);
+        } else {
+            render::line(&mut self.buf, &self.sink.format, &mut self.caches, req, f);
+        }
         if self.buf.len() >= LOCAL_FLUSH {
             self.sink.hand_off(&mut self.buf);
         }
@@ -256,6 +268,7 @@ impl Local {
     pub(crate) fn keep(&self, req: &dyn ReqView) -> Vec<u8> {
         use super::format::{Piece, Var};
         let mut head = Vec::with_capacity(128);
+        let forwarded = self.sink.rules.any().then(|| self.sink.rules.header_name());
         match (req.line(), req.method(), req.target(), req.protocol()) {
             (Some(l), _, _, _) => head.extend_from_slice(l),
             (None, Some(m), Some(t), Some(p)) => {
@@ -270,6 +283,10 @@ impl Local {
             let name: &str = match p {
                 Piece::Var(Var::Header(n)) => n,
                 Piece::Var(Var::RemoteUser) => "authorization",
+                Piece::Var(Var::RemoteAddr) => match forwarded {
+                    Some(h) => h,
+                    None => continue,
+                },
                 _ => continue,
             };
             if let Some(v) = req.header(name) {

@@ -32,6 +32,10 @@ pub struct Settings {
     pub access_log_format: Option<String>,
     /// `log-level`: the error log's level.
     pub log_level: Level,
+    /// `metrics`: the address of a listener that serves `GET /metrics` (Prometheus text).
+    pub metrics: Option<std::net::SocketAddr>,
+    /// `health`: the path that answers 200 `ok` (503 while draining).
+    pub health: Option<String>,
 }
 
 /// Where the access log goes.
@@ -88,12 +92,14 @@ impl Default for Settings {
             access_log: AccessLogTo::Off,
             access_log_format: None,
             log_level: Level::Info,
+            metrics: None,
+            health: None,
         }
     }
 }
 
 /// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
-pub const KEYS: [&str; 13] = [
+pub const KEYS: [&str; 15] = [
     "bind",
     "workers",
     "header-timeout",
@@ -107,6 +113,8 @@ pub const KEYS: [&str; 13] = [
     "access-log",
     "access-log-format",
     "log-level",
+    "metrics",
+    "health",
 ];
 
 /// The TOML types a key accepts (see [`Overrides::set`]).
@@ -135,7 +143,7 @@ pub fn kind(key: &str) -> Option<Kind> {
         "header-timeout" | "idle-timeout" | "shutdown-timeout" => Kind::Duration,
         "dir" | "access-log" | "forwarded-header" => Kind::Path,
         "bind-proxy" | "trusted-proxy" => Kind::Addrs,
-        "access-log-format" | "log-level" => Kind::Text,
+        "access-log-format" | "log-level" | "metrics" | "health" => Kind::Text,
         _ => return None,
     })
 }
@@ -159,6 +167,8 @@ pub struct Overrides {
     pub access_log: Option<AccessLogTo>,
     pub access_log_format: Option<String>,
     pub log_level: Option<Level>,
+    pub metrics: Option<std::net::SocketAddr>,
+    pub health: Option<String>,
 }
 
 impl Overrides {
@@ -208,6 +218,17 @@ impl Overrides {
                 self.access_log_format = Some(v.to_string());
             }
             "log-level" => self.log_level = Some(v.parse().map_err(|e| format!("{e}"))?),
+            "metrics" => {
+                self.metrics = Some(v.parse().map_err(|_| {
+                    "expected IP:PORT for the metrics listener, e.g. 127.0.0.1:9100".to_string()
+                })?)
+            }
+            "health" => {
+                if !v.starts_with('/') {
+                    return Err("expected a path starting with /, e.g. /health".to_string());
+                }
+                self.health = Some(v.to_string());
+            }
             _ => return Err(format!("unknown key (allowed: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -234,6 +255,8 @@ impl Settings {
             access_log,
             access_log_format,
             log_level,
+            metrics,
+            health,
         } = o;
         self.workers = workers.unwrap_or(self.workers);
         self.header_timeout = header_timeout.unwrap_or(self.header_timeout);
@@ -261,6 +284,12 @@ impl Settings {
             self.access_log_format.clone_from(access_log_format);
         }
         self.log_level = log_level.unwrap_or(self.log_level);
+        if metrics.is_some() {
+            self.metrics = *metrics;
+        }
+        if health.is_some() {
+            self.health.clone_from(health);
+        }
     }
 
     /// The settings as a TOML document that `--config` reads back to the same settings.
@@ -319,6 +348,18 @@ impl Settings {
             None => t.push_str("# access-log-format: not set (nginx's combined format)\n"),
         }
         let _ = writeln!(t, "log-level = \"{}\"", self.log_level);
+        match self.metrics {
+            Some(a) => {
+                let _ = writeln!(t, "metrics = \"{a}\"");
+            }
+            None => t.push_str("# metrics: not set (no metrics listener)\n"),
+        }
+        match &self.health {
+            Some(h) => {
+                let _ = writeln!(t, "health = {}", quote(h));
+            }
+            None => t.push_str("# health: not set (no health path)\n"),
+        }
         t
     }
 }

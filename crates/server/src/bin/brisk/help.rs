@@ -50,11 +50,16 @@ OPTIONS:
     --log-level LEVEL        The error log on stderr (timestamped lines): error, warn, info
                              or debug (debug adds each refused request and HTTP/2 connection
                              error). Default: info
+    --metrics ADDR           Serve the server's counters at GET /metrics (Prometheus text
+                             format 0.0.4) on a listener of their own at IP:PORT, e.g.
+                             127.0.0.1:9100 (with the health path too). Default: none
+    --health PATH            Answer GET PATH with 200 ok (503 draining once shutdown
+                             began), for load balancers. Default: none
     --config FILE            Read settings from a TOML file whose keys are the flags above
                              without their dashes (bind, workers, header-timeout,
                              idle-timeout, max-body, shutdown-timeout, dir, bind-proxy,
                              trusted-proxy, forwarded-header, access-log,
-                             access-log-format, log-level); flags win.
+                             access-log-format, log-level, metrics, health); flags win.
                              E.g.  bind = [\"127.0.0.1:8080\", \"localhost:8081\"]
                                    workers = 4
                                    max-body = \"1M\"

@@ -130,6 +130,12 @@ fn serve(s: &Settings) -> ExitCode {
     builder
         .trusted_proxies(trusted)
         .forwarded_header(s.forwarded_header);
+    if let Some(a) = s.metrics {
+        builder.metrics_listener(a);
+    }
+    if let Some(h) = &s.health {
+        builder.health_path(h);
+    }
     let cpus = config::cpus();
     if let Some(cpus) = cpus.filter(|&c| s.workers > c) {
         log::warn(format_args!(
@@ -156,8 +162,10 @@ fn serve(s: &Settings) -> ExitCode {
         if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) {
             signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)));
         }
+        let metrics = handle.metrics_addr();
         for addr in handle.listen_addrs() {
             let url = match addr {
+                ListenAddr::Tcp(a) if Some(*a) == metrics => continue,
                 ListenAddr::Tcp(a) => format!("http://{a}"),
                 other => other.to_string(),
             };
@@ -169,6 +177,9 @@ fn serve(s: &Settings) -> ExitCode {
         }
         for line in start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit()).lines() {
             log::info(format_args!("{line}"));
+        }
+        if let Some(a) = metrics {
+            log::info(format_args!("metrics on http://{a}/metrics"));
         }
     });
     match result {
