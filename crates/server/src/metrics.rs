@@ -212,7 +212,8 @@ pub(crate) fn render(h: &Handle, out: &mut String) {
         "brisk_errors_total",
         "counter",
         "Errors by kind: handler_panic (answered 500), request_timeout (request head or body \
-         too slow, answered 408).",
+         too slow, answered 408), proxy_header (a connection on a PROXY listener closed for a \
+         bad header).",
     );
     for (w, c) in c.iter().enumerate() {
         let _ = writeln!(
@@ -224,6 +225,11 @@ pub(crate) fn render(h: &Handle, out: &mut String) {
             out,
             "brisk_errors_total{{worker=\"{w}\",kind=\"request_timeout\"}} {}",
             c.timeouts
+        );
+        let _ = writeln!(
+            out,
+            "brisk_errors_total{{worker=\"{w}\",kind=\"proxy_header\"}} {}",
+            c.proxy_errors
         );
     }
     family(
