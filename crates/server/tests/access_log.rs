@@ -267,13 +267,7 @@ fn sighup_reopens_a_renamed_log_file() {
     assert!(kept[0].contains("before=1") && kept[1].contains("before=2"));
     b.terminate();
     assert!(b.wait_exit(Duration::from_secs(10)).is_some());
-    let mut err = String::new();
-    b.child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = b.stderr_text();
     assert!(err.contains("info: access log reopened"), "{err}");
     assert!(!err.contains("nothing to reload"), "{err}");
     let _ = std::fs::remove_file(&path);
@@ -290,14 +284,7 @@ fn stderr_of_run(args: &[&str]) -> String {
     let _ = util::exchange(b.addr, &bad, Duration::from_secs(2));
     b.terminate();
     assert!(b.wait_exit(Duration::from_secs(10)).is_some());
-    let mut err = String::new();
-    b.child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    err
+    b.stderr_text()
 }
 
 #[test]

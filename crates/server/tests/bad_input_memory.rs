@@ -32,15 +32,6 @@ const HEAD: usize = 12 * 1024;
 const WARM_UP: usize = 5;
 const BURSTS: usize = 30;
 
-fn vm_rss_kib(pid: u32) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("procfs");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 /// One burst: every connection sends most of a long head, waits while all are held, then
 /// ends its head with a bad field value and must get 400 and be closed.
 fn burst(b: &Brisk, partial: &[u8]) {
@@ -94,11 +85,11 @@ fn bursts_of_bad_requests_keep_memory_flat() {
         plaintext(&b);
         if i == WARM_UP {
             std::thread::sleep(Duration::from_millis(100));
-            base = vm_rss_kib(pid);
+            base = util::vm_rss_kib(pid);
         }
     }
     std::thread::sleep(Duration::from_millis(100));
-    let last = vm_rss_kib(pid);
+    let last = util::vm_rss_kib(pid);
     println!(
         "VmRSS after burst {WARM_UP}: {base} KiB, after burst {BURSTS}: {last} KiB \
          ({CONNECTIONS} bad requests a burst)"

@@ -18,15 +18,6 @@ const CONNECTIONS: usize = 1000;
 const H1_LIMIT: usize = 512;
 const H2_LIMIT: usize = 4096;
 
-fn vm_rss_kib(pid: u32) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("procfs");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 /// Raises this process's soft descriptor limit (inherited by the server) to what the test
 /// needs, or fails saying why.
 fn ensure_fd_limit(need: u64) {
@@ -119,10 +110,10 @@ fn per_connection(open: impl Fn(&Brisk) -> TcpStream) -> usize {
         drop(open(&b));
     }
     std::thread::sleep(Duration::from_millis(200));
-    let before = vm_rss_kib(pid);
+    let before = util::vm_rss_kib(pid);
     let conns: Vec<TcpStream> = (0..CONNECTIONS).map(|_| open(&b)).collect();
     std::thread::sleep(Duration::from_millis(300));
-    let after = vm_rss_kib(pid);
+    let after = util::vm_rss_kib(pid);
     // Still all open and usable.
     assert!(b.child.id() == pid && conns.len() == CONNECTIONS);
     after.saturating_sub(before) * 1024 / CONNECTIONS

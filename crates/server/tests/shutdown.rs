@@ -258,13 +258,7 @@ fn one_worker_serves_on_the_main_thread_and_sigint_stops_it() {
             .wait_exit(Duration::from_secs(10))
             .expect("exits on SIGINT");
         assert!(took < Duration::from_secs(5), "{took:?}");
-        let mut err = String::new();
-        b.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let err = b.stderr_text();
         assert!(err.contains("SIGINT received, shutting down"), "{err}");
         assert!(err.contains("Z info: stopped"), "{err}");
     }

@@ -287,6 +287,15 @@ pub fn listening_addr(out: &mut impl BufRead) -> SocketAddr {
 }
 
 impl Brisk {
+    /// Everything the binary wrote on stderr (call once it has exited).
+    pub fn stderr_text(&mut self) -> String {
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            e.read_to_string(&mut err).unwrap();
+        }
+        err
+    }
+
     /// Sends `sig` (as `kill` names it: `-TERM`, `-INT`, `-HUP`) to the binary.
     pub fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
@@ -389,4 +398,14 @@ pub fn curl_h2(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// The resident set of process `pid` in KiB (`VmRSS` of /proc/PID/status).
+pub fn vm_rss_kib(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("procfs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
 }
