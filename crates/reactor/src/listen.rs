@@ -233,16 +233,20 @@ pub(crate) fn probe(addr: SocketAddr) -> Result<(), Error> {
     if addr.port() == 0 {
         return Ok(());
     }
-    let bind = || -> io::Result<()> {
-        let s = Socket::new(
-            Domain::for_address(addr),
-            Type::STREAM,
-            Some(SockProtocol::TCP),
-        )?;
-        s.set_reuse_address(true)?;
-        s.bind(&addr.into())
-    };
+    let bind = || -> io::Result<()> { tcp_socket(addr)?.bind(&addr.into()) };
     bind().map_err(|e| tcp_error(addr, e))
+}
+
+/// A TCP socket for `addr`'s family with `SO_REUSEADDR` (connections in TIME_WAIT do not
+/// block a bind), the start of both the probe and the listeners.
+fn tcp_socket(addr: SocketAddr) -> io::Result<Socket> {
+    let s = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM,
+        Some(SockProtocol::TCP),
+    )?;
+    s.set_reuse_address(true)?;
+    Ok(s)
 }
 
 fn tcp_error(addr: SocketAddr, e: io::Error) -> Error {
@@ -260,12 +264,7 @@ pub(crate) fn listen_tcp(
     cfg: &Config,
 ) -> Result<(ListenSock, SocketAddr), Error> {
     let go = || -> io::Result<(TcpListener, SocketAddr)> {
-        let s = Socket::new(
-            Domain::for_address(addr),
-            Type::STREAM,
-            Some(SockProtocol::TCP),
-        )?;
-        s.set_reuse_address(true)?;
+        let s = tcp_socket(addr)?;
         s.set_reuse_port(true)?;
         if cfg.nodelay {
             s.set_tcp_nodelay(true)?;
