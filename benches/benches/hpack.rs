@@ -21,9 +21,10 @@ mod common;
 use std::hint::black_box;
 use std::path::PathBuf;
 
+use brisk_benches::paired::Paired;
 use brisk_hpack::{Decoder, Encoder, Field, Huffman, Strategy};
 use common::Story;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use libnghttp2_sys as ng;
 
 fn corpora() -> Option<PathBuf> {
@@ -220,22 +221,57 @@ fn httlib_encode(stories: &[Story], out: &mut Vec<u8>) -> usize {
     total
 }
 
+/// Every story's encoded blocks, in order.
+fn wire_blocks(stories: &[Story]) -> Vec<Vec<&[u8]>> {
+    let blocks: Vec<Vec<&[u8]>> = stories
+        .iter()
+        .map(|s| s.cases.iter().map(|c| c.wire.as_deref().unwrap()).collect())
+        .collect();
+    assert_eq!(blocks.iter().map(Vec::len).sum::<usize>(), 3384);
+    blocks
+}
+
+/// The number of header fields in all of `stories`.
+fn field_count(stories: &[Story]) -> usize {
+    stories
+        .iter()
+        .flat_map(|s| &s.cases)
+        .map(|c| c.headers.len())
+        .sum()
+}
+
+/// Decode and encode against nghttp2 under the paired harness (`BRISK_PAIRED=1`).
+fn paired(p: &mut Paired) {
+    let Some(corpora) = corpora() else { return };
+    let ng_stories = common::stories(&corpora, "nghttp2");
+    let ng_blocks = wire_blocks(&ng_stories);
+    let expected = field_count(&ng_stories);
+    p.compare(
+        "hpack",
+        "decode",
+        || assert_eq!(brisk_decode(&ng_stories), expected),
+        || assert_eq!(nghttp2_decode(&ng_blocks), expected),
+    );
+    let raw = common::stories(&corpora, "raw-data");
+    let nvs = nghttp2_nvs(&raw);
+    let (mut out, mut ng_out) = (Vec::with_capacity(1 << 16), vec![0u8; 1 << 20]);
+    let brisk_size = brisk_encode(&raw, Strategy::Default, &mut out);
+    let ng_size = nghttp2_encode(&nvs, &mut ng_out);
+    p.compare(
+        "hpack",
+        "encode",
+        || assert_eq!(brisk_encode(&raw, Strategy::Default, &mut out), brisk_size),
+        || assert_eq!(nghttp2_encode(&nvs, &mut ng_out), ng_size),
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let Some(corpora) = corpora() else { return };
     let ng_stories = common::stories(&corpora, "nghttp2");
     let raw = common::stories(&corpora, "raw-data");
-    let ng_blocks: Vec<Vec<&[u8]>> = ng_stories
-        .iter()
-        .map(|s| s.cases.iter().map(|c| c.wire.as_deref().unwrap()).collect())
-        .collect();
-    let n_blocks: usize = ng_blocks.iter().map(Vec::len).sum();
+    let ng_blocks = wire_blocks(&ng_stories);
     let wire_bytes: usize = ng_blocks.iter().flatten().map(|b| b.len()).sum();
-    let expected_fields: usize = ng_stories
-        .iter()
-        .flat_map(|s| &s.cases)
-        .map(|c| c.headers.len())
-        .sum();
-    assert_eq!(n_blocks, 3384);
+    let expected_fields = field_count(&ng_stories);
 
     let mut group = c.benchmark_group("hpack");
     group.throughput(Throughput::Bytes(wire_bytes as u64));
@@ -344,11 +380,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|s| s.iter().map(Vec::as_slice).collect())
         .collect();
-    let raw_fields: usize = raw
-        .iter()
-        .flat_map(|s| &s.cases)
-        .map(|c| c.headers.len())
-        .sum();
+    let raw_fields = field_count(&raw);
     group.bench_function("huffman_blocks/brisk", |b| {
         b.iter(|| assert_eq!(brisk_decode(&huff_stories), raw_fields))
     });
@@ -359,4 +391,13 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(hpack, bench);
-criterion_main!(hpack);
+
+fn main() {
+    if let Some(mut p) = Paired::from_env() {
+        paired(&mut p);
+        p.rows().iter().for_each(|r| println!("{}", r.line()));
+        return;
+    }
+    hpack();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -21,10 +21,11 @@
 use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
+use brisk_benches::paired::Paired;
 use brisk_http1::{
     Config, DateCache, Field, HeadWriter, Header, Method, Region, RequestParser, Status, Version,
 };
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 
 /// 720 bytes: a desktop browser fetching an image, cookies included.
 const BROWSER: &[u8] = b"GET /wp-content/uploads/2024/03/kitten-in-a-teacup-on-a-pink-blanket.jpg HTTP/1.1\r\n\
@@ -397,5 +398,35 @@ fn head_write(c: &mut Criterion) {
     g.finish();
 }
 
+/// The parser pairs of group `http1` under the paired harness (`BRISK_PAIRED=1`).
+fn paired(p: &mut Paired) {
+    let forty = forty_headers();
+    for (name, buf) in [("browser_720b", BROWSER), ("short_68b", SHORT)] {
+        let n = count_headers(buf);
+        p.compare(
+            "http1",
+            name,
+            || brisk_parse::<16>(buf, n),
+            || httparse_parse::<16>(buf, n),
+        );
+    }
+    let n = count_headers(&forty);
+    p.compare(
+        "http1",
+        "headers_40",
+        || brisk_parse::<64>(&forty, n),
+        || httparse_parse::<64>(&forty, n),
+    );
+}
+
 criterion_group!(benches, http1, trickle, head_write);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(mut p) = Paired::from_env() {
+        paired(&mut p);
+        p.rows().iter().for_each(|r| println!("{}", r.line()));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

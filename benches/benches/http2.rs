@@ -24,10 +24,11 @@
 
 use std::hint::black_box;
 
+use brisk_benches::paired::Paired;
 use brisk_http2::{
     Config, Connection, ErrorCode, Event, Frame, Priority, SettingsPayload, StreamId,
 };
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 
 fn frame_buffer() -> (Vec<u8>, usize, usize) {
     let big = vec![7u8; 16_384];
@@ -514,14 +515,17 @@ mod nghttp2 {
     }
 }
 
+/// The cycles timed: (name, request body bytes, response body bytes).
+const CYCLES: [(&str, usize, usize); 3] = [
+    ("get_no_body", 0, 0),
+    ("get_1k_response", 0, 1024),
+    ("post_1k_each_way", 1024, 1024),
+];
+
 fn cycle(c: &mut Criterion) {
     let mut g = c.benchmark_group("http2/cycle");
     g.throughput(Throughput::Elements(1));
-    for (name, req, resp) in [
-        ("get_no_body", 0, 0),
-        ("get_1k_response", 0, 1024),
-        ("post_1k_each_way", 1024, 1024),
-    ] {
+    for (name, req, resp) in CYCLES {
         let mut pair = Pair::new();
         g.bench_function(format!("brisk/{name}"), |b| {
             b.iter(|| assert_eq!(pair.cycle(black_box(req), resp), resp))
@@ -534,5 +538,28 @@ fn cycle(c: &mut Criterion) {
     g.finish();
 }
 
+/// The request/response cycles against nghttp2 under the paired harness (`BRISK_PAIRED=1`).
+fn paired(p: &mut Paired) {
+    for (name, req, resp) in CYCLES {
+        let mut pair = Pair::new();
+        let mut ngp = nghttp2::Pair::new();
+        p.compare(
+            "http2",
+            name,
+            || assert_eq!(pair.cycle(black_box(req), resp), resp),
+            || assert_eq!(ngp.cycle(black_box(req), resp), resp),
+        );
+    }
+}
+
 criterion_group!(http2, frames, cycle);
-criterion_main!(http2);
+
+fn main() {
+    if let Some(mut p) = Paired::from_env() {
+        paired(&mut p);
+        p.rows().iter().for_each(|r| println!("{}", r.line()));
+        return;
+    }
+    http2();
+    Criterion::default().configure_from_args().final_summary();
+}

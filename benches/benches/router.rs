@@ -15,8 +15,9 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
+use brisk_benches::paired::Paired;
 use brisk_router::{Method, Router};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 
 fn corpora() -> Option<PathBuf> {
     let dir = match std::env::var_os("BRISK_CORPORA") {
@@ -64,8 +65,8 @@ fn fill(pattern: &str) -> String {
     out
 }
 
-/// Benchmarks lookups of `paths[i]`, expecting route `i`, in both routers.
-fn lookups(c: &mut Criterion, name: &str, patterns: &[String], paths: &[String]) {
+/// Both routers with `patterns[i]` as route `i`, checked to agree on every `paths[i]`.
+fn routers(patterns: &[String], paths: &[String]) -> (Router<usize>, matchit::Router<usize>) {
     let mut brisk = Router::new();
     let mut matchit = matchit::Router::new();
     for (i, p) in patterns.iter().enumerate() {
@@ -85,48 +86,84 @@ fn lookups(c: &mut Criterion, name: &str, patterns: &[String], paths: &[String])
         );
         assert_eq!(*matchit.at(path).unwrap().value, i, "matchit {path}");
     }
+    (brisk, matchit)
+}
+
+/// Looks up every `paths[i]` in the Brisk router, expecting route `i`.
+fn brisk_all(brisk: &Router<usize>, paths: &[String]) {
+    for (i, path) in black_box(paths).iter().enumerate() {
+        let m = black_box(brisk.at(Method::Get, path).unwrap());
+        assert_eq!(*m.value(), i);
+    }
+}
+
+/// Looks up every `paths[i]` in matchit, expecting route `i`.
+fn matchit_all(matchit: &matchit::Router<usize>, paths: &[String]) {
+    for (i, path) in black_box(paths).iter().enumerate() {
+        let m = black_box(matchit.at(path).unwrap());
+        assert_eq!(*m.value, i);
+    }
+}
+
+/// Benchmarks lookups of `paths[i]`, expecting route `i`, in both routers.
+fn lookups(c: &mut Criterion, name: &str, patterns: &[String], paths: &[String]) {
+    let (brisk, matchit) = routers(patterns, paths);
     let mut group = c.benchmark_group("router");
     group.throughput(Throughput::Elements(paths.len() as u64));
     group.bench_function(format!("{name}/brisk"), |b| {
-        b.iter(|| {
-            for (i, path) in black_box(paths).iter().enumerate() {
-                let m = black_box(brisk.at(Method::Get, path).unwrap());
-                assert_eq!(*m.value(), i);
-            }
-        })
+        b.iter(|| brisk_all(&brisk, paths))
     });
     group.bench_function(format!("{name}/matchit"), |b| {
-        b.iter(|| {
-            for (i, path) in black_box(paths).iter().enumerate() {
-                let m = black_box(matchit.at(path).unwrap());
-                assert_eq!(*m.value, i);
-            }
-        })
+        b.iter(|| matchit_all(&matchit, paths))
     });
     group.finish();
 }
 
-fn router(c: &mut Criterion) {
-    let Some(dir) = corpora() else { return };
-
-    let github: Vec<String> = rows(&dir, "github-api.tsv")
+/// The three lookup sets: (name, patterns, paths looked up, `paths[i]` matching route `i`).
+fn sets(dir: &std::path::Path) -> Vec<(&'static str, Vec<String>, Vec<String>)> {
+    let github: Vec<String> = rows(dir, "github-api.tsv")
         .into_iter()
         .filter(|(m, _)| m == "GET")
         .map(|(_, p)| p)
         .collect();
     let paths: Vec<String> = github.iter().map(|p| fill(p)).collect();
-    lookups(c, "github_api", &github, &paths);
-
-    let g315 = rows(&dir, "github-315.tsv");
+    let g315 = rows(dir, "github-315.tsv");
     let patterns: Vec<String> = g315.iter().map(|(p, _)| p.clone()).collect();
     let samples: Vec<String> = g315.iter().map(|(_, s)| s.clone()).collect();
-    lookups(c, "github_315", &patterns, &samples);
-
-    let statics: Vec<String> = rows(&dir, "static-api.tsv")
+    let statics: Vec<String> = rows(dir, "static-api.tsv")
         .into_iter()
         .map(|(_, p)| p)
         .collect();
-    lookups(c, "static", &statics, &statics);
+    vec![
+        ("github_api", github, paths),
+        ("github_315", patterns, samples),
+        ("static", statics.clone(), statics),
+    ]
+}
+
+/// The lookup pairs of group `router` under the paired harness (`BRISK_PAIRED=1`).
+fn paired(p: &mut Paired) {
+    let Some(dir) = corpora() else { return };
+    for (name, patterns, paths) in sets(&dir) {
+        let (brisk, matchit) = routers(&patterns, &paths);
+        p.compare(
+            "router",
+            name,
+            || brisk_all(&brisk, &paths),
+            || matchit_all(&matchit, &paths),
+        );
+    }
+}
+
+fn router(c: &mut Criterion) {
+    let Some(dir) = corpora() else { return };
+    for (name, patterns, paths) in sets(&dir) {
+        lookups(c, name, &patterns, &paths);
+    }
+    let patterns: Vec<String> = rows(&dir, "github-315.tsv")
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
 
     let mut group = c.benchmark_group("router");
     group.throughput(Throughput::Elements(patterns.len() as u64));
@@ -153,4 +190,13 @@ fn router(c: &mut Criterion) {
 }
 
 criterion_group!(benches, router);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(mut p) = Paired::from_env() {
+        paired(&mut p);
+        p.rows().iter().for_each(|r| println!("{}", r.line()));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
