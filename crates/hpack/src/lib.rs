@@ -65,3 +65,8 @@ pub use field::Field;
 pub use huffman::{huffman_decode, huffman_encode, huffman_encoded_len};
 pub use limits::Limits;
 pub use table::TableEntries;
+
+/// The README, compiled as doctests so its examples cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -119,3 +119,8 @@ pub use ser::{
 pub use sink::{Region, Sink};
 pub use status::{reason_phrase, status_digits};
 pub use target::{Target, TargetForm};
+
+/// The README, compiled as doctests so its examples cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

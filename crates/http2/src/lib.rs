@@ -82,3 +82,8 @@ pub use frame::{
 };
 pub use h2c::{decode_base64url, H2cRequest};
 pub use headers::Headers;
+
+/// The README, compiled as doctests so its examples cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

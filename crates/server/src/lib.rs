@@ -176,3 +176,8 @@ pub use response::{Body, Response};
 pub use server::{Builder, Server};
 pub use status::reason_phrase;
 pub use upload::{BodySink, BodyWaker, Flow};
+
+/// The README, compiled as doctests so its examples cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
