@@ -22,6 +22,8 @@
 //! ```
 //!
 //! This is the only crate of the workspace with `unsafe` (inside PyO3's macros).
+// The extension has no Rust API: its crate docs map the private modules for maintainers.
+#![allow(rustdoc::private_intra_doc_links)]
 
 mod events;
 mod exchange;
