@@ -111,6 +111,17 @@ pub struct Paired {
     rounds: usize,
     slice: Duration,
     rows: Vec<Row>,
+    count: Option<Count>,
+}
+
+/// Instruction-count mode (`BRISK_PAIRED_CALLS`): one side of one case called a fixed number
+/// of times and nothing timed, for `valgrind --tool=callgrind`. Two runs with N and 2N calls
+/// give the instructions of one call by difference (`benches/paired_instr.sh`).
+#[derive(Debug, Clone)]
+struct Count {
+    case: String,
+    peer: bool,
+    calls: u64,
 }
 
 impl Paired {
@@ -128,12 +139,15 @@ impl Paired {
             rounds: rounds.max(1),
             slice: slice.max(Duration::from_micros(1)),
             rows: Vec::new(),
+            count: None,
         }
     }
 
     /// The harness when `BRISK_PAIRED=1` is set, else `None` (the bench runs criterion).
     /// `BRISK_PAIRED_ROUNDS` (default 300) and `BRISK_PAIRED_SLICE_US` (default 5000, at most
-    /// 10000) tune it.
+    /// 10000) tune it. With `BRISK_PAIRED_CALLS=N`, `BRISK_PAIRED_CASE=GROUP/CASE` and
+    /// `BRISK_PAIRED_SIDE=brisk|peer`, only that side of that case runs, exactly N times,
+    /// untimed (for instruction counts under callgrind).
     ///
     /// # Examples
     ///
@@ -155,7 +169,15 @@ impl Paired {
         };
         let rounds = num("BRISK_PAIRED_ROUNDS", 300) as usize;
         let slice = Duration::from_micros(num("BRISK_PAIRED_SLICE_US", 5000).min(10_000));
-        Some(Paired::new(rounds, slice))
+        let mut p = Paired::new(rounds, slice);
+        if let Ok(calls) = std::env::var("BRISK_PAIRED_CALLS") {
+            p.count = Some(Count {
+                case: std::env::var("BRISK_PAIRED_CASE").unwrap_or_default(),
+                peer: std::env::var("BRISK_PAIRED_SIDE").as_deref() == Ok("peer"),
+                calls: calls.parse().unwrap_or(1),
+            });
+        }
+        Some(p)
     }
 
     /// How long each side runs in a round.
@@ -205,6 +227,16 @@ impl Paired {
         mut brisk: impl FnMut(),
         mut peer: impl FnMut(),
     ) -> Row {
+        if let Some(c) = &self.count {
+            let hit = c.case == format!("{group}/{case}");
+            let calls = if hit { c.calls } else { 0 };
+            if hit && c.peer {
+                timed(&mut peer, calls);
+            } else if hit {
+                timed(&mut brisk, calls);
+            }
+            return self.counted(group, case, calls);
+        }
         let iters = calibrate(&mut brisk, &mut peer, self.slice);
         let warm = (self.rounds / 10).max(1);
         for r in 0..warm {
@@ -230,6 +262,25 @@ impl Paired {
             peer_ns: quantile(&mut peer_ns, 0.5),
             rounds: self.rounds,
             iters,
+        };
+        self.rows.push(row.clone());
+        row
+    }
+}
+
+impl Paired {
+    /// The row of a case in instruction-count mode: no timings, `iters` = the calls made.
+    fn counted(&mut self, group: &str, case: &str, calls: u64) -> Row {
+        let row = Row {
+            group: group.to_string(),
+            case: case.to_string(),
+            median: f64::NAN,
+            p10: f64::NAN,
+            p90: f64::NAN,
+            brisk_ns: f64::NAN,
+            peer_ns: f64::NAN,
+            rounds: 0,
+            iters: calls,
         };
         self.rows.push(row.clone());
         row
