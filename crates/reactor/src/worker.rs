@@ -37,6 +37,7 @@ mod close;
 mod evict;
 mod notes;
 mod read;
+mod sendfile;
 mod starve;
 mod timers;
 mod turn;
