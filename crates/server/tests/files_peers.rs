@@ -181,3 +181,36 @@ fn chromium_loads_a_page_of_thirty_assets_over_http1() {
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(dom.contains("loaded 30"), "{dom}");
 }
+
+/// `--demo-routes off` gives the directory every path (a file named `plaintext` is served,
+/// not the demo route); `--dir-max-age` sets `Cache-Control`.
+#[test]
+fn the_binary_lets_files_win_and_sets_cache_control() {
+    let dir = TempDir::new("bin");
+    std::fs::write(dir.0.join("plaintext"), "a file").unwrap();
+    let d = dir.0.to_str().unwrap();
+    let get = |b: &util::Brisk| {
+        let mut s = TcpStream::connect(b.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        let (st, h, body) = read_response(&mut s);
+        let cc = h.iter().find(|(k, _)| k == "cache-control").map(|(_, v)| v.clone());
+        (st, String::from_utf8(body).unwrap(), cc)
+    };
+    let b = util::Brisk::start(&["--workers", "1", "--dir", d]);
+    assert_eq!(get(&b), (200, "Hello, World!".to_string(), None));
+    let b = util::Brisk::start(&[
+        "--workers",
+        "1",
+        "--dir",
+        d,
+        "--demo-routes",
+        "off",
+        "--dir-max-age",
+        "2m",
+    ]);
+    assert_eq!(
+        get(&b),
+        (200, "a file".to_string(), Some("max-age=120".to_string()))
+    );
+}
