@@ -102,8 +102,9 @@ pub(crate) struct Chain {
     pub(crate) head: u32,
     pub(crate) tail: u32,
     pub(crate) len: usize,
-    /// Sent with `sendfile(2)` after the blocks (`file_segment`).
-    pub(crate) file: Option<FileRange>,
+    /// Sent with `sendfile(2)` after the blocks (`file_segment`); boxed, so that an idle
+    /// connection pays one pointer for it.
+    pub(crate) file: Option<Box<FileRange>>,
 }
 
 impl Default for Chain {

@@ -109,7 +109,11 @@ fn precompressed_variants_follow_accept_encoding() {
         (Some("gzip"), "GZIP-BYTES", Some("gzip")),
         (Some("zstd, gzip"), "ZSTD", Some("zstd")),
         (Some("br;q=0, gzip"), "GZIP-BYTES", Some("gzip")),
-        (Some("br;q=0.5, gzip;q=0.9, identity;q=0.1"), "GZIP-BYTES", Some("gzip")),
+        (
+            Some("br;q=0.5, gzip;q=0.9, identity;q=0.1"),
+            "GZIP-BYTES",
+            Some("gzip"),
+        ),
         (Some("gzip;q=0.5, identity"), "identity-js", None),
         (Some("*"), "BR", Some("br")),
         (Some("*, br;q=0"), "ZSTD", Some("zstd")),
@@ -132,9 +136,15 @@ fn precompressed_variants_follow_accept_encoding() {
     }
     // A missing variant falls to the next one, then to identity.
     let (_, h, b) = get(&mut s, "/s/only.css", "Accept-Encoding: br, gzip\r\n");
-    assert_eq!((&b[..], field(&h, "content-encoding")), (&b"GZ-CSS"[..], Some("gzip")));
+    assert_eq!(
+        (&b[..], field(&h, "content-encoding")),
+        (&b"GZ-CSS"[..], Some("gzip"))
+    );
     let (_, h, b) = get(&mut s, "/s/only.css", "Accept-Encoding: br\r\n");
-    assert_eq!((&b[..], field(&h, "content-encoding")), (&b"identity-css"[..], None));
+    assert_eq!(
+        (&b[..], field(&h, "content-encoding")),
+        (&b"identity-css"[..], None)
+    );
     // Not compressible: no variant, no Vary.
     let (_, h, b) = get(&mut s, "/s/pic.png", "Accept-Encoding: gzip\r\n");
     assert_eq!((&b[..], field(&h, "vary")), (&b"png"[..], None));
@@ -149,7 +159,11 @@ fn precompressed_variants_follow_accept_encoding() {
     assert_eq!((st, field(&h, "vary")), (304, Some("accept-encoding")));
     let cond = format!("If-None-Match: {gz_tag}\r\n");
     assert_eq!(get(&mut s, "/s/app.js", &cond).0, 200);
-    let (st, h, b) = get(&mut s, "/s/app.js", "Accept-Encoding: gzip\r\nRange: bytes=0-3\r\n");
+    let (st, h, b) = get(
+        &mut s,
+        "/s/app.js",
+        "Accept-Encoding: gzip\r\nRange: bytes=0-3\r\n",
+    );
     assert_eq!((st, &b[..]), (206, &b"GZIP"[..]));
     assert_eq!(field(&h, "content-range"), Some("bytes 0-3/10"));
     // A variant appearing later is found once its absence is revalidated (1 s default).
@@ -177,7 +191,13 @@ fn hidden_files_are_404_except_well_known_and_cache_control_is_per_mount() {
         b.static_dir_with("/all", d, options(|o| o.dotfiles = true));
     });
     let mut s = connect(server.local_addr());
-    for p in ["/s/.env", "/s/.git/config", "/s/sub/.htpasswd", "/s/%2eenv", "/s/sub/../.env"] {
+    for p in [
+        "/s/.env",
+        "/s/.git/config",
+        "/s/sub/.htpasswd",
+        "/s/%2eenv",
+        "/s/sub/../.env",
+    ] {
         assert_eq!(get(&mut s, p, "").0, 404, "{p}");
     }
     let (st, h, b) = get(&mut s, "/s/.well-known/acme-challenge/tok", "");
@@ -226,7 +246,14 @@ for part in msg.iter_parts():
 "#;
     let run = |path: &str, range: &str| {
         let out = std::process::Command::new("python3")
-            .args(["-c", script, "127.0.0.1", &addr.port().to_string(), path, range])
+            .args([
+                "-c",
+                script,
+                "127.0.0.1",
+                &addr.port().to_string(),
+                path,
+                range,
+            ])
             .output()
             .unwrap();
         assert!(
@@ -306,7 +333,8 @@ fn a_file_truncated_while_it_is_sent_closes_the_connection() {
         b.static_dir("/s", &dir.0);
     });
     let mut s = connect(server.local_addr());
-    s.write_all(b"GET /s/big.bin HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    s.write_all(b"GET /s/big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     // Read the head and a little of the body, so the server is mid-file (the socket
     // buffers hold a few MiB at most).
     let mut got = Vec::new();
@@ -337,5 +365,8 @@ fn a_file_truncated_while_it_is_sent_closes_the_connection() {
     assert!(head.contains(&format!("content-length: {len}")), "{head}");
     let body = &got[at..];
     assert!(body.len() < len, "the whole length arrived: {}", body.len());
-    assert!(body == &content[..body.len()], "bytes other than the file's");
+    assert!(
+        body == &content[..body.len()],
+        "bytes other than the file's"
+    );
 }

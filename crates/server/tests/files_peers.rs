@@ -54,11 +54,13 @@ fn large_files_leave_by_sendfile_over_http1() {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     for _ in 0..3 {
-        s.write_all(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        s.write_all(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
         let (status, _, body) = read_response(&mut s);
         assert_eq!(status, 200);
         assert!(body == content, "the file's bytes");
-        s.write_all(b"GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        s.write_all(b"GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
         assert_eq!(read_response(&mut s).2, b"small");
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -70,7 +72,10 @@ fn large_files_leave_by_sendfile_over_http1() {
         .iter()
         .filter_map(|l| l.rsplit("= ").next()?.trim().parse::<usize>().ok())
         .sum();
-    assert!(sent >= 3 * content.len(), "sendfile sent {sent} bytes:\n{trace}");
+    assert!(
+        sent >= 3 * content.len(),
+        "sendfile sent {sent} bytes:\n{trace}"
+    );
     // The large file's bytes were not read into the process (a small file is read once,
     // into the cache; the binary reads nothing else of this size).
     let big_reads = trace
@@ -141,7 +146,10 @@ fn chromium_loads_a_page_of_thirty_assets_over_http1() {
         });
     let Some(browser) = browser else {
         // Report it the shared way (and fail under BRISK_REQUIRE_PEERS=1).
-        tool("chromium_loads_a_page_of_thirty_assets_over_http1", "chromium");
+        tool(
+            "chromium_loads_a_page_of_thirty_assets_over_http1",
+            "chromium",
+        );
         return;
     };
     let dir = TempDir::new("chromium");
@@ -149,8 +157,11 @@ fn chromium_loads_a_page_of_thirty_assets_over_http1() {
     for i in 0..10 {
         std::fs::write(dir.0.join(format!("s{i}.js")), format!("n += 1; // {i}\n")).unwrap();
         page += &format!("<script src=\"s{i}.js\"></script>");
-        std::fs::write(dir.0.join(format!("c{i}.css")), format!(".c{i} {{ color: red }}\n"))
-            .unwrap();
+        std::fs::write(
+            dir.0.join(format!("c{i}.css")),
+            format!(".c{i} {{ color: red }}\n"),
+        )
+        .unwrap();
         page += &format!("<link rel=\"stylesheet\" href=\"c{i}.css\" onload=\"n += 1\">");
     }
     page += "</head><body>";
@@ -192,9 +203,13 @@ fn the_binary_lets_files_win_and_sets_cache_control() {
     let get = |b: &util::Brisk| {
         let mut s = TcpStream::connect(b.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
         let (st, h, body) = read_response(&mut s);
-        let cc = h.iter().find(|(k, _)| k == "cache-control").map(|(_, v)| v.clone());
+        let cc = h
+            .iter()
+            .find(|(k, _)| k == "cache-control")
+            .map(|(_, v)| v.clone());
         (st, String::from_utf8(body).unwrap(), cc)
     };
     let b = util::Brisk::start(&["--workers", "1", "--dir", d]);

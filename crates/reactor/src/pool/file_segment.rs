@@ -152,7 +152,7 @@ impl Output<'_> {
             return Ok(());
         }
         self.chain.len += to_len(range.left);
-        self.chain.file = Some(range);
+        self.chain.file = Some(Box::new(range));
         Ok(())
     }
 
@@ -175,5 +175,49 @@ impl Output<'_> {
     /// ```
     pub fn has_file(&self) -> bool {
         self.chain.file.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::InRun;
+    use super::*;
+
+    #[test]
+    fn a_file_range_follows_the_blocks_and_stops_appends_until_sent() {
+        let mut p = Pool::with_parking(4, 16, 1, 2, 8);
+        let run = InRun::default();
+        let mut c = Chain::default();
+        let f = Arc::new(File::open("Cargo.toml").unwrap());
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            out.extend_from_slice(b"head").unwrap();
+            out.push_file(FileRange::new(Arc::clone(&f), 3, 100))
+                .unwrap();
+            assert!(out.has_file());
+            assert_eq!(out.remaining(), 0);
+            assert_eq!(out.pending(), 104);
+            assert!(out.extend_from_slice(b"x").is_err());
+            assert_eq!(out.append_with(10, |_| unreachable!()), 0);
+            assert!(out.push_file(FileRange::new(Arc::clone(&f), 0, 1)).is_err());
+        }
+        assert!(!c.only_file());
+        p.consume_output(&mut c, 4);
+        assert!(c.only_file());
+        assert_eq!((c.len, p.used_blocks()), (100, 0));
+        p.consume_output(&mut c, 60);
+        let r = c.file.as_ref().unwrap();
+        assert_eq!((r.offset, r.left, c.len), (63, 40, 40));
+        p.consume_output(&mut c, 40);
+        assert!(c.file.is_none() && c.len == 0 && c.head == NIL);
+        // Released with the connection: the range goes too.
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            out.extend_from_slice(b"ab").unwrap();
+            out.push_file(FileRange::new(Arc::clone(&f), 0, 5)).unwrap();
+        }
+        p.release_output(&mut c);
+        assert!(c.file.is_none() && c.len == 0);
+        assert_eq!(Arc::strong_count(&f), 1);
     }
 }

@@ -272,6 +272,8 @@ impl StaticDir {
     }
 }
 
+// A short-lived value of the miss path, returned once per open: not worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Opened {
     File(PathBuf, File, Metadata),
     Dir,

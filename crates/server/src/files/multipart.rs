@@ -80,7 +80,11 @@ impl Multipart {
             tail,
             tail_sent: 0,
         };
-        (m, total, format!("multipart/byteranges; boundary={boundary}"))
+        (
+            m,
+            total,
+            format!("multipart/byteranges; boundary={boundary}"),
+        )
     }
 }
 

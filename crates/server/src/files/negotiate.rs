@@ -78,8 +78,7 @@ pub(super) fn parse<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Accept {
                 &mut explicit[Coding::Br.index()]
             } else if token.eq_ignore_ascii_case(b"zstd") {
                 &mut explicit[Coding::Zstd.index()]
-            } else if token.eq_ignore_ascii_case(b"gzip") || token.eq_ignore_ascii_case(b"x-gzip")
-            {
+            } else if token.eq_ignore_ascii_case(b"gzip") || token.eq_ignore_ascii_case(b"x-gzip") {
                 &mut explicit[Coding::Gzip.index()]
             } else if token.eq_ignore_ascii_case(b"identity") {
                 &mut identity
@@ -147,7 +146,10 @@ mod tests {
     /// The variants tried for one `Accept-Encoding` value (`None`: no field).
     fn order(v: Option<&str>) -> String {
         let a = parse(v.map(str::as_bytes).into_iter());
-        a.candidates().map(Coding::token).collect::<Vec<_>>().join(",")
+        a.candidates()
+            .map(Coding::token)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     #[test]

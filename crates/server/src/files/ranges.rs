@@ -231,7 +231,11 @@ mod tests {
         ] {
             let h = fields(pairs);
             let req = Request::for_test("GET", "/f", &h, b"");
-            assert_eq!(range_of(&req, "\"e\"", 5, 10, 4), Ranged::Whole, "{pairs:?}");
+            assert_eq!(
+                range_of(&req, "\"e\"", 5, 10, 4),
+                Ranged::Whole,
+                "{pairs:?}"
+            );
         }
         let head = Request::for_test("HEAD", "/f", &[], b"");
         assert_eq!(range_of(&head, "\"e\"", 5, 10, 4), Ranged::Whole);
