@@ -370,3 +370,34 @@ fn a_file_truncated_while_it_is_sent_closes_the_connection() {
         "bytes other than the file's"
     );
 }
+
+/// Over h2c a file is read with `pread` as the stream's window allows; a range from the
+/// middle of a large file ends where it should (reads past it are dropped), whole files
+/// arrive whole, and several requests on one connection share the cached descriptor.
+#[test]
+fn ranges_and_whole_files_over_h2c_are_exact() {
+    if !util::tool("ranges_and_whole_files_over_h2c_are_exact", "curl") {
+        return;
+    }
+    let dir = TempDir::new("h2");
+    let content: Vec<u8> = (0..1_500_000u32).map(|i| (i % 239) as u8).collect();
+    std::fs::write(dir.0.join("big.bin"), &content).unwrap();
+    let server = start(|b| {
+        b.static_dir("/s", &dir.0);
+    });
+    let url = format!("http://{}/s/big.bin", server.local_addr());
+    for (range, want) in [
+        (None, &content[..]),
+        (Some("1000-200000"), &content[1000..=200_000]),
+        (Some("65536-65536"), &content[65536..=65536]),
+        (Some("-70000"), &content[content.len() - 70000..]),
+    ] {
+        let mut args = vec![url.as_str()];
+        if let Some(r) = range {
+            args.extend(["-r", r]);
+        }
+        let out = util::curl_h2(&args);
+        assert!(out.status.success(), "{range:?}");
+        assert!(out.stdout == want, "{range:?}: {} bytes", out.stdout.len());
+    }
+}

@@ -115,9 +115,24 @@ impl Source for FileBody {
             return Pull::End;
         }
         let at = buf.len();
-        buf.resize(at + want, 0);
-        match self.file.read_at(&mut buf[at..], self.offset) {
+        buf.reserve(want);
+        let got = if buf.capacity() - at <= want + want / 4 {
+            // Straight into the buffer's spare room, not zero-filled first (rustix sets the
+            // length to what was read). Only when the room is about `want`: the read fills
+            // all of it, and what lies past `want` is dropped.
+            rustix::io::pread(
+                &*self.file,
+                rustix::buffer::spare_capacity(buf),
+                self.offset,
+            )
+            .map_err(std::io::Error::from)
+        } else {
+            buf.resize(at + want, 0);
+            self.file.read_at(&mut buf[at..], self.offset)
+        };
+        match got {
             Ok(got) if got > 0 => {
+                let got = got.min(want);
                 buf.truncate(at + got);
                 self.offset += got as u64;
                 self.left -= got as u64;
