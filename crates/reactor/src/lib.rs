@@ -194,7 +194,7 @@ pub use error::Error;
 pub use handle::{Closes, Handle, Totals, WorkerStats};
 pub use listen::{fd_limit, raise_fd_limit, ListenAddr, ListenerKind, UNIX_ADDR};
 pub use notify::{ConnId, Notifier};
-pub use pool::{Output, OutputFull};
+pub use pool::{FileRange, Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 pub use reactor::Reactor;
 pub use report::AcceptError;

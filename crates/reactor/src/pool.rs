@@ -25,6 +25,7 @@
 //! `output` the output chains and [`Output`], `park` the parking slots.
 
 mod blocks;
+mod file_segment;
 mod output;
 mod park;
 #[cfg(test)]
@@ -32,6 +33,7 @@ mod props;
 #[cfg(test)]
 mod tests;
 
+pub use file_segment::FileRange;
 pub use output::{Output, OutputFull};
 use park::Parking;
 
@@ -92,13 +94,17 @@ impl InRun {
     }
 }
 
-/// A connection's pending output: a chain of blocks.
-/// INVARIANT: `head == NIL` exactly when `len == 0` and `blocks == 0`.
-#[derive(Debug, Clone, Copy)]
+/// A connection's pending output: a chain of blocks, then perhaps a file range.
+/// INVARIANT: `head == NIL` exactly when the blocks hold no byte; `len` counts the blocks'
+/// bytes and the file range's.
+#[derive(Debug, Clone)]
 pub(crate) struct Chain {
     pub(crate) head: u32,
     pub(crate) tail: u32,
     pub(crate) len: usize,
+    /// Sent with `sendfile(2)` after the blocks (`file_segment`); boxed, so that an idle
+    /// connection pays one pointer for it.
+    pub(crate) file: Option<Box<FileRange>>,
 }
 
 impl Default for Chain {
@@ -107,6 +113,7 @@ impl Default for Chain {
             head: NIL,
             tail: NIL,
             len: 0,
+            file: None,
         }
     }
 }

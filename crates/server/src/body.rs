@@ -178,6 +178,19 @@ impl Outgoing {
         }
     }
 
+    /// The rest of a sized raw body as a file range for `sendfile(2)`, when its source is
+    /// a file (`Source::take_file`) and nothing else is pending; the source is then gone.
+    pub(crate) fn take_file(&mut self) -> Option<brisk_reactor::FileRange> {
+        if !self.pending().is_empty() || self.framing != Framing::Raw {
+            return None;
+        }
+        let owed = self.owed?;
+        let range = self.source.as_mut()?.take_file(owed)?;
+        self.source = None;
+        self.owed = None;
+        Some(range)
+    }
+
     /// Reads the next piece of the source into the (sent) buffer, framed: at most `max` bytes
     /// of data if the source can size its reads, and never past a sized stream's length.
     pub(crate) fn read(&mut self, max: usize) -> Read {

@@ -28,11 +28,14 @@ enum State {
     Detect {
         app: Arc<App>,
         peer: SocketAddr,
+        /// File bodies may leave by `sendfile(2)` ([`can_sendfile`]).
+        sendfile: bool,
     },
     /// Waiting for the PROXY protocol header (then `Detect`, with the peer it gives).
     Proxy {
         app: Arc<App>,
         peer: SocketAddr,
+        sendfile: bool,
         /// Part of a header has arrived (a close now is a truncated header, not a bare
         /// connect such as a load balancer's health check).
         started: bool,
@@ -51,14 +54,20 @@ impl Conn {
     pub(crate) fn new(app: Arc<App>, stats: &Arc<WorkerCounters>, info: ConnInfo) -> Self {
         stats.connection();
         let peer = info.peer;
+        let sendfile = can_sendfile(&info);
         let state = if app.config.client.requires_proxy(&info) {
             State::Proxy {
                 app,
                 peer,
+                sendfile,
                 started: false,
             }
         } else {
-            State::Detect { app, peer }
+            State::Detect {
+                app,
+                peer,
+                sendfile,
+            }
         };
         Conn { state }
     }
@@ -151,7 +160,12 @@ impl Conn {
         if let State::Proxy { .. } = &self.state {
             return self.read_proxy(cx, input, out);
         }
-        if let State::Detect { app, peer } = &self.state {
+        if let State::Detect {
+            app,
+            peer,
+            sendfile,
+        } = &self.state
+        {
             crate::defer::ensure_notifier(cx);
             let n = input.len().min(PREFACE.len());
             if input[..n] == PREFACE[..n] {
@@ -161,7 +175,9 @@ impl Conn {
                 crate::worker::with_worker(|w| w.stats.h2_connection());
                 self.state = State::H2(Box::new(H2::new(Arc::clone(app), *peer)));
             } else {
-                self.state = State::H1(H1::new(Arc::clone(app), *peer));
+                let mut h1 = H1::new(Arc::clone(app), *peer);
+                h1.sendfile = *sendfile;
+                self.state = State::H1(h1);
             }
         }
         match &mut self.state {
@@ -195,10 +211,15 @@ impl Conn {
 
     fn timeout(&mut self, cx: &mut Context<'_>, kind: TimeoutKind, out: &mut Output<'_>) -> Action {
         match &mut self.state {
-            State::Detect { app, peer } => {
+            State::Detect {
+                app,
+                peer,
+                sendfile,
+            } => {
                 if kind == TimeoutKind::Start {
                     // Nothing arrived at all (or only part of the h2 preface): answer as HTTP/1.1.
                     let mut h1 = H1::new(Arc::clone(app), *peer);
+                    h1.sendfile = *sendfile;
                     let a = h1.on_timeout(cx, kind, out);
                     self.state = State::H1(h1);
                     a
@@ -227,7 +248,13 @@ impl Conn {
         input: &[u8],
         out: &mut Output<'_>,
     ) -> (usize, Action) {
-        let State::Proxy { app, peer, started } = &mut self.state else {
+        let State::Proxy {
+            app,
+            peer,
+            sendfile,
+            started,
+        } = &mut self.state
+        else {
             unreachable!("called in this state only")
         };
         let max = app.config.client.proxy_max_len;
@@ -241,6 +268,7 @@ impl Conn {
                 self.state = State::Detect {
                     app: Arc::clone(app),
                     peer,
+                    sendfile: *sendfile,
                 };
                 if h.len == input.len() {
                     return (h.len, Action::Keep);
@@ -254,6 +282,15 @@ impl Conn {
             }
         }
     }
+}
+
+/// Whether file bodies on this connection may leave by `sendfile(2)` (the kernel copies
+/// from the page cache to the socket): HTTP/1.1 over cleartext TCP or Unix-domain sockets.
+/// A connection whose bytes the process must transform (TLS) reads files with `pread`
+/// instead, as HTTP/2 always does (its DATA frames interleave streams).
+pub(crate) fn can_sendfile(info: &ConnInfo) -> bool {
+    let _ = info;
+    true
 }
 
 #[cfg(test)]

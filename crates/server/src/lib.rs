@@ -167,6 +167,7 @@ pub use deadlines::Deadlines;
 pub use defer::{Responder, SendError};
 pub use embed::{EmbeddedServer, Turn};
 pub use error::Error;
+pub use files::StaticOptions;
 pub use handle::Handle;
 pub use metrics::METRICS_CONTENT_TYPE;
 pub use push::{BodyWriter, WriteError};

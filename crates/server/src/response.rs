@@ -44,6 +44,14 @@ pub(crate) trait Source: Send {
     /// the connection when it has).
     fn read_into(&mut self, buf: &mut Vec<u8>, max: usize) -> Pull;
 
+    /// What is left of the body as a range of an open file, for `sendfile(2)`, if exactly
+    /// `len` bytes are left: the source gives it up (reads nothing more). `None` (the
+    /// default) for a source that is not a file.
+    fn take_file(&mut self, len: u64) -> Option<brisk_reactor::FileRange> {
+        let _ = len;
+        None
+    }
+
     /// After [`Pull::End`]: the trailer fields to send, if any (a pushed body's).
     fn trailers(&mut self) -> Option<Vec<(String, String)>> {
         None

@@ -467,8 +467,29 @@ impl Builder {
     /// b.static_dir("/files", &dir);
     /// ```
     pub fn static_dir(&mut self, prefix: &str, dir: impl AsRef<std::path::Path>) -> &mut Self {
+        self.static_dir_with(prefix, dir, crate::StaticOptions::default())
+    }
+
+    /// [`static_dir`](Self::static_dir) with options: `Cache-Control`, the open-file
+    /// cache's size and revalidation interval, the small-file limit, the most ranges per
+    /// request, precompressed variants, hidden files ([`StaticOptions`](crate::StaticOptions)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut o = brisk_server::StaticOptions::default();
+    /// o.max_age = Some(60);
+    /// let mut b = brisk_server::Server::builder();
+    /// b.static_dir_with("/assets", std::env::temp_dir(), o);
+    /// ```
+    pub fn static_dir_with(
+        &mut self,
+        prefix: &str,
+        dir: impl AsRef<std::path::Path>,
+        options: crate::StaticOptions,
+    ) -> &mut Self {
         let dir = dir.as_ref();
-        match crate::files::StaticDir::new(dir) {
+        match crate::files::StaticDir::new(dir, options) {
             Ok(files) => {
                 let base = prefix.trim_end_matches('/');
                 let index = Arc::new(files);

@@ -59,9 +59,12 @@ impl Pool {
 
     /// Drops `n` written bytes from the front of `chain`, returning emptied blocks.
     pub(crate) fn consume_output(&mut self, chain: &mut Chain, mut n: usize) {
+        if chain.only_file() {
+            return Pool::consume_file(chain, n);
+        }
         chain.len -= n;
-        if chain.len == 0 {
-            self.release_output(chain);
+        if chain.len == chain.file_left() {
+            self.release_blocks(chain);
             return;
         }
         let m = &mut self.meta;
@@ -151,7 +154,7 @@ pub struct Output<'a> {
     left: &'a mut [u8],
     right: &'a mut [u8],
     right_base: usize,
-    chain: &'a mut Chain,
+    pub(super) chain: &'a mut Chain,
     limit: usize,
 }
 
@@ -196,6 +199,9 @@ impl Output<'_> {
     /// # let _: &dyn Protocol = &P;
     /// ```
     pub fn remaining(&self) -> usize {
+        if self.chain.file.is_some() {
+            return 0;
+        }
         let by_limit = self.limit.saturating_sub(self.chain.len);
         let tail_room = if self.chain.tail == NIL {
             0
@@ -220,7 +226,7 @@ impl Output<'_> {
     /// most `max` bytes and never past the limit. Empty when nothing fits.
     fn spare(&mut self, max: usize) -> (u32, usize, usize) {
         let max = max.min(self.limit.saturating_sub(self.chain.len));
-        if max == 0 {
+        if max == 0 || self.chain.file.is_some() {
             return (NIL, 0, 0);
         }
         // INVARIANT: every block in a chain holds at least one pending byte, so a tail with

@@ -52,7 +52,7 @@ proptest! {
     fn pool_matches_model(ops in proptest::collection::vec(op(), 1..200)) {
         let mut p = Pool::with_parking(BLOCKS, BS, 2, 2, 6);
         let mut runs = [InRun::default(); 3];
-        let mut chains = [Chain::default(); 3];
+        let mut chains: [Chain; 3] = std::array::from_fn(|_| Chain::default());
         let mut ins: [VecDeque<u8>; 3] = Default::default();
         let mut outs: [VecDeque<u8>; 3] = Default::default();
         let mut byte = 0u8;

@@ -57,7 +57,9 @@ where
             if c.out.len == 0 || !c.writable {
                 return true;
             }
-            let (written, offered) = {
+            let (written, offered) = if c.out.only_file() {
+                super::sendfile::send(&c.sock, &c.out)
+            } else {
                 let mut iov = ArrayVec::<io::IoSlice<'_>, IOV>::new();
                 self.pool.gather(&c.out, &mut iov);
                 let offered: usize = iov.iter().map(|s| s.len()).sum();

@@ -49,6 +49,8 @@ pub(crate) struct H1 {
     pub(super) served: u64,
     /// Answers that wait for an earlier deferred one, in request order (see `later`).
     pub(super) waiting: super::later::Queue,
+    /// File bodies leave by `sendfile(2)` (see `crate::conn::can_sendfile`).
+    pub(crate) sendfile: bool,
 }
 
 /// A body arriving over several reads: the head is kept as bytes and re-parsed when the
@@ -133,6 +135,7 @@ impl H1 {
             spill: Outgoing::default(),
             served: 0,
             waiting: super::later::Queue::default(),
+            sendfile: false,
         }
     }
 

@@ -203,6 +203,14 @@ impl H1 {
             if out.remaining() == 0 {
                 return false;
             }
+            if self.sendfile {
+                if let Some(range) = self.spill.take_file() {
+                    // The kernel sends it after what is pending; nothing is appended
+                    // until it is out.
+                    let _ = out.push_file(range);
+                    return true;
+                }
+            }
             match self.spill.read(READ_AHEAD.min(out.remaining().max(4096))) {
                 Read::Short => {
                     // Nothing after this answer may be sent: answers waiting behind it go.

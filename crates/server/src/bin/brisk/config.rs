@@ -22,6 +22,11 @@ pub struct Settings {
     pub max_body: usize,
     pub shutdown_timeout: Duration,
     pub dir: Option<PathBuf>,
+    /// `dir-max-age`: `Cache-Control: max-age` for the files of `dir`.
+    pub dir_max_age: Option<Duration>,
+    /// `demo-routes`: the built-in routes (`/plaintext`, `/json`, ...); off, `dir` has every
+    /// path.
+    pub demo_routes: bool,
     // Client addresses behind proxies.
     pub bind_proxy: Vec<Bind>,
     pub trusted_proxy: Vec<TrustedProxy>,
@@ -86,6 +91,8 @@ impl Default for Settings {
             max_body: 1024 * 1024,
             shutdown_timeout: Duration::from_secs(10),
             dir: None,
+            dir_max_age: None,
+            demo_routes: true,
             bind_proxy: Vec::new(),
             trusted_proxy: Vec::new(),
             forwarded_header: ForwardedHeader::XForwardedFor,
@@ -99,7 +106,7 @@ impl Default for Settings {
 }
 
 /// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
-pub const KEYS: [&str; 15] = [
+pub const KEYS: [&str; 17] = [
     "bind",
     "workers",
     "header-timeout",
@@ -107,6 +114,8 @@ pub const KEYS: [&str; 15] = [
     "max-body",
     "shutdown-timeout",
     "dir",
+    "dir-max-age",
+    "demo-routes",
     "bind-proxy",
     "trusted-proxy",
     "forwarded-header",
@@ -140,10 +149,10 @@ pub fn kind(key: &str) -> Option<Kind> {
         "bind" => Kind::Addrs,
         "workers" => Kind::Count,
         "max-body" => Kind::Size,
-        "header-timeout" | "idle-timeout" | "shutdown-timeout" => Kind::Duration,
+        "header-timeout" | "idle-timeout" | "shutdown-timeout" | "dir-max-age" => Kind::Duration,
         "dir" | "access-log" | "forwarded-header" => Kind::Path,
         "bind-proxy" | "trusted-proxy" => Kind::Addrs,
-        "access-log-format" | "log-level" | "metrics" | "health" => Kind::Text,
+        "access-log-format" | "log-level" | "metrics" | "health" | "demo-routes" => Kind::Text,
         _ => return None,
     })
 }
@@ -160,6 +169,8 @@ pub struct Overrides {
     pub max_body: Option<usize>,
     pub shutdown_timeout: Option<Duration>,
     pub dir: Option<PathBuf>,
+    pub dir_max_age: Option<Duration>,
+    pub demo_routes: Option<bool>,
     /// Client addresses behind proxies (each list, when not empty, replaces the earlier one).
     pub bind_proxy: Vec<Bind>,
     pub trusted_proxy: Vec<TrustedProxy>,
@@ -197,6 +208,14 @@ impl Overrides {
                     return Err("expected the path of a directory".to_string());
                 }
                 self.dir = Some(v.into());
+            }
+            "dir-max-age" => self.dir_max_age = Some(duration()?),
+            "demo-routes" => {
+                self.demo_routes = Some(match v {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err("expected on or off".to_string()),
+                })
             }
             "bind-proxy" => self.bind_proxy.push(Bind::parse(v)?),
             "trusted-proxy" => self.trusted_proxy.push(v.parse().map_err(|_| {
@@ -249,6 +268,8 @@ impl Settings {
             max_body,
             shutdown_timeout,
             dir,
+            dir_max_age,
+            demo_routes,
             bind_proxy,
             trusted_proxy,
             forwarded_header,
@@ -258,6 +279,10 @@ impl Settings {
             metrics,
             health,
         } = o;
+        if dir_max_age.is_some() {
+            self.dir_max_age = *dir_max_age;
+        }
+        self.demo_routes = demo_routes.unwrap_or(self.demo_routes);
         self.workers = workers.unwrap_or(self.workers);
         self.header_timeout = header_timeout.unwrap_or(self.header_timeout);
         self.idle_timeout = idle_timeout.unwrap_or(self.idle_timeout);
@@ -322,6 +347,14 @@ impl Settings {
             }
             None => t.push_str("# dir: not set (no directory served)\n"),
         }
+        match self.dir_max_age {
+            Some(d) => {
+                let _ = writeln!(t, "dir-max-age = \"{}\"", format_duration(d));
+            }
+            None => t.push_str("# dir-max-age: not set (no Cache-Control)\n"),
+        }
+        let on = if self.demo_routes { "on" } else { "off" };
+        let _ = writeln!(t, "demo-routes = \"{on}\"");
         let list = |v: Vec<String>| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");
         if self.bind_proxy.is_empty() {
             t.push_str("# bind-proxy: none (no listener expects a PROXY protocol header)\n");

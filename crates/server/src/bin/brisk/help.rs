@@ -23,8 +23,14 @@ OPTIONS:
     --shutdown-timeout DUR   On SIGINT/SIGTERM, time in-flight requests get to finish.
                              Default: 10s
     --dir PATH               Serve the files under PATH at / (GET and HEAD; a directory
-                             answers with its index.html; ETag, Last-Modified and byte
-                             ranges). The routes below win where both match. Default: none
+                             answers with its index.html; ETag, Last-Modified, byte ranges,
+                             precompressed x.br/x.zst/x.gz by Accept-Encoding; hidden files
+                             404 except /.well-known/). Large files leave by sendfile.
+                             The routes below win where both match: --demo-routes off
+                             lets the directory have every path. Default: none
+    --dir-max-age DUR        Send Cache-Control: max-age for the files of --dir.
+                             Default: none (no Cache-Control)
+    --demo-routes on|off     The built-in routes below. Default: on
     --bind-proxy ADDR        Like --bind, but every connection must start with a PROXY
                              protocol header (v1 or v2, as HAProxy's send-proxy or a cloud
                              load balancer sends), whose source address the handlers see;
@@ -57,7 +63,8 @@ OPTIONS:
                              began), for load balancers. Default: none
     --config FILE            Read settings from a TOML file whose keys are the flags above
                              without their dashes (bind, workers, header-timeout,
-                             idle-timeout, max-body, shutdown-timeout, dir, bind-proxy,
+                             idle-timeout, max-body, shutdown-timeout, dir, dir-max-age,
+                             demo-routes, bind-proxy,
                              trusted-proxy, forwarded-header, access-log,
                              access-log-format, log-level, metrics, health); flags win.
                              E.g.  bind = [\"127.0.0.1:8080\", \"localhost:8081\"]

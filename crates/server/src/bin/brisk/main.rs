@@ -151,7 +151,7 @@ fn serve(s: &Settings) -> ExitCode {
         .header_timeout(s.header_timeout)
         .idle_timeout(s.idle_timeout)
         .shutdown_timeout(s.shutdown_timeout);
-    routes::register(&mut builder, s.dir.as_deref());
+    routes::register(&mut builder, s);
 
     // This thread serves as worker 0: with `--workers 1` the process has no other thread.
     let result = builder.run_with(|handle| {

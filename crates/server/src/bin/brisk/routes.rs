@@ -1,16 +1,36 @@
 //! The built-in routes (see `brisk --help`): load-test endpoints, demos of deferred answers
-//! and server-sent events, and the directory given by `--dir`.
+//! and server-sent events (unless `--demo-routes off`), and the directory given by `--dir`.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use brisk_server::sse::EventStream;
-use brisk_server::{Builder, Method, Request, Response, RouteMethod};
+use brisk_server::{Builder, Method, Request, Response, RouteMethod, StaticOptions};
 
+use crate::config::Settings;
 use crate::{events, timer};
 
-/// Adds every route to `builder`; `dir` is served at `/` when given.
-pub fn register(builder: &mut Builder, dir: Option<&Path>) {
+/// Adds the routes `s` asks for to `builder`; `dir` is served at `/` when given.
+pub fn register(builder: &mut Builder, s: &Settings) {
+    if s.demo_routes {
+        demo(builder);
+    }
+    match &s.dir {
+        Some(dir) => {
+            let mut o = StaticOptions::default();
+            o.max_age = s
+                .dir_max_age
+                .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+            builder.static_dir_with("/", dir, o)
+        }
+        None if s.demo_routes => builder.route(RouteMethod::Any, "/", index),
+        None => builder,
+    };
+    #[cfg(feature = "count-alloc")]
+    builder.route(Method::Get, "/__allocations", allocations);
+}
+
+/// The demo routes.
+fn demo(builder: &mut Builder) {
     builder
         .route(Method::Get, "/plaintext", plaintext)
         .route(Method::Get, "/json", json)
@@ -22,12 +42,6 @@ pub fn register(builder: &mut Builder, dir: Option<&Path>) {
         .route_blocking(Method::Get, "/blocking", |_, res| {
             res.text("Hello, World!");
         });
-    match dir {
-        Some(dir) => builder.static_dir("/", dir),
-        None => builder.route(RouteMethod::Any, "/", index),
-    };
-    #[cfg(feature = "count-alloc")]
-    builder.route(Method::Get, "/__allocations", allocations);
 }
 
 const INDEX: &str = "brisk: GET /plaintext, GET /json, POST /echo, GET /hello/{name}\n";

@@ -1,0 +1,223 @@
+//! A file range at the end of a connection's output: the bytes of an open file that the
+//! worker sends with `sendfile(2)` straight from the page cache once the blocks before it
+//! are written. While a file range is pending nothing more can be appended
+//! ([`Output::remaining`] is 0), so the answers after it keep their order; the protocol
+//! continues in [`Protocol::on_write_ready`](crate::Protocol::on_write_ready) as for any
+//! full output.
+
+use std::fs::File;
+use std::sync::Arc;
+
+use super::output::Output;
+use super::{Chain, Pool, NIL};
+
+/// A byte range of an open file, to be sent after the output's pending bytes
+/// ([`Output::push_file`]).
+///
+/// The file is shared (`Arc`), so a server's open-file cache can hand the same descriptor to
+/// every connection without a system call. If the file turns out shorter than the range
+/// while it is being sent (truncated meanwhile), the connection is closed: the peer sees a
+/// body shorter than announced, never other bytes and never a hang.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// let f = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+/// let r = brisk_reactor::FileRange::new(f, 0, 10);
+/// assert_eq!(r.len(), 10);
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileRange {
+    pub(crate) file: Arc<File>,
+    pub(crate) offset: u64,
+    pub(crate) left: u64,
+}
+
+impl FileRange {
+    /// `len` bytes of `file` from `offset` on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let f = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// assert!(brisk_reactor::FileRange::new(f, 3, 0).is_empty());
+    /// ```
+    pub fn new(file: Arc<File>, offset: u64, len: u64) -> Self {
+        FileRange {
+            file,
+            offset,
+            left: len,
+        }
+    }
+
+    /// Bytes still to send.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let f = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// assert_eq!(brisk_reactor::FileRange::new(f, 0, 7).len(), 7);
+    /// ```
+    pub fn len(&self) -> u64 {
+        self.left
+    }
+
+    /// Whether no byte is left to send.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let f = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// assert!(!brisk_reactor::FileRange::new(f, 0, 1).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.left == 0
+    }
+}
+
+impl Chain {
+    /// Bytes of the pending file range (0 without one).
+    pub(crate) fn file_left(&self) -> usize {
+        self.file.as_ref().map_or(0, |f| to_len(f.left))
+    }
+
+    /// Only the file range is left: the blocks before it are written.
+    pub(crate) fn only_file(&self) -> bool {
+        self.head == NIL && self.file.is_some()
+    }
+}
+
+/// A file length as a byte count (saturating: only a 32-bit target could see more).
+fn to_len(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX / 2)
+}
+
+impl Pool {
+    /// Returns the chain's blocks (all written), keeping its file range.
+    pub(crate) fn release_blocks(&mut self, chain: &mut Chain) {
+        let file = chain.file.take();
+        self.release_output(chain);
+        if let Some(f) = file {
+            chain.len = to_len(f.left);
+            chain.file = Some(f);
+        }
+    }
+
+    /// Takes `n` bytes sent from the front of the file range.
+    pub(crate) fn consume_file(chain: &mut Chain, n: usize) {
+        chain.len -= n;
+        if let Some(f) = chain.file.as_mut() {
+            f.offset += n as u64;
+            f.left -= n as u64;
+            if f.left == 0 {
+                chain.file = None;
+            }
+        }
+    }
+}
+
+impl Output<'_> {
+    /// Queues `range` after the bytes appended so far, to be sent with `sendfile(2)`. Until
+    /// it is sent, nothing more can be appended ([`remaining`](Output::remaining) is 0).
+    /// An empty range is accepted and ignored.
+    ///
+    /// # Errors
+    ///
+    /// Gives `range` back if a file range is already pending.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, FileRange};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let f = std::sync::Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    ///     let _ = out.extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+    ///     let _ = out.push_file(FileRange::new(f, 0, 5));
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn push_file(&mut self, range: FileRange) -> Result<(), FileRange> {
+        if self.chain.file.is_some() {
+            return Err(range);
+        }
+        if range.left == 0 {
+            return Ok(());
+        }
+        self.chain.len += to_len(range.left);
+        self.chain.file = Some(Box::new(range));
+        Ok(())
+    }
+
+    /// Whether a file range is pending (nothing can be appended until it is sent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     if out.has_file() {
+    ///         return (0, Action::Keep); // wait for on_write_ready
+    ///     }
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn has_file(&self) -> bool {
+        self.chain.file.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::InRun;
+    use super::*;
+
+    #[test]
+    fn a_file_range_follows_the_blocks_and_stops_appends_until_sent() {
+        let mut p = Pool::with_parking(4, 16, 1, 2, 8);
+        let run = InRun::default();
+        let mut c = Chain::default();
+        let f = Arc::new(File::open("Cargo.toml").unwrap());
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            out.extend_from_slice(b"head").unwrap();
+            out.push_file(FileRange::new(Arc::clone(&f), 3, 100))
+                .unwrap();
+            assert!(out.has_file());
+            assert_eq!(out.remaining(), 0);
+            assert_eq!(out.pending(), 104);
+            assert!(out.extend_from_slice(b"x").is_err());
+            assert_eq!(out.append_with(10, |_| unreachable!()), 0);
+            assert!(out.push_file(FileRange::new(Arc::clone(&f), 0, 1)).is_err());
+        }
+        assert!(!c.only_file());
+        p.consume_output(&mut c, 4);
+        assert!(c.only_file());
+        assert_eq!((c.len, p.used_blocks()), (100, 0));
+        p.consume_output(&mut c, 60);
+        let r = c.file.as_ref().unwrap();
+        assert_eq!((r.offset, r.left, c.len), (63, 40, 40));
+        p.consume_output(&mut c, 40);
+        assert!(c.file.is_none() && c.len == 0 && c.head == NIL);
+        // Released with the connection: the range goes too.
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            out.extend_from_slice(b"ab").unwrap();
+            out.push_file(FileRange::new(Arc::clone(&f), 0, 5)).unwrap();
+        }
+        p.release_output(&mut c);
+        assert!(c.file.is_none() && c.len == 0);
+        assert_eq!(Arc::strong_count(&f), 1);
+    }
+}
