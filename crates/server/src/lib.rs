@@ -147,6 +147,8 @@ mod response;
 mod server;
 pub mod sse;
 mod status;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod upload;
 mod worker;
 
