@@ -186,7 +186,13 @@ mod protocol;
 mod reactor;
 mod report;
 mod timer;
+pub mod tls;
 mod worker;
+
+/// The rustls this crate is built with (feature `tls`): build the `ServerConfig` for
+/// [`Reactor::listen_tls`] with it, so both sides use one version.
+#[cfg(feature = "tls")]
+pub use rustls;
 
 pub use config::Config;
 pub use embed::{Embedded, Turn};
@@ -198,3 +204,4 @@ pub use pool::{Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 pub use reactor::Reactor;
 pub use report::AcceptError;
+pub use tls::{Alpn, TlsInfo, TlsVersion};

@@ -67,7 +67,15 @@ where
         f: impl FnOnce(&mut P, &mut Context<'_>, &[u8], &mut Output<'_>) -> R,
     ) -> R {
         let c = &mut self.conns[key];
-        let (input, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
+        // A TLS protocol appends plaintext to its own chain, encrypted into `out` below.
+        #[cfg(feature = "tls")]
+        let (chain, limit, tls) = match c.tls.as_deref_mut() {
+            None => (&mut c.out, self.max_out, false),
+            Some(t) => (&mut t.plain, self.max_out.saturating_sub(c.out.len), true),
+        };
+        #[cfg(not(feature = "tls"))]
+        let (chain, limit) = (&mut c.out, self.max_out);
+        let (input, mut out) = self.pool.split(&c.input, chain, limit);
         let mut cx = Context {
             now: self.now,
             wall: &mut self.wall,
@@ -83,7 +91,12 @@ where
             notes: &mut self.notes,
             mailbox: &self.mailbox,
         };
-        f(&mut c.proto, &mut cx, input, &mut out)
+        let r = f(&mut c.proto, &mut cx, input, &mut out);
+        #[cfg(feature = "tls")]
+        if tls {
+            self.tls_pump(key);
+        }
+        r
     }
 
     /// Acts on a callback's verdict. Returns false if the connection closed.

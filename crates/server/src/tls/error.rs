@@ -1,5 +1,6 @@
 //! What can go wrong loading certificates and keys.
 
+use brisk_reactor::rustls;
 use std::fmt;
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
 //! Reading one certificate chain and its private key from PEM files.
 
+use brisk_reactor::rustls;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;

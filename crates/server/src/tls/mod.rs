@@ -20,6 +20,7 @@
 //! # Ok::<(), brisk_server::tls::TlsError>(())
 //! ```
 
+use brisk_reactor::rustls;
 mod error;
 mod load;
 mod resolver;

@@ -1,5 +1,6 @@
 //! The certificate resolver: several certificates chosen by SNI, swapped whole on reload.
 
+use brisk_reactor::rustls;
 use std::sync::{Arc, RwLock};
 
 use rustls::pki_types::ServerName;
