@@ -30,9 +30,10 @@ use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
 use rustls::server::ServerSessionMemoryCache;
-use rustls::ServerConfig;
 
 pub use error::TlsError;
+/// rustls's server configuration, as [`Tls::server_config`] makes it.
+pub use rustls::ServerConfig;
 
 /// The largest certificate or key file read (1 MiB): a bigger file is refused, not read.
 pub const MAX_PEM_FILE: u64 = 1024 * 1024;
@@ -199,10 +200,10 @@ impl Tls {
     }
 }
 
-/// Sizes the records so that one fits a reactor pool buffer.
+/// Sizes the records so that one fits a reactor pool buffer (the server keeps the reactor's
+/// default buffer size).
 fn fit_records(config: &mut ServerConfig) {
-    // Replaced by the reactor's helper once the TLS transport is merged.
-    let _ = config;
+    brisk_reactor::tls::fit_records(config, brisk_reactor::Config::default().buffer_size);
 }
 
 fn load_all(
