@@ -209,7 +209,8 @@ fn serve(s: &Settings) -> ExitCode {
         // Handlers first, so that a signal sent on seeing the line below is handled.
         signals::install_stop(handle, s.shutdown_timeout);
         // Not in a process that is otherwise single-threaded (`--workers 1` without an access
-        // log file): a second thread makes every socket call dearer (see `signals`).
+        // log file nor TLS): a second thread makes every socket call dearer (see `signals`).
+        // With TLS it runs always: it reloads the certificates on SIGHUP.
         let reload = certs.as_ref().map(|c| c.tls.clone());
         if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) || reload.is_some() {
             signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)), reload);
@@ -233,11 +234,17 @@ fn serve(s: &Settings) -> ExitCode {
                 plural(s.workers)
             );
         }
-        if let Some(c) = &certs {
-            log::info(format_args!("{}", c.summary));
-        }
         for line in start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit()).lines() {
             log::info(format_args!("{line}"));
+        }
+        if let Some(c) = &certs {
+            let on: Vec<String> = all
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| tls::is_tls(*i, plain_count, tls_count))
+                .map(|(_, a)| a.to_string())
+                .collect();
+            log::info(format_args!("TLS on {}: {}", on.join(", "), c.summary));
         }
         if let Some(a) = metrics {
             log::info(format_args!("metrics on http://{a}/metrics"));

@@ -11,7 +11,7 @@
 //!   sees the count change within 100 ms and asks the server to reopen its logs
 //!   (`Handle::reopen_logs`) and reloads the certificates, outside any handler; the same thread logs the progress of a graceful shutdown
 //!   (connections left, once a second). The thread does not run in a process that would
-//!   otherwise have one thread (`--workers 1` without an access log file: a shared descriptor
+//!   otherwise have one thread (`--workers 1` without an access log file nor TLS: a shared descriptor
 //!   table makes every socket call dearer); there a SIGHUP only says on stderr that there is
 //!   nothing to reload, and shutdown logs its notice and `stopped`.
 //!
