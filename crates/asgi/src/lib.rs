@@ -29,6 +29,7 @@ mod inbound;
 mod limits;
 mod message;
 mod scope;
+mod tls;
 mod worker;
 
 use pyo3::prelude::*;
