@@ -12,7 +12,8 @@
 //! ```no_run
 //! use brisk_server::tls::{CertFiles, Tls};
 //! let tls = Tls::new(&[CertFiles::new("fullchain.pem", "key.pem")], true)?;
-//! let config = tls.server_config(); // for Builder::bind_tls
+//! let mut b = brisk_server::Server::builder();
+//! b.bind_tls("0.0.0.0:443".parse().unwrap(), tls.server_config());
 //! // later, on SIGHUP:
 //! if let Err(e) = tls.reload() {
 //!     eprintln!("kept the old certificates: {e}");
