@@ -59,11 +59,7 @@ fn echo_over_tls13_with_alpn_h2() {
 fn echo_over_tls12_without_alpn() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let h = start_echo(server_config(), Arc::clone(&seen));
-    let cc = client_config_with(
-        ring_provider(),
-        &[&rustls::version::TLS12],
-        &[],
-    );
+    let cc = client_config_with(ring_provider(), &[&rustls::version::TLS12], &[]);
     let mut s = connect(h.local_addr(), cc);
     assert_eq!(roundtrip(&mut s, b"twelve", 6), b"twelve");
     let info = seen.lock().unwrap()[0].clone();
@@ -136,11 +132,7 @@ fn garbage_no_common_version_and_stalls_are_closed_and_counted() {
     let _ = g.read_to_end(&mut junk);
     assert!(junk.len() < 64, "{junk:?}");
     // No common version: a TLS 1.2-only client against a TLS 1.3-only server.
-    let cc = client_config_with(
-        ring_provider(),
-        &[&rustls::version::TLS12],
-        &[],
-    );
+    let cc = client_config_with(ring_provider(), &[&rustls::version::TLS12], &[]);
     let mut s = connect(addr, cc);
     assert!(s
         .write_all(b"x")
