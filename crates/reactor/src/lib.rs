@@ -88,6 +88,11 @@
 //!   The worker drains at most 4,096 ids per turn and calls `on_notify` at most once per
 //!   connection per turn. A turn without notifications pays three loads for them; a wake for
 //!   notifications only runs no read or accept.
+//! * TLS (feature `tls`, [`Reactor::listen_tls`]): rustls below the protocol; the
+//!   handshake runs before the protocol exists (no pool buffer, its own timeout), then
+//!   records decrypt into the input run and the protocol's output is encrypted into the
+//!   output chain, under the same limits (see [`tls`]). A cleartext connection pays one
+//!   `None` check per read, callback and write.
 //! * Graceful shutdown: every connection is first read (what is already in its socket is
 //!   handed to [`Protocol::on_read`] with [`Context::is_draining`] set, so requests received
 //!   are answered as the last ones), then [`Protocol::on_drain`] is called.

@@ -59,11 +59,7 @@ fn echo_over_tls13_with_alpn_h2() {
 fn echo_over_tls12_without_alpn() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let h = start_echo(server_config(), Arc::clone(&seen));
-    let cc = client_config_with(
-        ring_provider(),
-        &[&rustls::version::TLS12],
-        &[],
-    );
+    let cc = client_config_with(ring_provider(), &[&rustls::version::TLS12], &[]);
     let mut s = connect(h.local_addr(), cc);
     assert_eq!(roundtrip(&mut s, b"twelve", 6), b"twelve");
     let info = seen.lock().unwrap()[0].clone();
@@ -136,11 +132,7 @@ fn garbage_no_common_version_and_stalls_are_closed_and_counted() {
     let _ = g.read_to_end(&mut junk);
     assert!(junk.len() < 64, "{junk:?}");
     // No common version: a TLS 1.2-only client against a TLS 1.3-only server.
-    let cc = client_config_with(
-        ring_provider(),
-        &[&rustls::version::TLS12],
-        &[],
-    );
+    let cc = client_config_with(ring_provider(), &[&rustls::version::TLS12], &[]);
     let mut s = connect(addr, cc);
     assert!(s
         .write_all(b"x")
@@ -164,6 +156,111 @@ fn garbage_no_common_version_and_stalls_are_closed_and_counted() {
     assert_eq!(t.tls_handshakes, 0);
     assert_eq!(t.active, 0);
     assert!(seen.lock().unwrap().is_empty(), "no protocol was made");
+    h.shutdown(Duration::from_secs(1));
+    h.join().unwrap();
+}
+
+/// Consumes everything; pauses reading on its first read and resumes when notified.
+struct PauseOnce {
+    paused: bool,
+}
+
+impl brisk_reactor::Protocol for PauseOnce {
+    fn on_read(
+        &mut self,
+        cx: &mut brisk_reactor::Context<'_>,
+        input: &[u8],
+        _out: &mut brisk_reactor::Output<'_>,
+    ) -> (usize, Action) {
+        if !self.paused {
+            self.paused = true;
+            cx.pause_reading();
+            let (n, id) = (cx.notifier(), cx.conn_id());
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(500));
+                n.notify(id);
+            });
+        }
+        (input.len(), Action::Keep)
+    }
+
+    fn on_notify(
+        &mut self,
+        cx: &mut brisk_reactor::Context<'_>,
+        _out: &mut brisk_reactor::Output<'_>,
+    ) -> Action {
+        cx.resume_reading();
+        Action::Keep
+    }
+}
+
+#[test]
+fn pause_reading_holds_back_a_tls_stream_until_resumed() {
+    let h = Reactor::new()
+        .listen_tls(
+            ListenAddr::Tcp("127.0.0.1:0".parse().unwrap()),
+            Arc::new(server_config()),
+        )
+        .workers(1)
+        .start(|_| PauseOnce { paused: false })
+        .unwrap();
+    let mut s = connect(h.local_addr(), client_config(&[]));
+    s.write_all(b"x").unwrap();
+    s.flush().unwrap();
+    wait_for("the first read", || h.totals().bytes_in >= 1);
+    // 2 MiB more while paused: the kernel's buffers and rustls hold some, the rest waits in
+    // the client (its writes block): nothing reaches the protocol.
+    let sock = s.sock.try_clone().unwrap();
+    sock.set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut s = s;
+        s.write_all(&vec![7u8; 2 << 20]).unwrap();
+        s.flush().unwrap();
+        s
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let paused_in = h.totals().bytes_in;
+    assert!(paused_in < 64 * 1024, "read {paused_in} bytes while paused");
+    let w = &h.workers()[0];
+    assert!(
+        w.buffers_in_use() <= 1,
+        "{} buffers held",
+        w.buffers_in_use()
+    );
+    wait_for("all of it after the resume", || {
+        h.totals().bytes_in == 1 + (2 << 20)
+    });
+    drop(writer.join().unwrap());
+    h.shutdown(Duration::from_secs(1));
+    h.join().unwrap();
+}
+
+#[test]
+fn a_tls_protocol_that_never_consumes_hits_the_input_limit() {
+    let h = Reactor::new()
+        .listen_tls(
+            ListenAddr::Tcp("127.0.0.1:0".parse().unwrap()),
+            Arc::new(server_config()),
+        )
+        .workers(1)
+        .max_input(32 * 1024)
+        .start(|_| {
+            util::LineFn(
+                |_: &mut brisk_reactor::Context<'_>,
+                 _: &[u8],
+                 _: &mut brisk_reactor::Output<'_>| { Action::Keep },
+            )
+        })
+        .unwrap();
+    let mut s = connect(h.local_addr(), client_config(&[]));
+    // 100 KiB without a newline: more than max_input, never consumed.
+    let _ = s.write_all(&vec![b'a'; 100 * 1024]);
+    let _ = s.flush();
+    wait_for("the input-limit close", || {
+        h.totals().closes.input_limit == 1
+    });
+    assert!(h.totals().bytes_in <= 32 * 1024 + 16 * 1024);
     h.shutdown(Duration::from_secs(1));
     h.join().unwrap();
 }

@@ -171,12 +171,10 @@ impl Conn {
         }
         if let State::Detect { app, peer, tls } = &mut self.state {
             crate::defer::ensure_notifier(cx);
+            let n = input.len().min(PREFACE.len());
             if let Some(tls) = tls.take() {
                 self.state = over_tls(Arc::clone(app), *peer, tls);
-                return self.read(cx, input, out);
-            }
-            let n = input.len().min(PREFACE.len());
-            if input[..n] == PREFACE[..n] {
+            } else if input[..n] == PREFACE[..n] {
                 if n < PREFACE.len() {
                     return (0, Action::Keep);
                 }

@@ -61,7 +61,9 @@ impl Builder {
     /// Server::builder()
     ///     .bind("0.0.0.0:80".parse().unwrap())
     ///     .bind_tls("0.0.0.0:443".parse().unwrap(), Arc::new(config))
-    ///     .route(Method::Get, "/", |req, res| res.text(req.scheme()))
+    ///     .route(Method::Get, "/", |req, res| {
+    ///         res.text(req.scheme());
+    ///     })
     ///     .run()
     /// # }
     /// ```

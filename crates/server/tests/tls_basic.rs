@@ -185,3 +185,76 @@ fn curl_over_https_http1_and_http2() {
     h.join();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `openssl s_client` with `args` (stdin closed at once: handshake, then quit); its output.
+fn s_client(port: u16, cert: &PathBuf, args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(cert)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+fn metric(h: &Handle, line_start: &str) -> u64 {
+    let m = h.render_metrics();
+    m.lines()
+        .find_map(|l| l.strip_prefix(line_start))
+        .unwrap_or_else(|| panic!("no {line_start} in\n{m}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn openssl_s_client_alpn_and_no_common_cipher() {
+    let test = "openssl_s_client_alpn_and_no_common_cipher";
+    let Some((dir, cert, key)) = make_cert(test) else {
+        return;
+    };
+    let h = start(server_config(&cert, &key));
+    let port = h.local_addrs()[1].port();
+    for (alpn, want) in [
+        ("h2", "ALPN protocol: h2"),
+        ("http/1.1", "ALPN protocol: http/1.1"),
+    ] {
+        let (ok, text) = s_client(port, &cert, &["-alpn", alpn]);
+        assert!(ok, "{text}");
+        assert!(text.contains(want), "{alpn}: {text}");
+        assert!(text.contains("Verify return code: 0 (ok)"), "{text}");
+    }
+    let (ok, text) = s_client(port, &cert, &[]);
+    assert!(ok && text.contains("No ALPN negotiated"), "{text}");
+    let before = metric(
+        &h,
+        "brisk_connections_closed_total{worker=\"0\",reason=\"tls_handshake\"}",
+    );
+    // Only protocols the server does not speak: refused with rustls's alert (RFC 7301).
+    let (ok, text) = s_client(port, &cert, &["-alpn", "spdy/1"]);
+    assert!(!ok && text.contains("no application protocol"), "{text}");
+    // No common cipher: TLS 1.2 with only a CBC suite, which rustls does not implement.
+    let (ok, text) = s_client(port, &cert, &["-tls1_2", "-cipher", "AES128-SHA"]);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("handshake failure"),
+        "the server's alert: {text}"
+    );
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while metric(
+        &h,
+        "brisk_connections_closed_total{worker=\"0\",reason=\"tls_handshake\"}",
+    ) != before + 2
+    {
+        assert!(std::time::Instant::now() < until, "not counted");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(metric(&h, "brisk_tls_handshakes_total{worker=\"0\"}") >= 3);
+    h.shutdown();
+    h.join();
+    let _ = std::fs::remove_dir_all(dir);
+}

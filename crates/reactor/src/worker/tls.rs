@@ -70,6 +70,7 @@ where
     P: Protocol,
 {
     /// A connection accepted on a TLS listener: its handshake starts.
+    #[inline(never)]
     pub(super) fn add_handshake(
         &mut self,
         mut sock: TcpStream,
@@ -251,6 +252,7 @@ where
     /// its length only when the socket is drained or at the end of the stream, so the
     /// caller's short-read rule holds), `Ok(0)` at the end of the stream, `WouldBlock` when
     /// drained with nothing, `InvalidData` for a bad record (after its alert).
+    #[inline(never)]
     pub(super) fn tls_read(&mut self, key: usize, room: Range<usize>) -> io::Result<usize> {
         let c = &mut self.conns[key];
         let Some(t) = c.tls.as_deref_mut() else {
@@ -323,6 +325,7 @@ where
     /// Encrypts: what rustls has to send goes into the output chain, then the protocol's
     /// plaintext into rustls, while the output chain has room (`max_pending_output`, plus
     /// the overhead of the records when a callback filled it to the brim).
+    #[inline(never)]
     pub(super) fn tls_pump(&mut self, key: usize) {
         let max_out = self.max_out;
         let cap = max_out + max_out / 8 + 2 * self.pool.block_size();
@@ -360,6 +363,7 @@ where
 
     /// The connection begins to close by our choice: the last plaintext is encrypted, then
     /// (with `notify`, when all of it was) `close_notify` follows it.
+    #[inline(never)]
     pub(super) fn tls_close_notify(&mut self, key: usize, notify: bool) {
         self.tls_pump(key);
         if let Some(t) = self.conns[key].tls.as_deref_mut() {
@@ -371,6 +375,7 @@ where
     }
 
     /// Gives back the pool blocks of a TLS connection's plaintext chain (closing).
+    #[inline(never)]
     pub(super) fn tls_release(&mut self, key: usize) {
         if let Some(t) = self.conns[key].tls.as_deref_mut() {
             self.pool.release_output(&mut t.plain);

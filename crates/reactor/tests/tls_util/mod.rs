@@ -45,11 +45,7 @@ pub fn server_config_with(
 
 /// A client config trusting the test certificate, offering `alpn`.
 pub fn client_config(alpn: &[&[u8]]) -> rustls::ClientConfig {
-    client_config_with(
-        ring_provider(),
-        rustls::ALL_VERSIONS,
-        alpn,
-    )
+    client_config_with(ring_provider(), rustls::ALL_VERSIONS, alpn)
 }
 
 pub fn client_config_with(
