@@ -124,9 +124,7 @@ if has nginx; then start nginx $P_NGINX nginx -c "$WORK/nginx.conf" -p "$WORK/ng
 if has h2o; then start h2o $P_H2O h2o -c "$WORK/h2o.conf"; fi
 if has hyper; then start hyper $P_HYPER "$HYPER" 127.0.0.1:$P_HYPER; fi
 
-cpu_ticks() { # utime + stime of a process and all its threads, in clock ticks
-  awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
+source "$HERE/lib.sh"
 TCK=$(getconf CLK_TCK)
 
 run_one() { # server mode -> "reqs_per_sec cpu_us_per_req"
@@ -164,36 +162,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-
-# Brisk's CPU per request over the server's, round by round (the two runs of a round are
-# seconds apart, so they share the machine's state more than runs of different rounds do).
-paired() { # brisk-list other-list -> one ratio per round
-  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ");
-    for (i = 1; i <= n; i++) if (x[i] > 0 && y[i] > 0) printf "%.4f ", x[i] / y[i] }'
-}
-
-{
-  echo "| mode | server | req/s (median) | CPU us/req (median) | brisk CPU/req ratio vs this server | median of per-round ratios (range) |"
-  echo "|---|---|---:|---:|---:|---:|"
-  for mode in "${MODES[@]}"; do
-    bc=$(median <<<"${CPU[brisk,$mode]:-}")
-    for s in "${SERVERS[@]}"; do
-      r=$(median <<<"${RPS[$s,$mode]}"); c=$(median <<<"${CPU[$s,$mode]}")
-      ratio=$(awk -v a="$bc" -v b="$c" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }')
-      pr=$(paired "${CPU[brisk,$mode]:-}" "${CPU[$s,$mode]}")
-      if [ -n "$pr" ]; then
-        pm=$(median <<<"$pr")
-        lo=$(tr ' ' '\n' <<<"$pr" | grep -v '^$' | sort -g | head -1)
-        hi=$(tr ' ' '\n' <<<"$pr" | grep -v '^$' | sort -g | tail -1)
-        pcol=$(awk -v m="$pm" -v l="$lo" -v h="$hi" 'BEGIN { printf "%.2fx (%.2f-%.2f)", m, l, h }')
-      else
-        pcol="-"
-      fi
-      echo "| $mode | $s | $r | $c | $ratio | $pcol |"
-    done
-  done
-} > "$WORK/table.md"
+ratio_table > "$WORK/table.md"
 cat "$WORK/table.md"
 
 if [ "$WRITE" = 1 ]; then

@@ -31,6 +31,7 @@ mod inbound;
 mod limits;
 mod message;
 mod scope;
+mod tls;
 mod worker;
 
 use pyo3::prelude::*;

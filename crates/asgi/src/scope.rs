@@ -36,11 +36,12 @@ const METHODS: [&str; 9] = [
 
 impl ScopeParts {
     /// The constant parts for a server listening on `server` (None: a Unix-domain socket)
-    /// under `root_path`.
+    /// under `root_path`; scheme `https` when `tls`.
     pub(crate) fn new(
         py: Python<'_>,
         server: Option<SocketAddr>,
         root_path: &str,
+        tls: bool,
     ) -> PyResult<Self> {
         let s = |v: &str| PyString::intern(py, v).unbind();
         let template = PyDict::new(py);
@@ -49,7 +50,7 @@ impl ScopeParts {
         asgi.set_item("version", "3.0")?;
         asgi.set_item("spec_version", "2.4")?;
         template.set_item(s("asgi"), asgi)?;
-        template.set_item(s("scheme"), s("http"))?;
+        template.set_item(s("scheme"), s(if tls { "https" } else { "http" }))?;
         template.set_item(s("root_path"), PyString::new(py, root_path))?;
         match server {
             Some(a) => {

@@ -227,7 +227,7 @@ impl Worker {
     #[new]
     #[pyo3(signature = (
         app, event_loop, run, start, log_error, host, port, *, uds = None,
-        join_reuse_port = false, root_path = "", state = None,
+        ssl_certfile = None, ssl_keyfile = None, join_reuse_port = false, root_path = "", state = None,
         max_body_size = None,
         timeout_keep_alive = 5.0, timeout_graceful_shutdown = 30.0, on_finished = None,
         log_warning = None, access = None, limit_max_requests = None, limit_concurrency = None
@@ -243,6 +243,8 @@ impl Worker {
         host: &str,
         port: u16,
         uds: Option<std::path::PathBuf>,
+        ssl_certfile: Option<std::path::PathBuf>,
+        ssl_keyfile: Option<std::path::PathBuf>,
         join_reuse_port: bool,
         root_path: &str,
         state: Option<Py<PyDict>>,
@@ -269,9 +271,16 @@ impl Worker {
         let addr = SocketAddr::new(ip, port);
         let lp = event_loop.bind(py);
         let mut b = Server::builder();
-        match &uds {
-            Some(path) => b.bind_unix(path),
-            None => b.bind(addr),
+        let tls = crate::tls::config(ssl_certfile, ssl_keyfile)?;
+        match (&uds, &tls) {
+            (Some(path), None) => b.bind_unix(path),
+            (None, None) => b.bind(addr),
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "--ssl-certfile with --uds: TLS on a Unix socket is not supported",
+                ))
+            }
+            (None, Some(c)) => b.bind_tls(addr, c.clone()),
         };
         b.join_reuse_port(join_reuse_port)
             .idle_timeout(secs(timeout_keep_alive, "timeout_keep_alive")?)
@@ -341,7 +350,7 @@ impl Worker {
                 access,
                 limits: Limits::new(limit_max_requests, limit_concurrency),
                 tasks: PySet::empty(py)?.unbind(),
-                scope: ScopeParts::new(py, bound, root_path)?,
+                scope: ScopeParts::new(py, bound, root_path, tls.is_some())?,
                 state,
                 msgs: Messages::new(py),
                 done: Py::new(py, Ready::new(None))?,

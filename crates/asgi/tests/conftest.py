@@ -48,7 +48,7 @@ class Server:
     def _read(self):
         for line in self.proc.stderr:
             self.lines.append(line)
-            m = re.search(r"running on (http://[\d.]+:\d+)", line)
+            m = re.search(r"running on (https?://[\d.]+:\d+)", line)
             if m:
                 self.url = m.group(1)
                 self._ready.set()
@@ -57,7 +57,7 @@ class Server:
     @property
     def hostport(self) -> tuple[str, int]:
         """(host, port) of `url`, for raw sockets."""
-        host, port = self.url[len("http://"):].split(":")
+        host, port = self.url.split("://", 1)[1].split(":")
         return host, int(port)
 
     def wait_ready(self, timeout: float = 20.0) -> "Server":

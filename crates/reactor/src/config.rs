@@ -124,6 +124,11 @@ pub struct Config {
     /// `SO_REUSEPORT`), which only succeeds when nobody listens there. The workers of one
     /// reactor always share its port. Default: false.
     pub join_reuse_port: bool,
+    /// A TLS connection ([`Reactor::listen_tls`](crate::Reactor::listen_tls)) whose handshake
+    /// has not finished this long after accept is closed
+    /// ([`CloseReason::TlsHandshakeTimeout`](crate::CloseReason::TlsHandshakeTimeout)).
+    /// Unused without TLS listeners. Default: 10 s.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Default for Config {
@@ -154,6 +159,7 @@ impl Default for Config {
             linger_bytes: 4 << 20,
             accept_backoff: Duration::from_millis(250),
             join_reuse_port: false,
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -212,8 +218,11 @@ impl Config {
         if self.park_slots >= u32::MAX as usize {
             return bad("park_slots must be below 2^32");
         }
-        if self.timer_tick.is_zero() || self.accept_backoff.is_zero() {
-            return bad("timer_tick and accept_backoff must be positive");
+        if self.timer_tick.is_zero()
+            || self.accept_backoff.is_zero()
+            || self.tls_handshake_timeout.is_zero()
+        {
+            return bad("timer_tick, accept_backoff and tls_handshake_timeout must be positive");
         }
         if self.accept_batch == 0 || self.read_batch == 0 || self.events_capacity == 0 {
             return bad("accept_batch, read_batch and events_capacity must be positive");
@@ -255,6 +264,7 @@ mod tests {
         assert_eq!(c.linger_bytes, 4 << 20);
         assert_eq!(c.accept_backoff, Duration::from_millis(250));
         assert!(!c.join_reuse_port);
+        assert_eq!(c.tls_handshake_timeout, Duration::from_secs(10));
         assert!(c.validate().is_ok());
         assert_eq!(c.max_input_blocks(), 4);
         assert_eq!(c.reserve(), 128);

@@ -13,7 +13,7 @@ use crate::protocol::{CloseReason, TimeoutKind};
 use crate::report::Reporter;
 
 /// How many [`Closes`] labels there are.
-const CLOSE_KINDS: usize = 9;
+const CLOSE_KINDS: usize = 11;
 
 /// Connections closed, by [`CloseReason`] (one counter per label; [`CloseReason::Io`] errors
 /// of every kind count as `io_error`). Read with [`WorkerStats::closes`] or summed in
@@ -47,6 +47,10 @@ pub struct Closes {
     pub io_error: u64,
     /// Force-closed at the shutdown deadline ([`CloseReason::Shutdown`]).
     pub shutdown: u64,
+    /// A TLS handshake failed ([`CloseReason::TlsHandshake`]).
+    pub tls_handshake: u64,
+    /// A TLS handshake timed out ([`CloseReason::TlsHandshakeTimeout`]).
+    pub tls_handshake_timeout: u64,
 }
 
 impl Closes {
@@ -62,6 +66,8 @@ impl Closes {
         "input_limit",
         "io_error",
         "shutdown",
+        "tls_handshake",
+        "tls_handshake_timeout",
     ];
 
     /// Each label with its count, in [`LABELS`](Closes::LABELS) order.
@@ -85,11 +91,13 @@ impl Closes {
             self.input_limit,
             self.io_error,
             self.shutdown,
+            self.tls_handshake,
+            self.tls_handshake_timeout,
         ]
     }
 
     fn from_array(a: [u64; CLOSE_KINDS]) -> Closes {
-        let [protocol, peer_closed, timeout_start, timeout_idle, timeout_input, timeout_write_stall, input_limit, io_error, shutdown] =
+        let [protocol, peer_closed, timeout_start, timeout_idle, timeout_input, timeout_write_stall, input_limit, io_error, shutdown, tls_handshake, tls_handshake_timeout] =
             a;
         Closes {
             protocol,
@@ -101,6 +109,8 @@ impl Closes {
             input_limit,
             io_error,
             shutdown,
+            tls_handshake,
+            tls_handshake_timeout,
         }
     }
 
@@ -124,6 +134,8 @@ impl Closes {
             CloseReason::InputLimit => 6,
             CloseReason::Io(_) => 7,
             CloseReason::Shutdown => 8,
+            CloseReason::TlsHandshake => 9,
+            CloseReason::TlsHandshakeTimeout => 10,
         }
     }
 }
@@ -165,6 +177,8 @@ pub struct WorkerStats {
     notify_stale: AtomicU64,
     notify_wakes: AtomicU64,
     accept_errors: AtomicU64,
+    tls_handshakes: AtomicU64,
+    tls_failures: AtomicU64,
 }
 
 /// Single-writer add: the owning worker is the only writer.
@@ -256,6 +270,29 @@ impl WorkerStats {
         self.accept_errors.load(Ordering::Relaxed)
     }
 
+    /// TLS handshakes completed (the protocol was created).
+    pub fn tls_handshakes(&self) -> u64 {
+        self.tls_handshakes.load(Ordering::Relaxed)
+    }
+
+    /// TLS handshakes that failed or timed out (the connection was closed before a protocol
+    /// existed: [`Closes::tls_handshake`] plus [`Closes::tls_handshake_timeout`]).
+    pub fn tls_failures(&self) -> u64 {
+        self.tls_failures.load(Ordering::Relaxed)
+    }
+
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn on_tls_handshake(&self, ok: bool) {
+        bump(
+            if ok {
+                &self.tls_handshakes
+            } else {
+                &self.tls_failures
+            },
+            1,
+        );
+    }
+
     pub(crate) fn on_accept_error(&self) {
         bump(&self.accept_errors, 1);
     }
@@ -336,6 +373,10 @@ pub struct Totals {
     pub notifications: u64,
     /// Accepts that failed for lack of descriptors or memory ([`WorkerStats::accept_errors`]).
     pub accept_errors: u64,
+    /// TLS handshakes completed ([`WorkerStats::tls_handshakes`]).
+    pub tls_handshakes: u64,
+    /// TLS handshakes failed or timed out ([`WorkerStats::tls_failures`]).
+    pub tls_failures: u64,
 }
 
 /// State shared between the handle and the workers.
@@ -512,6 +553,8 @@ impl Handle {
             t.evicted += w.evicted();
             t.notifications += w.notifications();
             t.accept_errors += w.accept_errors();
+            t.tls_handshakes += w.tls_handshakes();
+            t.tls_failures += w.tls_failures();
         }
         t
     }

@@ -88,6 +88,11 @@
 //!   The worker drains at most 4,096 ids per turn and calls `on_notify` at most once per
 //!   connection per turn. A turn without notifications pays three loads for them; a wake for
 //!   notifications only runs no read or accept.
+//! * TLS (feature `tls`, [`Reactor::listen_tls`]): rustls below the protocol; the
+//!   handshake runs before the protocol exists (no pool buffer, its own timeout), then
+//!   records decrypt into the input run and the protocol's output is encrypted into the
+//!   output chain, under the same limits (see [`tls`]). A cleartext connection pays one
+//!   `None` check per read, callback and write.
 //! * Graceful shutdown: every connection is first read (what is already in its socket is
 //!   handed to [`Protocol::on_read`] with [`Context::is_draining`] set, so requests received
 //!   are answered as the last ones), then [`Protocol::on_drain`] is called.
@@ -186,7 +191,13 @@ mod protocol;
 mod reactor;
 mod report;
 mod timer;
+pub mod tls;
 mod worker;
+
+/// The rustls this crate is built with (feature `tls`): build the `ServerConfig` for
+/// [`Reactor::listen_tls`] with it, so both sides use one version.
+#[cfg(feature = "tls")]
+pub use rustls;
 
 pub use config::Config;
 pub use embed::{Embedded, Turn};
@@ -198,6 +209,7 @@ pub use pool::{FileRange, Output, OutputFull};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 pub use reactor::Reactor;
 pub use report::AcceptError;
+pub use tls::{Alpn, TlsInfo, TlsVersion};
 
 /// The README, compiled as doctests so its examples cannot rot.
 #[cfg(doctest)]

@@ -110,6 +110,13 @@ pub enum CloseReason {
     Io(std::io::ErrorKind),
     /// Force-closed at the graceful-shutdown deadline.
     Shutdown,
+    /// A TLS handshake failed: the client sent something that is not TLS, offered nothing
+    /// the server accepts (no common version or cipher), or closed mid-handshake. The alert
+    /// rustls had for it was sent. The protocol never existed (no `on_close`).
+    TlsHandshake,
+    /// A TLS handshake did not finish within
+    /// [`Config::tls_handshake_timeout`](crate::Config::tls_handshake_timeout).
+    TlsHandshakeTimeout,
 }
 
 impl CloseReason {
@@ -125,7 +132,8 @@ impl CloseReason {
     }
 }
 
-/// What the reactor knows about a connection when it is accepted.
+/// What the reactor knows about a connection when it is accepted (for a TLS listener: when
+/// its handshake is done, with [`tls`](ConnInfo::tls) filled in).
 ///
 /// # Examples
 ///
@@ -136,10 +144,11 @@ impl CloseReason {
 ///     worker: 0,
 ///     listener: 0,
 ///     kind: brisk_reactor::ListenerKind::Tcp,
+///     tls: None,
 /// };
 /// assert_eq!(info.local.port(), 8080);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnInfo {
     /// The peer's address; [`UNIX_ADDR`](crate::UNIX_ADDR) (`0.0.0.0:0`) for a connection
     /// through a Unix-domain socket, whose peer has no IP address (see `kind`).
@@ -155,6 +164,10 @@ pub struct ConnInfo {
     pub listener: usize,
     /// TCP or Unix-domain socket.
     pub kind: crate::ListenerKind,
+    /// What the TLS handshake settled (version, ALPN, cipher, SNI, resumption), for a
+    /// connection through a TLS listener ([`Reactor::listen_tls`](crate::Reactor)); `None`
+    /// on a cleartext one.
+    pub tls: Option<crate::tls::TlsInfo>,
 }
 
 /// Clock and timeout settings a worker shares with every [`Context`].

@@ -59,6 +59,9 @@ pub struct Reactor {
     addrs: Vec<ListenAddr>,
     accept_hook: Option<Arc<AcceptHook>>,
     turn_end: Option<Arc<TurnHook>>,
+    /// The TLS listeners' configs, by listener index.
+    #[cfg(feature = "tls")]
+    tls: Vec<(usize, Arc<rustls::ServerConfig>)>,
 }
 
 /// The type of the [`Reactor::on_turn_end`] hook: called with the worker's index.
@@ -115,6 +118,8 @@ impl Reactor {
             addrs: Vec::new(),
             accept_hook: None,
             turn_end: None,
+            #[cfg(feature = "tls")]
+            tls: Vec::new(),
         }
     }
 
@@ -183,6 +188,50 @@ impl Reactor {
     pub fn listen(mut self, addr: ListenAddr) -> Reactor {
         self.addrs.push(addr);
         self
+    }
+
+    /// Adds a TLS listener (TCP or Unix-domain; feature `tls`): its connections do the
+    /// handshake with `config` first, then the factory is called with
+    /// [`ConnInfo::tls`](crate::ConnInfo::tls) filled in (ALPN, SNI, version), and the
+    /// protocol reads and writes plaintext (see [`tls`](crate::tls)). Listener indexes count
+    /// in call order with [`bind`](Reactor::bind) and [`listen`](Reactor::listen). Size the
+    /// records with [`tls::fit_records`](crate::tls::fit_records).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, Reactor};
+    /// # use std::sync::Arc;
+    /// # struct Sink;
+    /// # impl Protocol for Sink {
+    /// #     fn on_read(&mut self, _: &mut Context<'_>, i: &[u8], _: &mut Output<'_>) -> (usize, Action) { (i.len(), Action::Keep) }
+    /// # }
+    /// # #[allow(dead_code)]
+    /// # fn f(config: brisk_reactor::rustls::ServerConfig) -> Result<(), brisk_reactor::Error> {
+    /// let handle = Reactor::new()
+    ///     .bind("127.0.0.1:8080".parse().unwrap())                  // listener 0: cleartext
+    ///     .listen_tls("127.0.0.1:8443".parse::<std::net::SocketAddr>().unwrap().into(), Arc::new(config)) // 1: TLS
+    ///     .start(|info| {
+    ///         let _h2 = info.tls.as_ref().is_some_and(|t| t.alpn == brisk_reactor::Alpn::H2);
+    ///         Sink
+    ///     })?;
+    /// # let _ = handle; Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn listen_tls(mut self, addr: ListenAddr, config: Arc<rustls::ServerConfig>) -> Reactor {
+        self.tls.push((self.addrs.len(), config));
+        self.addrs.push(addr);
+        self
+    }
+
+    /// Marks this reactor's TLS listeners among a worker's listeners.
+    fn tls_listeners(&self, listeners: &mut [Listener]) {
+        #[cfg(feature = "tls")]
+        for (i, c) in &self.tls {
+            listeners[*i].tls = Some(Arc::clone(c));
+        }
+        let _ = listeners;
     }
 
     /// The hook that hears of failed accepts (out of descriptors or memory; see
@@ -295,6 +344,8 @@ impl Reactor {
     setter!(/// Sets [`Config::join_reuse_port`] (only for processes of one server that share
         /// a port on purpose).
         join_reuse_port: bool);
+    setter!(/// Sets [`Config::tls_handshake_timeout`].
+        tls_handshake_timeout: Duration);
 
     /// Binds, starts the workers and returns their [`Handle`]. `factory` makes one protocol
     /// value per accepted connection, on the worker thread that owns it.
@@ -423,13 +474,15 @@ impl Reactor {
         P: Protocol + 'static,
     {
         self.check()?;
-        let cfg = self.config;
+        let cfg = self.config.clone();
         // Bind everything first, so that an error leaves nothing running.
         let mut bound = self.addrs.clone();
         let unix = bind_shared(&bound, &cfg)?;
         let mut per_worker = Vec::with_capacity(cfg.workers);
         for _ in 0..cfg.workers {
-            per_worker.push(bind_worker(&mut bound, &unix, &cfg)?);
+            let mut w = bind_worker(&mut bound, &unix, &cfg)?;
+            self.tls_listeners(&mut w.3);
+            per_worker.push(w);
         }
         drop(unix);
         let mut shared = Shared::new(cfg.workers, Reporter::new(self.accept_hook));
@@ -508,10 +561,11 @@ impl Reactor {
         P: Protocol + 'static,
     {
         self.check()?;
-        let cfg = self.config;
+        let cfg = self.config.clone();
         let mut bound = self.addrs.clone();
         let unix = bind_shared(&bound, &cfg)?;
-        let (poll, mailbox, inbox, listeners) = bind_worker(&mut bound, &unix, &cfg)?;
+        let (poll, mailbox, inbox, mut listeners) = bind_worker(&mut bound, &unix, &cfg)?;
+        self.tls_listeners(&mut listeners);
         drop(unix);
         let mut shared = Shared::new(1, Reporter::new(self.accept_hook));
         shared.turn_end = self.turn_end.map(crate::handle::TurnEnd);

@@ -40,8 +40,13 @@ mod read;
 mod sendfile;
 mod starve;
 mod timers;
+#[cfg(feature = "tls")]
+mod tls;
 mod turn;
 mod write;
+
+#[cfg(feature = "tls")]
+pub(crate) use tls::{Handshake, TlsConn};
 
 pub(crate) const WAKER: Token = Token(usize::MAX);
 
@@ -57,6 +62,11 @@ const WRITE_ROUNDS: usize = 16;
 const FETCH_BATCH: usize = 64;
 /// Most iovecs per `writev` (the default `max_pending_output` is 16 buffers).
 const IOV: usize = 64;
+/// Timer ids per connection slot: read and write timer, and with TLS the handshake timer.
+#[cfg(feature = "tls")]
+const TIMERS_PER_CONN: usize = 3;
+#[cfg(not(feature = "tls"))]
+const TIMERS_PER_CONN: usize = 2;
 
 pub(crate) struct Listener {
     sock: Option<ListenSock>,
@@ -65,6 +75,9 @@ pub(crate) struct Listener {
     kind: ListenerKind,
     /// More connections may be waiting (the accept batch ran out).
     ready: bool,
+    /// A TLS listener's config ([`Reactor::listen_tls`](crate::Reactor::listen_tls)).
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Listener {
@@ -74,6 +87,8 @@ impl Listener {
             sock: Some(sock),
             addr,
             ready: false,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -110,6 +125,9 @@ struct Conn<P> {
     lingered: u32,
     starved_prev: u32,
     starved_next: u32,
+    /// A TLS connection's rustls state and plaintext output; `None` (one check) on cleartext.
+    #[cfg(feature = "tls")]
+    tls: Option<Box<TlsConn>>,
 }
 
 impl<P> Conn<P> {
@@ -197,6 +215,14 @@ pub(crate) struct Worker<A, P> {
     notify_wake: bool,
     /// The last drain stopped at its cap: drain again next turn.
     notify_more: bool,
+    /// TLS connections still in their handshake (no protocol yet), by token
+    /// `HS_TOKEN + key`; their timer id is `hs_timers + key`.
+    #[cfg(feature = "tls")]
+    hs: Slab<Handshake>,
+    #[cfg(feature = "tls")]
+    hs_timers: usize,
+    #[cfg(feature = "tls")]
+    hs_timeout: Duration,
 }
 
 impl<A, P> Worker<A, P>
@@ -247,7 +273,8 @@ where
                 cfg.park_slots.min(cfg.max_connections),
                 cfg.park_size,
             ),
-            timers: TimerWheel::new(slots, cfg.max_connections * 2),
+            // Per connection a read and a write timer, and (TLS) a handshake timer.
+            timers: TimerWheel::new(slots, cfg.max_connections * TIMERS_PER_CONN),
             clock,
             factory,
             shared,
@@ -294,6 +321,12 @@ where
             inbox,
             notify_wake: false,
             notify_more: false,
+            #[cfg(feature = "tls")]
+            hs: Slab::new(),
+            #[cfg(feature = "tls")]
+            hs_timers: cfg.max_connections * 2,
+            #[cfg(feature = "tls")]
+            hs_timeout: cfg.tls_handshake_timeout,
         };
         for i in 0..w.listeners.len() {
             if let Some(l) = w.listeners[i].sock.as_mut() {
@@ -308,6 +341,14 @@ where
     fn stats(&self) -> &WorkerStats {
         &self.shared.stats[self.index]
     }
+
+    /// Connections open: served ones, and (TLS) those still in their handshake.
+    fn open(&self) -> usize {
+        #[cfg(feature = "tls")]
+        return self.conns.len() + self.hs.len();
+        #[cfg(not(feature = "tls"))]
+        self.conns.len()
+    }
 }
 
 #[cfg(test)]
@@ -320,6 +361,8 @@ mod tests {
         // (72 bytes until the read pause flag took the last byte of padding; 80 until the
         // output chain's pending file range, one boxed pointer, issue 22.)
         let entry = std::mem::size_of::<Conn<()>>();
-        assert!(entry <= 88, "Conn is {entry} bytes");
+        // With TLS, one pointer more (`Conn::tls`).
+        let budget = if cfg!(feature = "tls") { 96 } else { 88 };
+        assert!(entry <= budget, "Conn is {entry} bytes");
     }
 }

@@ -194,7 +194,7 @@ fn conn_info_several_addresses_and_the_turn_clock() {
         .bind("127.0.0.1:0".parse().unwrap())
         .bind("127.0.0.1:0".parse().unwrap())
         .workers(2)
-        .start(|info| Describe(*info))
+        .start(|info| Describe(info.clone()))
         .unwrap();
     let addrs = handle.local_addrs().to_vec();
     assert_eq!(addrs.len(), 2);
@@ -226,7 +226,7 @@ fn unspecified_bind_reports_the_real_local_address() {
     let handle = Reactor::new()
         .bind("0.0.0.0:0".parse().unwrap())
         .workers(1)
-        .start(|info| Describe(*info))
+        .start(|info| Describe(info.clone()))
         .unwrap();
     let port = handle.local_addr().port();
     let (_, f) = describe(SocketAddr::from(([127, 0, 0, 1], port)));

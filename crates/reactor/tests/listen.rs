@@ -45,7 +45,7 @@ fn a_unix_socket_serves_beside_tcp_and_its_file_goes_at_shutdown() {
         .bind_unix(&path)
         .workers(2)
         .start(move |info| {
-            s.lock().unwrap().push(*info);
+            s.lock().unwrap().push(info.clone());
             Echo
         })
         .unwrap();

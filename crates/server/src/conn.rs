@@ -1,12 +1,16 @@
 //! One connection: the first bytes decide the protocol (the HTTP/2 client preface means h2c
-//! with prior knowledge, anything else HTTP/1.1, which may upgrade to h2c). On a listener that
+//! with prior knowledge, anything else HTTP/1.1, which may upgrade to h2c). Over TLS, ALPN
+//! decides instead: `h2` is HTTP/2 from the first byte, anything else HTTP/1.1, with no h2c
+//! upgrade and no preface sniffing. On a listener that
 //! requires it, a PROXY protocol header comes first ([`crate::proxy_protocol`]): its source
 //! address becomes the peer, and a connection without a valid one is closed unanswered.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use brisk_reactor::{Action, CloseReason, ConnInfo, Context, Output, Protocol, TimeoutKind};
+use brisk_reactor::{
+    Action, Alpn, CloseReason, ConnInfo, Context, Output, Protocol, TimeoutKind, TlsInfo,
+};
 
 use crate::app::App;
 use crate::counters::WorkerCounters;
@@ -24,12 +28,14 @@ pub(crate) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum State {
-    /// No byte yet (or fewer than the preface and all matching it).
+    /// No byte yet (or fewer than the preface and all matching it). Over TLS (`tls` is
+    /// set) the first read goes straight to the protocol ALPN chose.
     Detect {
         app: Arc<App>,
         peer: SocketAddr,
         /// File bodies may leave by `sendfile(2)` ([`can_sendfile`]).
         sendfile: bool,
+        tls: Option<Box<TlsInfo>>,
     },
     /// Waiting for the PROXY protocol header (then `Detect`, with the peer it gives).
     Proxy {
@@ -51,11 +57,24 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub(crate) fn new(app: Arc<App>, stats: &Arc<WorkerCounters>, info: ConnInfo) -> Self {
+    pub(crate) fn new(app: Arc<App>, stats: &Arc<WorkerCounters>, info: &ConnInfo) -> Self {
         stats.connection();
         let peer = info.peer;
-        let sendfile = can_sendfile(&info);
-        let state = if app.config.client.requires_proxy(&info) {
+        if let Some(tls) = &info.tls {
+            // A PROXY header would come before the handshake, which the reactor does: not
+            // supported on TLS listeners.
+            let tls = Some(Box::new(tls.clone()));
+            return Conn {
+                state: State::Detect {
+                    app,
+                    peer,
+                    sendfile: false,
+                    tls,
+                },
+            };
+        }
+        let sendfile = can_sendfile(info);
+        let state = if app.config.client.requires_proxy(info) {
             State::Proxy {
                 app,
                 peer,
@@ -67,6 +86,7 @@ impl Conn {
                 app,
                 peer,
                 sendfile,
+                tls: None,
             }
         };
         Conn { state }
@@ -164,11 +184,14 @@ impl Conn {
             app,
             peer,
             sendfile,
-        } = &self.state
+            tls,
+        } = &mut self.state
         {
             crate::defer::ensure_notifier(cx);
             let n = input.len().min(PREFACE.len());
-            if input[..n] == PREFACE[..n] {
+            if let Some(tls) = tls.take() {
+                self.state = over_tls(Arc::clone(app), *peer, tls);
+            } else if input[..n] == PREFACE[..n] {
                 if n < PREFACE.len() {
                     return (0, Action::Keep);
                 }
@@ -184,9 +207,14 @@ impl Conn {
             State::Detect { .. } | State::Proxy { .. } => unreachable!("decided above"),
             State::H2(h2) => h2.on_read(cx, input, out),
             State::H1(h1) => {
-                // h2c upgrade: HTTP/1.1 offers the request, this builds the HTTP/2 side.
+                // h2c upgrade: HTTP/1.1 offers the request, this builds the HTTP/2 side
+                // (never over TLS, where ALPN chose HTTP/1.1).
                 let mut upgraded = None;
+                let cleartext = h1.tls.is_none();
                 let next = h1.on_read(cx, input, out, &mut |app, peer, settings, req| {
+                    if !cleartext {
+                        return false;
+                    }
                     upgraded = H2::from_upgrade(app, peer, settings, req).map(Box::new);
                     upgraded.is_some()
                 });
@@ -215,7 +243,13 @@ impl Conn {
                 app,
                 peer,
                 sendfile,
+                tls,
             } => {
+                if let Some(tls) = tls.take() {
+                    // Over TLS: the protocol ALPN chose answers.
+                    self.state = over_tls(Arc::clone(app), *peer, tls);
+                    return self.timeout(cx, kind, out);
+                }
                 if kind == TimeoutKind::Start {
                     // Nothing arrived at all (or only part of the h2 preface): answer as HTTP/1.1.
                     let mut h1 = H1::new(Arc::clone(app), *peer);
@@ -269,6 +303,7 @@ impl Conn {
                     app: Arc::clone(app),
                     peer,
                     sendfile: *sendfile,
+                    tls: None,
                 };
                 if h.len == input.len() {
                     return (h.len, Action::Keep);
@@ -289,8 +324,24 @@ impl Conn {
 /// A connection whose bytes the process must transform (TLS) reads files with `pread`
 /// instead, as HTTP/2 always does (its DATA frames interleave streams).
 pub(crate) fn can_sendfile(info: &ConnInfo) -> bool {
-    let _ = info;
-    true
+    info.tls.is_none()
+}
+
+/// The protocol of a TLS connection: ALPN `h2` is HTTP/2 from the first byte, anything else
+/// (`http/1.1`, none) HTTP/1.1.
+#[cold]
+#[inline(never)]
+fn over_tls(app: Arc<App>, peer: SocketAddr, tls: Box<TlsInfo>) -> State {
+    if tls.alpn == Alpn::H2 {
+        crate::worker::with_worker(|w| w.stats.h2_connection());
+        let mut h2 = H2::new(app, peer);
+        h2.tls = Some(tls);
+        State::H2(Box::new(h2))
+    } else {
+        let mut h1 = H1::new(app, peer);
+        h1.tls = Some(Arc::from(tls));
+        State::H1(h1)
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub(crate) struct Head<'a> {
     pub(crate) peer: SocketAddr,
     /// Trusted proxies, for [`Request::client_addr`].
     pub(crate) client: &'a crate::client_addr::ClientRules,
+    /// The connection's TLS facts (`None` on cleartext), for [`Request::tls`].
+    pub(crate) tls: Option<&'a brisk_reactor::TlsInfo>,
 }
 
 impl<'a> Head<'a> {
@@ -63,6 +65,7 @@ impl<'a> Head<'a> {
             body,
             peer: self.peer,
             client: self.client,
+            tls: self.tls,
         }
     }
 }

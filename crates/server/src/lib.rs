@@ -147,6 +147,10 @@ mod response;
 mod server;
 pub mod sse;
 mod status;
+#[cfg(feature = "tls")]
+pub mod tls;
+#[cfg(feature = "tls")]
+mod tls_listen;
 mod upload;
 mod worker;
 
@@ -155,10 +159,16 @@ pub use app_error::{AppError, AppErrorKind, AppRoute};
 pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;
 pub use brisk_http2::Config as Http2Config;
+/// The rustls the server is built with (feature `tls`): build the `ServerConfig` for
+/// [`Builder::bind_tls`] with it.
+#[cfg(feature = "tls")]
+pub use brisk_reactor::rustls;
 /// The reactor's error, inside [`Error::Reactor`]: match `ReactorError::AddrInUse(addr)` for
 /// "address in use".
 pub use brisk_reactor::Error as ReactorError;
 pub use brisk_reactor::{fd_limit, raise_fd_limit, AcceptError, ListenAddr, ListenerKind};
+/// What a TLS connection's handshake settled ([`Request::tls`]), and its parts.
+pub use brisk_reactor::{Alpn, TlsInfo, TlsVersion};
 pub use brisk_router::{Method, RouteMethod};
 pub use client_addr::{ForwardedHeader, TrustedProxy, TrustedProxyError};
 pub use config::{Limits, Timeouts};

@@ -77,7 +77,8 @@ pub(crate) fn render(h: &Handle, out: &mut String) {
         "Connections closed, by reason (protocol: the server chose to close; peer_closed; \
          timeout_start: request head too slow; timeout_idle: keep-alive; timeout_input: request \
          body too slow; timeout_write_stall: client stopped reading; input_limit; io_error; \
-         shutdown: force-closed at the shutdown deadline).",
+         shutdown: force-closed at the shutdown deadline; tls_handshake: a TLS handshake failed; \
+         tls_handshake_timeout: a TLS handshake took too long).",
     );
     for (w, st) in stats.iter().enumerate() {
         let closes: Closes = st.closes();
@@ -88,6 +89,13 @@ pub(crate) fn render(h: &Handle, out: &mut String) {
             );
         }
     }
+    per_worker(
+        out,
+        "brisk_tls_handshakes_total",
+        "counter",
+        "TLS handshakes completed (failed ones are closes by reason tls_handshake*).",
+        &r(|w| w.tls_handshakes()),
+    );
     per_worker(
         out,
         "brisk_http2_connections_total",

@@ -286,6 +286,7 @@ pub struct Request<'a> {
     pub(crate) body: &'a [u8],
     pub(crate) peer: SocketAddr,
     pub(crate) client: &'a crate::client_addr::ClientRules,
+    pub(crate) tls: Option<&'a brisk_reactor::TlsInfo>,
 }
 
 impl<'a> Request<'a> {
@@ -314,6 +315,7 @@ impl<'a> Request<'a> {
             headers: fields,
             peer: SocketAddr::from(([127, 0, 0, 1], 0)),
             client: &crate::client_addr::NO_RULES,
+            tls: None,
         }
         .request(body)
     }
@@ -460,6 +462,37 @@ impl<'a> Request<'a> {
     /// ```
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// What the TLS handshake of the request's connection settled (version, ALPN, cipher,
+    /// SNI, resumption), or `None` for a cleartext connection. A request with `Some` came
+    /// over HTTPS: its scheme is `https`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = brisk_server::Request::for_test("GET", "/", &[], b"");
+    /// assert!(r.tls().is_none());
+    /// assert_eq!(r.scheme(), "http");
+    /// ```
+    pub fn tls(&self) -> Option<&'a brisk_reactor::TlsInfo> {
+        self.tls
+    }
+
+    /// The request's scheme: `"https"` over TLS, `"http"` otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = brisk_server::Request::for_test("GET", "/", &[], b"");
+    /// assert_eq!(r.scheme(), "http");
+    /// ```
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The client's address as far as it can be trusted: [`peer_addr`](Self::peer_addr),

@@ -69,6 +69,8 @@ impl Server {
             blocking_queue: crate::blocking::DEFAULT_QUEUE,
             ops: crate::metrics::Ops::default(),
             access_log: None,
+            #[cfg(feature = "tls")]
+            tls: Default::default(),
         }
     }
 }
@@ -118,6 +120,9 @@ pub struct Builder {
     pub(crate) ops: crate::metrics::Ops,
     /// See `access_log/builder.rs`.
     pub(crate) access_log: Option<crate::AccessLog>,
+    /// TLS listeners (see `tls_listen.rs`).
+    #[cfg(feature = "tls")]
+    pub(crate) tls: crate::tls_listen::TlsListeners,
 }
 
 impl std::fmt::Debug for Builder {
@@ -793,6 +798,11 @@ impl Builder {
         if app.logs.is_some() {
             reactor = reactor.on_turn_end(|_| crate::access_log::end_turn());
         }
+        #[cfg(feature = "tls")]
+        {
+            reactor = self.tls.listen(reactor, addrs);
+        }
+        #[cfg(not(feature = "tls"))]
         for a in addrs {
             reactor = reactor.listen(a);
         }
@@ -849,7 +859,7 @@ pub(crate) fn per_worker(
                 Some((at, ops)) if info.listener == *at => ops,
                 _ => &app,
             };
-            Conn::new(Arc::clone(app), &stats, *info)
+            Conn::new(Arc::clone(app), &stats, info)
         })
     }
 }

@@ -16,10 +16,11 @@ use h2client::Client;
 use util::{park_route, read_response, send_get, start, wait_parked};
 
 /// Every family, in order, with its type.
-const FAMILIES: [(&str, &str); 16] = [
+const FAMILIES: [(&str, &str); 17] = [
     ("brisk_connections_accepted_total", "counter"),
     ("brisk_connections_open", "gauge"),
     ("brisk_connections_closed_total", "counter"),
+    ("brisk_tls_handshakes_total", "counter"),
     ("brisk_http2_connections_total", "counter"),
     ("brisk_requests_total", "counter"),
     ("brisk_request_duration_seconds", "histogram"),

@@ -24,6 +24,19 @@ def parser() -> argparse.ArgumentParser:
         help="bind to this Unix domain socket instead of --host/--port (a stale socket file "
         "is replaced; the file is removed on shutdown)",
     )
+    p.add_argument(
+        "--ssl-certfile",
+        default=None,
+        metavar="FILE",
+        help="serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN, TLS 1.3 and 1.2) with this PEM "
+        "certificate chain; needs --ssl-keyfile",
+    )
+    p.add_argument(
+        "--ssl-keyfile",
+        default=None,
+        metavar="FILE",
+        help="the PEM private key of --ssl-certfile",
+    )
     # Given by the supervisor to its worker processes: share the port it checked is free.
     p.add_argument("--join-reuse-port", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
@@ -102,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     for flag in ("limit_max_requests", "limit_concurrency"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             sys.exit(f"brisk-asgi: --{flag.replace('_', '-')} must be at least 1")
+    if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
+        sys.exit("brisk-asgi: --ssl-certfile and --ssl-keyfile go together")
     if args.workers > 1 and args.uds is not None:
         sys.exit("brisk-asgi: --uds with --workers above 1 is not supported yet")
     if args.workers > 1:
@@ -114,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
             host=args.host,
             port=args.port,
             uds=args.uds,
+            ssl_certfile=args.ssl_certfile,
+            ssl_keyfile=args.ssl_keyfile,
             join_reuse_port=args.join_reuse_port,
             loop=args.loop,
             lifespan=args.lifespan,

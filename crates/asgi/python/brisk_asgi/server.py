@@ -34,6 +34,10 @@ class Config:
     port: int = 8000
     # A Unix domain socket to bind instead of host/port (as uvicorn's --uds).
     uds: str | None = None
+    # HTTPS (as uvicorn's --ssl-certfile/--ssl-keyfile): PEM chain and key; the scope's
+    # scheme is then "https".
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
     # Share the port with the supervisor's other worker processes (SO_REUSEPORT); without
     # it a port another socket listens on is an error ("address in use").
     join_reuse_port: bool = False
@@ -154,6 +158,8 @@ async def serve(config: Config, *, ready: Callable[[tuple | str], None] | None =
         config.host,
         config.port,
         uds=config.uds,
+        ssl_certfile=config.ssl_certfile,
+        ssl_keyfile=config.ssl_keyfile,
         join_reuse_port=config.join_reuse_port,
         root_path=config.root_path,
         state=state,
@@ -172,7 +178,8 @@ async def serve(config: Config, *, ready: Callable[[tuple | str], None] | None =
         os.chmod(config.uds, uds_mode)
         logging.getLogger("brisk_asgi").info("brisk-asgi running on unix socket %s", config.uds)
     else:
-        logging.getLogger("brisk_asgi").info("brisk-asgi running on http://%s:%d", host, port)
+        scheme = "https" if config.ssl_certfile is not None else "http"
+        logging.getLogger("brisk_asgi").info("brisk-asgi running on %s://%s:%d", scheme, host, port)
     installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:

@@ -92,6 +92,8 @@ def worker_command(args, port: int) -> list[str]:
     cmd += ["--timeout-keep-alive", str(args.timeout_keep_alive)]
     cmd += ["--timeout-graceful-shutdown", str(args.timeout_graceful_shutdown)]
     cmd += ["--log-level", args.log_level]
+    if args.ssl_certfile is not None:
+        cmd += ["--ssl-certfile", args.ssl_certfile, "--ssl-keyfile", args.ssl_keyfile]
     cmd.append("--access-log" if args.access_log else "--no-access-log")
     if args.limit_max_requests is not None:
         cmd += ["--limit-max-requests", str(args.limit_max_requests)]

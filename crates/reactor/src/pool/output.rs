@@ -57,7 +57,9 @@ impl Pool {
         }
     }
 
-    /// Drops `n` written bytes from the front of `chain`, returning emptied blocks.
+    /// Drops `n` written bytes from the front of `chain`, returning emptied blocks. Inlined:
+    /// the write path's hot call (the TLS path calls it too).
+    #[inline(always)]
     pub(crate) fn consume_output(&mut self, chain: &mut Chain, mut n: usize) {
         if chain.only_file() {
             return Pool::consume_file(chain, n);

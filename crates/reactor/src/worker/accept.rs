@@ -44,7 +44,7 @@ where
             match l.accept() {
                 Ok((sock, peer)) => {
                     self.add_conn(sock, peer, li);
-                    if self.conns.len() >= self.max_conns {
+                    if self.open() >= self.max_conns {
                         self.pause_accepting();
                     }
                 }
@@ -72,7 +72,7 @@ where
         self.pause_accepting();
         self.accept_retry_at = Some(self.now + self.accept_backoff);
         let shared = &*self.shared;
-        let (worker, open, backoff) = (self.index, self.conns.len(), self.accept_backoff);
+        let (worker, open, backoff) = (self.index, self.open(), self.accept_backoff);
         shared.reporter.report(self.now, |hook| {
             hook(&AcceptError::new(
                 e,
@@ -85,6 +85,11 @@ where
     }
 
     fn add_conn(&mut self, mut sock: TcpStream, peer: SocketAddr, li: usize) {
+        #[cfg(feature = "tls")]
+        if self.listeners[li].tls.is_some() {
+            self.add_handshake(sock, peer, li);
+            return;
+        }
         let key = self.conns.vacant_key();
         if self
             .poll
@@ -98,24 +103,38 @@ where
         {
             return;
         }
+        let info = self.conn_info(&sock, peer, li);
+        self.insert_conn(sock, &info);
+        self.stats().on_accept();
+    }
+
+    /// What the factory is told about a connection accepted on listener `li`.
+    pub(super) fn conn_info(&self, sock: &TcpStream, peer: SocketAddr, li: usize) -> ConnInfo {
         let (laddr, kind) = (self.listeners[li].addr, self.listeners[li].kind);
         let local = if kind == ListenerKind::Unix || !laddr.ip().is_unspecified() {
             laddr
         } else {
             sock.local_addr().unwrap_or(laddr)
         };
-        let info = ConnInfo {
+        ConnInfo {
             peer,
             local,
             worker: self.index,
             listener: li,
             kind,
-        };
+            tls: None,
+        }
+    }
+
+    /// Makes the protocol and inserts the connection (registered under the slab's vacant
+    /// key) with its `Start` timer armed. Returns its key.
+    pub(super) fn insert_conn(&mut self, sock: TcpStream, info: &ConnInfo) -> usize {
+        let key = self.conns.vacant_key();
         if key >= self.stamps.len() {
             // Not reached: live connections never exceed `max_connections`.
             self.stamps.resize(key + 1, 0);
         }
-        let proto = (self.factory)(&info);
+        let proto = (self.factory)(info);
         self.conns.insert(Conn {
             sock,
             proto,
@@ -136,12 +155,14 @@ where
             lingered: 0,
             starved_prev: NIL,
             starved_next: NIL,
+            #[cfg(feature = "tls")]
+            tls: None,
         });
         let tick = self
             .clock
             .tick_at(self.now + self.clock.timeouts[TimeoutKind::Start.index()]);
         self.timers.arm(key * 2, tick);
-        self.stats().on_accept();
+        key
     }
 
     pub(super) fn pause_accepting(&mut self) {

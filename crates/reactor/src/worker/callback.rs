@@ -67,6 +67,10 @@ where
         f: impl FnOnce(&mut P, &mut Context<'_>, &[u8], &mut Output<'_>) -> R,
     ) -> R {
         let c = &mut self.conns[key];
+        #[cfg(feature = "tls")]
+        if c.tls.is_some() {
+            return self.with_tls_context(key, input_full, f);
+        }
         let (input, mut out) = self.pool.split(&c.input, &mut c.out, self.max_out);
         let mut cx = Context {
             now: self.now,
@@ -84,6 +88,43 @@ where
             mailbox: &self.mailbox,
         };
         f(&mut c.proto, &mut cx, input, &mut out)
+    }
+
+    /// [`with_context`](Worker::with_context) for a TLS connection: the protocol appends
+    /// plaintext to its own chain (within what the records pending leave of
+    /// `max_pending_output`), encrypted into the output chain when it returns.
+    #[cfg(feature = "tls")]
+    #[inline(never)]
+    fn with_tls_context<R>(
+        &mut self,
+        key: usize,
+        input_full: bool,
+        f: impl FnOnce(&mut P, &mut Context<'_>, &[u8], &mut Output<'_>) -> R,
+    ) -> R {
+        let c = &mut self.conns[key];
+        let limit = self.max_out.saturating_sub(c.out.len);
+        let Some(t) = c.tls.as_deref_mut() else {
+            unreachable!("called for TLS connections only")
+        };
+        let (input, mut out) = self.pool.split(&c.input, &mut t.plain, limit);
+        let mut cx = Context {
+            now: self.now,
+            wall: &mut self.wall,
+            clock: &self.clock,
+            timers: &mut self.timers,
+            timer_id: key * 2,
+            kind: &mut c.kind,
+            paused: &mut c.paused,
+            worker: self.index,
+            draining: self.drain_deadline.is_some(),
+            input_full,
+            gen: self.stamps[key] & !1,
+            notes: &mut self.notes,
+            mailbox: &self.mailbox,
+        };
+        let r = f(&mut c.proto, &mut cx, input, &mut out);
+        self.tls_pump(key);
+        r
     }
 
     /// Acts on a callback's verdict. Returns false if the connection closed.

@@ -17,7 +17,13 @@ where
         if !c.closing {
             c.closing = true;
             c.close_reason = reason;
+            #[cfg(feature = "tls")]
+            if c.tls.is_some() {
+                // Our close after the last answer: end the TLS stream with close_notify.
+                self.tls_close_notify(key, reason != CloseReason::PeerClosed);
+            }
         }
+        let c = &mut self.conns[key];
         // Input left unread: the peer may still be sending, so linger (unless output pending
         // makes the final close come from `write_pending`, which lingers anyway).
         let held = c.input.holds_input();
@@ -58,6 +64,8 @@ where
         }
         self.pool.release_input(&mut c.input, true);
         self.pool.release_output(&mut c.out);
+        #[cfg(feature = "tls")]
+        self.tls_release(key);
         // Counted before the socket closes, so a peer that sees the close sees the count.
         self.stats().on_close(reason);
         let c = &mut self.conns[key];
@@ -124,6 +132,8 @@ where
         self.unstarve(key);
         self.timers.cancel(key * 2);
         self.timers.cancel(key * 2 + 1);
+        #[cfg(feature = "tls")]
+        self.tls_release(key);
         let mut c = self.conns.remove(key);
         // A new generation: ids of this connection no longer match the slot (and a pending
         // notification mark is cleared).
@@ -132,7 +142,7 @@ where
         self.pool.release_output(&mut c.out);
         // Dropping the socket closes it, which also removes it from the epoll set.
         drop(c);
-        if !self.accepting && self.drain_deadline.is_none() && self.conns.len() < self.max_conns {
+        if !self.accepting && self.drain_deadline.is_none() && self.open() < self.max_conns {
             self.resume_accepting();
         }
     }
@@ -146,6 +156,9 @@ where
         }
         self.drain_deadline = Some(deadline);
         self.accepting = false;
+        // Handshakes have no protocol to drain: they close now.
+        #[cfg(feature = "tls")]
+        self.hs_close_all(CloseReason::Shutdown);
         for l in &mut self.listeners {
             if let Some(mut s) = l.sock.take() {
                 let _ = self.poll.registry().deregister(&mut s);
@@ -183,6 +196,8 @@ where
     }
 
     pub(super) fn close_all(&mut self, reason: CloseReason) {
+        #[cfg(feature = "tls")]
+        self.hs_close_all(reason);
         self.keys.clear();
         self.keys.extend(self.conns.iter().map(|(k, _)| k));
         for i in 0..self.keys.len() {

@@ -119,6 +119,13 @@ where
                 }
             };
             let space = room.len();
+            #[cfg(feature = "tls")]
+            let read = if c.tls.is_some() {
+                self.tls_read(key, room)
+            } else {
+                c.sock.read(&mut self.pool.mem_mut()[room])
+            };
+            #[cfg(not(feature = "tls"))]
             let read = c.sock.read(&mut self.pool.mem_mut()[room]);
             match self.after_read(key, space, read, reads) {
                 Flow::More => {}
@@ -213,9 +220,18 @@ where
                 // Starved or full: `drive` handles it in the second phase.
                 continue;
             };
+            let space = room.len();
+            #[cfg(feature = "tls")]
+            let read = if c.tls.is_some() {
+                self.tls_read(key, room)
+            } else {
+                c.sock.read(&mut self.pool.mem_mut()[room])
+            };
+            #[cfg(not(feature = "tls"))]
+            let read = c.sock.read(&mut self.pool.mem_mut()[room]);
             let f = &mut self.fetched[i];
-            f.space = room.len();
-            f.read = c.sock.read(&mut self.pool.mem_mut()[room]);
+            f.space = space;
+            f.read = read;
         }
     }
 

@@ -13,8 +13,7 @@ where
     pub(super) fn fire_timers(&mut self) {
         if self.accept_retry_at.is_some_and(|at| self.now >= at) {
             self.accept_retry_at = None;
-            if !self.accepting && self.drain_deadline.is_none() && self.conns.len() < self.max_conns
-            {
+            if !self.accepting && self.drain_deadline.is_none() && self.open() < self.max_conns {
                 self.resume_accepting();
             }
         }
@@ -22,6 +21,11 @@ where
         self.timers.advance(now, &mut self.expired);
         for i in 0..self.expired.len() {
             let id = self.expired[i];
+            #[cfg(feature = "tls")]
+            if id >= self.hs_timers {
+                self.hs_timed_out(id - self.hs_timers);
+                continue;
+            }
             let key = id / 2;
             if !self.conns.contains(key) {
                 continue;

@@ -85,6 +85,9 @@ where
                 } else {
                     self.drive(t.0);
                 }
+            } else {
+                #[cfg(feature = "tls")]
+                self.hs_event(t.0, ev);
             }
         }
         self.fetch_all();

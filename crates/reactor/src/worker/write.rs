@@ -89,6 +89,14 @@ where
             };
             self.pool.consume_output(&mut c.out, n);
             self.shared.stats[self.index].add_out(n);
+            #[cfg(feature = "tls")]
+            let c = if c.tls.is_some() {
+                // Encrypt what waits for room (records behind the ones written).
+                self.tls_pump(key);
+                &mut self.conns[key]
+            } else {
+                c
+            };
             if c.out.len > 0 {
                 if n == offered {
                     // Cut short by the iovec cap, not by the socket: go again.

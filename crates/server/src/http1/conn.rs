@@ -40,6 +40,10 @@ pub(crate) struct H1 {
     /// requests kept coming, re-armed for the rest (no timer work per request).
     pub(super) last_input: Option<Instant>,
     pub(super) peer: SocketAddr,
+    /// The TLS facts of an HTTPS connection (no h2c upgrade then); shared, so that a request
+    /// can borrow them while the connection is borrowed mutably (one reference count per
+    /// request over TLS).
+    pub(crate) tls: Option<Arc<brisk_reactor::TlsInfo>>,
     pub(super) parser: RequestParser,
     /// Where reading requests stands.
     pub(super) reading: Reading,
@@ -131,6 +135,7 @@ impl H1 {
             app: Some(app),
             last_input: None,
             peer,
+            tls: None,
             reading: Reading::Ready,
             spill: Outgoing::default(),
             served: 0,

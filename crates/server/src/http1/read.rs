@@ -87,6 +87,7 @@ fn exchange_head<'b>(
     (path, query, target): (&'b str, Option<&'b str>, &'b str),
     peer: SocketAddr,
     client: &'b crate::client_addr::ClientRules,
+    tls: Option<&'b brisk_reactor::TlsInfo>,
 ) -> exchange::Head<'b> {
     exchange::Head {
         method: req.method.as_str(),
@@ -101,6 +102,7 @@ fn exchange_head<'b>(
         headers: req.headers,
         peer,
         client,
+        tls,
     }
 }
 
@@ -239,7 +241,14 @@ impl H1 {
                     off = input.len();
                     break;
                 };
-                let head = exchange_head(&req, parts, self.peer, &app.config.client.rules);
+                let tls = self.tls.clone();
+                let head = exchange_head(
+                    &req,
+                    parts,
+                    self.peer,
+                    &app.config.client.rules,
+                    tls.as_deref(),
+                );
                 let head_len = req.head_len;
                 let body_len = match facts.body {
                     ReqBody::None | ReqBody::CloseDelimited => Some(0),
@@ -613,8 +622,10 @@ impl H1 {
             self.error(w, out, 400, req.version, raw);
             return;
         };
+        let tls = self.tls.clone();
+        let rules = &app.config.client.rules;
         let mut request =
-            exchange_head(&req, parts, self.peer, &app.config.client.rules).request(&c.body);
+            exchange_head(&req, parts, self.peer, rules, tls.as_deref()).request(&c.body);
         w.res.reset();
         w.res.set_ticket(me, self.served);
         match to {

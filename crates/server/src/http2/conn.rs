@@ -87,6 +87,8 @@ fn recycle(s: Box<H2Spare>) {
 pub(crate) struct H2 {
     app: Arc<App>,
     peer: SocketAddr,
+    /// The TLS facts of an HTTPS connection.
+    pub(crate) tls: Option<Box<brisk_reactor::TlsInfo>>,
     conn: Connection,
     /// The open streams' slots, by stream id.
     streams: Streams,
@@ -125,6 +127,7 @@ impl H2 {
         H2 {
             app,
             peer,
+            tls: None,
             conn,
             streams: Streams::default(),
             wbuf: Vec::new(),
@@ -311,7 +314,7 @@ impl H2 {
                             slot.fields.push((n, v));
                         }
                         if !end_stream {
-                            route_at_head(&self.app, self.peer, slot);
+                            route_at_head(&self.app, self.peer, self.tls.as_deref(), slot);
                             if let Some(sink) = slot.to.as_mut().and_then(BodyTo::sink) {
                                 // A sink may pace its body: its waker, and whether to read.
                                 let waker = BodyWaker::new(cx.notifier(), cx.conn_id());
@@ -514,6 +517,7 @@ impl H2 {
         let app: &App = &self.app;
         let deferred = &mut self.me;
         let peer = self.peer;
+        let tls = self.tls.as_deref();
         let slot = self.streams.slot(pos);
         slot.answered = true;
         let id = StreamId::new(slot.id);
@@ -535,12 +539,12 @@ impl H2 {
                 // into the closure, so nothing large is copied on this path.
                 let res = &mut w.res;
                 let stats = &w.stats;
-                with_request(app, slot_ref, peer, |app, req| match req {
+                with_request(app, slot_ref, peer, tls, |app, req| match req {
                     Some(req) => exchange::answer(app, req, res, stats),
                     None => res.set_error(400),
                 });
             } else {
-                answer_kept(app, slot, peer, w);
+                answer_kept(app, slot, peer, tls, w);
             }
             if w.res.is_deferred() {
                 slot.waiting = true;
@@ -558,11 +562,17 @@ impl H2 {
 /// the decision routing made then): out of line, so the common path moves no decision around.
 #[cold]
 #[inline(never)]
-fn answer_kept(app: &App, slot: &mut Slot, peer: SocketAddr, w: &mut Worker) {
+fn answer_kept(
+    app: &App,
+    slot: &mut Slot,
+    peer: SocketAddr,
+    tls: Option<&brisk_reactor::TlsInfo>,
+    w: &mut Worker,
+) {
     let to = slot.to.take();
     let res = &mut w.res;
     let stats = &w.stats;
-    with_request(app, slot, peer, |app, req| match (req, to) {
+    with_request(app, slot, peer, tls, |app, req| match (req, to) {
         (Some(req), None) => exchange::answer(app, req, res, stats),
         (Some(req), Some(BodyTo::Sink(sink))) => {
             exchange::finish_upload(app, sink, req, res, stats)

@@ -460,6 +460,7 @@ pub(super) fn with_request<R>(
     app: &App,
     slot: &Slot,
     peer: SocketAddr,
+    tls: Option<&brisk_reactor::TlsInfo>,
     f: impl for<'r> FnOnce(&'r App, Option<&mut Request<'r>>) -> R,
 ) -> R {
     let method = std::str::from_utf8(slot.get(slot.method)).unwrap_or("");
@@ -505,6 +506,7 @@ pub(super) fn with_request<R>(
         headers: &hs[..n],
         peer,
         client: &app.config.client.rules,
+        tls,
     };
     let mut req = head.request(&slot.body);
     f(app, Some(&mut req))
@@ -513,12 +515,17 @@ pub(super) fn with_request<R>(
 /// For a request with a body when the app has upload routes: routes it as soon as the head is
 /// in and keeps the decision; for an upload route, starts its sink (the body then streams to
 /// it), or records the status the route refused it with.
-pub(super) fn route_at_head(app: &App, peer: SocketAddr, slot: &mut Slot) {
+pub(super) fn route_at_head(
+    app: &App,
+    peer: SocketAddr,
+    tls: Option<&brisk_reactor::TlsInfo>,
+    slot: &mut Slot,
+) {
     if slot.fields.len() + 1 > MAX_HEADER_SLOTS || !app.has_uploads() {
         return;
     }
     let started = with_worker(|w| {
-        with_request(app, slot, peer, |app, req| {
+        with_request(app, slot, peer, tls, |app, req| {
             req.map(|r| {
                 let routed = exchange::route(app, r, &w.stats);
                 exchange::body_to(app, routed, r, &w.stats)

@@ -27,12 +27,21 @@ pub struct Cli {
     pub config: Option<PathBuf>,
     /// `--print-config`: print the effective configuration as TOML and exit.
     pub print_config: bool,
+    /// `--self-signed`: serve HTTPS with a certificate for localhost made at start by the
+    /// `openssl` command (in a temporary directory).
+    pub self_signed: bool,
     /// The settings given as flags.
     pub set: Overrides,
 }
 
 /// Flags that are not configuration keys.
-const OTHER_FLAGS: [&str; 4] = ["--config", "--print-config", "--version", "--help"];
+const OTHER_FLAGS: [&str; 5] = [
+    "--config",
+    "--print-config",
+    "--self-signed",
+    "--version",
+    "--help",
+];
 
 /// Parses the arguments (without the program name).
 ///
@@ -51,6 +60,10 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Command, Strin
             "-V" | "--version" => return Ok(Command::Version),
             "--print-config" => {
                 cli.print_config = true;
+                continue;
+            }
+            "--self-signed" => {
+                cli.self_signed = true;
                 continue;
             }
             _ => {}
@@ -174,7 +187,7 @@ mod tests {
             ("--frobnicate", "allowed: --bind"),
             (
                 "--frobnicate",
-                "--config, --print-config, --version, --help",
+                "--config, --print-config, --self-signed, --version, --help",
             ),
             ("--bind", "needs a value"),
             ("--config", "needs a value"),
@@ -233,5 +246,39 @@ mod tests {
             let e = parse_str(args).unwrap_err();
             assert!(e.contains(want), "{args}: {e}");
         }
+    }
+
+    #[test]
+    fn tls_flags_parse_and_print_back() {
+        let a = settings(
+            "--bind-tls 0.0.0.0:8443 --bind-tls=unix:/run/t.sock --cert a.pem --key a.key \
+             --cert b.pem --key=b.key",
+        );
+        assert_eq!(
+            a.bind,
+            vec![],
+            "the default --bind is not added to TLS listeners"
+        );
+        let binds: Vec<String> = a.bind_tls.iter().map(Bind::to_string).collect();
+        assert_eq!(binds, ["0.0.0.0:8443", "unix:/run/t.sock"]);
+        let pairs = a.cert_pairs().unwrap();
+        assert_eq!(pairs[1], ("b.pem".into(), "b.key".into()));
+        let back = crate::file::parse(&a.to_toml()).unwrap();
+        let mut s = Settings::default();
+        s.apply(&back);
+        assert_eq!(s, a, "{}", a.to_toml());
+        let a = settings("--bind 127.0.0.1:1 --bind-tls 127.0.0.1:2 --cert c --key k");
+        assert_eq!((a.bind.len(), a.bind_tls.len()), (1, 1));
+        let e = settings("--bind-tls 127.0.0.1:2").cert_pairs().unwrap_err();
+        assert!(e.contains("needs a certificate"), "{e}");
+        let e = settings("--cert a --cert b --key k")
+            .cert_pairs()
+            .unwrap_err();
+        assert!(e.starts_with("2 --cert but 1 --key"), "{e}");
+        assert!(parse_str("--cert=").unwrap_err().contains("PEM cert file"));
+        let Command::Run(cli) = parse_str("--self-signed").unwrap() else {
+            panic!()
+        };
+        assert!(cli.self_signed);
     }
 }

@@ -41,6 +41,12 @@ pub struct Settings {
     pub metrics: Option<std::net::SocketAddr>,
     /// `health`: the path that answers 200 `ok` (503 while draining).
     pub health: Option<String>,
+    /// `bind-tls`: HTTPS listeners (HTTP/1.1 and HTTP/2 by ALPN).
+    pub bind_tls: Vec<Bind>,
+    /// `cert`, `key`: certificate chain and key files, paired in order (the first pair is the
+    /// default certificate; the others are chosen by SNI).
+    pub cert: Vec<PathBuf>,
+    pub key: Vec<PathBuf>,
 }
 
 /// Where the access log goes.
@@ -101,12 +107,15 @@ impl Default for Settings {
             log_level: Level::Info,
             metrics: None,
             health: None,
+            bind_tls: Vec::new(),
+            cert: Vec::new(),
+            key: Vec::new(),
         }
     }
 }
 
 /// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
-pub const KEYS: [&str; 17] = [
+pub const KEYS: [&str; 20] = [
     "bind",
     "workers",
     "header-timeout",
@@ -124,6 +133,9 @@ pub const KEYS: [&str; 17] = [
     "log-level",
     "metrics",
     "health",
+    "bind-tls",
+    "cert",
+    "key",
 ];
 
 /// The TOML types a key accepts (see [`Overrides::set`]).
@@ -151,7 +163,7 @@ pub fn kind(key: &str) -> Option<Kind> {
         "max-body" => Kind::Size,
         "header-timeout" | "idle-timeout" | "shutdown-timeout" | "dir-max-age" => Kind::Duration,
         "dir" | "access-log" | "forwarded-header" => Kind::Path,
-        "bind-proxy" | "trusted-proxy" => Kind::Addrs,
+        "bind-proxy" | "trusted-proxy" | "bind-tls" | "cert" | "key" => Kind::Addrs,
         "access-log-format" | "log-level" | "metrics" | "health" | "demo-routes" => Kind::Text,
         _ => return None,
     })
@@ -180,6 +192,10 @@ pub struct Overrides {
     pub log_level: Option<Level>,
     pub metrics: Option<std::net::SocketAddr>,
     pub health: Option<String>,
+    /// TLS listeners and certificate files (each list, when not empty, replaces the earlier one).
+    pub bind_tls: Vec<Bind>,
+    pub cert: Vec<PathBuf>,
+    pub key: Vec<PathBuf>,
 }
 
 impl Overrides {
@@ -248,6 +264,18 @@ impl Overrides {
                 }
                 self.health = Some(v.to_string());
             }
+            "bind-tls" => self.bind_tls.push(Bind::parse(v)?),
+            "cert" | "key" => {
+                if v.is_empty() {
+                    return Err(format!("expected the path of a PEM {key} file"));
+                }
+                let list = if key == "cert" {
+                    &mut self.cert
+                } else {
+                    &mut self.key
+                };
+                list.push(v.into());
+            }
             _ => return Err(format!("unknown key (allowed: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -278,6 +306,9 @@ impl Settings {
             log_level,
             metrics,
             health,
+            bind_tls,
+            cert,
+            key,
         } = o;
         if dir_max_age.is_some() {
             self.dir_max_age = *dir_max_age;
@@ -315,6 +346,46 @@ impl Settings {
         if health.is_some() {
             self.health.clone_from(health);
         }
+        if !bind_tls.is_empty() {
+            // TLS listeners alone: the default plain address is not added to them.
+            if o.bind.is_empty() && self.bind == Settings::default().bind {
+                self.bind.clear();
+            }
+            self.bind_tls.clone_from(bind_tls);
+        }
+        if !cert.is_empty() {
+            self.cert.clone_from(cert);
+        }
+        if !key.is_empty() {
+            self.key.clone_from(key);
+        }
+    }
+
+    /// The certificate and key pairs, checked against the TLS listeners.
+    ///
+    /// # Errors
+    ///
+    /// `cert` and `key` counts differ, or TLS listeners without a certificate.
+    pub fn cert_pairs(&self) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+        if self.cert.len() != self.key.len() {
+            return Err(format!(
+                "{} --cert but {} --key: give them in pairs (--cert FILE --key FILE, once per certificate)",
+                self.cert.len(),
+                self.key.len()
+            ));
+        }
+        if !self.bind_tls.is_empty() && self.cert.is_empty() {
+            return Err(
+                "--bind-tls needs a certificate: --cert FILE --key FILE (or --self-signed)"
+                    .to_string(),
+            );
+        }
+        Ok(self
+            .cert
+            .iter()
+            .cloned()
+            .zip(self.key.iter().cloned())
+            .collect())
     }
 
     /// The settings as a TOML document that `--config` reads back to the same settings.
@@ -393,6 +464,20 @@ impl Settings {
             }
             None => t.push_str("# health: not set (no health path)\n"),
         }
+        let paths =
+            |v: &[PathBuf]| list(v.iter().map(|p| p.to_string_lossy().into_owned()).collect());
+        if self.bind_tls.is_empty() {
+            t.push_str("# bind-tls: none (no HTTPS listener)\n");
+        } else {
+            let b = list(self.bind_tls.iter().map(Bind::to_string).collect());
+            let _ = writeln!(t, "bind-tls = [{b}]");
+        }
+        if self.cert.is_empty() && self.key.is_empty() {
+            t.push_str("# cert, key: none\n");
+        } else {
+            let _ = writeln!(t, "cert = [{}]", paths(&self.cert));
+            let _ = writeln!(t, "key = [{}]", paths(&self.key));
+        }
         t
     }
 }
@@ -427,7 +512,7 @@ mod tests {
         for k in KEYS {
             assert!(kind(k).is_some(), "{k}");
             let bad = match k {
-                "dir" | "access-log" => "",
+                "dir" | "access-log" | "cert" | "key" => "",
                 "access-log-format" => "$nope",
                 _ => "bad",
             };

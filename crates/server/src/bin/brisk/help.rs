@@ -2,7 +2,7 @@
 
 /// Printed by `brisk --help`.
 pub const HELP: &str = "\
-brisk: HTTP/1.1 and h2c server (Brisk)
+brisk: HTTP/1.1, h2c and HTTPS (HTTP/1.1 and HTTP/2 over TLS) server (Brisk)
 
 USAGE:
     brisk [OPTIONS]
@@ -61,13 +61,34 @@ OPTIONS:
                              127.0.0.1:9100 (with the health path too). Default: none
     --health PATH            Answer GET PATH with 200 ok (503 draining once shutdown
                              began), for load balancers. Default: none
+    --bind-tls ADDR          Like --bind, but HTTPS: TLS 1.3 and 1.2 (rustls), HTTP/2 or
+                             HTTP/1.1 as the client's ALPN asks. Repeatable; mixes with
+                             --bind. Given without --bind, the default --bind address is
+                             not used. Needs --cert and --key. Default: none
+    --cert FILE              PEM certificate chain (leaf first) for --bind-tls. Repeat
+                             --cert FILE --key FILE for several certificates: the client's
+                             SNI picks the one valid for its name, the first is the
+                             default. SIGHUP re-reads the files. Default: none
+    --key FILE               PEM private key (PKCS#8, RSA or EC) of the --cert before it.
+                             Default: none
+    --self-signed            Try HTTPS in one line: makes a certificate for localhost,
+                             127.0.0.1 and ::1 by running the openssl command into a
+                             temporary directory (removed at exit) and listens on
+                             https://127.0.0.1:8443 (or the --bind-tls addresses), e.g.
+                               brisk --self-signed &
+                               curl -k https://127.0.0.1:8443/plaintext
+                             Not for production: browsers warn about the certificate.
     --config FILE            Read settings from a TOML file whose keys are the flags above
                              without their dashes (bind, workers, header-timeout,
                              idle-timeout, max-body, shutdown-timeout, dir, dir-max-age,
                              demo-routes, bind-proxy,
                              trusted-proxy, forwarded-header, access-log,
-                             access-log-format, log-level, metrics, health); flags win.
+                             access-log-format, log-level, metrics, health, bind-tls,
+                             cert, key); flags win.
                              E.g.  bind = [\"127.0.0.1:8080\", \"localhost:8081\"]
+                                   bind-tls = \"0.0.0.0:8443\"
+                                   cert = \"fullchain.pem\"
+                                   key = \"key.pem\"
                                    workers = 4
                                    max-body = \"1M\"
                              bind is a string or an array of strings; workers an integer;
@@ -102,5 +123,8 @@ SIGNALS:
                          (Connection: close on HTTP/1.1, GOAWAY on HTTP/2), exit by the
                          shutdown timeout. A second one exits at once (status 128+signal)
     SIGHUP               does not stop the server; reopens the --access-log file (log
-                         rotation), or says \"nothing to reload\" without one
+                         rotation) and re-reads the --cert and --key files (new
+                         handshakes get the new certificates, open connections go on;
+                         a bad file keeps the old ones and the log says why), or says
+                         \"nothing to reload\" without either
 ";

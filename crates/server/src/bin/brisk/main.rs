@@ -14,8 +14,11 @@ mod file;
 mod help;
 mod listen;
 mod routes;
+#[cfg(feature = "tls")]
+mod self_signed;
 mod signals;
 mod timer;
+mod tls;
 mod values;
 
 use std::process::ExitCode;
@@ -59,7 +62,45 @@ fn main() -> ExitCode {
         print!("{}", settings.to_toml());
         return ExitCode::SUCCESS;
     }
-    serve(&settings)
+    #[cfg(feature = "tls")]
+    {
+        let mut settings = settings;
+        let made = if cli.self_signed {
+            if !settings.cert.is_empty() {
+                eprintln!("brisk: --self-signed and --cert: give one or the other");
+                return ExitCode::from(USAGE);
+            }
+            match self_signed::make() {
+                Ok(m) => {
+                    if settings.bind_tls.is_empty() {
+                        settings
+                            .bind_tls
+                            .push(listen::Bind::Addr(([127, 0, 0, 1], 8443).into()));
+                    }
+                    settings.cert = vec![m.cert.clone()];
+                    settings.key = vec![m.key.clone()];
+                    Some(m)
+                }
+                Err(e) => {
+                    eprintln!("brisk: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        } else {
+            None
+        };
+        let code = serve(&settings);
+        drop(made);
+        code
+    }
+    #[cfg(not(feature = "tls"))]
+    {
+        if cli.self_signed || !settings.bind_tls.is_empty() {
+            eprintln!("brisk: built without the tls feature: no --bind-tls or --self-signed");
+            return ExitCode::from(USAGE);
+        }
+        serve(&settings)
+    }
 }
 
 /// Defaults, then the configuration file, then the flags.
@@ -106,12 +147,22 @@ fn serve(s: &Settings) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let plain_count = tcp.len() + unix.len();
     for a in tcp {
         builder.bind(a);
     }
     for path in unix {
         builder.bind_unix(path);
     }
+    // After the cleartext listeners: `listen_addrs` keeps this order.
+    let certs = match tls::listeners(&mut builder, s) {
+        Ok(c) => c,
+        Err(e) => {
+            log::error(format_args!("{e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let tls_count = certs.as_ref().map_or(0, |c| c.addrs);
     // Client addresses behind proxies.
     let (tcp, unix) = match listen::listeners(&s.bind_proxy) {
         Ok(l) => l,
@@ -158,25 +209,42 @@ fn serve(s: &Settings) -> ExitCode {
         // Handlers first, so that a signal sent on seeing the line below is handled.
         signals::install_stop(handle, s.shutdown_timeout);
         // Not in a process that is otherwise single-threaded (`--workers 1` without an access
-        // log file): a second thread makes every socket call dearer (see `signals`).
-        if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) {
-            signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)));
+        // log file nor TLS): a second thread makes every socket call dearer (see `signals`).
+        // With TLS it runs always: it reloads the certificates on SIGHUP.
+        let reload = certs.as_ref().map(|c| c.tls.clone());
+        if s.workers > 1 || matches!(s.access_log, AccessLogTo::File(_)) || reload.is_some() {
+            signals::watch(handle, matches!(s.access_log, AccessLogTo::File(_)), reload);
         }
         let metrics = handle.metrics_addr();
-        for addr in handle.listen_addrs() {
-            let url = match addr {
+        let all = handle.listen_addrs();
+        for (i, addr) in all.iter().enumerate() {
+            let secure = tls::is_tls(i, plain_count, tls_count);
+            let (url, what) = match addr {
                 ListenAddr::Tcp(a) if Some(*a) == metrics => continue,
-                ListenAddr::Tcp(a) => format!("http://{a}"),
-                other => other.to_string(),
+                ListenAddr::Tcp(a) if secure => {
+                    (format!("https://{a}"), "HTTP/1.1 and HTTP/2 over TLS")
+                }
+                ListenAddr::Tcp(a) => (format!("http://{a}"), "HTTP/1.1 and h2c"),
+                other if secure => (other.to_string(), "HTTP/1.1 and HTTP/2 over TLS"),
+                other => (other.to_string(), "HTTP/1.1 and h2c"),
             };
             println!(
-                "brisk listening on {url} (HTTP/1.1 and h2c, {} worker{})",
+                "brisk listening on {url} ({what}, {} worker{})",
                 s.workers,
                 plural(s.workers)
             );
         }
         for line in start_up_facts(s, handle.listen_addrs(), cpus, handle.fd_limit()).lines() {
             log::info(format_args!("{line}"));
+        }
+        if let Some(c) = &certs {
+            let on: Vec<String> = all
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| tls::is_tls(*i, plain_count, tls_count))
+                .map(|(_, a)| a.to_string())
+                .collect();
+            log::info(format_args!("TLS on {}: {}", on.join(", "), c.summary));
         }
         if let Some(a) = metrics {
             log::info(format_args!("metrics on http://{a}/metrics"));
@@ -257,6 +325,7 @@ mod tests {
         for f in [
             "--config",
             "--print-config",
+            "--self-signed",
             "--version",
             "--help",
             "SIGHUP",

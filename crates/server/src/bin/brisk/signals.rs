@@ -5,11 +5,13 @@
 //!   nginx's fast shutdown), with status 128 + the signal's number (130 for SIGINT, 143 for
 //!   SIGTERM).
 //! * SIGHUP: never stops the process; with an access log file it reopens the file (log
-//!   rotation). The handler only counts the signal: a watcher thread ([`watch`]) sees the count
-//!   change within 100 ms and asks the server to reopen its logs (`Handle::reopen_logs`),
-//!   outside any handler; the same thread logs the progress of a graceful shutdown
+//!   rotation); with TLS listeners it re-reads the certificate and key files (new handshakes
+//!   use the new certificates, established connections go on; a bad file keeps the old ones
+//!   and the log says why). The handler only counts the signal: a watcher thread ([`watch`])
+//!   sees the count change within 100 ms and asks the server to reopen its logs
+//!   (`Handle::reopen_logs`) and reloads the certificates, outside any handler; the same thread logs the progress of a graceful shutdown
 //!   (connections left, once a second). The thread does not run in a process that would
-//!   otherwise have one thread (`--workers 1` without an access log file: a shared descriptor
+//!   otherwise have one thread (`--workers 1` without an access log file nor TLS: a shared descriptor
 //!   table makes every socket call dearer); there a SIGHUP only says on stderr that there is
 //!   nothing to reload, and shutdown logs its notice and `stopped`.
 //!
@@ -126,10 +128,42 @@ pub fn install_stop(handle: &Handle, deadline: Duration) {
     set_handler(libc::SIGTERM, on_stop);
 }
 
+/// What a SIGHUP reloads besides the logs: the certificates.
+#[cfg(feature = "tls")]
+pub type Certs = Option<brisk_server::tls::Tls>;
+/// What a SIGHUP reloads besides the logs: nothing without TLS.
+#[cfg(not(feature = "tls"))]
+pub type Certs = Option<std::convert::Infallible>;
+
+/// Re-reads the certificates and logs the outcome.
+#[cfg(feature = "tls")]
+fn reload(tls: &brisk_server::tls::Tls) {
+    let files: Vec<String> = tls
+        .files()
+        .iter()
+        .map(|f| f.cert.display().to_string())
+        .collect();
+    match tls.reload() {
+        Ok(n) => brisk_server::log::info(format_args!(
+            "SIGHUP received: {n} certificate{} reloaded from {}",
+            if n == 1 { "" } else { "s" },
+            files.join(", ")
+        )),
+        Err(e) => brisk_server::log::error(format_args!(
+            "SIGHUP received: kept the old certificates: {e}"
+        )),
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+fn reload(never: &std::convert::Infallible) {
+    match *never {}
+}
+
 /// Starts the watcher thread: on each SIGHUP (seen within 100 ms) it reopens the server's
-/// logs; once a graceful shutdown began, it logs how many connections are left, once a
+/// logs and reloads `certs`; once a graceful shutdown began, it logs how many connections are left, once a
 /// second. It runs until the process exits.
-pub fn watch(handle: &Handle, reopens: bool) {
+pub fn watch(handle: &Handle, reopens: bool, certs: Certs) {
     REOPENS.store(reopens, Ordering::SeqCst);
     WATCHED.store(true, Ordering::SeqCst);
     let handle = handle.clone();
@@ -149,7 +183,11 @@ pub fn watch(handle: &Handle, reopens: bool) {
                             "SIGHUP received: reopening the logs"
                         ));
                         handle.reopen_logs();
-                    } else {
+                    }
+                    if let Some(tls) = &certs {
+                        reload(tls);
+                    }
+                    if !REOPENS.load(Ordering::SeqCst) && certs.is_none() {
                         brisk_server::log::info(format_args!(
                             "SIGHUP received: nothing to reload (no access log file)"
                         ));
