@@ -214,11 +214,13 @@ impl WorkerStats {
     pub fn closes(&self) -> Closes {
         Closes::from_array(self.closes.each_ref().map(|a| a.load(Ordering::Relaxed)))
     }
-    /// Bytes read from connections.
+    /// Bytes read from connections (of a TLS connection: the plaintext handed to the
+    /// protocol; handshakes are not counted).
     pub fn bytes_in(&self) -> u64 {
         self.bytes_in.load(Ordering::Relaxed)
     }
-    /// Bytes written to connections.
+    /// Bytes written to connections (of a TLS connection: the records written after the
+    /// handshake).
     pub fn bytes_out(&self) -> u64 {
         self.bytes_out.load(Ordering::Relaxed)
     }
