@@ -148,7 +148,7 @@ pub(crate) struct Continuation {
 ///     }
 /// }
 /// assert_eq!(body, b"hello");
-/// # Ok::<(), brisk_http2::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Connection {

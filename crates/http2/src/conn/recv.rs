@@ -53,7 +53,7 @@ impl Connection {
     /// // A PING as first frame instead of SETTINGS:
     /// let err = server.recv(&[0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]).unwrap_err();
     /// assert_eq!(err.code(), ErrorCode::PROTOCOL_ERROR);
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv(&mut self, input: &[u8]) -> Result<usize, Error> {
         if let Some(e) = self.error {
