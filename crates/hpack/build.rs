@@ -44,11 +44,11 @@ fn python_has(module: &str) -> bool {
             .is_ok_and(|s| s.success())
 }
 
-/// The nearest existing of `p`, its parent and grandparent, so adding the corpora re-runs
-/// the probe. Nothing higher: cargo scans a `rerun-if-changed` directory's whole tree (and
-/// re-runs the script on every build for a path that does not exist).
-fn watched(p: &Path) -> Option<&Path> {
-    p.ancestors().take(3).find(|a| a.exists())
+/// What to watch so adding the corpora re-runs the probe: the folder itself, else the corpora
+/// root, else nothing (`touch build.rs`). Never a wider ancestor: cargo scans a
+/// `rerun-if-changed` directory's whole tree on every build.
+fn watched<'a>(dir: &'a Path, root: &'a Path) -> Option<&'a Path> {
+    [dir, root].into_iter().find(|p| p.is_dir())
 }
 
 fn main() {
@@ -75,7 +75,7 @@ fn main() {
     for need in NEEDS {
         if let Some(sub) = need.strip_prefix("corpora:") {
             let dir = corpora.join(sub);
-            if let Some(w) = watched(&dir) {
+            if let Some(w) = watched(&dir, &corpora) {
                 println!("cargo::rerun-if-changed={}", w.display());
             }
             if !dir.is_dir() && !require("BRISK_REQUIRE_CORPORA") {
