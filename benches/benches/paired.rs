@@ -90,8 +90,10 @@ fn router(name: &str, patterns: &[String], paths: &[String], slice: Duration, ro
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing we need either.
-    if std::env::args().any(|a| a == "--list") {
+    // `cargo bench` passes `--bench`; under `cargo test --benches` (or `--all-targets`) this
+    // binary is only checked to start: the measurement takes several seconds.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("paired: run with `cargo bench -p brisk-benches --bench paired`");
         return;
     }
     let rounds: usize = std::env::var("BRISK_PAIRED_ROUNDS")
