@@ -11,84 +11,12 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::Ordering::{self, Relaxed};
-use std::thread::LocalKey;
-
 use brisk_hpack::{Decoder, Encoder, Field, Limits};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS_TL: Cell<usize> = const { Cell::new(0) };
-    static LIVE_TL: Cell<usize> = const { Cell::new(0) };
-    static PEAK_TL: Cell<usize> = const { Cell::new(0) };
-}
-
-/// A per-thread counter with the `AtomicUsize` calls used below: only what the measuring
-/// thread allocates is counted, so the test harness's own threads (which may allocate while
-/// a loaded machine keeps the test running) cannot disturb a measurement.
-struct PerThread(&'static LocalKey<Cell<usize>>);
-
-impl PerThread {
-    fn load(&self, _: Ordering) -> usize {
-        self.0.try_with(Cell::get).unwrap_or(0)
-    }
-    fn store(&self, v: usize, _: Ordering) {
-        let _ = self.0.try_with(|c| c.set(v));
-    }
-    fn fetch_add(&self, n: usize, _: Ordering) -> usize {
-        self.0
-            .try_with(|c| c.replace(c.get().wrapping_add(n)))
-            .unwrap_or(0)
-    }
-    fn fetch_sub(&self, n: usize, _: Ordering) -> usize {
-        // Saturating: memory allocated by another thread may be freed on this one.
-        self.0
-            .try_with(|c| c.replace(c.get().saturating_sub(n)))
-            .unwrap_or(0)
-    }
-    fn fetch_max(&self, n: usize, _: Ordering) -> usize {
-        self.0.try_with(|c| c.replace(c.get().max(n))).unwrap_or(0)
-    }
-}
-
-static ALLOCS: PerThread = PerThread(&ALLOCS_TL);
-static LIVE: PerThread = PerThread(&LIVE_TL);
-static PEAK: PerThread = PerThread(&PEAK_TL);
-
-fn grow(n: usize) {
-    let v = LIVE.fetch_add(n, Relaxed) + n;
-    PEAK.fetch_max(v, Relaxed);
-}
-
-// SAFETY: forwards to the system allocator unchanged; only updates counters.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        grow(layout.size());
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        grow(new_size);
-        // SAFETY: `ptr` came from `System` with `layout`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: brisk_testkit::CountingAlloc = brisk_testkit::CountingAlloc;
 
 /// Empties a decoder's table with a legitimate block (size update to 0, then back to 4096),
 /// so a story can be replayed as if on a fresh connection.
@@ -97,10 +25,10 @@ const RESET: [u8; 4] = [0x20, 0x3f, 0xe1, 0x1f];
 #[test]
 fn allocations() {
     // The counter is live on this thread: a deliberate allocation moves it.
-    let probe = ALLOCS.load(Relaxed);
+    let probe = brisk_testkit::allocations();
     std::hint::black_box(vec![0u8; 16]);
     assert!(
-        ALLOCS.load(Relaxed) > probe,
+        brisk_testkit::allocations() > probe,
         "the counting allocator sees this thread"
     );
     steady_state_blocks_do_not_allocate();
@@ -110,15 +38,19 @@ fn allocations() {
 
 fn tables_allocate_lazily_and_in_proportion() {
     let mut out = Vec::with_capacity(1024);
-    let base = LIVE.load(Relaxed);
+    let base = brisk_testkit::live_bytes();
     let mut decoder = Decoder::new();
     let mut encoder = Encoder::new();
-    assert_eq!(LIVE.load(Relaxed) - base, 0, "new coders allocate nothing");
+    assert_eq!(
+        brisk_testkit::live_bytes() - base,
+        0,
+        "new coders allocate nothing"
+    );
     // Fields only from the static table: still nothing.
     decoder.decode(&[0x82, 0x86, 0x84], |_| {}).unwrap();
     encoder.encode([Field::new(b":status", b"200")], &mut out);
     assert_eq!(
-        LIVE.load(Relaxed) - base,
+        brisk_testkit::live_bytes() - base,
         0,
         "static fields allocate nothing"
     );
@@ -134,7 +66,7 @@ fn tables_allocate_lazily_and_in_proportion() {
     ]
     .concat();
     decoder.decode(&block, |_| {}).unwrap();
-    let decoder_bytes = LIVE.load(Relaxed) - base;
+    let decoder_bytes = brisk_testkit::live_bytes() - base;
     // A response with indexed fields.
     out.clear();
     encoder.encode(
@@ -146,7 +78,7 @@ fn tables_allocate_lazily_and_in_proportion() {
         ],
         &mut out,
     );
-    let encoder_bytes = LIVE.load(Relaxed) - base - decoder_bytes;
+    let encoder_bytes = brisk_testkit::live_bytes() - base - decoder_bytes;
     println!("after one request: decoder {decoder_bytes} B, encoder {encoder_bytes} B");
     assert_eq!(decoder.table_entries().count(), 3);
     assert!(decoder_bytes <= 512, "decoder holds {decoder_bytes} B");
@@ -165,7 +97,7 @@ fn steady_state_blocks_do_not_allocate() {
     let mut encoders: Vec<Encoder> = stories.iter().map(|_| Encoder::new()).collect();
     let mut out = Vec::with_capacity(64 * 1024);
     for pass in 0..2 {
-        let before = ALLOCS.load(Relaxed);
+        let before = brisk_testkit::allocations();
         let mut fields = 0usize;
         for ((story, decoder), encoder) in stories.iter().zip(&mut decoders).zip(&mut encoders) {
             decoder.decode(&RESET, |_| {}).unwrap();
@@ -198,7 +130,7 @@ fn steady_state_blocks_do_not_allocate() {
                 assert!(!out.is_empty() || case.headers.is_empty());
             }
         }
-        let allocs = ALLOCS.load(Relaxed) - before;
+        let allocs = brisk_testkit::allocations() - before;
         println!("pass {pass}: {blocks} blocks decoded and encoded, {fields} fields, {allocs} allocations");
         if pass == 1 {
             assert_eq!(
@@ -226,8 +158,8 @@ fn arbitrary_input_allocates_within_the_limits() {
             let mut limits = Limits::default();
             limits.max_table_size = table;
             limits.max_header_list_size = list;
-            let base = LIVE.load(Relaxed);
-            PEAK.store(base, Relaxed);
+            let base = brisk_testkit::live_bytes();
+            brisk_testkit::reset_peak();
             let mut decoder = Decoder::with_limits(limits);
             for block in &blocks {
                 if decoder
@@ -237,7 +169,7 @@ fn arbitrary_input_allocates_within_the_limits() {
                     break;
                 }
             }
-            let peak = PEAK.load(Relaxed) - base;
+            let peak = brisk_testkit::peak_bytes() - base;
             drop(decoder);
             // Table ring (2 * table) + entry offsets (<= 48 octets per 32 of table) + Huffman
             // scratch for a name and a value (each <= max(list, table) + 2) plus a copied name,

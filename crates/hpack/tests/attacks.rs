@@ -3,54 +3,12 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use brisk_hpack::{Decoder, Error, Limits};
 use common::hex;
 
-/// Tracks, per thread, the bytes currently allocated and their peak.
-struct PeakAlloc;
-
-thread_local! {
-    static LIVE: Cell<usize> = const { Cell::new(0) };
-    static PEAK: Cell<usize> = const { Cell::new(0) };
-}
-
-fn add(n: usize) {
-    let _ = LIVE.try_with(|l| {
-        let v = l.get() + n;
-        l.set(v);
-        let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
-    });
-}
-
-fn sub(n: usize) {
-    let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(n)));
-}
-
-// SAFETY: forwards to the system allocator unchanged; only updates thread-local counters.
-unsafe impl GlobalAlloc for PeakAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        add(layout.size());
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        sub(layout.size());
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        sub(layout.size());
-        add(new_size);
-        // SAFETY: `ptr` came from `System` with `layout`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
+// Tracks, per thread, the bytes currently allocated and their peak.
 #[global_allocator]
-static GLOBAL: PeakAlloc = PeakAlloc;
+static GLOBAL: brisk_testkit::CountingAlloc = brisk_testkit::CountingAlloc;
 
 fn decode(decoder: &mut Decoder, block: &[u8]) -> Result<usize, Error> {
     let mut n = 0;
@@ -73,10 +31,10 @@ fn hpack_bomb_stops_at_the_list_limit_with_small_memory() {
     limits.max_header_list_size = 64 * 1024;
     let mut decoder = Decoder::with_limits(limits);
     let mut emitted = 0usize;
-    let base = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(base));
+    let base = brisk_testkit::live_bytes();
+    brisk_testkit::reset_peak();
     let result = decoder.decode(&block, |f| emitted += f.name.len() + f.value.len() + 32);
-    let peak = PEAK.with(Cell::get) - base;
+    let peak = brisk_testkit::peak_bytes() - base;
     assert_eq!(result, Err(Error::HeaderListTooLarge));
     assert!(emitted <= 64 * 1024, "emitted {emitted} octets of fields");
     // Expanded, the block would be 10,001 * 4033 = 40 MB; the decoder holds its table ring
@@ -234,11 +192,11 @@ fn table_memory_follows_the_size_the_peer_uses() {
     let mut limits = Limits::default();
     limits.max_table_size = 1 << 20;
     let mut d = Decoder::with_limits(limits);
-    let base = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(base));
+    let base = brisk_testkit::live_bytes();
+    brisk_testkit::reset_peak();
     d.decode(&[0x3f, 0xe1, 0x1f, 0x40, 0x01, b'a', 0x01, b'b'], |_| {})
         .unwrap(); // update to 4096
-    let peak = PEAK.with(Cell::get) - base;
+    let peak = brisk_testkit::peak_bytes() - base;
     assert!(peak < 16 * 1024, "peak {peak}");
     // Raised later, entries survive the regrowth.
     let mut block = vec![0x3f, 0xff, 0x3f]; // size update to 31 + 0x7f + (0x3f << 7) = 8222

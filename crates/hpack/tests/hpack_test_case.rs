@@ -9,6 +9,7 @@ use brisk_hpack::{Decoder, Encoder, Field, Huffman, Strategy};
 use common::{corpora, decode_all, encoder_folders, stories};
 
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn every_encoder_folder_decodes_to_its_headers() {
     let Some(corpora) = corpora("every_encoder_folder_decodes_to_its_headers") else {
         return;
@@ -51,6 +52,7 @@ fn every_encoder_folder_decodes_to_its_headers() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn raw_data_round_trips_with_every_strategy() {
     let Some(corpora) = corpora("raw_data_round_trips_with_every_strategy") else {
         return;
@@ -107,6 +109,7 @@ fn raw_data_round_trips_with_every_strategy() {
 /// Encoding after the peer changes its table size: the encoder signals the update(s) and the
 /// decoder (which requires them, as nghttp2 does) follows, for every raw-data story.
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn raw_data_round_trips_across_table_size_changes() {
     let Some(corpora) = corpora("raw_data_round_trips_across_table_size_changes") else {
         return;

@@ -79,6 +79,10 @@ fn raw_data(test: &str) -> Option<Vec<Story>> {
 }
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "corpora", brisk_missing = "py_hpack"),
+    ignore = "needs ../shared/corpora and Python hpack"
+)]
 fn python_hpack_decodes_our_encoding() {
     let Some(raw) = raw_data("python_hpack_decodes_our_encoding") else {
         return;
@@ -119,6 +123,10 @@ fn python_hpack_decodes_our_encoding() {
 }
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "corpora", brisk_missing = "py_hpack"),
+    ignore = "needs ../shared/corpora and Python hpack"
+)]
 fn we_decode_python_hpack_encoding() {
     let Some(raw) = raw_data("we_decode_python_hpack_encoding") else {
         return;

@@ -574,24 +574,13 @@ mod tests {
 
     /// The vector path and the portable path agree at every offset of every llhttp case file.
     #[test]
+    #[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
     fn simd_and_swar_agree_on_corpus() {
-        let dir = match std::env::var_os("BRISK_CORPORA") {
-            Some(d) => std::path::PathBuf::from(d),
-            None => std::path::PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpora"
-            )),
-        }
-        .join("llhttp/request");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            let required = std::env::var("BRISK_REQUIRE_CORPORA").as_deref() == Ok("1");
-            assert!(!required, "corpora not found at {}", dir.display());
-            eprintln!(
-                "SKIPPED simd_and_swar_agree_on_corpus: corpora not found at {}",
-                dir.display()
-            );
+        let Some(corpora) = brisk_testkit::corpora("simd_and_swar_agree_on_corpus", "llhttp")
+        else {
             return;
         };
+        let entries = std::fs::read_dir(corpora.join("llhttp/request")).unwrap();
         let mut n = 0;
         for e in entries {
             let text = std::fs::read(e.unwrap().path()).unwrap();

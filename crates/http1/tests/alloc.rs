@@ -5,57 +5,10 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::Ordering;
-use std::thread::LocalKey;
-
 use brisk_http1::{Body, Chunk, ChunkedDecoder, Header, RequestParser, ResponseParser, Status};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS_TL: Cell<usize> = const { Cell::new(0) };
-}
-
-/// A per-thread counter with the `AtomicUsize` calls used below: only what the measuring
-/// thread allocates is counted, so the test harness's own threads (which may allocate while
-/// a loaded machine keeps the test running) cannot disturb a measurement.
-struct PerThread(&'static LocalKey<Cell<usize>>);
-
-impl PerThread {
-    fn load(&self, _: Ordering) -> usize {
-        self.0.try_with(Cell::get).unwrap_or(0)
-    }
-    fn fetch_add(&self, n: usize, _: Ordering) -> usize {
-        self.0
-            .try_with(|c| c.replace(c.get().wrapping_add(n)))
-            .unwrap_or(0)
-    }
-}
-
-static ALLOCS: PerThread = PerThread(&ALLOCS_TL);
-
-// SAFETY: forwards to the system allocator unchanged, only counting calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: brisk_testkit::CountingAlloc = brisk_testkit::CountingAlloc;
 
 /// Parses one input completely; returns how many heads were parsed. `p` is a reused parser
 /// (a server connection's) for the byte-by-byte pass.
@@ -104,6 +57,7 @@ fn parse_all(input: &[u8], p: &mut RequestParser) -> usize {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn parse_path_does_not_allocate() {
     let Some(dir) = common::corpora("parse_path_does_not_allocate") else {
         return;
@@ -113,13 +67,13 @@ fn parse_path_does_not_allocate() {
         .map(common::request_bytes)
         .collect();
     // The counter does count.
-    let probe = ALLOCS.load(Ordering::SeqCst);
+    let probe = brisk_testkit::allocations();
     drop(std::hint::black_box(Box::new(7u64)));
-    assert!(ALLOCS.load(Ordering::SeqCst) > probe);
+    assert!(brisk_testkit::allocations() > probe);
     // A parser that has resumed a head once holds its offset table from then on.
     let mut parser = RequestParser::new();
     let mut headers = [Header::EMPTY; 4];
-    let warm = ALLOCS.load(Ordering::SeqCst);
+    let warm = brisk_testkit::allocations();
     assert!(matches!(
         parser.parse(b"GET / HTTP/1.1\r\nA: b\r\n", &mut headers),
         Ok(Status::Partial)
@@ -129,17 +83,17 @@ fn parse_path_does_not_allocate() {
         Ok(Status::Partial)
     ));
     assert_eq!(
-        ALLOCS.load(Ordering::SeqCst) - warm,
+        brisk_testkit::allocations() - warm,
         1,
         "one table on the first Partial"
     );
 
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = brisk_testkit::allocations();
     let mut accepted = 0;
     for input in &inputs {
         accepted += parse_all(input, &mut parser);
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = brisk_testkit::allocations();
     assert!(
         accepted > 100,
         "only {accepted} heads parsed: the test would prove little"

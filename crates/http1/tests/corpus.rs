@@ -334,6 +334,7 @@ fn compare(case: &Case) -> Verdict {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn llhttp_corpus() {
     let Some(dir) = common::corpora("llhttp_corpus") else {
         return;

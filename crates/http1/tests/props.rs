@@ -172,6 +172,7 @@ proptest! {
 
 /// (b) Any split of any corpus request gives the same result as the whole input.
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn corpus_splits_equal_whole() {
     let Some(dir) = common::corpora("corpus_splits_equal_whole") else {
         return;

@@ -2,57 +2,10 @@
 //! through both roles (HEADERS + DATA both ways, WINDOW_UPDATEs, PINGs) allocate nothing.
 //! Allocations are counted per thread (the test thread only).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::Ordering;
-use std::thread::LocalKey;
-
 use brisk_http2::{Config, Connection, Event, StreamId};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS_TL: Cell<usize> = const { Cell::new(0) };
-}
-
-/// A per-thread counter with the `AtomicUsize` calls used below: only what the measuring
-/// thread allocates is counted, so the test harness's own threads (which may allocate while
-/// a loaded machine keeps the test running) cannot disturb a measurement.
-struct PerThread(&'static LocalKey<Cell<usize>>);
-
-impl PerThread {
-    fn load(&self, _: Ordering) -> usize {
-        self.0.try_with(Cell::get).unwrap_or(0)
-    }
-    fn fetch_add(&self, n: usize, _: Ordering) -> usize {
-        self.0
-            .try_with(|c| c.replace(c.get().wrapping_add(n)))
-            .unwrap_or(0)
-    }
-}
-
-static ALLOCS: PerThread = PerThread(&ALLOCS_TL);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: brisk_testkit::CountingAlloc = brisk_testkit::CountingAlloc;
 
 fn pump(from: &mut Connection, to: &mut Connection, wire: &mut Vec<u8>) {
     wire.clear();
@@ -120,10 +73,10 @@ fn cycle(
 #[test]
 fn steady_state_cycles_do_not_allocate() {
     // The counter is live on this thread: a deliberate allocation moves it.
-    let probe = ALLOCS.load(Ordering::Relaxed);
+    let probe = brisk_testkit::allocations();
     std::hint::black_box(vec![0u8; 16]);
     assert!(
-        ALLOCS.load(Ordering::Relaxed) > probe,
+        brisk_testkit::allocations() > probe,
         "the counting allocator sees this thread"
     );
     let mut client = Connection::client(Config::default());
@@ -137,11 +90,11 @@ fn steady_state_cycles_do_not_allocate() {
     for _ in 0..500 {
         cycle(&mut client, &mut server, &mut wire, &body, &mut consumed);
     }
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = brisk_testkit::allocations();
     for _ in 0..2_000 {
         cycle(&mut client, &mut server, &mut wire, &body, &mut consumed);
     }
-    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let allocs = brisk_testkit::allocations() - before;
     assert_eq!(
         allocs, 0,
         "{allocs} allocations in 2,000 steady-state cycles"

@@ -8,6 +8,7 @@ use std::process::Command;
 use brisk_http2::Config;
 
 #[test]
+#[cfg_attr(brisk_missing = "httpwg", ignore = "needs httpwg")]
 fn httpwg_conformance_all_cases_pass() {
     if !util::have_peer(
         "httpwg_conformance_all_cases_pass",

@@ -16,6 +16,7 @@ fn tmp_path(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn curl_prior_knowledge_get_and_post_1mib() {
     if !util::have_peer(
         "curl_prior_knowledge_get_and_post_1mib",
@@ -71,6 +72,7 @@ fn curl_prior_knowledge_get_and_post_1mib() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn curl_upgrade_h2c() {
     if !util::have_peer("curl_upgrade_h2c", Command::new("curl").arg("--version")) {
         return;
@@ -165,6 +167,7 @@ print("OK %d" % len(done))
 "#;
 
 #[test]
+#[cfg_attr(brisk_missing = "py_h2", ignore = "needs Python h2")]
 fn python_h2_client_100_concurrent_streams_with_flow_control() {
     let name = "python_h2_client_100_concurrent_streams_with_flow_control";
     if !util::have_peer(name, Command::new("python3").args(["-c", "import h2"])) {
@@ -191,6 +194,7 @@ fn python_h2_client_100_concurrent_streams_with_flow_control() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "nghttp", ignore = "needs nghttp")]
 fn nghttp_fetches_50_concurrent() {
     if !util::have_peer(
         "nghttp_fetches_50_concurrent",
@@ -216,6 +220,7 @@ fn nghttp_fetches_50_concurrent() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "h2load", ignore = "needs h2load")]
 fn h2load_20000_requests_all_2xx() {
     if !util::have_peer(
         "h2load_20000_requests_all_2xx",
@@ -247,6 +252,7 @@ fn free_port() -> u16 {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "nghttpd", ignore = "needs nghttpd")]
 fn client_role_fetches_file_from_nghttpd() {
     if !util::have_peer(
         "client_role_fetches_file_from_nghttpd",

@@ -11,19 +11,7 @@ use brisk_http2::{Config, Connection, Event, StreamId};
 use proptest::prelude::*;
 
 /// xorshift64*: deterministic per proptest case.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use brisk_testkit::Rng;
 
 fn req_byte(id: u32, i: usize) -> u8 {
     (i.wrapping_mul(31) as u32 ^ id) as u8

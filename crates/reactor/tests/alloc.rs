@@ -6,53 +6,12 @@
 
 mod util;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use util::{connect, reactor, roundtrip, Echo, Rng};
 
-struct Counting;
-
-static WORKER_ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// Set on the reactor's worker thread (from the per-worker factory maker).
-    static IS_WORKER: Cell<bool> = const { Cell::new(false) };
-}
-
-// SAFETY: defers to `System` for every operation; only counts on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if IS_WORKER.with(Cell::get) {
-            WORKER_ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if IS_WORKER.with(Cell::get) {
-            WORKER_ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if IS_WORKER.with(Cell::get) {
-            WORKER_ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: brisk_testkit::CountingAlloc = brisk_testkit::CountingAlloc;
 
 #[test]
 fn pool_of_8_buffers_serves_100_clients_without_allocating() {
@@ -64,7 +23,7 @@ fn pool_of_8_buffers_serves_100_clients_without_allocating() {
         .pool_size(POOL)
         .socket_send_buffer(4096)
         .start_per_worker(|_worker| {
-            IS_WORKER.with(|w| w.set(true));
+            brisk_testkit::count_thread_globally();
             |_: &brisk_reactor::ConnInfo| Echo
         })
         .unwrap();
@@ -76,7 +35,7 @@ fn pool_of_8_buffers_serves_100_clients_without_allocating() {
         roundtrip(&mut c, &[7; 40_000], &mut Vec::new());
     }
     std::thread::sleep(Duration::from_millis(100));
-    let before = WORKER_ALLOCS.load(Ordering::Relaxed);
+    let before = brisk_testkit::global_allocations();
 
     let started = Instant::now();
     let clients: Vec<_> = (0..CLIENTS)
@@ -109,7 +68,7 @@ fn pool_of_8_buffers_serves_100_clients_without_allocating() {
         std::thread::sleep(Duration::from_millis(1));
     }
     let took = started.elapsed();
-    let after = WORKER_ALLOCS.load(Ordering::Relaxed);
+    let after = brisk_testkit::global_allocations();
     let t = handle.totals();
     eprintln!(
         "pool of {POOL}: {CLIENTS} clients x {MESSAGES} messages in {took:?}; {} MiB echoed; \

@@ -32,7 +32,7 @@ fn main() -> Result<(), brisk_router::InsertError> {
         .collect(),
     };
     for (method, path) in &requests {
-        let Ok(m) = Method::from_bytes(method.as_bytes()) else {
+        let Ok(m) = Method::from_token(method.as_bytes()) else {
             println!("{method} {path} -> 400 (not a method token)");
             continue;
         };

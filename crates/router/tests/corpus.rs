@@ -6,23 +6,7 @@ use std::path::PathBuf;
 use brisk_router::{Method, Router};
 
 fn corpora(test: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("BRISK_CORPORA") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("../shared/corpora")
-        }
-    };
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("BRISK_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "{test}: corpora not found at {} (BRISK_REQUIRE_CORPORA=1)",
-            dir.display()
-        );
-    }
-    eprintln!("SKIPPED {test}: corpora not found at {}", dir.display());
-    None
+    brisk_testkit::corpora(test, "routes")
 }
 
 fn rows(file: &std::path::Path) -> Vec<(String, String)> {
@@ -56,6 +40,7 @@ fn expected_params(pattern: &str, path: &str) -> Vec<(String, String)> {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn every_corpus_route_inserts_without_conflict() {
     let Some(dir) = corpora("every_corpus_route_inserts_without_conflict") else {
         return;
@@ -70,7 +55,7 @@ fn every_corpus_route_inserts_without_conflict() {
         let mut router = Router::new();
         let rows = rows(&dir.join("routes").join(name));
         for (method, pattern) in &rows {
-            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let m = Method::from_bytes(method.as_bytes());
             router
                 .insert(m, pattern, pattern.clone())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -78,7 +63,7 @@ fn every_corpus_route_inserts_without_conflict() {
         // Each route is found by a path made from its own pattern, with its own method.
         for (method, pattern) in &rows {
             let path = pattern.replace(['{', '}'], "");
-            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let m = Method::from_bytes(method.as_bytes());
             let found = router
                 .at(m, &path)
                 .unwrap_or_else(|e| panic!("{name}: {method} {path}: {e}"));
@@ -99,6 +84,7 @@ fn every_corpus_route_inserts_without_conflict() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "corpora", ignore = "needs ../shared/corpora")]
 fn github_315_sample_paths_match_their_own_pattern() {
     let Some(dir) = corpora("github_315_sample_paths_match_their_own_pattern") else {
         return;

@@ -158,6 +158,7 @@ pub use access_log::{AccessLog, FormatError, DEFAULT_FLUSH_INTERVAL};
 pub use app_error::{AppError, AppErrorKind, AppRoute};
 pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;
+pub use brisk_http1::Method;
 pub use brisk_http2::Config as Http2Config;
 /// The rustls the server is built with (feature `tls`): build the `ServerConfig` for
 /// [`Builder::bind_tls`] with it.
@@ -169,7 +170,7 @@ pub use brisk_reactor::Error as ReactorError;
 pub use brisk_reactor::{fd_limit, raise_fd_limit, AcceptError, ListenAddr, ListenerKind};
 /// What a TLS connection's handshake settled ([`Request::tls`]), and its parts.
 pub use brisk_reactor::{Alpn, TlsInfo, TlsVersion};
-pub use brisk_router::{Method, RouteMethod};
+pub use brisk_router::{percent_decode, DecodeError, RouteMethod, MAX_PARAMS};
 pub use client_addr::{ForwardedHeader, TrustedProxy, TrustedProxyError};
 pub use config::{Limits, Timeouts};
 pub use counters::{Counters, Durations};
@@ -181,8 +182,8 @@ pub use files::StaticOptions;
 pub use handle::Handle;
 pub use metrics::METRICS_CONTENT_TYPE;
 pub use push::{BodyWriter, WriteError};
-pub use query::{form_decode, percent_decode, Query, QueryPair};
-pub use request::{Headers, Params, Request, Version, MAX_PARAMS};
+pub use query::{form_decode, Query, QueryPair};
+pub use request::{Headers, Params, Request, Version};
 pub use response::{Body, Response};
 pub use server::{Builder, Server};
 pub use status::reason_phrase;

@@ -426,6 +426,7 @@ fn sized_streams_send_their_length_and_a_short_one_closes_the_connection() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn files_and_a_short_stream_over_h2c() {
     if !util::tool("files_and_a_short_stream_over_h2c", "curl") {
         return;

@@ -375,6 +375,7 @@ fn a_file_truncated_while_it_is_sent_closes_the_connection() {
 /// middle of a large file ends where it should (reads past it are dropped), whole files
 /// arrive whole, and several requests on one connection share the cached descriptor.
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn ranges_and_whole_files_over_h2c_are_exact() {
     if !util::tool("ranges_and_whole_files_over_h2c_are_exact", "curl") {
         return;

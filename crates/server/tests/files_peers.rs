@@ -31,6 +31,7 @@ impl Drop for TempDir {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "strace", ignore = "needs strace")]
 fn large_files_leave_by_sendfile_over_http1() {
     if !tool("large_files_leave_by_sendfile_over_http1", "strace") {
         return;
@@ -133,6 +134,7 @@ fn a_cached_small_file_allocates_nothing_per_request() {
 
 /// A page with 30 assets (scripts, styles, images) loads whole in headless Chromium.
 #[test]
+#[cfg_attr(brisk_missing = "chromium", ignore = "needs chromium")]
 fn chromium_loads_a_page_of_thirty_assets_over_http1() {
     let browser = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()

@@ -334,6 +334,10 @@ fn health_answers_503_once_draining() {
 }
 
 #[test]
+#[cfg_attr(
+    brisk_missing = "py_prometheus_client",
+    ignore = "needs Python prometheus_client"
+)]
 fn prometheus_client_parses_a_scrape() {
     if !util::python(
         "prometheus_client_parses_a_scrape",

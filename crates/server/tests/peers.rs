@@ -18,6 +18,7 @@ fn run(cmd: &mut Command) -> (bool, String, String) {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn curl_http1_h2c_prior_knowledge_and_upgrade() {
     if !tool("curl_http1_h2c_prior_knowledge_and_upgrade", "curl") {
         return;
@@ -96,6 +97,7 @@ fn curl_http1_h2c_prior_knowledge_and_upgrade() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "nghttp", ignore = "needs nghttp")]
 fn nghttp_fetches_over_h2c() {
     if !tool("nghttp_fetches_over_h2c", "nghttp") {
         return;
@@ -168,6 +170,7 @@ print("ok", len(done))
 "#;
 
 #[test]
+#[cfg_attr(brisk_missing = "py_h2", ignore = "needs Python h2")]
 fn python_h2_100_concurrent_streams_with_flow_control() {
     if !python("python_h2_100_concurrent_streams_with_flow_control", "h2") {
         return;
@@ -218,6 +221,7 @@ fn tool_exists(name: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "h2load", ignore = "needs h2load")]
 fn h2load_two_seconds_all_2xx() {
     if !tool("h2load_two_seconds_all_2xx", "h2load") {
         return;
@@ -247,6 +251,7 @@ fn h2load_two_seconds_all_2xx() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "httpwg", ignore = "needs httpwg")]
 fn httpwg_conformance_107_of_107() {
     if !have_peer(
         "httpwg_conformance_107_of_107",
@@ -287,6 +292,7 @@ fn httpwg_conformance_107_of_107() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn curl_h2c_streamed_large_and_rejected_bodies_in_process() {
     if !tool(
         "curl_h2c_streamed_large_and_rejected_bodies_in_process",

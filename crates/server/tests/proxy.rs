@@ -473,6 +473,7 @@ fn an_invalid_trusted_proxy_fails_the_start() {
 /// The binary with `--bind-proxy` only, driven by curl's `--haproxy-protocol` (a real v1
 /// sender): served over HTTP/1.1 and h2c with the header, closed unanswered without it.
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn the_binary_serves_curl_haproxy_protocol_on_bind_proxy() {
     if !util::tool(
         "the_binary_serves_curl_haproxy_protocol_on_bind_proxy",

@@ -204,6 +204,7 @@ print("goaways", goaways)
 "#;
 
 #[test]
+#[cfg_attr(brisk_missing = "py_h2", ignore = "needs Python h2")]
 fn sigterm_on_http2_sends_two_phase_goaway() {
     if !util::python("sigterm_on_http2_sends_two_phase_goaway", "h2") {
         return;

@@ -493,6 +493,7 @@ fn assert_five_incremental(what: &str, lines: &[(Duration, String)]) {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn curl_n_reads_events_incrementally_over_http1_and_h2c() {
     if !tool(
         "curl_n_reads_events_incrementally_over_http1_and_h2c",
@@ -529,6 +530,10 @@ with httpx.Client(http1=not h2, http2=h2, timeout=10) as c:
 "#;
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "py_httpx", brisk_missing = "py_h2"),
+    ignore = "needs Python httpx and h2"
+)]
 fn python_httpx_streams_events_line_by_line_over_http1_and_h2c() {
     if !python(
         "python_httpx_streams_events_line_by_line_over_http1_and_h2c",

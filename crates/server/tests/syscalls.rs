@@ -12,6 +12,7 @@ use std::time::Duration;
 use util::{read_response, tool};
 
 #[test]
+#[cfg_attr(brisk_missing = "strace", ignore = "needs strace")]
 fn twenty_pipelined_requests_are_answered_with_one_writev() {
     if !tool(
         "twenty_pipelined_requests_are_answered_with_one_writev",

@@ -112,6 +112,10 @@ fn curl(cert: &PathBuf, args: &[&str], url: &str) -> (String, String) {
 }
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "openssl", brisk_missing = "curl"),
+    ignore = "needs openssl and curl"
+)]
 fn curl_over_https_http1_and_http2() {
     let test = "curl_over_https_http1_and_http2";
     let Some((dir, cert, key)) = make_cert(test) else {
@@ -212,6 +216,7 @@ fn metric(h: &Handle, line_start: &str) -> u64 {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "openssl", ignore = "needs openssl")]
 fn openssl_s_client_alpn_and_no_common_cipher() {
     let test = "openssl_s_client_alpn_and_no_common_cipher";
     let Some((dir, cert, key)) = make_cert(test) else {

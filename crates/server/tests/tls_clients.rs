@@ -19,6 +19,7 @@ fn server(dir: &TempDir, extra: &[&str]) -> Tlsd {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "openssl", ignore = "needs openssl")]
 fn s_client_alpn_chooses_the_protocol() {
     if !have_openssl("s_client_alpn_chooses_the_protocol") {
         return;
@@ -47,6 +48,7 @@ fn s_client_alpn_chooses_the_protocol() {
 /// `Reused`, on whichever of the 2 workers they land (tickets and the session-id cache are
 /// the process's).
 #[test]
+#[cfg_attr(brisk_missing = "openssl", ignore = "needs openssl")]
 fn openssl_resumes_by_ticket_and_by_session_id_on_any_worker() {
     if !have_openssl("openssl_resumes_by_ticket_and_by_session_id_on_any_worker") {
         return;
@@ -79,6 +81,7 @@ fn openssl_resumes_by_ticket_and_by_session_id_on_any_worker() {
 
 /// Two certificates: SNI picks the one for its name, the first is the default.
 #[test]
+#[cfg_attr(brisk_missing = "openssl", ignore = "needs openssl")]
 fn sni_picks_the_certificate() {
     if !have_openssl("sni_picks_the_certificate") {
         return;
@@ -105,6 +108,10 @@ fn sni_picks_the_certificate() {
 }
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "openssl", brisk_missing = "nghttp"),
+    ignore = "needs openssl and nghttp"
+)]
 fn nghttp_over_tls() {
     if !have_openssl("nghttp_over_tls") || !util::tool("nghttp_over_tls", "nghttp") {
         return;
@@ -126,6 +133,10 @@ fn nghttp_over_tls() {
 }
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "openssl", brisk_missing = "h2load"),
+    ignore = "needs openssl and h2load"
+)]
 fn h2load_over_tls() {
     if !have_openssl("h2load_over_tls") || !util::tool("h2load_over_tls", "h2load") {
         return;
@@ -196,6 +207,10 @@ print("echo", got[3] == body, len(got[3]))
 "#;
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "openssl", brisk_missing = "py_h2"),
+    ignore = "needs openssl and py_h2"
+)]
 fn python_ssl_and_h2() {
     if !have_openssl("python_ssl_and_h2") || !util::python("python_ssl_and_h2", "h2, ssl") {
         return;
@@ -233,6 +248,10 @@ fn chromium() -> Option<&'static str> {
 /// Headless Chromium loads a page over HTTPS; the page's script writes the protocol of its
 /// own navigation (`nextHopProtocol`), which must be `h2`.
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "openssl", brisk_missing = "chromium"),
+    ignore = "needs openssl and chromium"
+)]
 fn chromium_loads_a_page_over_h2() {
     if !have_openssl("chromium_loads_a_page_over_h2") {
         return;

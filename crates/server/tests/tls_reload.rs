@@ -74,6 +74,7 @@ impl Drop for Open {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "openssl", ignore = "needs openssl")]
 fn sighup_reloads_for_new_handshakes_and_keeps_old_connections() {
     if !have_openssl("sighup_reloads_for_new_handshakes_and_keeps_old_connections") {
         return;
@@ -123,6 +124,7 @@ fn sighup_reloads_for_new_handshakes_and_keeps_old_connections() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "openssl", ignore = "needs openssl")]
 fn a_bad_certificate_at_start_is_an_error_that_names_the_file() {
     if !have_openssl("a_bad_certificate_at_start_is_an_error_that_names_the_file") {
         return;

@@ -35,6 +35,10 @@ fn curl(proto: &str, args: &[&str]) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    any(brisk_missing = "openssl", brisk_missing = "curl"),
+    ignore = "needs openssl and curl"
+)]
 fn hundred_mib_down_and_up_over_http1_and_http2() {
     if !have_openssl("hundred_mib_down_and_up_over_http1_and_http2")
         || !util::tool("hundred_mib_down_and_up_over_http1_and_http2", "curl")

@@ -310,6 +310,7 @@ fn a_chunk_declared_past_the_upload_limit_is_answered_413_before_its_data() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn uploads_stream_over_h2c() {
     if !util::tool("uploads_stream_over_h2c", "curl") {
         return;

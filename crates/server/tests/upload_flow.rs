@@ -312,6 +312,7 @@ fn a_sink_that_answers_early_is_answered_without_the_rest_of_the_body() {
 }
 
 #[test]
+#[cfg_attr(brisk_missing = "curl", ignore = "needs curl")]
 fn paced_and_early_sinks_over_h2c() {
     if !util::tool("paced_and_early_sinks_over_h2c", "curl") {
         return;

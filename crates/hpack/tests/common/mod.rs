@@ -260,23 +260,7 @@ pub fn parse_story(name: String, text: &str) -> Story {
 /// The corpora folder, or None (after printing a SKIPPED line) when it is absent and
 /// BRISK_REQUIRE_CORPORA is not 1.
 pub fn corpora(test: &str) -> Option<PathBuf> {
-    let path = match std::env::var_os("BRISK_CORPORA") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("../shared/corpora")
-        }
-    };
-    if path.join("hpack-test-case").is_dir() {
-        return Some(path);
-    }
-    if std::env::var("BRISK_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "{test}: corpora not found at {} and BRISK_REQUIRE_CORPORA=1",
-            path.display()
-        );
-    }
-    eprintln!("SKIPPED {test}: corpora not found at {}", path.display());
-    None
+    brisk_testkit::corpora(test, "hpack-test-case")
 }
 
 /// Every story of one folder of hpack-test-case, sorted by file name.

@@ -5,23 +5,7 @@ use std::path::PathBuf;
 
 /// The corpora folder, or `None` (after printing SKIPPED) when it is absent and not required.
 pub fn corpora(test: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("BRISK_CORPORA") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("../shared/corpora")
-        }
-    };
-    if dir.join("llhttp").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("BRISK_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "{test}: corpora not found at {} (BRISK_REQUIRE_CORPORA=1)",
-            dir.display()
-        );
-    }
-    eprintln!("SKIPPED {test}: corpora not found at {}", dir.display());
-    None
+    brisk_testkit::corpora(test, "llhttp")
 }
 
 /// One `##`/`###` case of an llhttp markdown file.

@@ -13,19 +13,7 @@ use brisk_http2::{Config, Connection, ErrorCode, Event, StreamId};
 
 /// Skips (returns false) or panics when an external peer is missing, per BRISK_REQUIRE_PEERS.
 pub fn have_peer(test: &str, check: &mut Command) -> bool {
-    let ok = check
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var("BRISK_REQUIRE_PEERS").as_deref() == Ok("1") {
-            panic!("{test}: required peer missing: {check:?}");
-        }
-        eprintln!("SKIPPED {test}: peer not found ({check:?})");
-    }
-    ok
+    brisk_testkit::have_peer(test, check)
 }
 
 /// The body the test server sends for `path`.
@@ -349,7 +337,7 @@ pub fn fetch(
                     }
                     next += 1;
                 }
-                Err(brisk_http2::Error::StreamLimit) => break,
+                Err(brisk_http2::UserError::StreamLimit) => break,
                 Err(e) => panic!("send_request: {e}"),
             }
         }

@@ -153,23 +153,6 @@ pub fn closed_by_peer(s: &mut TcpStream) -> bool {
     }
 }
 
-/// xorshift64*: deterministic, seeded per client.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let x = self.next().to_le_bytes();
-            chunk.copy_from_slice(&x[..chunk.len()]);
-        }
-    }
-}
+/// xorshift64*: deterministic, seeded per client (shared with the other crates' tests).
+#[allow(unused_imports)] // not every test file uses it
+pub use brisk_testkit::Rng;

@@ -239,33 +239,17 @@ pub fn wait_parked(parked: &Parked, n: usize) -> Vec<(String, Responder)> {
 
 /// True when `python3 -c 'import {modules}'` works; otherwise as [`have_peer`].
 pub fn python(test: &str, modules: &str) -> bool {
-    have_peer(
-        test,
-        Command::new("python3").args(["-c", &format!("import {modules}")]),
-    )
+    brisk_testkit::python(test, modules)
 }
 
 /// True when `tool --version` (or `python3 -c 'import mod'`) works. Otherwise skips (prints
 /// SKIPPED and returns false), or panics when BRISK_REQUIRE_PEERS=1.
 pub fn have_peer(test: &str, check: &mut Command) -> bool {
-    let ok = check
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        let what = format!("{check:?}");
-        if std::env::var("BRISK_REQUIRE_PEERS").as_deref() == Ok("1") {
-            panic!("{test}: peer missing ({what}) and BRISK_REQUIRE_PEERS=1");
-        }
-        eprintln!("SKIPPED {test}: peer not available ({what})");
-    }
-    ok
+    brisk_testkit::have_peer(test, check)
 }
 
 pub fn tool(test: &str, name: &str) -> bool {
-    have_peer(test, Command::new(name).arg("--version"))
+    brisk_testkit::tool(test, name)
 }
 
 /// The real `brisk` binary, started with `args` on a free port; killed on drop.
