@@ -108,7 +108,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 ],
                 true,
             );
-            assert_eq!(r.unwrap_err(), Error::Closing);
+            assert_eq!(r.unwrap_err(), brisk_http2::UserError::Closing);
         }
         out.clear();
         client.poll_output(&mut out);

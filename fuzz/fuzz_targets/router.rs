@@ -67,14 +67,14 @@ fn build(src: &PatternSrc) -> String {
 fn route_method(m: u8) -> RouteMethod<'static> {
     match METHODS[m as usize % METHODS.len()] {
         "*" => RouteMethod::Any,
-        name => RouteMethod::Only(Method::from_bytes(name.as_bytes()).unwrap()),
+        name => RouteMethod::Only(Method::from_bytes(name.as_bytes())),
     }
 }
 
 fn request_method(m: u8) -> Method<'static> {
     match METHODS[m as usize % METHODS.len()] {
-        "*" => Method::Extension("OTHER"),
-        name => Method::from_bytes(name.as_bytes()).unwrap(),
+        "*" => Method::Other(b"OTHER"),
+        name => Method::from_bytes(name.as_bytes()),
     }
 }
 

@@ -64,6 +64,31 @@ impl<'b> Method<'b> {
         }
     }
 
+    /// Maps a method token to its variant after checking it is a token (RFC 9110 §9.1: one or
+    /// more `tchar`), for methods that did not come through this crate's parsers (an HTTP/2
+    /// `:method`, a configuration file).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMethod`](crate::Error::InvalidMethod) for an empty token or a byte
+    /// outside `tchar`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_http1::{Error, Method};
+    ///
+    /// assert_eq!(Method::from_token(b"PURGE"), Ok(Method::Other(b"PURGE")));
+    /// assert_eq!(Method::from_token(b"GE T"), Err(Error::InvalidMethod));
+    /// assert_eq!(Method::from_token(b""), Err(Error::InvalidMethod));
+    /// ```
+    pub fn from_token(b: &'b [u8]) -> Result<Self, crate::Error> {
+        if b.is_empty() || !b.iter().all(|&c| crate::scan::is_token(c)) {
+            return Err(crate::Error::InvalidMethod);
+        }
+        Ok(Method::from_bytes(b))
+    }
+
     /// The method token as bytes.
     ///
     /// # Examples

@@ -33,7 +33,8 @@ pub struct Response<'b, 'h> {
     pub reason: &'b [u8],
     /// The header fields in order.
     pub headers: &'h [Header<'b>],
-    /// Length of the head in bytes; the body starts at this offset.
+    /// Length of the head in bytes, including empty lines before the status line; the body
+    /// starts at this offset.
     pub head_len: usize,
 }
 
@@ -81,6 +82,8 @@ impl<'b> Response<'b, '_> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
+    /// Before the status line: empty lines are skipped.
+    Start,
     Version,
     Code,
     Reason,
@@ -93,7 +96,9 @@ enum Phase {
 /// Driven exactly like [`RequestParser`](crate::RequestParser): feed the bytes so far, get
 /// `Partial` until the head is complete; errors are sticky until [`reset`](Self::reset).
 /// The status line is `HTTP-version SP 3DIGIT SP reason CRLF`; a missing `SP reason` is accepted
-/// as an empty reason phrase.
+/// as an empty reason phrase. Empty lines before it (CRLF, or LF with
+/// [`Config::allow_bare_lf`]) are skipped, as for requests (RFC 9112 §2.2): some servers send
+/// a stray CRLF after a body.
 ///
 /// # Examples
 ///
@@ -162,7 +167,7 @@ impl ResponseParser {
     pub fn with_config(config: Config) -> Self {
         ResponseParser {
             config,
-            phase: Phase::Version,
+            phase: Phase::Start,
             pos: 0,
             version: Version::Http11,
             status: 0,
@@ -249,6 +254,19 @@ impl ResponseParser {
         let mut pos = self.pos;
         loop {
             match self.phase {
+                Phase::Start => match buf.get(pos) {
+                    // Empty lines before the status line (a server's stray CRLF after the
+                    // previous message) are ignored, as for requests (RFC 9112 §2.2).
+                    None => break,
+                    Some(b'\r') => match buf.get(pos + 1) {
+                        None => break,
+                        Some(b'\n') => pos += 2,
+                        Some(_) => return Err(Error::BareCr),
+                    },
+                    Some(b'\n') if bare_lf => pos += 1,
+                    Some(b'\n') => return Err(Error::BareLf),
+                    Some(_) => self.phase = Phase::Version,
+                },
                 Phase::Version => {
                     let v = &buf[pos..buf.len().min(pos + 8)];
                     if v.len() < 8 {

@@ -324,18 +324,11 @@ pub enum Error {
         /// The rule that was broken.
         violation: Violation,
     },
-    /// The caller named a stream that is not open (or not open for sending).
-    StreamNotOpen(StreamId),
-    /// The caller passed headers that break RFC 9113 §8 (a message this crate will not send).
-    InvalidHeaders,
-    /// The caller called a method that needs the other role (e.g. `send_request` on a server).
-    WrongRole,
-    /// No new stream can be opened: the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached.
-    StreamLimit,
-    /// The connection is shutting down or closed; no new stream can be opened.
-    Closing,
     /// The h2c upgrade's HTTP2-Settings header is not valid base64url SETTINGS (RFC 7540 §3.2.1).
     BadUpgradeSettings,
+    /// The request carrying an h2c upgrade cannot be expressed in HTTP/2 (RFC 9113 §8: a
+    /// connection-specific field, a missing `:path`, or a body announced on the upgrade).
+    BadUpgradeRequest,
 }
 
 impl Error {
@@ -345,17 +338,13 @@ impl Error {
     ///
     /// ```
     /// use brisk_http2::{Error, ErrorCode};
-    /// assert_eq!(Error::InvalidHeaders.code(), ErrorCode::INTERNAL_ERROR);
+    /// assert_eq!(Error::BadUpgradeSettings.code(), ErrorCode::PROTOCOL_ERROR);
     /// ```
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Connection { code, .. } | Error::Stream { code, .. } => *code,
-            Error::StreamNotOpen(_) => ErrorCode::STREAM_CLOSED,
-            Error::InvalidHeaders => ErrorCode::INTERNAL_ERROR,
-            Error::WrongRole => ErrorCode::INTERNAL_ERROR,
-            Error::StreamLimit => ErrorCode::REFUSED_STREAM,
-            Error::Closing => ErrorCode::REFUSED_STREAM,
             Error::BadUpgradeSettings => ErrorCode::PROTOCOL_ERROR,
+            Error::BadUpgradeRequest => ErrorCode::PROTOCOL_ERROR,
         }
     }
 
@@ -383,12 +372,10 @@ impl fmt::Display for Error {
                 code,
                 violation,
             } => write!(f, "stream {stream} error {code}: {violation}"),
-            Error::StreamNotOpen(s) => write!(f, "stream {s} is not open"),
-            Error::InvalidHeaders => f.write_str("headers break rfc 9113 section 8"),
-            Error::WrongRole => f.write_str("operation not available in this role"),
-            Error::StreamLimit => f.write_str("peer's concurrent stream limit reached"),
-            Error::Closing => f.write_str("connection is closing"),
             Error::BadUpgradeSettings => f.write_str("invalid http2-settings header"),
+            Error::BadUpgradeRequest => {
+                f.write_str("upgraded request cannot be expressed in http/2")
+            }
         }
     }
 }

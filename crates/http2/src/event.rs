@@ -61,7 +61,7 @@ impl Default for PeerSettings {
 /// server.poll_output(&mut wire);
 /// client.recv(&wire)?;
 /// assert!(matches!(client.poll_event(), Some(Event::PeerSettings(_))));
-/// # Ok::<(), brisk_http2::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]

@@ -108,7 +108,7 @@ impl Connection {
     /// # Errors
     ///
     /// [`Error::BadUpgradeSettings`] if `http2_settings` is not base64url of a valid SETTINGS
-    /// payload; [`Error::InvalidHeaders`] if the request cannot be expressed in HTTP/2.
+    /// payload; [`Error::BadUpgradeRequest`] if the request cannot be expressed in HTTP/2.
     ///
     /// # Examples
     ///
@@ -129,7 +129,7 @@ impl Connection {
     ///     other => panic!("{other:?}"),
     /// }
     /// server.send_headers(StreamId::new(1), &[(":status", "200")], true)?;
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_h2c_upgrade(
         config: Config,
@@ -169,9 +169,9 @@ impl Connection {
         let content_length = checker.content_length;
         let block = checker
             .finish(&c.arena, true)
-            .ok_or(Error::InvalidHeaders)?;
+            .ok_or(Error::BadUpgradeRequest)?;
         if content_length.is_some_and(|n| n != 0) {
-            return Err(Error::InvalidHeaders);
+            return Err(Error::BadUpgradeRequest);
         }
         let mut s = Stream::new(true, c.peer.initial_window_size, c.recv_initial_window);
         s.recv = Recv::Closed;

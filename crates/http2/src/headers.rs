@@ -353,7 +353,7 @@ impl Checker {
 ///         assert_eq!(headers.iter().count(), 1);
 ///     }
 /// }
-/// # Ok::<(), brisk_http2::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Headers<'a> {

@@ -57,7 +57,7 @@
 //!     }
 //! }
 //! assert_eq!(status, Some(200));
-//! # Ok::<(), brisk_http2::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -67,21 +67,28 @@ mod config;
 mod conn;
 mod error;
 mod event;
+#[cfg_attr(not(feature = "unstable-frames"), allow(dead_code, unreachable_pub))]
 mod frame;
 mod h2c;
 mod headers;
 mod stream;
+mod user_error;
 
 pub use config::{Config, Limits};
 pub use conn::{Connection, SpareBuffers, PREFACE};
 pub use error::{Error, ErrorCode, StreamId, Violation};
 pub use event::{Event, PeerSettings};
+pub use frame::{DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE};
+// The frame codec (RFC 9113 §4 and §6), public only with the `unstable-frames` feature: for
+// fuzz targets, benchmarks and tests that write raw frames. Not covered by semver.
+#[cfg(feature = "unstable-frames")]
 pub use frame::{
     flags, write_frame_header, write_settings, Frame, FrameHeader, FrameType, Priority, SettingId,
-    SettingsPayload, DEFAULT_MAX_FRAME_SIZE, HEADER_LEN, MAX_MAX_FRAME_SIZE,
+    SettingsPayload, HEADER_LEN,
 };
 pub use h2c::{decode_base64url, H2cRequest};
 pub use headers::Headers;
+pub use user_error::UserError;
 
 /// The README, compiled as doctests so its examples cannot rot.
 #[cfg(doctest)]

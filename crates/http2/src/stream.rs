@@ -154,17 +154,21 @@ pub(crate) type StreamMap = HashMap<u32, Stream, BuildHasherDefault<IdHasher>>;
 /// A token bucket: `burst` tokens, refilled at `per_second` per second of caller time.
 #[derive(Debug, Clone)]
 pub(crate) struct Bucket {
-    /// Thousandths of a token.
-    milli: u64,
+    /// Billionths of a token: a refill of any duration adds exactly `nanos * per_second`, so
+    /// how often the caller passes time in never changes how many tokens there are.
+    nano: u64,
     cap: u64,
     per_second: u64,
 }
 
+/// Billionths of a token in one token.
+const UNIT: u64 = 1_000_000_000;
+
 impl Bucket {
     pub(crate) fn new(burst: u32, per_second: u32) -> Bucket {
-        let cap = u64::from(burst) * 1000;
+        let cap = u64::from(burst) * UNIT;
         Bucket {
-            milli: cap,
+            nano: cap,
             cap,
             per_second: u64::from(per_second),
         }
@@ -172,8 +176,8 @@ impl Bucket {
 
     /// Takes one token; false when the bucket is empty.
     pub(crate) fn take(&mut self) -> bool {
-        if self.milli >= 1000 {
-            self.milli -= 1000;
+        if self.nano >= UNIT {
+            self.nano -= UNIT;
             true
         } else {
             false
@@ -181,8 +185,19 @@ impl Bucket {
     }
 
     pub(crate) fn refill(&mut self, elapsed: Duration) {
-        let add = (elapsed.as_millis() as u64).saturating_mul(self.per_second);
-        self.milli = self.milli.saturating_add(add).min(self.cap);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        let add = nanos.saturating_mul(self.per_second);
+        self.nano = self.nano.saturating_add(add).min(self.cap);
+    }
+
+    /// How long until the next whole token accrues; `None` when the bucket is full or never
+    /// refills. A refill at that moment changes what `take` answers; none before it does.
+    pub(crate) fn next_token_in(&self) -> Option<Duration> {
+        if self.nano >= self.cap || self.per_second == 0 {
+            return None;
+        }
+        let need = UNIT - self.nano % UNIT;
+        Some(Duration::from_nanos(need.div_ceil(self.per_second)))
     }
 }
 
@@ -199,6 +214,15 @@ mod tests {
         assert!(!b.take());
         b.refill(Duration::from_millis(1));
         assert!(b.take());
+        // Many short refills add up to the same as one long one.
+        for _ in 0..4 {
+            b.refill(Duration::from_micros(250_000));
+        }
+        assert!(b.take());
+        assert!(!b.take());
+        assert_eq!(b.next_token_in(), Some(Duration::from_secs(1)));
+        b.refill(Duration::from_millis(400));
+        assert_eq!(b.next_token_in(), Some(Duration::from_millis(600)));
     }
 
     #[test]

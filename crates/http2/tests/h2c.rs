@@ -98,6 +98,6 @@ fn bad_http2_settings_are_refused() {
     let bad_field: &[(&[u8], &[u8])] = &[(b"x-bad", b" leading space")];
     assert_eq!(
         Connection::from_h2c_upgrade(Config::default(), b"", &request(bad_field)).unwrap_err(),
-        Error::InvalidHeaders
+        Error::BadUpgradeRequest
     );
 }

@@ -780,7 +780,7 @@ fn client_learns_streams_above_goaway_are_retryable() {
     );
     assert_eq!(
         c.send_request(&req, true).unwrap_err(),
-        brisk_http2::Error::Closing
+        brisk_http2::UserError::Closing
     );
     assert_eq!(c.open_streams(), 1);
     assert_eq!(a.value(), 1);
@@ -947,7 +947,7 @@ fn extended_connect_needs_the_servers_setting() {
     let mut client = Connection::client(Config::default());
     assert_eq!(
         client.send_request(&ws, false).unwrap_err(),
-        brisk_http2::Error::InvalidHeaders
+        brisk_http2::UserError::InvalidHeaders
     );
     let mut config = Config::default();
     config.enable_connect_protocol = true;

@@ -175,9 +175,9 @@ impl std::error::Error for InsertError {}
 /// assert_eq!(router.at(Method::Get, "/nope").unwrap_err().status(), 404);
 /// assert_eq!(router.at(Method::Post, "/users").unwrap_err().status(), 405);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum MatchError<'r> {
+pub enum MatchError {
     /// No route matches the path, for any method.
     NotFound {
         /// True when the same path with a final `/` added (or removed) has a route for the
@@ -187,7 +187,7 @@ pub enum MatchError<'r> {
     /// Routes match the path, but none for the request's method.
     MethodNotAllowed {
         /// The methods that do have a route for this path (the `Allow` header value).
-        allowed: MethodSet<'r>,
+        allowed: MethodSet,
     },
     /// The lookup needed more than [`Config::max_steps`](crate::Config::max_steps) steps
     /// (a path crafted to make in-segment parameters backtrack).
@@ -196,7 +196,7 @@ pub enum MatchError<'r> {
     PathTooLong,
 }
 
-impl MatchError<'_> {
+impl MatchError {
     /// The HTTP status a server answers with: 404 (or 308 to the trailing-slash variant when
     /// `trailing_slash` is set), 405, and 414 for the two lookup limits.
     ///
@@ -223,7 +223,7 @@ impl MatchError<'_> {
     }
 }
 
-impl fmt::Display for MatchError<'_> {
+impl fmt::Display for MatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MatchError::NotFound {
@@ -243,4 +243,4 @@ impl fmt::Display for MatchError<'_> {
     }
 }
 
-impl std::error::Error for MatchError<'_> {}
+impl std::error::Error for MatchError {}

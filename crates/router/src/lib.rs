@@ -31,7 +31,7 @@
 //! let m = router.at(Method::Get, "/static/css/site.css").unwrap();
 //! assert_eq!(m.params().get("path"), Some("css/site.css"));
 //!
-//! assert_eq!(*router.at(Method::Extension("PURGE"), "/health").unwrap().value(), "health");
+//! assert_eq!(*router.at(Method::Other(b"PURGE"), "/health").unwrap().value(), "health");
 //!
 //! match router.at(Method::Delete, "/users/1") {
 //!     Err(MatchError::MethodNotAllowed { allowed }) => assert_eq!(allowed.to_string(), "GET"),
@@ -75,7 +75,7 @@ pub use config::Config;
 pub use decode::{percent_decode, DecodeError};
 pub use error::{InsertError, MatchError};
 pub use method::{
-    InvalidMethod, Method, MethodSet, MethodSetIter, RouteMethod, MAX_EXTENSION_METHODS,
+    Method, MethodSet, MethodSetIter, RouteMethod, MAX_EXTENSION_METHODS,
 };
 pub use params::{Match, Params, ParamsIter, MAX_PARAMS};
 pub use router::{Route, Router, Routes, MAX_PATH_LEN};

@@ -1,7 +1,10 @@
-//! Request methods: the nine standard ones as a small enum, any other token as an extension,
-//! and the set of methods a path allows (for `405 Method Not Allowed` + `Allow`).
+//! The methods a route answers ([`RouteMethod`]) and the set of methods a path allows (for
+//! `405 Method Not Allowed` + `Allow`). The method type itself is brisk-http1's [`Method`].
 
 use std::fmt;
+use std::sync::Arc;
+
+pub use brisk_http1::Method;
 
 /// Number of standard methods; their indexes in a [`MethodSet`] are `0..STANDARD_COUNT`.
 pub(crate) const STANDARD_COUNT: usize = 9;
@@ -12,181 +15,50 @@ pub const MAX_EXTENSION_METHODS: usize = 54;
 /// Bit of the "any method" routes in a terminal's method mask.
 pub(crate) const ANY_BIT: u64 = 1 << 63;
 
-const STANDARD: [&str; STANDARD_COUNT] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-];
-
-/// An HTTP request method (RFC 9110 §9): one of the nine standard methods or an extension token.
-///
-/// Methods are case-sensitive (RFC 9110 §9.1): `get` is an extension method, not `GET`.
-/// An extension borrows its name, so building a `Method` from a request never allocates.
-///
-/// # Examples
-///
-/// ```
-/// use brisk_router::Method;
-///
-/// assert_eq!(Method::from_bytes(b"GET"), Ok(Method::Get));
-/// assert_eq!(Method::from_bytes(b"PURGE"), Ok(Method::Extension("PURGE")));
-/// assert!(Method::from_bytes(b"BAD METHOD").is_err());
-/// assert_eq!(Method::Patch.as_str(), "PATCH");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method<'a> {
-    /// `GET`.
-    Get,
-    /// `HEAD`.
-    Head,
-    /// `POST`.
-    Post,
-    /// `PUT`.
-    Put,
-    /// `DELETE`.
-    Delete,
-    /// `CONNECT`.
-    Connect,
-    /// `OPTIONS`.
-    Options,
-    /// `TRACE`.
-    Trace,
-    /// `PATCH` (RFC 5789).
-    Patch,
-    /// Any other method token (RFC 9110 §9.1), for example `PURGE` or `PROPFIND`.
-    Extension(&'a str),
-}
-
-/// The method token given to [`Method::from_bytes`] is empty or holds a byte outside `tchar`.
-///
-/// # Examples
-///
-/// ```
-/// use brisk_router::{InvalidMethod, Method};
-///
-/// assert_eq!(Method::from_bytes(b""), Err(InvalidMethod));
-/// assert_eq!(InvalidMethod.to_string(), "invalid method token");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidMethod;
-
-impl fmt::Display for InvalidMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid method token")
-    }
-}
-
-impl std::error::Error for InvalidMethod {}
-
 /// `tchar` of RFC 9110 §5.6.2.
 pub(crate) fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-impl<'a> Method<'a> {
-    /// Builds a method from a request's method token, without allocating.
-    ///
-    /// The nine standard methods are recognised by exact (case-sensitive) comparison; any other
-    /// valid token becomes [`Method::Extension`] borrowing `token`.
-    ///
-    /// # Errors
-    ///
-    /// [`InvalidMethod`] if `token` is empty or holds a byte that is not a `tchar`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use brisk_router::Method;
-    ///
-    /// assert_eq!(Method::from_bytes(b"DELETE"), Ok(Method::Delete));
-    /// assert_eq!(Method::from_bytes(b"get"), Ok(Method::Extension("get")));
-    /// ```
-    pub fn from_bytes(token: &'a [u8]) -> Result<Method<'a>, InvalidMethod> {
-        let m = match token {
-            b"GET" => Method::Get,
-            b"HEAD" => Method::Head,
-            b"POST" => Method::Post,
-            b"PUT" => Method::Put,
-            b"DELETE" => Method::Delete,
-            b"CONNECT" => Method::Connect,
-            b"OPTIONS" => Method::Options,
-            b"TRACE" => Method::Trace,
-            b"PATCH" => Method::Patch,
-            _ => {
-                if token.is_empty() || !token.iter().all(|&b| is_tchar(b)) {
-                    return Err(InvalidMethod);
-                }
-                // All bytes are ASCII tchars, so this cannot fail.
-                let s = std::str::from_utf8(token).map_err(|_| InvalidMethod)?;
-                Method::Extension(s)
-            }
-        };
-        Ok(m)
-    }
-
-    /// The method's token, as it appears on the wire and in an `Allow` header.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use brisk_router::Method;
-    ///
-    /// assert_eq!(Method::Options.as_str(), "OPTIONS");
-    /// assert_eq!(Method::Extension("PURGE").as_str(), "PURGE");
-    /// ```
-    pub fn as_str(&self) -> &'a str {
-        match *self {
-            Method::Extension(s) => s,
-            _ => STANDARD[self.standard_index().unwrap_or(0)],
-        }
-    }
-
-    /// Index of a standard method in `0..9`, `None` for an extension (even one spelled like a
-    /// standard method, which `from_bytes` never builds).
-    pub(crate) fn standard_index(&self) -> Option<usize> {
-        Some(match self {
-            Method::Get => 0,
-            Method::Head => 1,
-            Method::Post => 2,
-            Method::Put => 3,
-            Method::Delete => 4,
-            Method::Connect => 5,
-            Method::Options => 6,
-            Method::Trace => 7,
-            Method::Patch => 8,
-            Method::Extension(_) => return None,
-        })
-    }
-
-    /// The standard method with index `i` (`0..9`).
-    pub(crate) fn standard(i: usize) -> Method<'static> {
-        const ALL: [Method<'static>; STANDARD_COUNT] = [
-            Method::Get,
-            Method::Head,
-            Method::Post,
-            Method::Put,
-            Method::Delete,
-            Method::Connect,
-            Method::Options,
-            Method::Trace,
-            Method::Patch,
-        ];
-        ALL[i]
-    }
-
-    /// `Extension("GET")` and friends are folded into the standard variant.
-    pub(crate) fn normalized(self) -> Method<'a> {
-        match self {
-            Method::Extension(s) => match Method::from_bytes(s.as_bytes()) {
-                Ok(m) => m,
-                Err(_) => self,
-            },
-            m => m,
-        }
-    }
+/// Index of a standard method in `0..9`, `None` for an extension (a hand-built
+/// `Other(b"GET")` included: [`normalized`] folds it first where that matters).
+#[inline]
+pub(crate) fn standard_index(m: &Method<'_>) -> Option<usize> {
+    Some(match m {
+        Method::Get => 0,
+        Method::Head => 1,
+        Method::Post => 2,
+        Method::Put => 3,
+        Method::Delete => 4,
+        Method::Connect => 5,
+        Method::Options => 6,
+        Method::Trace => 7,
+        Method::Patch => 8,
+        _ => return None,
+    })
 }
 
-impl fmt::Display for Method<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The standard method with index `i` (`0..9`).
+pub(crate) fn standard(i: usize) -> Method<'static> {
+    const ALL: [Method<'static>; STANDARD_COUNT] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Delete,
+        Method::Connect,
+        Method::Options,
+        Method::Trace,
+        Method::Patch,
+    ];
+    ALL[i]
+}
+
+/// `Other(b"GET")` and friends are folded into the standard variant.
+pub(crate) fn normalized(m: Method<'_>) -> Method<'_> {
+    match m {
+        Method::Other(b) => Method::from_bytes(b),
+        m => m,
     }
 }
 
@@ -235,7 +107,9 @@ impl fmt::Display for RouteMethod<'_> {
 /// The methods that some route matching a path answers, as carried by
 /// [`MatchError::MethodNotAllowed`](crate::MatchError::MethodNotAllowed).
 ///
-/// It is a bit set plus a borrow of the router's extension names: building it never allocates,
+/// It is a bit set plus a shared handle on the router's extension names (an `Arc`, so the set
+/// and the [`MatchError`](crate::MatchError) carrying it borrow nothing and building it never
+/// allocates),
 /// iterating yields the methods (standard ones first, in `GET, HEAD, POST, PUT, DELETE, CONNECT,
 /// OPTIONS, TRACE, PATCH` order, then extensions in the order the router first saw them), and
 /// `Display` writes the value of an `Allow` header (RFC 9110 §10.2.1), e.g. `GET, POST`.
@@ -250,7 +124,7 @@ impl fmt::Display for RouteMethod<'_> {
 /// let mut router = Router::new();
 /// router.insert(Method::Post, "/users", 1)?;
 /// router.insert(Method::Get, "/users", 2)?;
-/// router.insert(Method::Extension("PURGE"), "/users", 3)?;
+/// router.insert(Method::Other(b"PURGE"), "/users", 3)?;
 /// match router.at(Method::Delete, "/users") {
 ///     Err(MatchError::MethodNotAllowed { allowed }) => {
 ///         assert_eq!(allowed.to_string(), "GET, POST, PURGE");
@@ -262,13 +136,13 @@ impl fmt::Display for RouteMethod<'_> {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Copy)]
-pub struct MethodSet<'r> {
+#[derive(Clone)]
+pub struct MethodSet {
     pub(crate) bits: u64,
-    pub(crate) extensions: &'r [Box<str>],
+    pub(crate) extensions: Arc<Vec<Box<str>>>,
 }
 
-impl<'r> MethodSet<'r> {
+impl MethodSet {
     /// True when no method is in the set.
     ///
     /// # Examples
@@ -296,13 +170,13 @@ impl<'r> MethodSet<'r> {
     /// assert!(allowed.contains(Method::Get) && !allowed.contains(Method::Put));
     /// ```
     pub fn contains(&self, method: Method<'_>) -> bool {
-        match method.normalized() {
-            Method::Extension(name) => self
+        match normalized(method) {
+            Method::Other(name) => self
                 .extensions
                 .iter()
-                .position(|e| &**e == name)
+                .position(|e| e.as_bytes() == name)
                 .is_some_and(|i| self.bits & (1 << (STANDARD_COUNT + i)) != 0),
-            m => self.bits & (1 << m.standard_index().unwrap_or(0)) != 0,
+            m => self.bits & (1 << standard_index(&m).unwrap_or(0)) != 0,
         }
     }
 
@@ -337,21 +211,21 @@ impl<'r> MethodSet<'r> {
     /// let names: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
     /// assert_eq!(names, ["GET", "PUT"]);
     /// ```
-    pub fn iter(&self) -> MethodSetIter<'r> {
+    pub fn iter(&self) -> MethodSetIter<'_> {
         MethodSetIter {
             bits: self.bits & !ANY_BIT,
-            extensions: self.extensions,
+            extensions: &self.extensions,
         }
     }
 }
 
-impl fmt::Debug for MethodSet<'_> {
+impl fmt::Debug for MethodSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
 }
 
-impl fmt::Display for MethodSet<'_> {
+impl fmt::Display for MethodSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, m) in self.iter().enumerate() {
             if i > 0 {
@@ -363,18 +237,18 @@ impl fmt::Display for MethodSet<'_> {
     }
 }
 
-impl PartialEq for MethodSet<'_> {
+impl PartialEq for MethodSet {
     fn eq(&self, other: &Self) -> bool {
         self.iter().eq(other.iter())
     }
 }
 
-impl Eq for MethodSet<'_> {}
+impl Eq for MethodSet {}
 
-impl<'r> IntoIterator for MethodSet<'r> {
-    type Item = Method<'r>;
-    type IntoIter = MethodSetIter<'r>;
-    fn into_iter(self) -> MethodSetIter<'r> {
+impl<'s> IntoIterator for &'s MethodSet {
+    type Item = Method<'s>;
+    type IntoIter = MethodSetIter<'s>;
+    fn into_iter(self) -> MethodSetIter<'s> {
         self.iter()
     }
 }
@@ -407,11 +281,11 @@ impl<'r> Iterator for MethodSetIter<'r> {
         let i = self.bits.trailing_zeros() as usize;
         self.bits &= self.bits - 1;
         if i < STANDARD_COUNT {
-            Some(Method::standard(i))
+            Some(standard(i))
         } else {
             self.extensions
                 .get(i - STANDARD_COUNT)
-                .map(|e| Method::Extension(e))
+                .map(|e| Method::Other(e.as_bytes()))
         }
     }
 }

@@ -27,15 +27,72 @@ pub const MAX_PARAMS: usize = 8;
 #[derive(Clone)]
 pub struct Params<'r, 'p> {
     pub(crate) path: &'p str,
-    /// The route's names, behind the route's own box: borrowing it needs no load at match
-    /// time, only the route's address.
-    #[allow(clippy::borrowed_box)] // on purpose: see above
-    pub(crate) names: &'r Box<[Box<str>]>,
+    /// The route's parameter names.
+    pub(crate) names: &'r [Box<str>],
     /// INVARIANT: one span per name, each on `char` boundaries of `path`.
     pub(crate) spans: ArrayVec<(u16, u16), MAX_PARAMS>,
 }
 
 impl<'r, 'p> Params<'r, 'p> {
+    /// No parameters (what a route without `{…}` gives, and what a server hands a handler
+    /// that no route matched).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = brisk_router::Params::new();
+    /// assert!(p.is_empty());
+    /// assert_eq!(p.get("id"), None);
+    /// ```
+    pub const fn new() -> Params<'r, 'p> {
+        Params {
+            path: "",
+            names: &[],
+            spans: ArrayVec::new_const(),
+        }
+    }
+
+    /// Parameters made again from spans of `path`, one per name in order: for a caller that
+    /// kept a match's value positions (as byte ranges, say while a request body arrives) and
+    /// holds the same path again. [`Route::param_names`](crate::Route::param_names) gives
+    /// the names.
+    ///
+    /// Returns `None` when there are more spans than names or than [`MAX_PARAMS`], or a span
+    /// is not a `char`-boundary range of `path` (or lies beyond 65,535 bytes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use brisk_router::Params;
+    ///
+    /// let names: Box<[Box<str>]> = Box::new(["owner".into(), "repo".into()]);
+    /// let p = Params::from_spans(&names, "/repos/rust-lang/rust", [7..16, 17..21]).unwrap();
+    /// assert_eq!(p.get("owner"), Some("rust-lang"));
+    /// assert_eq!(p.get("repo"), Some("rust"));
+    /// assert!(Params::from_spans(&names, "/x", [7..16]).is_none());
+    /// ```
+    pub fn from_spans(
+        names: &'r [Box<str>],
+        path: &'p str,
+        spans: impl IntoIterator<Item = std::ops::Range<usize>>,
+    ) -> Option<Params<'r, 'p>> {
+        let mut p = Params {
+            path,
+            names,
+            spans: ArrayVec::new_const(),
+        };
+        for r in spans {
+            path.get(r.clone())?;
+            let s = u16::try_from(r.start).ok()?;
+            let e = u16::try_from(r.end).ok()?;
+            if p.spans.len() >= names.len() {
+                return None;
+            }
+            p.spans.try_push((s, e)).ok()?;
+        }
+        Some(p)
+    }
+
     /// The value of parameter `name`, if the pattern has one.
     ///
     /// # Examples
@@ -105,6 +162,12 @@ impl<'r, 'p> Params<'r, 'p> {
     }
 }
 
+impl Default for Params<'_, '_> {
+    fn default() -> Self {
+        Params::new()
+    }
+}
+
 impl fmt::Debug for Params<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
@@ -163,7 +226,8 @@ impl<'r, 'p> Iterator for ParamsIter<'_, 'r, 'p> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match<'r, 'p, T> {
     pub(crate) value: &'r T,
-    /// Behind the route's own box, like [`Params::names`].
+    /// Behind the route's own box: borrowing it needs no load at match time, only the
+    /// route's address.
     #[allow(clippy::borrowed_box)] // on purpose: see above
     pub(crate) pattern: &'r Box<str>,
     pub(crate) params: Params<'r, 'p>,

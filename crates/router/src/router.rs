@@ -1,11 +1,13 @@
 //! The [`Router`] facade: routes by method and pattern, lookups, removal and listing.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::error::{InsertError, MatchError};
 use crate::method::{
-    is_tchar, Method, MethodSet, RouteMethod, ANY_BIT, MAX_EXTENSION_METHODS, STANDARD_COUNT,
+    is_tchar, normalized, standard, standard_index, Method, MethodSet, RouteMethod, ANY_BIT,
+    MAX_EXTENSION_METHODS, STANDARD_COUNT,
 };
 use crate::params::{Match, Params, MAX_PARAMS};
 use crate::pattern::Part;
@@ -58,7 +60,8 @@ struct Entry<T> {
 pub struct Router<T> {
     tree: Tree,
     routes: Vec<Entry<T>>,
-    extensions: Vec<Box<str>>,
+    /// Shared with the [`MethodSet`]s of `405` answers, so they borrow nothing.
+    extensions: Arc<Vec<Box<str>>>,
     config: Config,
     /// Fully static patterns (case-sensitive routers only), for the lookup fast path.
     statics: StaticMap,
@@ -114,7 +117,7 @@ impl<T> Router<T> {
         Router {
             tree: Tree::new(),
             routes: Vec::new(),
-            extensions: Vec::new(),
+            extensions: Arc::new(Vec::new()),
             all_segments: !config.ignore_case,
             config,
             statics: StaticMap::default(),
@@ -165,20 +168,20 @@ impl<T> Router<T> {
     fn route_key(&self, method: RouteMethod<'_>) -> Result<Option<u8>, InsertError> {
         match method {
             RouteMethod::Any => Ok(Some(ANY_KEY)),
-            RouteMethod::Only(m) => match m.normalized() {
-                Method::Extension(name) => {
-                    if name.is_empty() || !name.bytes().all(is_tchar) {
+            RouteMethod::Only(m) => match normalized(m) {
+                Method::Other(name) => {
+                    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
                         return Err(InsertError::InvalidMethod {
-                            method: name.to_owned(),
+                            method: String::from_utf8_lossy(name).into_owned(),
                         });
                     }
                     Ok(self
                         .extensions
                         .iter()
-                        .position(|e| &**e == name)
+                        .position(|e| e.as_bytes() == name)
                         .map(|i| (STANDARD_COUNT + i) as u8))
                 }
-                m => Ok(m.standard_index().map(|i| i as u8)),
+                m => Ok(standard_index(&m).map(|i| i as u8)),
             },
         }
     }
@@ -186,15 +189,15 @@ impl<T> Router<T> {
     /// Method key of a request method (`UNKNOWN_KEY` if no route uses it).
     #[inline]
     fn request_key(&self, method: Method<'_>) -> u8 {
-        match method.standard_index() {
+        match standard_index(&method) {
             Some(i) => i as u8,
-            None => match method.normalized() {
-                Method::Extension(name) => self
+            None => match normalized(method) {
+                Method::Other(name) => self
                     .extensions
                     .iter()
-                    .position(|e| &**e == name)
+                    .position(|e| e.as_bytes() == name)
                     .map_or(UNKNOWN_KEY, |i| (STANDARD_COUNT + i) as u8),
-                m => m.standard_index().map_or(UNKNOWN_KEY, |i| i as u8),
+                m => standard_index(&m).map_or(UNKNOWN_KEY, |i| i as u8),
             },
         }
     }
@@ -280,7 +283,8 @@ impl<T> Router<T> {
         }
         if key as usize >= STANDARD_COUNT + self.extensions.len() && key != ANY_KEY {
             if let RouteMethod::Only(m) = method {
-                self.extensions.push(m.as_str().into());
+                // Valid tokens are ASCII (checked by `route_key`), so `as_str` is the token.
+                Arc::make_mut(&mut self.extensions).push(m.as_str().into());
             }
         }
         let t = self.tree.insert(&parsed.parts);
@@ -369,14 +373,14 @@ impl<T> Router<T> {
     /// ```
     /// # use brisk_router::{Method, Router, MatchError};
     /// let mut router = Router::new();
-    /// router.insert(Method::from_bytes(b"PURGE").unwrap(), "/", ()).unwrap();
+    /// router.insert(Method::from_bytes(b"PURGE"), "/", ()).unwrap();
     /// let Err(MatchError::MethodNotAllowed { allowed }) = router.at(Method::Get, "/") else { panic!() };
     /// assert_eq!(router.methods(allowed.bits()).to_string(), "PURGE");
     /// ```
-    pub fn methods(&self, bits: u64) -> MethodSet<'_> {
+    pub fn methods(&self, bits: u64) -> MethodSet {
         MethodSet {
             bits,
-            extensions: &self.extensions,
+            extensions: Arc::clone(&self.extensions),
         }
     }
 
@@ -385,9 +389,9 @@ impl<T> Router<T> {
         if key == ANY_KEY {
             RouteMethod::Any
         } else if k < STANDARD_COUNT {
-            RouteMethod::Only(Method::standard(k))
+            RouteMethod::Only(standard(k))
         } else {
-            RouteMethod::Only(Method::Extension(&self.extensions[k - STANDARD_COUNT]))
+            RouteMethod::Only(Method::Other(self.extensions[k - STANDARD_COUNT].as_bytes()))
         }
     }
 
@@ -429,7 +433,7 @@ impl<T> Router<T> {
         &'r self,
         method: Method<'_>,
         path: &'p str,
-    ) -> Result<Match<'r, 'p, T>, MatchError<'r>> {
+    ) -> Result<Match<'r, 'p, T>, MatchError> {
         if path.len() > MAX_PATH_LEN {
             return Err(MatchError::PathTooLong);
         }
@@ -490,13 +494,10 @@ impl<T> Router<T> {
     /// The error for a search that found no route.
     #[cold]
     #[inline(never)]
-    fn miss(&self, outcome: Outcome, bytes: &[u8], key: u8, want: u64) -> MatchError<'_> {
+    fn miss(&self, outcome: Outcome, bytes: &[u8], key: u8, want: u64) -> MatchError {
         match outcome {
             Outcome::Missing { allowed } if allowed != 0 => MatchError::MethodNotAllowed {
-                allowed: MethodSet {
-                    bits: allowed,
-                    extensions: &self.extensions,
-                },
+                allowed: self.methods(allowed),
             },
             Outcome::Missing { .. } => MatchError::NotFound {
                 trailing_slash: self.trailing_slash(bytes, key, want),

@@ -244,12 +244,12 @@ impl Model {
 fn method_of(m: Option<&str>) -> RouteMethod<'_> {
     match m {
         None => RouteMethod::Any,
-        Some(m) => RouteMethod::Only(Method::from_bytes(m.as_bytes()).unwrap()),
+        Some(m) => RouteMethod::Only(Method::from_bytes(m.as_bytes())),
     }
 }
 
 fn answer(router: &Router<usize>, method: &str, path: &str) -> Answer {
-    match router.at(Method::from_bytes(method.as_bytes()).unwrap(), path) {
+    match router.at(Method::from_bytes(method.as_bytes()), path) {
         Ok(m) => Answer::Found {
             value: *m.value(),
             params: m

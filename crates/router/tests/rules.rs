@@ -221,7 +221,7 @@ fn insert_errors_name_the_problem() {
     r.insert(GET, "/{a}/{b}", ()).unwrap();
 
     let err = r
-        .insert(Method::Extension("BAD METHOD"), "/", ())
+        .insert(Method::Other(b"BAD METHOD"), "/", ())
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -231,15 +231,15 @@ fn insert_errors_name_the_problem() {
     let mut r = Router::new();
     for i in 0..brisk_router::MAX_EXTENSION_METHODS {
         let m = format!("EXT{i}");
-        r.insert(Method::Extension(&m), "/", ()).unwrap();
+        r.insert(Method::Other(m.as_bytes()), "/", ()).unwrap();
     }
-    let err = r.insert(Method::Extension("ONEMORE"), "/", ()).unwrap_err();
+    let err = r.insert(Method::Other(b"ONEMORE"), "/", ()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "method \"ONEMORE\" does not fit: a router holds at most 54 extension methods"
     );
     // A method already known still fits.
-    r.insert(Method::Extension("EXT0"), "/other", ()).unwrap();
+    r.insert(Method::Other(b"EXT0"), "/other", ()).unwrap();
 }
 
 #[test]
@@ -289,7 +289,7 @@ fn conflicts_name_both_patterns() {
         (RouteMethod::Only(GET), "/{a}/"),
         (RouteMethod::Only(Method::Post), "/{b}"),
         (RouteMethod::Any, "/{c}"),
-        (RouteMethod::Only(Method::Extension("PURGE")), "/{d}"),
+        (RouteMethod::Only(Method::Other(b"PURGE")), "/{d}"),
     ] {
         r.insert(m, p, ()).unwrap_or_else(|e| panic!("{p}: {e}"));
     }
@@ -305,15 +305,15 @@ fn not_found_vs_method_not_allowed() {
     let mut r = Router::new();
     r.insert(Method::Put, "/items/{id}", 1).unwrap();
     r.insert(Method::Get, "/items/{id}", 2).unwrap();
-    r.insert(Method::Extension("PURGE"), "/items/{x}", 3)
+    r.insert(Method::Other(b"PURGE"), "/items/{x}", 3)
         .unwrap();
     r.insert(Method::Delete, "/items/{id}/{*rest}", 4).unwrap();
     match r.at(Method::Post, "/items/9") {
         Err(MatchError::MethodNotAllowed { allowed }) => {
             assert_eq!(allowed.to_string(), "GET, PUT, PURGE");
             let v: Vec<Method<'_>> = allowed.iter().collect();
-            assert_eq!(v, [Method::Get, Method::Put, Method::Extension("PURGE")]);
-            assert!(allowed.contains(Method::Extension("PURGE")));
+            assert_eq!(v, [Method::Get, Method::Put, Method::Other(b"PURGE")]);
+            assert!(allowed.contains(Method::Other(b"PURGE")));
             assert!(!allowed.contains(Method::Delete));
         }
         other => panic!("{other:?}"),
@@ -331,7 +331,7 @@ fn not_found_vs_method_not_allowed() {
     );
     // Unknown extension methods get 405 too.
     assert!(matches!(
-        r.at(Method::Extension("FOO"), "/items/1"),
+        r.at(Method::Other(b"FOO"), "/items/1"),
         Err(MatchError::MethodNotAllowed { .. })
     ));
     assert_eq!(
@@ -372,7 +372,7 @@ fn any_method_routes() {
         Some("1")
     );
     assert_eq!(
-        *r.at(Method::Extension("X"), "/x/1").unwrap().value(),
+        *r.at(Method::Other(b"X"), "/x/1").unwrap().value(),
         "any"
     );
     // Static beats param even across methods: POST /x/y; others fall back to the param route.
@@ -518,23 +518,26 @@ fn method_from_token_bytes() {
         (b"OPTIONS", Ok(Method::Options)),
         (b"TRACE", Ok(Method::Trace)),
         (b"PATCH", Ok(Method::Patch)),
-        (b"get", Ok(Method::Extension("get"))),
-        (b"M-SEARCH", Ok(Method::Extension("M-SEARCH"))),
+        (b"get", Ok(Method::Other(b"get"))),
+        (b"M-SEARCH", Ok(Method::Other(b"M-SEARCH"))),
         (b"", Err(())),
         (b"GE T", Err(())),
         (b"GET\r", Err(())),
         (b"\xff", Err(())),
     ];
+    // brisk-http1's `Method::from_bytes` maps any bytes; the router validates the token when a
+    // route is inserted (InsertError::InvalidMethod).
     for (token, want) in cases {
-        let got = Method::from_bytes(token).map_err(|_| ());
+        let m = Method::from_bytes(token);
+        let got = Router::new().insert(m, "/", ()).map(|()| m).map_err(|_| ());
         assert_eq!(&got, want, "{token:?}");
         if let Ok(m) = got {
-            assert_eq!(m.as_str().as_bytes(), *token);
+            assert_eq!(m.as_bytes(), *token);
         }
     }
     // An extension spelled like a standard method is the standard method.
     let mut r = Router::new();
-    r.insert(Method::Extension("GET"), "/", ()).unwrap();
+    r.insert(Method::Other(b"GET"), "/", ()).unwrap();
     assert!(r.at(Method::Get, "/").is_ok());
 }
 
@@ -600,5 +603,32 @@ fn backtracking_is_bounded() {
         Err(MatchError::NotFound {
             trailing_slash: false
         })
+    );
+}
+
+/// Issue 23: `MatchError` borrowed the router (`MatchError<'r>`), so `router.at(..)?` could not
+/// go into a `Box<dyn Error>` (which needs `'static`). It borrows nothing now.
+#[test]
+fn match_error_goes_into_box_dyn_error() {
+    fn lookup(
+        router: &Router<u32>,
+        method: Method<'_>,
+        path: &str,
+    ) -> Result<u32, Box<dyn std::error::Error + Send + Sync>> {
+        let m = router.at(method, path)?;
+        Ok(*m.value())
+    }
+    let mut r = Router::new();
+    r.insert(Method::Get, "/users/{id}", 7).unwrap();
+    r.insert(Method::Other(b"PURGE"), "/users/{id}", 8).unwrap();
+    assert_eq!(lookup(&r, Method::Get, "/users/1").unwrap(), 7);
+    let err = lookup(&r, Method::Post, "/users/1").unwrap_err();
+    // The error outlives the borrow of the router and still names the allowed methods.
+    drop(r);
+    let err = err.downcast::<brisk_router::MatchError>().unwrap();
+    assert_eq!(err.status(), 405);
+    assert_eq!(
+        err.to_string(),
+        "method not allowed for this path (allowed: GET, PURGE)"
     );
 }

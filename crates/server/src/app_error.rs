@@ -367,7 +367,7 @@ mod tests {
             Arc::new(move |e: &AppError<'_>| s.lock().unwrap().push(e.to_string())),
             vec![
                 route_name(RouteMethod::Only(Method::Get), "/users/{id}"),
-                route_name(RouteMethod::Only(Method::Extension("PURGE")), "/c"),
+                route_name(RouteMethod::Only(Method::Other(b"PURGE")), "/c"),
                 route_name(RouteMethod::Any, "/any"),
             ],
         );

@@ -26,7 +26,8 @@ use brisk_router::{Match, MatchError, Method, MethodSet};
 use crate::app::{App, Handler};
 use crate::app_error::{failure, panic_message, AppErrorKind, ErrorLog, RouteId};
 use crate::counters::{Proto, WorkerCounters};
-use crate::request::{Headers, Params, Request, Version, MAX_PARAMS};
+use crate::request::{Headers, Params, Request, Version};
+use brisk_router::MAX_PARAMS;
 use crate::response::Response;
 use crate::upload::{BodySink, BodyWaker, Flow, UploadStart};
 
@@ -76,7 +77,7 @@ enum Decision<'r, 'p> {
     /// An error answer without running anything.
     Error(u16),
     /// 405: routes match the path for these methods only.
-    NotAllowed(MethodSet<'r>),
+    NotAllowed(MethodSet),
     /// 308 to the path with its final `/` toggled.
     TrailingSlash,
 }
@@ -133,12 +134,11 @@ impl ParamSpans {
         let Some(names) = app.param_names.get(index) else {
             return;
         };
-        let spans = &self.spans[..usize::from(self.len)];
-        for (name, &(at, len)) in names.iter().zip(spans) {
-            let (at, len) = (at as usize, len as usize);
-            if let Some(v) = req.path.get(at..at + len) {
-                req.params.push(name, v);
-            }
+        let spans = self.spans[..usize::from(self.len)]
+            .iter()
+            .map(|&(at, len)| at as usize..(at + len) as usize);
+        if let Some(p) = Params::from_spans(names, req.path, spans) {
+            req.params = p;
         }
     }
 }
@@ -184,7 +184,7 @@ fn router_method(token: &str) -> Option<Method<'_>> {
         "GET" => Some(Method::Get),
         "HEAD" => Some(Method::Head),
         "POST" => Some(Method::Post),
-        _ => Method::from_bytes(token.as_bytes()).ok(),
+        _ => Method::from_token(token.as_bytes()).ok(),
     }
 }
 
@@ -212,8 +212,8 @@ fn decide<'r, 'p>(
 /// for other methods gets 405 with `Allow` (501 for an extension method), fallback or not.
 #[cold]
 #[inline(never)]
-fn miss<'r, 'p>(app: &'r App, m: Method<'_>, e: MatchError<'r>) -> Decision<'r, 'p> {
-    let standard = !matches!(m, Method::Extension(_));
+fn miss<'r, 'p>(app: &'r App, m: Method<'_>, e: MatchError) -> Decision<'r, 'p> {
+    let standard = !matches!(m, Method::Other(_));
     match e {
         MatchError::MethodNotAllowed { allowed } if standard => Decision::NotAllowed(allowed),
         MatchError::MethodNotAllowed { .. } => Decision::Error(501),
@@ -371,9 +371,7 @@ fn answer_miss<'a>(
 
 #[inline(always)]
 fn push_params<'a>(req: &mut Request<'a>, hit: &Match<'a, 'a, usize>) {
-    for (name, value) in hit.params().iter() {
-        req.params.push(name, value);
-    }
+    req.params = hit.params().clone();
 }
 
 /// Runs a handler (the one place that does).

@@ -126,31 +126,11 @@ impl<'a> QueryPair<'a> {
     }
 }
 
-/// Percent-decodes `s` (RFC 3986 §2.1), borrowing when there is nothing to decode: for a
-/// path or a route parameter ([`Request::param`](crate::Request::param)), where `+` is a `+`.
-/// A query string or a form body (`application/x-www-form-urlencoded`), where `+` stands for
-/// a space, takes [`form_decode`] (or [`Query`]).
-///
-/// A `%` not followed by two hex digits is kept as it is; bytes that do not form UTF-8 after
-/// decoding become U+FFFD.
-///
-/// # Examples
-///
-/// ```
-/// use brisk_server::percent_decode;
-///
-/// assert_eq!(percent_decode("plain"), "plain");
-/// assert_eq!(percent_decode("a%2Fb%20c"), "a/b c");
-/// assert_eq!(percent_decode("C++"), "C++");
-/// assert_eq!(percent_decode("100%"), "100%");
-/// ```
-pub fn percent_decode(s: &str) -> Cow<'_, str> {
-    decode(s, false)
-}
-
 /// Decodes a value of a query string or form body (`application/x-www-form-urlencoded`):
-/// percent-escapes as [`percent_decode`], and `+` as a space. Not for paths, where `+` is
-/// itself.
+/// percent-escapes (RFC 3986 §2.1), and `+` as a space. Lenient as browsers are: a `%` not
+/// followed by two hex digits is kept as it is, and bytes that do not form UTF-8 after
+/// decoding become U+FFFD. Not for paths, where `+` is itself: a path or a route parameter
+/// takes the strict [`percent_decode`](crate::percent_decode) (brisk-router's).
 ///
 /// # Examples
 ///
@@ -161,11 +141,7 @@ pub fn percent_decode(s: &str) -> Cow<'_, str> {
 /// assert_eq!(form_decode("C%2B%2B"), "C++");
 /// ```
 pub fn form_decode(s: &str) -> Cow<'_, str> {
-    decode(s, true)
-}
-
-/// Percent-decodes `s`, and `+` as a space when `plus` is set.
-fn decode(s: &str, plus: bool) -> Cow<'_, str> {
+    let plus = true;
     let bytes = s.as_bytes();
     if !bytes.iter().any(|&b| b == b'%' || (plus && b == b'+')) {
         return Cow::Borrowed(s);
@@ -216,25 +192,26 @@ mod tests {
 
     #[test]
     fn decoding_edge_cases() {
-        // (raw, as a path decodes it, as a form decodes it)
-        let rows: &[(&str, &str, &str)] = &[
-            ("", "", ""),
-            ("%", "%", "%"),
-            ("%4", "%4", "%4"),
-            ("%41", "A", "A"),
-            ("%4g", "%4g", "%4g"),
-            ("a%41%42", "aAB", "aAB"),
-            ("%e2%82%ac", "€", "€"),
-            ("%ff", "\u{fffd}", "\u{fffd}"),
-            ("++", "++", "  "),
-            ("a+%2B", "a++", "a +"),
-            ("C%2B%2B+x", "C+++x", "C++ x"),
+        // (raw, as a path decodes it (strict: None is an error), as a form decodes it)
+        let rows: &[(&str, Option<&str>, &str)] = &[
+            ("", Some(""), ""),
+            ("%", None, "%"),
+            ("%4", None, "%4"),
+            ("%41", Some("A"), "A"),
+            ("%4g", None, "%4g"),
+            ("a%41%42", Some("aAB"), "aAB"),
+            ("%e2%82%ac", Some("€"), "€"),
+            ("%ff", None, "\u{fffd}"),
+            ("++", Some("++"), "  "),
+            ("a+%2B", Some("a++"), "a +"),
+            ("C%2B%2B+x", Some("C+++x"), "C++ x"),
         ];
         for (raw, path, form) in rows {
-            assert_eq!(percent_decode(raw), *path, "{raw}");
+            let strict = crate::percent_decode(raw).ok();
+            assert_eq!(strict.as_deref(), *path, "{raw}");
             assert_eq!(form_decode(raw), *form, "{raw}");
         }
-        assert!(matches!(percent_decode("a+b"), Cow::Borrowed("a+b")));
+        assert!(matches!(crate::percent_decode("a+b"), Ok(Cow::Borrowed("a+b"))));
         assert!(matches!(form_decode("a+b"), Cow::Owned(_)));
     }
 

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use arrayvec::ArrayVec;
 use brisk_http1::Header;
 
 use crate::query::Query;
@@ -153,108 +152,10 @@ impl<'a> Headers<'a> {
     }
 }
 
-/// Most route parameters a request carries.
-pub const MAX_PARAMS: usize = 16;
-
-/// Route parameters (`{name}` segments) of the matched route, as zero-copy slices of the path.
-///
-/// Values are not percent-decoded (routing never decodes); use [`crate::percent_decode`]
-/// (which keeps `+` as it is: only query strings and form bodies make it a space).
-///
-/// # Examples
-///
-/// ```
-/// let mut p = brisk_server::Params::new();
-/// p.push("id", "42");
-/// assert_eq!(p.get("id"), Some("42"));
-/// assert_eq!(p.get("other"), None);
-/// ```
-#[derive(Debug, Clone)]
-pub struct Params<'a> {
-    // An ArrayVec, not an initialized array: building an empty `Params` for every request
-    // writes one length word instead of 16 pairs.
-    items: ArrayVec<(&'a str, &'a str), MAX_PARAMS>,
-}
-
-impl<'a> Params<'a> {
-    /// No parameters.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(brisk_server::Params::new().is_empty());
-    /// ```
-    pub fn new() -> Self {
-        Params {
-            items: ArrayVec::new_const(),
-        }
-    }
-
-    /// Adds a parameter; beyond [`MAX_PARAMS`] it is ignored and `false` is returned.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(brisk_server::Params::new().push("a", "b"));
-    /// ```
-    pub fn push(&mut self, name: &'a str, value: &'a str) -> bool {
-        self.items.try_push((name, value)).is_ok()
-    }
-
-    /// The value of parameter `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut p = brisk_server::Params::new();
-    /// p.push("a", "b");
-    /// assert_eq!(p.get("a"), Some("b"));
-    /// ```
-    pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.items.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-    }
-
-    /// All `(name, value)` pairs in pattern order.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut p = brisk_server::Params::new();
-    /// p.push("a", "1");
-    /// assert_eq!(p.iter().collect::<Vec<_>>(), [("a", "1")]);
-    /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.items.iter().copied()
-    }
-
-    /// Number of parameters.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(brisk_server::Params::new().len(), 0);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// True when there are none.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(brisk_server::Params::new().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-}
-
-impl Default for Params<'_> {
-    fn default() -> Self {
-        Params::new()
-    }
-}
+/// Route parameters (`{name}` segments) of the matched route: brisk-router's
+/// [`Params`](brisk_router::Params), zero-copy slices of the path, not percent-decoded (use
+/// [`percent_decode`](crate::percent_decode), which keeps `+` as it is).
+pub type Params<'a> = brisk_router::Params<'a, 'a>;
 
 /// A request as a handler sees it. It borrows the connection's buffers, so it lives only for the
 /// duration of the handler call; copy out what must outlive it.

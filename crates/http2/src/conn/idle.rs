@@ -63,7 +63,7 @@ impl Connection {
     /// client.send_request(&[(":method", "GET"), (":scheme", "http"), (":path", "/"),
     ///     (":authority", "a")], true)?;
     /// assert!(!client.take_spare(&mut SpareBuffers::default())); // a stream is open
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[inline]
     pub fn take_spare(&mut self, spare: &mut SpareBuffers) -> bool {

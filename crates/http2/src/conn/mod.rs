@@ -63,7 +63,8 @@ pub(crate) struct Continuation {
 ///
 /// ```text
 /// loop (one turn per readiness event of the socket):
-///   1. handle_timeout(now)          -- every turn; arms and fires timers, refills limit buckets
+///   1. if poll_timeout() <= now:    -- (and once at the start) starts and fires timers,
+///        handle_timeout(now)           refills limit buckets; calling it every turn is fine too
 ///   2. n = recv(&read_buf)?         -- drop the first n bytes; keep the rest for next time.
 ///                                      n < len with wants_read() false: drain output first
 ///   3. while let Some(ev) = poll_event() { ... send_headers / send_data / consume ... }
@@ -148,7 +149,7 @@ pub(crate) struct Continuation {
 ///     }
 /// }
 /// assert_eq!(body, b"hello");
-/// # Ok::<(), brisk_http2::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Connection {
@@ -508,35 +509,71 @@ impl Connection {
         }
     }
 
-    /// The earliest time [`handle_timeout`](Self::handle_timeout) has work to do: the SETTINGS
-    /// ACK deadline or a stalled stream's deadline. Timers are armed by `handle_timeout`, so
-    /// call that once per loop turn.
+    /// The earliest time [`handle_timeout`](Self::handle_timeout) has work to do, covering
+    /// every deadline the connection keeps: the SETTINGS ACK timeout, each stalled stream's
+    /// send-stall timeout, the decay of the tiny-DATA flood counter, and the next token of the
+    /// rapid-reset and provoked-reset buckets while they are not full.
+    ///
+    /// A timer that an input started but that has no start time yet (`recv` and the commands
+    /// see no clock) is reported as due at the last time `handle_timeout` was given, so the
+    /// caller passes the current time in at once and the timer starts then. Calling
+    /// `handle_timeout` only when this deadline passes behaves exactly as calling it on every
+    /// turn (quinn-proto's contract).
+    ///
+    /// Changes after `recv`, `handle_timeout`, `poll_output` and the `send_*` commands; `None`
+    /// once the connection failed, or before the first `handle_timeout` (which gives it the
+    /// time).
     ///
     /// # Examples
     ///
     /// ```
-    /// use std::time::Instant;
+    /// use std::time::{Duration, Instant};
     /// let mut server = brisk_http2::Connection::server(Default::default());
-    /// assert!(server.poll_timeout().is_none());
+    /// assert!(server.poll_timeout().is_none()); // no time given yet
     /// let now = Instant::now();
-    /// server.handle_timeout(now); // arms the SETTINGS ACK timer
-    /// assert!(server.poll_timeout().unwrap() > now);
+    /// server.handle_timeout(now); // learns the time, starts the SETTINGS ACK timer
+    /// assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(10)));
     /// ```
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.error.is_some() {
+            return None;
+        }
+        let last = self.last_now?;
+        let mut t: Option<Instant> = None;
+        let mut at = |d: Instant| t = Some(t.map_or(d, |t| t.min(d)));
+        if self.settings_unacked > 0 {
+            at(self.settings_deadline.unwrap_or(last));
+        }
         let stall = self.config.limits.send_stall_timeout;
-        let mut t = self.settings_deadline;
         for id in &self.blocked {
-            if let Some(since) = self.streams.get(id).and_then(|s| s.blocked_since) {
-                let d = since + stall;
-                t = Some(t.map_or(d, |t| t.min(d)));
+            let Some(s) = self.streams.get(id) else {
+                continue;
+            };
+            // The same test as `check_stalls`, which starts and fires these timers.
+            if s.blocked && s.send_window.min(self.conn_send_window) <= 0 {
+                at(s.blocked_since.map_or(last, |since| since + stall));
+            }
+        }
+        if self.tiny_data > 0 {
+            at(self.tiny_decay_at.unwrap_or(last));
+        }
+        for bucket in [&self.rapid_resets, &self.provoked_resets] {
+            if let Some(d) = bucket.next_token_in() {
+                at(last + d);
             }
         }
         t
     }
 
-    /// Passes time in: arms timers, fires those that are due, and refills the attack-limit
-    /// buckets. Safe to call early, late or twice; call it once per loop turn.
+    /// Passes time in: starts timers that inputs asked for, fires those that are due, and
+    /// refills the attack-limit buckets by the time elapsed since the previous call.
+    ///
+    /// # Contract
+    ///
+    /// Call it once when the connection starts (so it knows the time), then whenever
+    /// [`poll_timeout`](Self::poll_timeout) passes. Calling it more often (early, late, twice,
+    /// every loop turn) is harmless and changes nothing.
     ///
     /// # Examples
     ///
@@ -544,6 +581,7 @@ impl Connection {
     /// use std::time::{Duration, Instant};
     /// let mut server = brisk_http2::Connection::server(Default::default());
     /// let t0 = Instant::now();
+    /// server.handle_timeout(t0);
     /// server.handle_timeout(t0);
     /// server.handle_timeout(t0 + Duration::from_secs(11)); // the client never acknowledged
     /// assert_eq!(server.error().unwrap().code(), brisk_http2::ErrorCode::SETTINGS_TIMEOUT);
@@ -558,13 +596,18 @@ impl Connection {
             self.provoked_resets.refill(elapsed);
         }
         self.last_now = Some(now);
-        match self.tiny_decay_at {
-            Some(t) if now >= t => {
-                self.tiny_data /= 2;
-                self.tiny_decay_at = Some(now + std::time::Duration::from_secs(1));
+        // The tiny-DATA counter halves each second while it is non-zero; `recv` stops the
+        // timer when it resets the counter.
+        if self.tiny_data > 0 {
+            match self.tiny_decay_at {
+                Some(t) if now >= t => {
+                    self.tiny_data /= 2;
+                    self.tiny_decay_at =
+                        (self.tiny_data > 0).then(|| now + std::time::Duration::from_secs(1));
+                }
+                None => self.tiny_decay_at = Some(now + std::time::Duration::from_secs(1)),
+                _ => {}
             }
-            None => self.tiny_decay_at = Some(now + std::time::Duration::from_secs(1)),
-            _ => {}
         }
         if self.settings_unacked > 0 {
             match self.settings_deadline {
@@ -796,6 +839,20 @@ impl Connection {
         window.min(conn_buf).min(stream_buf)
     }
 
+    /// Stops the stall timer of blocked streams whose windows are open again (what
+    /// `check_stalls` would do on its next call), so the timers do not depend on how often
+    /// `handle_timeout` runs.
+    pub(crate) fn forget_unlimited_stalls(&mut self) {
+        let conn_window = self.conn_send_window;
+        for id in &self.blocked {
+            if let Some(s) = self.streams.get_mut(id) {
+                if s.send_window.min(conn_window) > 0 {
+                    s.blocked_since = None;
+                }
+            }
+        }
+    }
+
     /// Emits [`Event::SendReady`] for blocked streams that can now send (`only`: just that one).
     pub(crate) fn wake_blocked(&mut self, only: Option<u32>) {
         let mut list = std::mem::take(&mut self.blocked);
@@ -873,6 +930,7 @@ impl Connection {
                         }
                         if delta > 0 {
                             self.wake_blocked(None);
+                            self.forget_unlimited_stalls();
                         }
                     }
                 }

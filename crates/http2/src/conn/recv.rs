@@ -53,7 +53,7 @@ impl Connection {
     /// // A PING as first frame instead of SETTINGS:
     /// let err = server.recv(&[0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]).unwrap_err();
     /// assert_eq!(err.code(), ErrorCode::PROTOCOL_ERROR);
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv(&mut self, input: &[u8]) -> Result<usize, Error> {
         if let Some(e) = self.error {
@@ -320,6 +320,7 @@ impl Connection {
             }
         } else if data.len() >= tiny {
             self.tiny_data = 0;
+            self.tiny_decay_at = None;
         }
         let pad = flow - data.len() as i64;
         if pad > 0 {
@@ -546,6 +547,7 @@ impl Connection {
                 self.streams.insert(id, s);
                 self.peer_open += 1;
                 self.tiny_data = 0;
+                self.tiny_decay_at = None;
                 self.events.push_back(Ev::Headers {
                     stream: sid,
                     block: block_ref,
@@ -570,6 +572,7 @@ impl Connection {
                     return Err(stream_err(id, code, v));
                 };
                 self.tiny_data = 0;
+                self.tiny_decay_at = None;
                 let s = self.streams.get_mut(&id).expect("open");
                 match kind {
                     BlockKind::Trailers => {
@@ -797,6 +800,7 @@ impl Connection {
             }
             if !self.blocked.is_empty() {
                 self.wake_blocked(None);
+                self.forget_unlimited_stalls();
             }
             return Ok(());
         }
@@ -815,6 +819,7 @@ impl Connection {
                 }
                 if s.blocked {
                     self.wake_blocked(Some(id));
+                    self.forget_unlimited_stalls();
                 }
                 Ok(())
             }

@@ -3,7 +3,8 @@
 use brisk_hpack::Field;
 
 use super::{Connection, Role, Shutdown};
-use crate::error::{Error, ErrorCode, StreamId};
+use crate::error::{ErrorCode, StreamId};
+use crate::user_error::UserError;
 use crate::frame::{flags, write_frame_header, FrameType};
 use crate::headers::{connection_specific, valid_name, valid_value};
 use crate::stream::{Closed, Recv, Send, Stream};
@@ -30,7 +31,7 @@ struct Summary {
 fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
     fields: &[(N, V)],
     kind: Outgoing,
-) -> Result<Summary, Error> {
+) -> Result<Summary, UserError> {
     let mut sum = Summary::default();
     let mut regular = false;
     let (mut method, mut scheme, mut path, mut authority, mut protocol) =
@@ -38,11 +39,11 @@ fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
     for (n, v) in fields {
         let (n, v) = (n.as_ref(), v.as_ref());
         if !valid_value(v) {
-            return Err(Error::InvalidHeaders);
+            return Err(UserError::InvalidHeaders);
         }
         if let Some(p) = n.strip_prefix(b":") {
             if regular {
-                return Err(Error::InvalidHeaders);
+                return Err(UserError::InvalidHeaders);
             }
             let seen = match (kind, p) {
                 (Outgoing::Request, b"method") => method.replace(v).is_some(),
@@ -52,7 +53,7 @@ fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
                 (Outgoing::Request, b"protocol") => std::mem::replace(&mut protocol, true),
                 (Outgoing::Response, b"status") => {
                     if sum.status != 0 || v.len() != 3 || !v.iter().all(u8::is_ascii_digit) {
-                        return Err(Error::InvalidHeaders);
+                        return Err(UserError::InvalidHeaders);
                     }
                     sum.status = v.iter().fold(0, |a, &b| a * 10 + u16::from(b - b'0'));
                     sum.status < 100 || sum.status == 101
@@ -60,18 +61,18 @@ fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
                 _ => true,
             };
             if seen {
-                return Err(Error::InvalidHeaders);
+                return Err(UserError::InvalidHeaders);
             }
             continue;
         }
         regular = true;
         if !valid_name(n) || connection_specific(n) || (n == b"te" && v != b"trailers") {
-            return Err(Error::InvalidHeaders);
+            return Err(UserError::InvalidHeaders);
         }
     }
     match kind {
         Outgoing::Request => {
-            let m = method.ok_or(Error::InvalidHeaders)?;
+            let m = method.ok_or(UserError::InvalidHeaders)?;
             sum.head = m == b"HEAD";
             sum.protocol = protocol;
             let connect = m == b"CONNECT" && !protocol;
@@ -81,10 +82,10 @@ fn check<N: AsRef<[u8]>, V: AsRef<[u8]>>(
                 scheme && path && (!protocol || (m == b"CONNECT" && authority))
             };
             if !ok {
-                return Err(Error::InvalidHeaders);
+                return Err(UserError::InvalidHeaders);
             }
         }
-        Outgoing::Response if sum.status == 0 => return Err(Error::InvalidHeaders),
+        Outgoing::Response if sum.status == 0 => return Err(UserError::InvalidHeaders),
         _ => {}
     }
     Ok(sum)
@@ -135,10 +136,10 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongRole`] on a server; [`Error::InvalidHeaders`] if the fields break RFC 9113
+    /// [`UserError::WrongRole`] on a server; [`UserError::InvalidHeaders`] if the fields break RFC 9113
     /// §8 (or carry `:protocol` before the server enabled extended CONNECT, RFC 8441);
-    /// [`Error::StreamLimit`] when the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
-    /// (wait for a stream to end); [`Error::Closing`] after a GOAWAY or when ids ran out; the
+    /// [`UserError::StreamLimit`] when the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
+    /// (wait for a stream to end); [`UserError::Closing`] after a GOAWAY or when ids ran out; the
     /// sticky connection error.
     ///
     /// # Examples
@@ -149,32 +150,32 @@ impl Connection {
     ///     (":authority", "example.com")], true)?;
     /// assert_eq!(id.value(), 1);
     /// assert!(client.send_request(&[(":method", "GET")], true).is_err()); // no :path
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_request<N: AsRef<[u8]>, V: AsRef<[u8]>>(
         &mut self,
         fields: &[(N, V)],
         end_stream: bool,
-    ) -> Result<StreamId, Error> {
+    ) -> Result<StreamId, UserError> {
         if let Some(e) = self.error {
-            return Err(e);
+            return Err(UserError::Failed(e));
         }
         if self.role != Role::Client {
-            return Err(Error::WrongRole);
+            return Err(UserError::WrongRole);
         }
         if self.shutdown != Shutdown::Running
             || self.goaway_received.is_some()
             || self.next_local_stream > StreamId::MAX.value()
         {
-            return Err(Error::Closing);
+            return Err(UserError::Closing);
         }
         if self.local_open >= self.peer.max_concurrent_streams {
-            return Err(Error::StreamLimit);
+            return Err(UserError::StreamLimit);
         }
         let sum = check(fields, Outgoing::Request)?;
         if sum.protocol && !self.peer.enable_connect_protocol {
             // RFC 8441 §4: `:protocol` only after the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL.
-            return Err(Error::InvalidHeaders);
+            return Err(UserError::InvalidHeaders);
         }
         let id = self.next_local_stream;
         self.next_local_stream += 2;
@@ -198,8 +199,8 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongRole`] on a client; [`Error::StreamNotOpen`] if the stream is gone or
-    /// already has its final header section; [`Error::InvalidHeaders`]; the sticky connection
+    /// [`UserError::WrongRole`] on a client; [`UserError::StreamNotOpen`] if the stream is gone or
+    /// already has its final header section; [`UserError::InvalidHeaders`]; the sticky connection
     /// error.
     ///
     /// # Examples
@@ -210,22 +211,22 @@ impl Connection {
         stream: StreamId,
         fields: &[(N, V)],
         end_stream: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<(), UserError> {
         if let Some(e) = self.error {
-            return Err(e);
+            return Err(UserError::Failed(e));
         }
         if self.role != Role::Server {
-            return Err(Error::WrongRole);
+            return Err(UserError::WrongRole);
         }
         let id = stream.value();
         match self.streams.get(&id) {
             Some(s) if s.send == Send::Idle => {}
-            _ => return Err(Error::StreamNotOpen(stream)),
+            _ => return Err(UserError::StreamNotOpen(stream)),
         }
         let sum = check(fields, Outgoing::Response)?;
         let informational = sum.status < 200;
         if informational && end_stream {
-            return Err(Error::InvalidHeaders);
+            return Err(UserError::InvalidHeaders);
         }
         self.write_block(stream, fields, end_stream);
         if !informational {
@@ -242,8 +243,8 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::StreamNotOpen`] unless the header section was sent and the stream has not
-    /// ended; [`Error::InvalidHeaders`] (pseudo-headers are not allowed); the sticky
+    /// [`UserError::StreamNotOpen`] unless the header section was sent and the stream has not
+    /// ended; [`UserError::InvalidHeaders`] (pseudo-headers are not allowed); [`UserError::Failed`] with the sticky
     /// connection error.
     ///
     /// # Examples
@@ -253,20 +254,20 @@ impl Connection {
     /// let id = client.send_request(&[(":method", "POST"), (":scheme", "http"), (":path", "/"),
     ///     (":authority", "a")], false)?;
     /// client.send_trailers(id, &[("x-checksum", "abc")])?;
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_trailers<N: AsRef<[u8]>, V: AsRef<[u8]>>(
         &mut self,
         stream: StreamId,
         fields: &[(N, V)],
-    ) -> Result<(), Error> {
+    ) -> Result<(), UserError> {
         if let Some(e) = self.error {
-            return Err(e);
+            return Err(UserError::Failed(e));
         }
         let id = stream.value();
         match self.streams.get(&id) {
             Some(s) if s.send == Send::Open => {}
-            _ => return Err(Error::StreamNotOpen(stream)),
+            _ => return Err(UserError::StreamNotOpen(stream)),
         }
         check(fields, Outgoing::Trailers)?;
         self.write_block(stream, fields, true);
@@ -283,8 +284,8 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::StreamNotOpen`] unless the header section was sent and the stream has not
-    /// ended; the sticky connection error.
+    /// [`UserError::StreamNotOpen`] unless the header section was sent and the stream has not
+    /// ended; [`UserError::Failed`] with the sticky connection error.
     ///
     /// # Examples
     ///
@@ -296,21 +297,21 @@ impl Connection {
     /// let big = vec![0u8; 100_000];
     /// // The server's windows are unknown yet: the initial 65535 applies.
     /// assert_eq!(client.send_data(id, &big, true)?, 65_535);
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_data(
         &mut self,
         stream: StreamId,
         data: &[u8],
         end_stream: bool,
-    ) -> Result<usize, Error> {
+    ) -> Result<usize, UserError> {
         if let Some(e) = self.error {
-            return Err(e);
+            return Err(UserError::Failed(e));
         }
         let id = stream.value();
         let cap = match self.streams.get(&id) {
             Some(s) if s.send == Send::Open => self.send_capacity(s),
-            _ => return Err(Error::StreamNotOpen(stream)),
+            _ => return Err(UserError::StreamNotOpen(stream)),
         };
         let n = data.len().min(cap);
         let finish = end_stream && n == data.len();
@@ -352,7 +353,7 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::StreamNotOpen`] if the stream is not open; the sticky connection error.
+    /// [`UserError::StreamNotOpen`] if the stream is not open; [`UserError::Failed`] with the sticky connection error.
     ///
     /// # Examples
     ///
@@ -363,14 +364,14 @@ impl Connection {
     ///     (":authority", "a")], true)?;
     /// client.reset_stream(id, ErrorCode::CANCEL)?;
     /// assert_eq!(client.open_streams(), 0);
-    /// # Ok::<(), brisk_http2::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn reset_stream(&mut self, stream: StreamId, code: ErrorCode) -> Result<(), Error> {
+    pub fn reset_stream(&mut self, stream: StreamId, code: ErrorCode) -> Result<(), UserError> {
         if let Some(e) = self.error {
-            return Err(e);
+            return Err(UserError::Failed(e));
         }
         if !self.streams.contains_key(&stream.value()) {
-            return Err(Error::StreamNotOpen(stream));
+            return Err(UserError::StreamNotOpen(stream));
         }
         crate::frame::Frame::RstStream { stream, code }.encode(&mut self.out);
         self.remove_stream(stream.value(), Closed::ByUs);

@@ -349,7 +349,7 @@ pub fn fetch(
                     }
                     next += 1;
                 }
-                Err(brisk_http2::Error::StreamLimit) => break,
+                Err(brisk_http2::UserError::StreamLimit) => break,
                 Err(e) => panic!("send_request: {e}"),
             }
         }

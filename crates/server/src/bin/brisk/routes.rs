@@ -69,7 +69,9 @@ fn echo(req: &mut Request, res: &mut Response) {
 }
 
 fn hello(req: &mut Request, res: &mut Response) {
-    let name = brisk_server::percent_decode(req.param("name").unwrap_or(""));
+    let raw = req.param("name").unwrap_or("");
+    // A malformed escape is greeted as written.
+    let name = brisk_server::percent_decode(raw).unwrap_or(std::borrow::Cow::Borrowed(raw));
     res.content_type("text/plain; charset=utf-8");
     let b = res.body_mut();
     b.extend_from_slice(b"Hello, ");
