@@ -25,13 +25,7 @@ struct Run {
     timeout_calls: usize,
 }
 
-fn run(
-    config: &Config,
-    drive: Drive,
-    turns: u64,
-    deliver_to_client: bool,
-    script: &Script,
-) -> Run {
+fn run(config: &Config, drive: Drive, turns: u64, deliver_to_client: bool, script: &Script) -> Run {
     let base = Instant::now();
     let mut server = Connection::server(config.clone());
     let mut client = Connection::client(Config::default());
@@ -162,7 +156,11 @@ fn settings_ack_timeout_fires_at_its_deadline() {
     // The client never sees our SETTINGS, so never acknowledges them.
     let r = both_ways(config, 2_000, false, &|_, _, _| {});
     assert_eq!(r.error.unwrap().code(), ErrorCode::SETTINGS_TIMEOUT);
-    assert!(r.transcript.last().unwrap().starts_with("300 error"), "{:?}", r.transcript.last());
+    assert!(
+        r.transcript.last().unwrap().starts_with("300 error"),
+        "{:?}",
+        r.transcript.last()
+    );
 }
 
 #[test]
@@ -209,7 +207,11 @@ fn tiny_data_counter_decays_between_bursts() {
     });
     let err = r.error.expect("the last burst is a flood");
     assert_eq!(err.code(), ErrorCode::ENHANCE_YOUR_CALM);
-    assert!(r.transcript.last().unwrap().starts_with("330"), "{:?}", r.transcript.last());
+    assert!(
+        r.transcript.last().unwrap().starts_with("330"),
+        "{:?}",
+        r.transcript.last()
+    );
 }
 
 #[test]

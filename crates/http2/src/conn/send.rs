@@ -4,10 +4,10 @@ use brisk_hpack::Field;
 
 use super::{Connection, Role, Shutdown};
 use crate::error::{ErrorCode, StreamId};
-use crate::user_error::UserError;
 use crate::frame::{flags, write_frame_header, FrameType};
 use crate::headers::{connection_specific, valid_name, valid_value};
 use crate::stream::{Closed, Recv, Send, Stream};
+use crate::user_error::UserError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outgoing {
