@@ -176,6 +176,80 @@ impl Output<'_> {
     pub fn has_file(&self) -> bool {
         self.chain.file.is_some()
     }
+
+    /// Reads the next `len` bytes of `range` with `pread(2)` straight into the output's
+    /// blocks (no intermediate buffer) and takes them off the front of `range`: for a
+    /// protocol that frames file bytes itself (an HTTP/2 DATA frame after its header, TLS
+    /// records). `len` must fit ([`remaining`](Output::remaining)) and be at most
+    /// `range.len()`; otherwise nothing is read and `InvalidInput` is returned.
+    ///
+    /// # Errors
+    ///
+    /// `UnexpectedEof` if the file ended first (truncated since it was opened), or the read
+    /// error. The bytes read before stay appended: the stream is then short of what its
+    /// framing announced, and the caller must close the connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, FileRange};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let f = std::sync::Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    ///     let mut range = FileRange::new(f, 0, 8);
+    ///     let _ = out.extend_from_slice(&[0, 0, 8, 0, 1, 0, 0, 0, 1]); // a DATA frame header
+    ///     match out.read_file(&mut range, 8) {
+    ///         Ok(_) => (input.len(), Action::Keep),
+    ///         Err(_) => (input.len(), Action::CloseNow), // the frame is broken
+    ///     }
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn read_file(&mut self, range: &mut FileRange, len: usize) -> std::io::Result<usize> {
+        use std::io::{Error, ErrorKind};
+        use std::os::unix::fs::FileExt;
+        if len > self.remaining() || len as u64 > range.left {
+            return Err(ErrorKind::InvalidInput.into());
+        }
+        let mut done = 0;
+        let mut failed = None;
+        while done < len && failed.is_none() {
+            let n = self.append_with(len - done, |buf| {
+                let mut got = 0;
+                while got < buf.len() {
+                    match range
+                        .file
+                        .read_at(&mut buf[got..], range.offset + got as u64)
+                    {
+                        Ok(0) => {
+                            failed = Some(Error::from(ErrorKind::UnexpectedEof));
+                            break;
+                        }
+                        Ok(n) => got += n,
+                        Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                got
+            });
+            range.offset += n as u64;
+            range.left -= n as u64;
+            done += n;
+            if n == 0 && failed.is_none() {
+                // Cannot happen after the room check; never spin.
+                failed = Some(ErrorKind::WriteZero.into());
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(done),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -219,5 +293,44 @@ mod tests {
         p.release_output(&mut c);
         assert!(c.file.is_none() && c.len == 0);
         assert_eq!(Arc::strong_count(&f), 1);
+    }
+
+    #[test]
+    fn read_file_preads_across_blocks_and_reports_a_short_file() {
+        let mut p = Pool::with_parking(4, 16, 1, 2, 8);
+        let run = InRun::default();
+        let mut c = Chain::default();
+        let path = std::env::temp_dir().join(format!("brisk-read-file-{}", std::process::id()));
+        let data: Vec<u8> = (0..40u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let f = Arc::new(File::open(&path).unwrap());
+        let mut r = FileRange::new(Arc::clone(&f), 5, 30);
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            out.extend_from_slice(b"hdr").unwrap();
+            // Spans three 16-byte blocks.
+            assert_eq!(out.read_file(&mut r, 25).unwrap(), 25);
+            assert_eq!((r.offset, r.left, out.pending()), (30, 5, 28));
+            // More than the range: refused, nothing read.
+            let e = out.read_file(&mut r, 6).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+            assert_eq!(out.pending(), 28);
+        }
+        let got: Vec<u8> = {
+            let mut iov = arrayvec::ArrayVec::<std::io::IoSlice<'_>, 8>::new();
+            p.gather(&c, &mut iov);
+            iov.iter().flat_map(|s| s.iter().copied()).collect()
+        };
+        assert_eq!(got, [b"hdr".as_slice(), &data[5..30]].concat());
+        p.consume_output(&mut c, 28);
+        // The file shrinks under the range: the read says so.
+        std::fs::write(&path, &data[..32]).unwrap();
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            let e = out.read_file(&mut r, 5).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+            assert_eq!(out.pending(), 2);
+        }
+        std::fs::remove_file(&path).unwrap();
     }
 }
