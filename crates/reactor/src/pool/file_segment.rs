@@ -176,80 +176,6 @@ impl Output<'_> {
     pub fn has_file(&self) -> bool {
         self.chain.file.is_some()
     }
-
-    /// Reads the next `len` bytes of `range` with `pread(2)` straight into the output's
-    /// blocks (no intermediate buffer) and takes them off the front of `range`: for a
-    /// protocol that frames file bytes itself (an HTTP/2 DATA frame after its header, TLS
-    /// records). `len` must fit ([`remaining`](Output::remaining)) and be at most
-    /// `range.len()`; otherwise nothing is read and `InvalidInput` is returned.
-    ///
-    /// # Errors
-    ///
-    /// `UnexpectedEof` if the file ended first (truncated since it was opened), or the read
-    /// error. The bytes read before stay appended: the stream is then short of what its
-    /// framing announced, and the caller must close the connection.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use brisk_reactor::{Action, Context, Output, Protocol, FileRange};
-    /// # struct P;
-    /// # impl Protocol for P {
-    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
-    ///     let f = std::sync::Arc::new(std::fs::File::open("Cargo.toml").unwrap());
-    ///     let mut range = FileRange::new(f, 0, 8);
-    ///     let _ = out.extend_from_slice(&[0, 0, 8, 0, 1, 0, 0, 0, 1]); // a DATA frame header
-    ///     match out.read_file(&mut range, 8) {
-    ///         Ok(_) => (input.len(), Action::Keep),
-    ///         Err(_) => (input.len(), Action::CloseNow), // the frame is broken
-    ///     }
-    /// }
-    /// # }
-    /// # let _: &dyn Protocol = &P;
-    /// ```
-    pub fn read_file(&mut self, range: &mut FileRange, len: usize) -> std::io::Result<usize> {
-        use std::io::{Error, ErrorKind};
-        use std::os::unix::fs::FileExt;
-        if len > self.remaining() || len as u64 > range.left {
-            return Err(ErrorKind::InvalidInput.into());
-        }
-        let mut done = 0;
-        let mut failed = None;
-        while done < len && failed.is_none() {
-            let n = self.append_with(len - done, |buf| {
-                let mut got = 0;
-                while got < buf.len() {
-                    match range
-                        .file
-                        .read_at(&mut buf[got..], range.offset + got as u64)
-                    {
-                        Ok(0) => {
-                            failed = Some(Error::from(ErrorKind::UnexpectedEof));
-                            break;
-                        }
-                        Ok(n) => got += n,
-                        Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                }
-                got
-            });
-            range.offset += n as u64;
-            range.left -= n as u64;
-            done += n;
-            if n == 0 && failed.is_none() {
-                // Cannot happen after the room check; never spin.
-                failed = Some(ErrorKind::WriteZero.into());
-            }
-        }
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(done),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -323,14 +249,44 @@ mod tests {
         };
         assert_eq!(got, [b"hdr".as_slice(), &data[5..30]].concat());
         p.consume_output(&mut c, 28);
-        // The file shrinks under the range: the read says so.
+        // The file shrinks under the range: the read says so, and what it could not read
+        // goes out as zeros, never as what the blocks held before.
         std::fs::write(&path, &data[..32]).unwrap();
         {
             let (_, mut out) = p.split(&run, &mut c, 1 << 20);
             let e = out.read_file(&mut r, 5).unwrap_err();
             assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
-            assert_eq!(out.pending(), 2);
+            assert_eq!(out.pending(), 5);
         }
+        let got: Vec<u8> = {
+            let mut iov = arrayvec::ArrayVec::<std::io::IoSlice<'_>, 8>::new();
+            p.gather(&c, &mut iov);
+            iov.iter().flat_map(|s| s.iter().copied()).collect()
+        };
+        assert_eq!(got, [30, 31, 0, 0, 0]);
+        p.consume_output(&mut c, 5);
+        // Framed: heads between the parts, one read for all of them.
+        let mut r = FileRange::new(Arc::clone(&f), 0, 32);
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            let n = out
+                .read_file_framed(&mut r, &[(b"<a>", 10), (b"<b>", 0), (b"<c>", 20)])
+                .unwrap();
+            assert_eq!((n, r.offset, r.left), (30, 30, 2));
+            // Too many regions, or more than the range: nothing appended.
+            let many = [(&b""[..], 0); 70];
+            assert!(out.read_file_framed(&mut r, &many).is_err());
+            assert!(out.read_file_framed(&mut r, &[(b"x", 3)]).is_err());
+            assert_eq!(out.pending(), 39);
+        }
+        let got: Vec<u8> = {
+            let mut iov = arrayvec::ArrayVec::<std::io::IoSlice<'_>, 8>::new();
+            p.gather(&c, &mut iov);
+            iov.iter().flat_map(|s| s.iter().copied()).collect()
+        };
+        let want = [b"<a>", &data[..10], b"<b>", b"<c>", &data[10..30]].concat();
+        assert_eq!(got, want);
+        p.consume_output(&mut c, 39);
         std::fs::remove_file(&path).unwrap();
     }
 }

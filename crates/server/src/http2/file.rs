@@ -49,8 +49,13 @@ pub(super) fn flush(
     }
 }
 
+/// Most DATA frames read with one `preadv` (their payload regions must stay within what
+/// `Output::read_file_framed` takes).
+const FRAMES_PER_READ: usize = 16;
+
 /// Sends as much of the slot's file range as the windows and the output allow, after the
-/// connection's pending frames (its HEADERS first).
+/// connection's pending frames (its HEADERS first): up to [`FRAMES_PER_READ`] frames per
+/// read, each as large as the peer's SETTINGS_MAX_FRAME_SIZE allows.
 pub(super) fn send_file(
     conn: &mut Connection,
     wbuf: &mut Vec<u8>,
@@ -66,29 +71,53 @@ pub(super) fn send_file(
         if !flush(conn, wbuf, wpos, out) {
             return FileSent::Output;
         }
-        let left = range.len();
-        let room = out.remaining().saturating_sub(9) as u64;
-        if room < left.min(MIN_FRAME) {
+        let mut left = range.len();
+        let mut room = out.remaining() as u64;
+        if room < 9 + left.min(MIN_FRAME) {
             return FileSent::Output;
         }
-        let want = left.min(room);
-        let frame = match conn.reserve_data(id, want as usize, want == left) {
-            Ok(Some(f)) => f,
-            Ok(None) => return FileSent::Window,
-            Err(_) => {
-                // The stream is gone (reset): nothing more is read or sent.
-                slot.file = None;
-                return FileSent::Done;
+        let mut frames = [([0u8; 9], 0usize); FRAMES_PER_READ];
+        let mut n = 0;
+        let mut stop = FileSent::Output;
+        while n < FRAMES_PER_READ && room >= 9 + left.min(MIN_FRAME) {
+            let want = left.min(room - 9);
+            match conn.reserve_data(id, want as usize, want == left) {
+                Ok(Some(f)) => {
+                    frames[n] = (f.header, f.len);
+                    n += 1;
+                    left -= f.len as u64;
+                    room -= 9 + f.len as u64;
+                    if left == 0 {
+                        stop = FileSent::Done;
+                        break;
+                    }
+                }
+                Ok(None) => {
+                    stop = FileSent::Window;
+                    break;
+                }
+                Err(_) if n == 0 => {
+                    // The stream is gone (reset): nothing more is read or sent.
+                    slot.file = None;
+                    return FileSent::Done;
+                }
+                Err(_) => break,
             }
-        };
-        let _ = out.extend_from_slice(&frame.header);
-        if frame.len > 0 && out.read_file(range, frame.len).is_err() {
+        }
+        let mut parts: [(&[u8], usize); FRAMES_PER_READ] = [(&[], 0); FRAMES_PER_READ];
+        for (p, (h, l)) in parts.iter_mut().zip(&frames[..n]) {
+            *p = (h, *l);
+        }
+        if out.read_file_framed(range, &parts[..n]).is_err() {
             slot.file = None;
             return FileSent::Broken;
         }
         if range.is_empty() {
             slot.file = None;
             return FileSent::Done;
+        }
+        if stop == FileSent::Window {
+            return stop;
         }
     }
 }
