@@ -37,21 +37,61 @@ fn empty_lines_before_the_status_line_are_skipped() {
         c
     };
     // (name, config, input, expected (status, head_len) or error)
-    type Row = (&'static str, Config, &'static [u8], Result<(u16, usize), Error>);
+    type Row = (
+        &'static str,
+        Config,
+        &'static [u8],
+        Result<(u16, usize), Error>,
+    );
     let rows: &[Row] = &[
-        ("no empty line", Config::default(), b"HTTP/1.1 200 OK\r\n\r\n", Ok((200, 19))),
-        ("one CRLF", Config::default(), b"\r\nHTTP/1.1 200 OK\r\n\r\n", Ok((200, 21))),
+        (
+            "no empty line",
+            Config::default(),
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            Ok((200, 19)),
+        ),
+        (
+            "one CRLF",
+            Config::default(),
+            b"\r\nHTTP/1.1 200 OK\r\n\r\n",
+            Ok((200, 21)),
+        ),
         (
             "three CRLFs",
             Config::default(),
             b"\r\n\r\n\r\nHTTP/1.1 204 No Content\r\nA: b\r\n\r\n",
             Ok((204, 39)),
         ),
-        ("bare LF, strict", Config::default(), b"\nHTTP/1.1 200 OK\r\n\r\n", Err(Error::BareLf)),
-        ("bare LF, allowed", lenient, b"\n\r\nHTTP/1.1 200 OK\n\n", Ok((200, 20))),
-        ("lone CR", Config::default(), b"\rHTTP/1.1 200 OK\r\n\r\n", Err(Error::BareCr)),
-        ("space first", Config::default(), b" HTTP/1.1 200 OK\r\n\r\n", Err(Error::InvalidVersion)),
-        ("tab first", Config::default(), b"\r\n\tHTTP/1.1 200 OK\r\n\r\n", Err(Error::InvalidVersion)),
+        (
+            "bare LF, strict",
+            Config::default(),
+            b"\nHTTP/1.1 200 OK\r\n\r\n",
+            Err(Error::BareLf),
+        ),
+        (
+            "bare LF, allowed",
+            lenient,
+            b"\n\r\nHTTP/1.1 200 OK\n\n",
+            Ok((200, 20)),
+        ),
+        (
+            "lone CR",
+            Config::default(),
+            b"\rHTTP/1.1 200 OK\r\n\r\n",
+            Err(Error::BareCr),
+        ),
+        (
+            "space first",
+            Config::default(),
+            b" HTTP/1.1 200 OK\r\n\r\n",
+            Err(Error::InvalidVersion),
+        ),
+        (
+            "tab first",
+            Config::default(),
+            b"\r\n\tHTTP/1.1 200 OK\r\n\r\n",
+            Err(Error::InvalidVersion),
+        ),
     ];
     for (name, config, input, want) in rows {
         assert_eq!(&parse(*config, input), want, "{name}");
@@ -60,7 +100,8 @@ fn empty_lines_before_the_status_line_are_skipped() {
 
 #[test]
 fn a_crlf_between_two_responses_is_skipped() {
-    let stream = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\nHTTP/1.1 204 No Content\r\n\r\n";
+    let stream =
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\nHTTP/1.1 204 No Content\r\n\r\n";
     let mut p = ResponseParser::new();
     let mut h = [Header::EMPTY; 8];
     let Status::Complete(first) = p.parse(stream, &mut h).unwrap() else {
@@ -78,7 +119,10 @@ fn a_crlf_between_two_responses_is_skipped() {
 #[test]
 fn empty_lines_alone_are_partial_and_count_against_the_head_limit() {
     let mut h = [Header::EMPTY; 8];
-    assert_eq!(ResponseParser::new().parse(b"\r\n\r\n\r", &mut h), Ok(Status::Partial));
+    assert_eq!(
+        ResponseParser::new().parse(b"\r\n\r\n\r", &mut h),
+        Ok(Status::Partial)
+    );
     let mut c = Config::default();
     c.limits.max_head_size = 64;
     let flood = b"\r\n".repeat(64);

@@ -74,8 +74,6 @@ mod tree;
 pub use config::Config;
 pub use decode::{percent_decode, DecodeError};
 pub use error::{InsertError, MatchError};
-pub use method::{
-    Method, MethodSet, MethodSetIter, RouteMethod, MAX_EXTENSION_METHODS,
-};
+pub use method::{Method, MethodSet, MethodSetIter, RouteMethod, MAX_EXTENSION_METHODS};
 pub use params::{Match, Params, ParamsIter, MAX_PARAMS};
 pub use router::{Route, Router, Routes, MAX_PATH_LEN};

@@ -391,7 +391,9 @@ impl<T> Router<T> {
         } else if k < STANDARD_COUNT {
             RouteMethod::Only(standard(k))
         } else {
-            RouteMethod::Only(Method::Other(self.extensions[k - STANDARD_COUNT].as_bytes()))
+            RouteMethod::Only(Method::Other(
+                self.extensions[k - STANDARD_COUNT].as_bytes(),
+            ))
         }
     }
 

@@ -220,9 +220,7 @@ fn insert_errors_name_the_problem() {
     );
     r.insert(GET, "/{a}/{b}", ()).unwrap();
 
-    let err = r
-        .insert(Method::Other(b"BAD METHOD"), "/", ())
-        .unwrap_err();
+    let err = r.insert(Method::Other(b"BAD METHOD"), "/", ()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "method \"BAD METHOD\" is not a valid token"
@@ -305,8 +303,7 @@ fn not_found_vs_method_not_allowed() {
     let mut r = Router::new();
     r.insert(Method::Put, "/items/{id}", 1).unwrap();
     r.insert(Method::Get, "/items/{id}", 2).unwrap();
-    r.insert(Method::Other(b"PURGE"), "/items/{x}", 3)
-        .unwrap();
+    r.insert(Method::Other(b"PURGE"), "/items/{x}", 3).unwrap();
     r.insert(Method::Delete, "/items/{id}/{*rest}", 4).unwrap();
     match r.at(Method::Post, "/items/9") {
         Err(MatchError::MethodNotAllowed { allowed }) => {
@@ -371,10 +368,7 @@ fn any_method_routes() {
         r.at(Method::Delete, "/x/1").unwrap().params().get("a"),
         Some("1")
     );
-    assert_eq!(
-        *r.at(Method::Other(b"X"), "/x/1").unwrap().value(),
-        "any"
-    );
+    assert_eq!(*r.at(Method::Other(b"X"), "/x/1").unwrap().value(), "any");
     // Static beats param even across methods: POST /x/y; others fall back to the param route.
     assert_eq!(*r.at(Method::Post, "/x/y").unwrap().value(), "post");
     assert_eq!(*r.at(Method::Get, "/x/y").unwrap().value(), "get");

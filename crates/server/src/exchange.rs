@@ -27,9 +27,9 @@ use crate::app::{App, Handler};
 use crate::app_error::{failure, panic_message, AppErrorKind, ErrorLog, RouteId};
 use crate::counters::{Proto, WorkerCounters};
 use crate::request::{Headers, Params, Request, Version};
-use brisk_router::MAX_PARAMS;
 use crate::response::Response;
 use crate::upload::{BodySink, BodyWaker, Flow, UploadStart};
+use brisk_router::MAX_PARAMS;
 
 /// Header slots per request (the parser fails with 431 beyond them).
 pub(crate) const MAX_HEADER_SLOTS: usize = 128;

@@ -154,12 +154,12 @@ pub use access_log::{AccessLog, FormatError, DEFAULT_FLUSH_INTERVAL};
 pub use app_error::{AppError, AppErrorKind, AppRoute};
 pub use blocking::OwnedRequest;
 pub use brisk_http1::Header;
+pub use brisk_http1::Method;
 pub use brisk_http2::Config as Http2Config;
 /// The reactor's error, inside [`Error::Reactor`]: match `ReactorError::AddrInUse(addr)` for
 /// "address in use".
 pub use brisk_reactor::Error as ReactorError;
 pub use brisk_reactor::{fd_limit, raise_fd_limit, AcceptError, ListenAddr, ListenerKind};
-pub use brisk_http1::Method;
 pub use brisk_router::{percent_decode, DecodeError, RouteMethod, MAX_PARAMS};
 pub use client_addr::{ForwardedHeader, TrustedProxy, TrustedProxyError};
 pub use config::{Limits, Timeouts};

@@ -211,7 +211,10 @@ mod tests {
             assert_eq!(strict.as_deref(), *path, "{raw}");
             assert_eq!(form_decode(raw), *form, "{raw}");
         }
-        assert!(matches!(crate::percent_decode("a+b"), Ok(Cow::Borrowed("a+b"))));
+        assert!(matches!(
+            crate::percent_decode("a+b"),
+            Ok(Cow::Borrowed("a+b"))
+        ));
         assert!(matches!(form_decode("a+b"), Cow::Owned(_)));
     }
 

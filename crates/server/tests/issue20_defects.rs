@@ -288,7 +288,10 @@ fn http_1x_above_1_1_is_served_as_http_1_1() {
 #[test]
 fn plus_in_a_path_is_not_a_space() {
     assert_eq!(brisk_server::percent_decode("C++").unwrap(), "C++");
-    assert_eq!(brisk_server::percent_decode("a%2Bb+c%20d").unwrap(), "a+b+c d");
+    assert_eq!(
+        brisk_server::percent_decode("a%2Bb+c%20d").unwrap(),
+        "a+b+c d"
+    );
     let q = brisk_server::Query::new("q=C%2B%2B+rocks").next().unwrap();
     assert_eq!(q.value(), "C++ rocks");
 }
