@@ -32,10 +32,8 @@ fn main() -> Result<(), brisk_router::InsertError> {
         .collect(),
     };
     for (method, path) in &requests {
-        let Ok(m) = Method::from_bytes(method.as_bytes()) else {
-            println!("{method} {path} -> 400 (not a method token)");
-            continue;
-        };
+        // (The HTTP/1.1 parser refuses a method that is not a token before routing.)
+        let m = Method::from_bytes(method.as_bytes());
         match router.at(m, path) {
             Ok(hit) => {
                 let params: Vec<String> = hit
