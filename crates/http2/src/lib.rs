@@ -75,7 +75,7 @@ mod stream;
 mod user_error;
 
 pub use config::{Config, Limits};
-pub use conn::{Connection, SpareBuffers, PREFACE};
+pub use conn::{Connection, DataFrame, SpareBuffers, PREFACE};
 pub use error::{Error, ErrorCode, StreamId, Violation};
 pub use event::{Event, PeerSettings};
 pub use frame::{DEFAULT_MAX_FRAME_SIZE, MAX_MAX_FRAME_SIZE};

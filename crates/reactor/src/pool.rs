@@ -25,6 +25,7 @@
 //! `output` the output chains and [`Output`], `park` the parking slots.
 
 mod blocks;
+mod file_read;
 mod file_segment;
 mod output;
 mod park;

@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+mod field_block;
+pub(crate) use field_block::FieldBlock;
+
 /// A response body.
 ///
 /// Built from `&'static str`, `&'static [u8]`, `String` or `Vec<u8>` (moved, never copied), or as

@@ -42,7 +42,13 @@ fn large_files_leave_by_sendfile_over_http1() {
     std::fs::write(dir.0.join("small.txt"), "small").unwrap();
     let log = dir.0.join("strace.txt");
     let mut child = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=sendfile,read,pread64", "-o"])
+        .args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=sendfile,read,pread64,sendto,sendmsg",
+        ])
+        .args(["-s", "20", "-o"])
         .arg(&log)
         .arg(env!("CARGO_BIN_EXE_brisk"))
         .args(["--bind", "127.0.0.1:0", "--workers", "1", "--dir"])
@@ -86,6 +92,76 @@ fn large_files_leave_by_sendfile_over_http1() {
         .filter(|&n| n >= 65536)
         .count();
     assert_eq!(big_reads, 0, "large reads:\n{trace}");
+    // Each head before a file body went with MSG_MORE: it leaves in the file's first
+    // segment, not in a packet of its own.
+    let corked = trace
+        .lines()
+        .filter(|l| l.contains("HTTP/1.1 200") && l.contains("MSG_MORE"))
+        .count();
+    assert!(corked >= 3, "heads sent with MSG_MORE: {corked}\n{trace}");
+}
+
+/// Over h2c a large file is read with one `preadv` per run of DATA frames, straight into the
+/// output after the frame headers (no `pread` into a buffer of its own), and arrives whole.
+#[test]
+fn large_files_over_h2c_are_read_straight_into_the_output() {
+    if !tool(
+        "large_files_over_h2c_are_read_straight_into_the_output",
+        "strace",
+    ) || !tool(
+        "large_files_over_h2c_are_read_straight_into_the_output",
+        "curl",
+    ) {
+        return;
+    }
+    let dir = TempDir::new("preadv");
+    let content: Vec<u8> = (0..1_000_000u32).map(|i| (i % 239) as u8).collect();
+    std::fs::write(dir.0.join("big.bin"), &content).unwrap();
+    let log = dir.0.join("strace.txt");
+    let mut child = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=pread64,preadv", "-o"])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_brisk"))
+        .args(["--bind", "127.0.0.1:0", "--workers", "1", "--dir"])
+        .arg(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = listening_addr(&mut BufReader::new(child.stdout.take().unwrap()));
+    let url = format!("http://{addr}/big.bin");
+    for _ in 0..2 {
+        let got = Command::new("curl")
+            .args(["-s", "--http2-prior-knowledge", "--max-time", "20", &url])
+            .output()
+            .unwrap();
+        assert!(got.stdout == content, "the body whole");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = child.kill();
+    let _ = child.wait();
+    let trace = std::fs::read_to_string(&log).unwrap();
+    // (The dynamic loader's small reads of the binary's headers aside.)
+    let bytes = |name: &str| -> (usize, usize) {
+        let calls: Vec<usize> = trace
+            .lines()
+            .filter(|l| l.contains(name) && !l.contains("= -1"))
+            .filter_map(|l| l.rsplit("= ").next()?.trim().parse::<usize>().ok())
+            .filter(|&n| n >= 4096)
+            .collect();
+        (calls.len(), calls.iter().sum())
+    };
+    let (preadv_calls, preadv_bytes) = bytes("preadv(");
+    let (_, pread_bytes) = bytes("pread64(");
+    assert!(
+        preadv_bytes >= 2 * content.len() && pread_bytes == 0,
+        "preadv {preadv_bytes} bytes, pread64 {pread_bytes}:\n{trace}"
+    );
+    // Frames of 16 KiB, up to 16 of them per read: about 4 reads per file, not 61.
+    assert!(
+        preadv_calls <= 2 * 16,
+        "{preadv_calls} preadv calls:\n{trace}"
+    );
 }
 
 /// 10,000 keep-alive requests for a cached small file (single and pipelined, a conditional

@@ -1,5 +1,7 @@
 //! The connection state machine shared by both roles.
 
+mod direct;
+pub use direct::DataFrame;
 mod idle;
 pub use idle::SpareBuffers;
 mod recv;

@@ -220,4 +220,73 @@ mod tests {
         assert!(c.file.is_none() && c.len == 0);
         assert_eq!(Arc::strong_count(&f), 1);
     }
+
+    #[test]
+    fn read_file_preads_across_blocks_and_reports_a_short_file() {
+        let mut p = Pool::with_parking(4, 16, 1, 2, 8);
+        let run = InRun::default();
+        let mut c = Chain::default();
+        let path = std::env::temp_dir().join(format!("brisk-read-file-{}", std::process::id()));
+        let data: Vec<u8> = (0..40u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let f = Arc::new(File::open(&path).unwrap());
+        let mut r = FileRange::new(Arc::clone(&f), 5, 30);
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            out.extend_from_slice(b"hdr").unwrap();
+            // Spans three 16-byte blocks.
+            assert_eq!(out.read_file(&mut r, 25).unwrap(), 25);
+            assert_eq!((r.offset, r.left, out.pending()), (30, 5, 28));
+            // More than the range: refused, nothing read.
+            let e = out.read_file(&mut r, 6).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+            assert_eq!(out.pending(), 28);
+        }
+        let got: Vec<u8> = {
+            let mut iov = arrayvec::ArrayVec::<std::io::IoSlice<'_>, 8>::new();
+            p.gather(&c, &mut iov);
+            iov.iter().flat_map(|s| s.iter().copied()).collect()
+        };
+        assert_eq!(got, [b"hdr".as_slice(), &data[5..30]].concat());
+        p.consume_output(&mut c, 28);
+        // The file shrinks under the range: the read says so, and what it could not read
+        // goes out as zeros, never as what the blocks held before.
+        std::fs::write(&path, &data[..32]).unwrap();
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            let e = out.read_file(&mut r, 5).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+            assert_eq!(out.pending(), 5);
+        }
+        let got: Vec<u8> = {
+            let mut iov = arrayvec::ArrayVec::<std::io::IoSlice<'_>, 8>::new();
+            p.gather(&c, &mut iov);
+            iov.iter().flat_map(|s| s.iter().copied()).collect()
+        };
+        assert_eq!(got, [30, 31, 0, 0, 0]);
+        p.consume_output(&mut c, 5);
+        // Framed: heads between the parts, one read for all of them.
+        let mut r = FileRange::new(Arc::clone(&f), 0, 32);
+        {
+            let (_, mut out) = p.split(&run, &mut c, 1 << 20);
+            let n = out
+                .read_file_framed(&mut r, &[(b"<a>", 10), (b"<b>", 0), (b"<c>", 20)])
+                .unwrap();
+            assert_eq!((n, r.offset, r.left), (30, 30, 2));
+            // Too many regions, or more than the range: nothing appended.
+            let many = [(&b""[..], 0); 70];
+            assert!(out.read_file_framed(&mut r, &many).is_err());
+            assert!(out.read_file_framed(&mut r, &[(b"x", 3)]).is_err());
+            assert_eq!(out.pending(), 39);
+        }
+        let got: Vec<u8> = {
+            let mut iov = arrayvec::ArrayVec::<std::io::IoSlice<'_>, 8>::new();
+            p.gather(&c, &mut iov);
+            iov.iter().flat_map(|s| s.iter().copied()).collect()
+        };
+        let want = [b"<a>", &data[..10], b"<b>", b"<c>", &data[10..30]].concat();
+        assert_eq!(got, want);
+        p.consume_output(&mut c, 39);
+        std::fs::remove_file(&path).unwrap();
+    }
 }

@@ -152,10 +152,10 @@ impl std::error::Error for OutputFull {}
 /// ```
 #[derive(Debug)]
 pub struct Output<'a> {
-    meta: &'a mut Meta,
-    left: &'a mut [u8],
-    right: &'a mut [u8],
-    right_base: usize,
+    pub(super) meta: &'a mut Meta,
+    pub(super) left: &'a mut [u8],
+    pub(super) right: &'a mut [u8],
+    pub(super) right_base: usize,
     pub(super) chain: &'a mut Chain,
     limit: usize,
 }
@@ -226,7 +226,7 @@ impl Output<'_> {
 
     /// A writable contiguous region at the end of the chain (taking a block if needed), at
     /// most `max` bytes and never past the limit. Empty when nothing fits.
-    fn spare(&mut self, max: usize) -> (u32, usize, usize) {
+    pub(super) fn spare(&mut self, max: usize) -> (u32, usize, usize) {
         let max = max.min(self.limit.saturating_sub(self.chain.len));
         if max == 0 || self.chain.file.is_some() {
             return (NIL, 0, 0);

@@ -36,3 +36,16 @@ pub(super) fn send(sock: impl AsFd, chain: &Chain) -> (io::Result<usize>, usize)
     }
     (Ok(sent), offered)
 }
+
+/// Sends `iov` with `MSG_MORE` (more follows at once: the file range), as `write_vectored`
+/// would without the flag.
+pub(super) fn send_more(sock: impl AsFd, iov: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags};
+    let flags = SendFlags::MORE | SendFlags::NOSIGNAL;
+    let r = if iov.len() == 1 {
+        rustix::net::send(&sock, &iov[0], flags)
+    } else {
+        rustix::net::sendmsg(&sock, iov, &mut SendAncillaryBuffer::default(), flags)
+    };
+    r.map_err(io::Error::from)
+}

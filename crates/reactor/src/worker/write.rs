@@ -63,10 +63,17 @@ where
                 let mut iov = ArrayVec::<io::IoSlice<'_>, IOV>::new();
                 self.pool.gather(&c.out, &mut iov);
                 let offered: usize = iov.iter().map(|s| s.len()).sum();
+                // A file range follows (a response head before its `sendfile` body): the
+                // blocks go with MSG_MORE, so the head leaves in the file's first segment,
+                // not in a packet of its own (what nginx gets from TCP_CORK, without its two
+                // `setsockopt` calls per response).
+                let more = c.out.file.is_some();
                 let r = loop {
-                    // One block (the common keep-alive answer) goes out with `send`, which is
-                    // cheaper than a one-element `writev` (no iovec import in the kernel).
-                    let res = if iov.len() == 1 {
+                    let res = if more {
+                        super::sendfile::send_more(&c.sock, &iov)
+                    } else if iov.len() == 1 {
+                        // One block (the common keep-alive answer) goes out with `send`, which
+                        // is cheaper than a one-element `writev` (no iovec import).
                         c.sock.write(&iov[0])
                     } else {
                         c.sock.write_vectored(&iov)

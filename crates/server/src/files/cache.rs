@@ -71,6 +71,9 @@ pub(super) struct Entry {
     pub(super) last_modified: [u8; 29],
     pub(super) content_type: &'static str,
     pub(super) compressible: bool,
+    /// The answer's fields (`etag` ... `content-type`, the type last), built on first use:
+    /// added to each response with one copy.
+    pub(super) fields: std::cell::OnceCell<Option<crate::response::FieldBlock>>,
     stamp: Option<Stamp>,
     checked: Instant,
 }
@@ -113,6 +116,7 @@ impl Entry {
             last_modified,
             content_type: content_type.0,
             compressible: content_type.1,
+            fields: std::cell::OnceCell::new(),
             stamp: Some(Stamp::of(meta)),
             checked: now,
         })
@@ -129,6 +133,7 @@ impl Entry {
             last_modified: [b' '; 29],
             content_type: "",
             compressible: false,
+            fields: std::cell::OnceCell::new(),
             stamp: None,
             checked: now,
         }

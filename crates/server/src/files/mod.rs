@@ -13,8 +13,12 @@
 //!
 //! Bodies: a file of at most [`StaticOptions::small_file`] bytes is held in the cache and
 //! copied into the response's reused buffer; a larger one stays open in the cache and goes
-//! out with `sendfile(2)` on cleartext HTTP/1.1, or is read with `pread` in pieces as the
-//! connection drains (HTTP/2: no more than the stream's window allows).
+//! out with `sendfile(2)` on cleartext HTTP/1.1 (its head sent with `MSG_MORE`, so both leave
+//! in one segment), and over HTTP/2 is read with one `preadv` per run of DATA frames straight
+//! into the reactor's output after each frame header (`Connection::reserve_data`,
+//! `Output::read_file_framed`; no more than the windows allow). Each cached entry keeps its
+//! answer's fields (validators, `vary`, `content-encoding`, `cache-control`, type) checked
+//! and laid out once (`FieldBlock`): a request adds them with one copy.
 //!
 //! [`Builder::static_dir`]: crate::Builder::static_dir
 

@@ -16,7 +16,7 @@ use super::negotiate::Coding;
 use super::ranges::{range_of, Ranged};
 use super::StaticDir;
 use crate::request::Request;
-use crate::response::{Body, Pull, Response, Source};
+use crate::response::{Body, FieldBlock, Pull, Response, Source};
 
 /// Answers `req` with the file `e` (a variant in `coding`, if any); `vary` when the file is
 /// compressible (`Vary: Accept-Encoding` whichever variant is sent).
@@ -28,54 +28,56 @@ pub(super) fn respond(
     vary: bool,
     res: &mut Response,
 ) {
-    res.header("etag", &*e.etag)
-        .header("last-modified", e.last_modified)
-        .header("accept-ranges", "bytes");
-    if vary {
-        res.header("vary", "accept-encoding");
-    }
-    if let Some(c) = coding {
-        res.header("content-encoding", c.token());
-    }
-    if let Some(cc) = &dir.cache_control {
-        res.header("cache-control", &**cc);
-    }
+    let fields = e.fields.get_or_init(|| answer_fields(dir, e, coding, vary));
+    let Some(fields) = fields else {
+        // Cannot happen (every value is ours); answered as `Response::header` would.
+        return res.set_error(500);
+    };
+    // All but the content type, which comes last.
+    let head = fields.len() - 1;
     match precondition(req, &e.etag, e.mtime) {
         Precondition::Proceed => {}
         Precondition::NotModified => {
-            res.status(304);
+            res.status(304).add_fields(fields, head);
             return;
         }
         Precondition::Failed => {
+            res.add_fields(fields, head);
             res.status(412).text("precondition failed\n");
             return;
         }
     }
     let len = e.len;
     let (start, n) = match range_of(req, &e.etag, e.mtime, len, dir.opts.max_ranges) {
-        Ranged::Whole => (0, len),
+        Ranged::Whole => {
+            res.add_fields(fields, head + 1);
+            (0, len)
+        }
         Ranged::Part(first, last) => {
+            res.add_fields(fields, head);
             res.status(206)
-                .header("content-range", format!("bytes {first}-{last}/{len}"));
+                .header("content-range", format!("bytes {first}-{last}/{len}"))
+                .content_type(e.content_type);
             (first, last - first + 1)
         }
         Ranged::Multi(parts) => {
             let Some(bytes) = Bytes::of(&e.data) else {
                 return super::Refused::NotFound.answer(res);
             };
+            res.add_fields(fields, head);
             let (body, total, ctype) = Multipart::new(bytes, &parts, len, e.content_type);
             res.status(206).content_type(&ctype);
             res.body(Body::sized_source(total, body));
             return;
         }
         Ranged::Unsatisfiable => {
+            res.add_fields(fields, head);
             res.status(416)
                 .header("content-range", format!("bytes */{len}"))
                 .text("range not satisfiable\n");
             return;
         }
     };
-    res.content_type(e.content_type);
     match &e.data {
         Data::Mem(m) => {
             // Also for HEAD: the length is the body's, which HEAD does not send.
@@ -97,6 +99,39 @@ pub(super) fn respond(
         }
         Data::Missing => super::Refused::NotFound.answer(res),
     }
+}
+
+/// The fields of every answer with entry `e`: validators, `accept-ranges`, `vary` and
+/// `content-encoding` (a variant), the mount's `cache-control`, and the content type last.
+/// The same for every request: `vary` is the entry's `compressible` and `coding` its
+/// variant's, and the mount is the entry's.
+#[cold]
+fn answer_fields(
+    dir: &StaticDir,
+    e: &Entry,
+    coding: Option<Coding>,
+    vary: bool,
+) -> Option<FieldBlock> {
+    let mut f: [(&str, &[u8]); 7] = [("", b""); 7];
+    let mut n = 0;
+    let mut add = |name, value| {
+        f[n] = (name, value);
+        n += 1;
+    };
+    add("etag", e.etag.as_bytes());
+    add("last-modified", &e.last_modified[..]);
+    add("accept-ranges", b"bytes");
+    if vary {
+        add("vary", b"accept-encoding");
+    }
+    if let Some(c) = coding {
+        add("content-encoding", c.token().as_bytes());
+    }
+    if let Some(cc) = &dir.cache_control {
+        add("cache-control", cc.as_bytes());
+    }
+    add("content-type", e.content_type.as_bytes());
+    FieldBlock::new(f[..n].iter().copied())
 }
 
 /// A range of an open file as a response body.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use brisk_http2::{Connection, ErrorCode, Event, H2cRequest, SpareBuffers, StreamId};
 use brisk_reactor::{Action, Context, Output, TimeoutKind};
 
+use super::file::{flush, send_file, FileSent};
 use super::stream::{route_at_head, send_body, send_response, with_request, Slot, Streams};
 use crate::app::App;
 use crate::exchange::{self, BodyTo, MAX_HEADER_SLOTS};
@@ -96,6 +97,8 @@ pub(crate) struct H2 {
     wbuf: Vec<u8>,
     wpos: usize,
     ready: Vec<u32>,
+    /// Streams whose file body waits for room in the reactor's output.
+    file_waiting: Vec<u32>,
     draining: bool,
     /// While busy: the (empty) set the busy-time buffers go into when the connection turns
     /// idle and hands them to the worker's pool. `None` while idle.
@@ -133,6 +136,7 @@ impl H2 {
             wbuf: Vec::new(),
             wpos: 0,
             ready: Vec::new(),
+            file_waiting: Vec::new(),
             draining: false,
             spare: None,
             me: None,
@@ -432,6 +436,9 @@ impl H2 {
                 }
             }
             // Answer complete requests and continue blocked bodies.
+            if !self.file_waiting.is_empty() && out.remaining() > 0 {
+                self.ready.append(&mut self.file_waiting);
+            }
             let mut i = 0;
             while i < self.ready.len() {
                 let id = self.ready[i];
@@ -446,6 +453,18 @@ impl H2 {
                 let slot = self.streams.slot(pos);
                 if slot.sending() {
                     send_body(&mut self.conn, slot);
+                }
+                if slot.file.is_some() {
+                    let (c, b, p) = (&mut self.conn, &mut self.wbuf, &mut self.wpos);
+                    match send_file(c, b, p, slot, out) {
+                        FileSent::Done | FileSent::Window => {}
+                        FileSent::Output => {
+                            if !self.file_waiting.contains(&id) {
+                                self.file_waiting.push(id);
+                            }
+                        }
+                        FileSent::Broken => return Action::CloseNow,
+                    }
                 }
                 if !slot.sending() && slot.answered && !slot.waiting {
                     self.streams.close(pos);
@@ -492,21 +511,7 @@ impl H2 {
     /// Copies as much connection output as fits into the reactor's output. True when all of
     /// it is out.
     fn flush(&mut self, out: &mut Output<'_>) -> bool {
-        loop {
-            if self.wpos >= self.wbuf.len() {
-                self.wbuf.clear();
-                self.wpos = 0;
-                if self.conn.poll_output(&mut self.wbuf) == 0 {
-                    return true;
-                }
-            }
-            let n = (self.wbuf.len() - self.wpos).min(out.remaining());
-            if n == 0 {
-                return false;
-            }
-            let _ = out.extend_from_slice(&self.wbuf[self.wpos..self.wpos + n]);
-            self.wpos += n;
-        }
+        flush(&mut self.conn, &mut self.wbuf, &mut self.wpos, out)
     }
 
     /// Runs the handler (or the upload's sink) for the request in slot `pos` and starts the

@@ -4,6 +4,7 @@
 //! the windows allow, the rest when the stream is ready again).
 
 mod conn;
+mod file;
 mod stream;
 
 pub(crate) use conn::H2;

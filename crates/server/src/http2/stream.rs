@@ -39,6 +39,8 @@ pub(super) struct Slot {
     pub(super) answered: bool,
     /// Response body still to send.
     pub(super) out: Outgoing,
+    /// The rest of a file body, sent by `file::send_file` (read straight into the output).
+    pub(super) file: Option<brisk_reactor::FileRange>,
     /// Decided on the head (when the app has upload routes and a body follows): where the
     /// request body goes (an upload's sink, or `body`) and what answers it, so the complete
     /// request is not routed again.
@@ -103,6 +105,7 @@ impl Slot {
         self.answered = false;
         self.out.clear();
         self.out.shrink_idle();
+        self.file = None;
         self.to = None;
         self.received = 0;
         self.reject = None;
@@ -125,7 +128,7 @@ impl Slot {
     }
 
     pub(super) fn sending(&self) -> bool {
-        !self.out.is_empty()
+        !self.out.is_empty() || self.file.is_some()
     }
 }
 
@@ -394,6 +397,11 @@ pub(super) fn send_body(conn: &mut Connection, slot: &mut Slot) {
             continue;
         }
         if !body.has_source() {
+            return;
+        }
+        if let Some(range) = body.take_file() {
+            // Sent by `file::send_file`, read straight into the output.
+            slot.file = Some(range);
             return;
         }
         // Read only what may be sent now (windows and send buffer limits): a stream
