@@ -125,30 +125,17 @@ if has h2o; then start h2o $P_H2O h2o -c "$WORK/h2o.conf"; fi
 if has hyper; then start hyper $P_HYPER "$HYPER" 127.0.0.1:$P_HYPER; fi
 
 source "$HERE/lib.sh"
-TCK=$(getconf CLK_TCK)
 
 run_one() { # server mode -> "reqs_per_sec cpu_us_per_req"
-  local s=$1 mode=$2 pid=${PID[$1]} before after reqs out
+  local s=$1 mode=$2 pid=${PID[$1]} before after reqs bad
   before=$(cpu_ticks "$pid")
   case "$mode" in
-    keepalive)
-      out=$(taskset -c 1 wrk -t1 -c64 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:${PORT[$s]}/plaintext")
-      reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
-      bad=$(awk '/Non-2xx/ { print $NF }' <<<"$out") ;;
-    pipelined)
-      out=$(taskset -c 1 wrk -t1 -c64 -d"${SECONDS_PER_RUN}s" -s "$HERE/pipeline.lua" "http://127.0.0.1:${PORT[$s]}/plaintext")
-      reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
-      bad=$(awk '/Non-2xx/ { print $NF }' <<<"$out") ;;
-    h2c)
-      out=$(taskset -c 1 h2load -c64 -m32 -D "$SECONDS_PER_RUN" "http://127.0.0.1:${H2PORT[$s]}/plaintext" 2>&1)
-      reqs=$(awk '/^requests:/ { print $8 }' <<<"$out")
-      bad=$(awk '/^status codes:/ { gsub(",", ""); print $5 + $7 + $9 }' <<<"$out") ;;
+    keepalive) read -r reqs bad < <(wrk_load "http://127.0.0.1:${PORT[$s]}/plaintext") ;;
+    pipelined) read -r reqs bad < <(wrk_load "http://127.0.0.1:${PORT[$s]}/plaintext" -s "$HERE/pipeline.lua") ;;
+    h2c) read -r reqs bad < <(h2load_load "http://127.0.0.1:${H2PORT[$s]}/plaintext" -c64 -m32 -D "$SECONDS_PER_RUN") ;;
   esac
   after=$(cpu_ticks "$pid")
-  if [ -z "$reqs" ] || [ "$reqs" = 0 ]; then echo "0 0"; echo "warning: $s $mode served nothing" >&2; return; fi
-  [ -n "${bad:-}" ] && [ "${bad:-0}" != 0 ] && echo "warning: $s $mode: $bad non-2xx responses" >&2
-  awk -v r="$reqs" -v t="$SECONDS_PER_RUN" -v c=$((after - before)) -v tck="$TCK" \
-    'BEGIN { printf "%.0f %.3f\n", r / t, c / tck * 1e6 / r }'
+  per_request "$s $mode" "$reqs" "$bad" $((after - before))
 }
 
 declare -A RPS CPU

@@ -122,27 +122,17 @@ for z in "${SIZES[@]}"; do
   done
 done
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-TCK=$(getconf CLK_TCK)
+source "$ROOT/benches/load/lib.sh"
 
 run_one() { # server mode size -> "reqs_per_sec cpu_us_per_req"
-  local s=$1 mode=$2 z=$3 pid=${PID[$1]} before after reqs out bad=0
+  local s=$1 mode=$2 z=$3 pid=${PID[$1]} before after reqs bad
   before=$(cpu_ticks "$pid")
   case "$mode" in
-    h1)
-      out=$(taskset -c 1 wrk -t1 -c64 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:${PORT[$s]}/$z.bin")
-      reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
-      bad=$(awk '/Non-2xx/ { print $NF }' <<<"$out") ;;
-    h2c)
-      out=$(taskset -c 1 h2load -c8 -m8 -D "$SECONDS_PER_RUN" "http://127.0.0.1:${PORT[$s]}/$z.bin" 2>&1)
-      reqs=$(awk '/^requests:/ { print $8 }' <<<"$out")
-      bad=$(awk '/^status codes:/ { gsub(",", ""); print $5 + $7 + $9 }' <<<"$out") ;;
+    h1) read -r reqs bad < <(wrk_load "http://127.0.0.1:${PORT[$s]}/$z.bin") ;;
+    h2c) read -r reqs bad < <(h2load_load "http://127.0.0.1:${PORT[$s]}/$z.bin" -c8 -m8 -D "$SECONDS_PER_RUN") ;;
   esac
   after=$(cpu_ticks "$pid")
-  if [ -z "$reqs" ] || [ "$reqs" = 0 ]; then echo "0 0"; echo "warning: $s $mode $z served nothing" >&2; return; fi
-  [ -n "${bad:-}" ] && [ "${bad:-0}" != 0 ] && echo "warning: $s $mode $z: $bad non-2xx responses" >&2
-  awk -v r="$reqs" -v t="$SECONDS_PER_RUN" -v c=$((after - before)) -v tck="$TCK" \
-    'BEGIN { printf "%.0f %.3f\n", r / t, c / tck * 1e6 / r }'
+  per_request "$s $mode $z" "$reqs" "$bad" $((after - before))
 }
 
 declare -A RPS CPU

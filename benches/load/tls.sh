@@ -56,7 +56,6 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$HERE/lib.sh"
-TCK=$(getconf CLK_TCK)
 
 for tool in wrk h2load nginx h2o openssl taskset curl; do
   command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install -y wrk nghttp2-client nginx-light h2o openssl)" >&2; exit 1; }
@@ -140,10 +139,7 @@ run_one() { # server mode -> "reqs_per_sec cpu_us_per_req"
   local url="https://127.0.0.1:${PORT[$s]}/plaintext"
   before=$(cpu_ticks "$pid"); opens0=$(passive_opens)
   case "$mode" in
-    keepalive)
-      out=$(taskset -c 1 wrk -t1 -c64 -d"${SECONDS_PER_RUN}s" "$url")
-      reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
-      bad=$(awk '/Non-2xx/ { print $NF }' <<<"$out") ;;
+    keepalive) read -r reqs bad < <(wrk_load "$url") ;;
     handshake)
       reqs=0; bad=0
       local t0 t1 n
@@ -156,19 +152,13 @@ run_one() { # server mode -> "reqs_per_sec cpu_us_per_req"
       done
       t1=$(date +%s%N)
       elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') ;;
-    h2)
-      out=$(taskset -c 1 h2load -c64 -m32 -D "$SECONDS_PER_RUN" "$url" 2>&1)
-      reqs=$(awk '/^requests:/ { print $8 }' <<<"$out")
-      bad=$(awk '/^status codes:/ { gsub(",", ""); print $5 + $7 + $9 }' <<<"$out") ;;
+    h2) read -r reqs bad < <(h2load_load "$url" -c64 -m32 -D "$SECONDS_PER_RUN") ;;
   esac
   after=$(cpu_ticks "$pid"); opens1=$(passive_opens)
-  if [ -z "$reqs" ] || [ "$reqs" = 0 ]; then echo "0 0"; echo "warning: $s $mode served nothing" >&2; return; fi
-  [ -n "${bad:-}" ] && [ "${bad:-0}" != 0 ] && echo "warning: $s $mode: $bad non-2xx responses" >&2
   if [ "$mode" = handshake ]; then
     echo "  $s handshake: $((opens1 - opens0)) connections accepted for $reqs requests" >&2
   fi
-  awk -v r="$reqs" -v t="${elapsed:-$SECONDS_PER_RUN}" -v c=$((after - before)) -v tck="$TCK" \
-    'BEGIN { printf "%.0f %.3f\n", r / t, c / tck * 1e6 / r }'
+  per_request "$s $mode" "$reqs" "$bad" $((after - before)) "${elapsed:-$SECONDS_PER_RUN}"
 }
 
 declare -A RPS CPU

@@ -14,23 +14,7 @@ use std::time::Duration;
 use brisk_server::{Body, Method};
 use util::{read_head, read_response, start};
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("brisk-files-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use brisk_testkit::TempDir;
 
 fn big_content() -> Vec<u8> {
     (0..300 * 1024 + 7).map(|i: u32| (i % 251) as u8).collect()

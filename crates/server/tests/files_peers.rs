@@ -7,28 +7,12 @@ mod util;
 
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use util::{allocations, count_alloc_brisk, listening_addr, read_response, tool};
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("brisk-fp-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use brisk_testkit::TempDir;
 
 #[test]
 #[cfg_attr(brisk_missing = "strace", ignore = "needs strace")]

@@ -1,5 +1,5 @@
 //! What the Brisk crates' tests share (issue 23): a counting global allocator, the corpora
-//! locator, the peer-tool check and a small deterministic RNG. A dev-dependency by path only
+//! locator, the peer-tool check, a small deterministic RNG and a temporary directory. A dev-dependency by path only
 //! (`publish = false`).
 //!
 //! Skipped tests are visible: each crate's `build.rs` probes the corpora and peers when the
@@ -25,6 +25,7 @@ mod alloc;
 mod corpora;
 mod peers;
 mod rng;
+mod tempdir;
 
 pub use alloc::{
     allocations, count_thread_globally, global_allocations, live_bytes, peak_bytes, reset_peak,
@@ -33,3 +34,4 @@ pub use alloc::{
 pub use corpora::{corpora, corpora_dir};
 pub use peers::{have_peer, python, tool};
 pub use rng::Rng;
+pub use tempdir::TempDir;
