@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use brisk_http2::{Config, Connection, Error, Event, StreamId};
+use brisk_http2::{Config, Connection, Event, StreamId};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Some((&sel, data)) = data.split_first() else {
