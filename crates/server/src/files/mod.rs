@@ -22,6 +22,7 @@
 //!
 //! [`Builder::static_dir`]: crate::Builder::static_dir
 
+mod builder;
 mod cache;
 mod conditional;
 mod mime;
