@@ -176,7 +176,8 @@
 //! handle.join()?;
 //! # Ok(()) }
 //! ```
-#![forbid(unsafe_code)]
+// `unsafe` only in `pool::file_map` (mapping a file: measured to pay, see there).
+#![deny(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -205,7 +206,7 @@ pub use error::Error;
 pub use handle::{Closes, Handle, Totals, WorkerStats};
 pub use listen::{fd_limit, raise_fd_limit, ListenAddr, ListenerKind, UNIX_ADDR};
 pub use notify::{ConnId, Notifier};
-pub use pool::{FileRange, Output, OutputFull};
+pub use pool::{FileMap, FileRange, Output, OutputFull, SegmentError};
 pub use protocol::{Action, CloseReason, ConnInfo, Context, Protocol, TimeoutKind};
 pub use reactor::Reactor;
 pub use report::AcceptError;

@@ -25,6 +25,8 @@
 //! `output` the output chains and [`Output`], `park` the parking slots.
 
 mod blocks;
+#[allow(unsafe_code)]
+mod file_map;
 mod file_read;
 mod file_segment;
 mod output;
@@ -34,6 +36,7 @@ mod props;
 #[cfg(test)]
 mod tests;
 
+pub use file_map::{FileMap, SegmentError};
 pub use file_segment::FileRange;
 pub use output::{Output, OutputFull};
 use park::Parking;
@@ -95,7 +98,8 @@ impl InRun {
     }
 }
 
-/// A connection's pending output: a chain of blocks, then perhaps a file range.
+/// A connection's pending output: a chain of blocks, then perhaps a file range or a mapped
+/// segment (never both).
 /// INVARIANT: `head == NIL` exactly when the blocks hold no byte; `len` counts the blocks'
 /// bytes and the file range's.
 #[derive(Debug, Clone)]
@@ -103,9 +107,48 @@ pub(crate) struct Chain {
     pub(crate) head: u32,
     pub(crate) tail: u32,
     pub(crate) len: usize,
-    /// Sent with `sendfile(2)` after the blocks (`file_segment`); boxed, so that an idle
-    /// connection pays one pointer for it.
-    pub(crate) file: Option<Box<FileRange>>,
+    /// What follows the blocks: a file range or a mapped segment. Boxed, so that an idle
+    /// connection pays one pointer for it; made on the first segment and kept for the next.
+    pub(crate) seg: Option<Box<Segment>>,
+}
+
+/// The part of a chain after its blocks (see [`Chain::seg`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Segment {
+    /// Sent with `sendfile(2)` (`file_segment`).
+    pub(crate) file: Option<FileRange>,
+    /// Sent with `writev` from a file's mapping (`file_map`).
+    pub(crate) mapped: file_map::Mapped,
+    /// A TLS connection's plaintext: file segments are refused (rustls must see the bytes).
+    pub(crate) encrypted: bool,
+}
+
+impl Chain {
+    /// A TLS connection's plaintext chain: file segments are refused.
+    #[cfg(any(test, feature = "tls"))]
+    pub(crate) fn encrypted() -> Chain {
+        Chain {
+            seg: Some(Box::new(Segment {
+                encrypted: true,
+                ..Segment::default()
+            })),
+            ..Chain::default()
+        }
+    }
+
+    /// The pending file range, if any.
+    pub(crate) fn file(&self) -> Option<&FileRange> {
+        self.seg.as_deref()?.file.as_ref()
+    }
+
+    fn is_encrypted(&self) -> bool {
+        self.seg.as_deref().is_some_and(|s| s.encrypted)
+    }
+
+    /// The segment box, made on first use.
+    fn seg_mut(&mut self) -> &mut Segment {
+        self.seg.get_or_insert_with(Box::default)
+    }
 }
 
 impl Default for Chain {
@@ -114,7 +157,7 @@ impl Default for Chain {
             head: NIL,
             tail: NIL,
             len: 0,
-            file: None,
+            seg: None,
         }
     }
 }

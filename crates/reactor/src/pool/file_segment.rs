@@ -32,6 +32,8 @@ pub struct FileRange {
     pub(crate) file: Arc<File>,
     pub(crate) offset: u64,
     pub(crate) left: u64,
+    /// The file's mapping, for [`Output::push_mapped`].
+    pub(crate) map: Option<Arc<super::FileMap>>,
 }
 
 impl FileRange {
@@ -49,7 +51,38 @@ impl FileRange {
             file,
             offset,
             left: len,
+            map: None,
         }
+    }
+
+    /// The same range with the file's mapping (made from the same file), so that
+    /// [`Output::push_mapped`] can send it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let f = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// let map = Arc::new(brisk_reactor::FileMap::new(Arc::clone(&f)).unwrap());
+    /// let r = brisk_reactor::FileRange::new(f, 0, 4).with_map(map);
+    /// assert!(r.is_mapped());
+    /// ```
+    pub fn with_map(mut self, map: Arc<super::FileMap>) -> Self {
+        self.map = Some(map);
+        self
+    }
+
+    /// Whether the range carries its file's mapping ([`FileRange::with_map`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// let f = Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    /// assert!(!brisk_reactor::FileRange::new(f, 0, 4).is_mapped());
+    /// ```
+    pub fn is_mapped(&self) -> bool {
+        self.map.is_some()
     }
 
     /// Bytes still to send.
@@ -80,14 +113,19 @@ impl FileRange {
 }
 
 impl Chain {
-    /// Bytes of the pending file range (0 without one).
-    pub(crate) fn file_left(&self) -> usize {
-        self.file.as_ref().map_or(0, |f| to_len(f.left))
+    /// Bytes of the pending file range or mapped segment (0 without one).
+    pub(crate) fn tail_left(&self) -> usize {
+        self.file().map_or(0, |f| to_len(f.left)) + self.mapped().map_or(0, |m| m.left)
+    }
+
+    /// Whether a file range or a mapped segment is pending.
+    pub(crate) fn has_tail(&self) -> bool {
+        self.file().is_some() || self.mapped().is_some()
     }
 
     /// Only the file range is left: the blocks before it are written.
     pub(crate) fn only_file(&self) -> bool {
-        self.head == NIL && self.file.is_some()
+        self.head == NIL && self.file().is_some()
     }
 }
 
@@ -97,25 +135,27 @@ fn to_len(n: u64) -> usize {
 }
 
 impl Pool {
-    /// Returns the chain's blocks (all written), keeping its file range.
+    /// Returns the chain's blocks (all written), keeping its file range or mapped segment.
     pub(crate) fn release_blocks(&mut self, chain: &mut Chain) {
-        let file = chain.file.take();
+        let seg = chain.seg.take();
         self.release_output(chain);
-        if let Some(f) = file {
-            chain.len = to_len(f.left);
-            chain.file = Some(f);
-        }
+        chain.seg = seg;
+        chain.len = chain.tail_left();
     }
 
-    /// Takes `n` bytes sent from the front of the file range.
-    pub(crate) fn consume_file(chain: &mut Chain, n: usize) {
+    /// Takes `n` bytes sent from the front of the file range or mapped segment.
+    pub(crate) fn consume_tail(chain: &mut Chain, n: usize) {
+        let Some(s) = chain.seg.as_deref_mut() else {
+            return;
+        };
+        let Some(f) = s.file.as_mut() else {
+            return chain.consume_mapped(n);
+        };
         chain.len -= n;
-        if let Some(f) = chain.file.as_mut() {
-            f.offset += n as u64;
-            f.left -= n as u64;
-            if f.left == 0 {
-                chain.file = None;
-            }
+        f.offset += n as u64;
+        f.left -= n as u64;
+        if f.left == 0 {
+            s.file = None;
         }
     }
 }
@@ -125,9 +165,12 @@ impl Output<'_> {
     /// it is sent, nothing more can be appended ([`remaining`](Output::remaining) is 0).
     /// An empty range is accepted and ignored.
     ///
+    /// Cleartext connections only: on a TLS connection the range is refused.
+    ///
     /// # Errors
     ///
-    /// Gives `range` back if a file range is already pending.
+    /// Gives `range` back if a file range or a mapped segment is already pending, or the
+    /// connection is TLS.
     ///
     /// # Examples
     ///
@@ -145,18 +188,19 @@ impl Output<'_> {
     /// # let _: &dyn Protocol = &P;
     /// ```
     pub fn push_file(&mut self, range: FileRange) -> Result<(), FileRange> {
-        if self.chain.file.is_some() {
+        if self.chain.has_tail() || self.chain.is_encrypted() {
             return Err(range);
         }
         if range.left == 0 {
             return Ok(());
         }
         self.chain.len += to_len(range.left);
-        self.chain.file = Some(Box::new(range));
+        self.chain.seg_mut().file = Some(range);
         Ok(())
     }
 
-    /// Whether a file range is pending (nothing can be appended until it is sent).
+    /// Whether a file range or a mapped segment is pending (nothing can be appended until
+    /// it is sent).
     ///
     /// # Examples
     ///
@@ -174,7 +218,7 @@ impl Output<'_> {
     /// # let _: &dyn Protocol = &P;
     /// ```
     pub fn has_file(&self) -> bool {
-        self.chain.file.is_some()
+        self.chain.has_tail()
     }
 }
 
@@ -206,10 +250,10 @@ mod tests {
         assert!(c.only_file());
         assert_eq!((c.len, p.used_blocks()), (100, 0));
         p.consume_output(&mut c, 60);
-        let r = c.file.as_ref().unwrap();
+        let r = c.file().unwrap();
         assert_eq!((r.offset, r.left, c.len), (63, 40, 40));
         p.consume_output(&mut c, 40);
-        assert!(c.file.is_none() && c.len == 0 && c.head == NIL);
+        assert!(c.file().is_none() && c.len == 0 && c.head == NIL);
         // Released with the connection: the range goes too.
         {
             let (_, mut out) = p.split(&run, &mut c, 1 << 20);
@@ -217,7 +261,7 @@ mod tests {
             out.push_file(FileRange::new(Arc::clone(&f), 0, 5)).unwrap();
         }
         p.release_output(&mut c);
-        assert!(c.file.is_none() && c.len == 0);
+        assert!(c.file().is_none() && c.len == 0);
         assert_eq!(Arc::strong_count(&f), 1);
     }
 

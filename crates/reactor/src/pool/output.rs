@@ -61,14 +61,19 @@ impl Pool {
     /// the write path's hot call (the TLS path calls it too).
     #[inline(always)]
     pub(crate) fn consume_output(&mut self, chain: &mut Chain, mut n: usize) {
-        if chain.only_file() {
-            return Pool::consume_file(chain, n);
+        if chain.head == NIL {
+            return Pool::consume_tail(chain, n);
         }
-        chain.len -= n;
-        if chain.len == chain.file_left() {
+        let blocks = chain.len - chain.tail_left();
+        if n >= blocks {
+            // The blocks are out, and perhaps part of the segment after them.
             self.release_blocks(chain);
+            if n > blocks {
+                Pool::consume_tail(chain, n - blocks);
+            }
             return;
         }
+        chain.len -= n;
         let m = &mut self.meta;
         loop {
             let i = chain.head as usize;
@@ -201,7 +206,7 @@ impl Output<'_> {
     /// # let _: &dyn Protocol = &P;
     /// ```
     pub fn remaining(&self) -> usize {
-        if self.chain.file.is_some() {
+        if self.chain.has_tail() {
             return 0;
         }
         let by_limit = self.limit.saturating_sub(self.chain.len);
@@ -228,7 +233,7 @@ impl Output<'_> {
     /// most `max` bytes and never past the limit. Empty when nothing fits.
     pub(super) fn spare(&mut self, max: usize) -> (u32, usize, usize) {
         let max = max.min(self.limit.saturating_sub(self.chain.len));
-        if max == 0 || self.chain.file.is_some() {
+        if max == 0 || self.chain.has_tail() {
             return (NIL, 0, 0);
         }
         // INVARIANT: every block in a chain holds at least one pending byte, so a tail with

@@ -32,7 +32,7 @@ where
                 // Perhaps waiting for output room: hand it back once output drains.
                 c.redeliver = true;
             }
-            if remaining == 0 && c.out.len < self.max_out && c.out.file.is_none() {
+            if remaining == 0 && c.out.len < self.max_out && !c.out.has_tail() {
                 // The pool is short: wait for blocks to come back.
                 c.redeliver = true;
                 self.starve(key);

@@ -16,7 +16,7 @@ const SENDFILE_MAX: usize = 1 << 20;
 /// tells it apart. A file that ends before the range does (truncated while being sent) is an
 /// [`io::ErrorKind::UnexpectedEof`] error: the connection must close.
 pub(super) fn send(sock: impl AsFd, chain: &Chain) -> (io::Result<usize>, usize) {
-    let Some(f) = chain.file.as_ref() else {
+    let Some(f) = chain.file() else {
         return (Ok(0), 0);
     };
     let offered = usize::try_from(f.left).map_or(SENDFILE_MAX, |l| l.min(SENDFILE_MAX));

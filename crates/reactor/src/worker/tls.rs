@@ -108,7 +108,7 @@ where
             sock,
             tls: Box::new(TlsConn {
                 conn,
-                plain: Chain::default(),
+                plain: Chain::encrypted(),
             }),
             info,
             readable: false,

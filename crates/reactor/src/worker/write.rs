@@ -8,6 +8,9 @@ use arrayvec::ArrayVec;
 use super::{Protocol, Worker, IOV, WRITE_ROUNDS};
 use crate::protocol::{CloseReason, ConnInfo, TimeoutKind};
 
+/// `EFAULT`: `writev` met a mapped page it could not read.
+const FAULT: i32 = 14;
+
 impl<A, P> Worker<A, P>
 where
     A: FnMut(&ConnInfo) -> P,
@@ -57,18 +60,30 @@ where
             if c.out.len == 0 || !c.writable {
                 return true;
             }
+            // Bytes from a file's mapping are offered: a short count may mean the file was
+            // truncated (the kernel's copy faulted), not a full socket.
+            let mut mapped = false;
             let (written, offered) = if c.out.only_file() {
                 super::sendfile::send(&c.sock, &c.out)
             } else {
                 let mut iov = ArrayVec::<io::IoSlice<'_>, IOV>::new();
                 self.pool.gather(&c.out, &mut iov);
+                let mut truncated = false;
+                if let Some(m) = c.out.mapped() {
+                    let end = m.gather(&mut iov);
+                    mapped = end > 0;
+                    truncated = mapped && !m.holds(end);
+                }
                 let offered: usize = iov.iter().map(|s| s.len()).sum();
                 // A file range follows (a response head before its `sendfile` body): the
                 // blocks go with MSG_MORE, so the head leaves in the file's first segment,
                 // not in a packet of its own (what nginx gets from TCP_CORK, without its two
                 // `setsockopt` calls per response).
-                let more = c.out.file.is_some();
+                let more = c.out.file().is_some();
                 let r = loop {
+                    if truncated {
+                        break Err(io::ErrorKind::UnexpectedEof.into());
+                    }
                     let res = if more {
                         super::sendfile::send_more(&c.sock, &iov)
                     } else if iov.len() == 1 {
@@ -82,6 +97,10 @@ where
                         Ok(n) => break Ok(n),
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(0),
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) if mapped && e.raw_os_error() == Some(FAULT) => {
+                            // The first mapped page is past the file's end: truncated.
+                            break Err(io::ErrorKind::UnexpectedEof.into());
+                        }
                         Err(e) => break Err(e),
                     }
                 };
@@ -105,8 +124,9 @@ where
                 c
             };
             if c.out.len > 0 {
-                if n == offered {
-                    // Cut short by the iovec cap, not by the socket: go again.
+                if n == offered || (mapped && n > 0) {
+                    // Cut short by the iovec cap, not by the socket: go again. (After mapped
+                    // bytes, the next call tells a full socket from a truncated file.)
                     continue;
                 }
                 // The socket took less than offered: it is full, the next edge will come.

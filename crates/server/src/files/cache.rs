@@ -19,6 +19,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use brisk_reactor::FileMap;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 /// What an entry holds.
@@ -26,8 +28,9 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 pub(super) enum Data {
     /// A small file's bytes.
     Mem(Arc<[u8]>),
-    /// An open file, sent with `sendfile(2)` or read with `pread`.
-    File(Arc<File>),
+    /// An open file, sent with `sendfile(2)` or read with `pread`, and perhaps its mapping
+    /// (HTTP/2 over cleartext sends from it with `writev`).
+    File(Arc<File>, Option<Arc<FileMap>>),
     /// No such regular file (a variant looked for and absent).
     Missing,
 }
@@ -105,7 +108,7 @@ impl Entry {
             file.read_exact_at(&mut buf, 0).ok()?;
             Data::Mem(buf.into())
         } else {
-            Data::File(Arc::new(file))
+            Data::File(Arc::new(file), None)
         };
         Some(Entry {
             data,
@@ -120,6 +123,17 @@ impl Entry {
             stamp: Some(Stamp::of(meta)),
             checked: now,
         })
+    }
+
+    /// The entry with its open file mapped into memory, when it has one of at most `max`
+    /// bytes (0: never). A file that cannot be mapped is served without.
+    pub(super) fn with_map(mut self, max: u64) -> Entry {
+        if let Data::File(f, map) = &mut self.data {
+            if self.len <= max {
+                *map = FileMap::new(Arc::clone(f)).ok().map(Arc::new);
+            }
+        }
+        self
     }
 
     /// A remembered absence at `real`.

@@ -90,6 +90,13 @@ pub struct StaticOptions {
     /// Serves hidden files (a path segment starting with `.`, such as `.env` or
     /// `.git/config`). Default off: they are 404, except under `/.well-known/`.
     pub dotfiles: bool,
+    /// Files larger than `small_file` and up to this many bytes are also mapped into memory
+    /// (`mmap`, once per cache entry and worker), so that HTTP/2 over cleartext sends their
+    /// DATA frames with one `writev` straight from the page cache (one copy, where reading
+    /// them first costs two; HTTP/1.1 uses `sendfile` and TLS reads the file either way).
+    /// The pages the kernel sends count in the process's resident size as shared file
+    /// pages. 0 turns mapping off. Default 64 MiB.
+    pub map_max: u64,
 }
 
 impl Default for StaticOptions {
@@ -102,6 +109,7 @@ impl Default for StaticOptions {
             max_ranges: 16,
             precompressed: true,
             dotfiles: false,
+            map_max: 64 << 20,
         }
     }
 }
@@ -230,6 +238,7 @@ impl StaticDir {
         };
         let ctype = mime::content_type(&path);
         Entry::open(real, file, &meta, ctype, self.opts.small_file, "", now)
+            .map(|e| e.with_map(self.opts.map_max))
             .ok_or(Answer::Refused(Refused::Failed))
     }
 
@@ -246,8 +255,10 @@ impl StaticDir {
         let tag = format!("-{}", coding.token());
         match self.open(&path) {
             Ok(Opened::File(r, f, m)) => {
-                Entry::open(r, f, &m, ctype, self.opts.small_file, &tag, now)
-                    .unwrap_or_else(|| Entry::missing(path, now))
+                Entry::open(r, f, &m, ctype, self.opts.small_file, &tag, now).map_or_else(
+                    || Entry::missing(path, now),
+                    |e| e.with_map(self.opts.map_max),
+                )
             }
             _ => Entry::missing(path, now),
         }

@@ -29,7 +29,7 @@ impl Bytes {
     pub(super) fn of(data: &Data) -> Option<Bytes> {
         match data {
             Data::Mem(m) => Some(Bytes::Mem(std::sync::Arc::clone(m))),
-            Data::File(f) => Some(Bytes::File(std::sync::Arc::clone(f))),
+            Data::File(f, _) => Some(Bytes::File(std::sync::Arc::clone(f))),
             Data::Missing => None,
         }
     }

@@ -84,14 +84,15 @@ pub(super) fn respond(
             let (a, b) = (start as usize, (start + n) as usize);
             res.body_mut().extend_from_slice(&m[a..b]);
         }
-        Data::File(_) if req.method() == "HEAD" => {
+        Data::File(..) if req.method() == "HEAD" => {
             res.body(Body::sized_stream(n, std::iter::empty()));
         }
-        Data::File(f) => {
+        Data::File(f, map) => {
             res.body(Body::sized_source(
                 n,
                 FileBody {
                     file: Arc::clone(f),
+                    map: map.clone(),
                     offset: start,
                     left: n,
                 },
@@ -137,6 +138,8 @@ fn answer_fields(
 /// A range of an open file as a response body.
 struct FileBody {
     file: Arc<File>,
+    /// The file's mapping, if the cache made one (HTTP/2 over cleartext sends from it).
+    map: Option<Arc<brisk_reactor::FileMap>>,
     offset: u64,
     left: u64,
 }
@@ -186,6 +189,10 @@ impl Source for FileBody {
             return None;
         }
         self.left = 0;
-        Some(FileRange::new(Arc::clone(&self.file), self.offset, len))
+        let range = FileRange::new(Arc::clone(&self.file), self.offset, len);
+        Some(match self.map.take() {
+            Some(map) => range.with_map(map),
+            None => range,
+        })
     }
 }

@@ -456,7 +456,7 @@ impl H2 {
                 }
                 if slot.file.is_some() {
                     let (c, b, p) = (&mut self.conn, &mut self.wbuf, &mut self.wpos);
-                    match send_file(c, b, p, slot, out) {
+                    match send_file(c, b, p, slot, out, self.tls.is_none()) {
                         FileSent::Done | FileSent::Window => {}
                         FileSent::Output => {
                             if !self.file_waiting.contains(&id) {

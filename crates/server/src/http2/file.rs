@@ -1,6 +1,8 @@
 //! A file body over HTTP/2 with no copy through the connection: each DATA frame's header
-//! comes from [`Connection::reserve_data`] and its payload is read with `pread` straight into
-//! the reactor's output after it ([`Output::read_file`]).
+//! comes from [`Connection::reserve_data`]; on cleartext connections its payload is sent
+//! from the file's mapping ([`Output::push_mapped`]: `writev` copies once, from the page
+//! cache), else (TLS, or no mapping) read with `pread` straight into the reactor's output
+//! after it ([`Output::read_file_framed`]).
 
 use brisk_http2::{Connection, StreamId};
 use brisk_reactor::Output;
@@ -55,13 +57,15 @@ const FRAMES_PER_READ: usize = 16;
 
 /// Sends as much of the slot's file range as the windows and the output allow, after the
 /// connection's pending frames (its HEADERS first): up to [`FRAMES_PER_READ`] frames per
-/// read, each as large as the peer's SETTINGS_MAX_FRAME_SIZE allows.
+/// read (or mapped segment, on a `cleartext` connection), each as large as the peer's
+/// SETTINGS_MAX_FRAME_SIZE allows.
 pub(super) fn send_file(
     conn: &mut Connection,
     wbuf: &mut Vec<u8>,
     wpos: &mut usize,
     slot: &mut Slot,
     out: &mut Output<'_>,
+    cleartext: bool,
 ) -> FileSent {
     let id = StreamId::new(slot.id);
     loop {
@@ -108,7 +112,11 @@ pub(super) fn send_file(
         for (p, (h, l)) in parts.iter_mut().zip(&frames[..n]) {
             *p = (h, *l);
         }
-        if out.read_file_framed(range, &parts[..n]).is_err() {
+        // From the file's mapping on cleartext (one copy, by the kernel), else read into
+        // the output; a mapping that no longer covers the range falls back to the read,
+        // which tells a truncated file.
+        let pushed = cleartext && range.is_mapped() && out.push_mapped(range, &parts[..n]).is_ok();
+        if !pushed && out.read_file_framed(range, &parts[..n]).is_err() {
             slot.file = None;
             return FileSent::Broken;
         }
