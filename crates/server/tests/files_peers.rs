@@ -87,55 +87,84 @@ fn large_files_leave_by_sendfile_over_http1() {
 
 /// Over h2c a large file leaves from its mapping: mapped once (`mmap` of its length,
 /// shared, read-only), its DATA frames sent with `writev` from it, and never read
-/// (`pread`/`preadv`) into the process; it arrives whole, twice on the same cache entry.
+/// (`pread`/`preadv`) into the process. With `--dir-map-max 0` it is read with one `preadv`
+/// per run of DATA frames straight into the output (no `pread` into a buffer of its own).
+/// Either way it arrives whole, twice on the same cache entry.
 #[test]
-fn large_files_over_h2c_leave_from_the_file_mapping() {
-    let test = "large_files_over_h2c_leave_from_the_file_mapping";
+fn large_files_over_h2c_leave_from_the_file_mapping_or_one_preadv_per_run() {
+    let test = "large_files_over_h2c_leave_from_the_file_mapping_or_one_preadv_per_run";
     if !tool(test, "strace") || !tool(test, "curl") {
         return;
     }
     let dir = TempDir::new("mmap");
     let content: Vec<u8> = (0..1_000_000u32).map(|i| (i % 239) as u8).collect();
     std::fs::write(dir.0.join("big.bin"), &content).unwrap();
-    let log = dir.0.join("strace.txt");
-    let mut child = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=pread64,preadv,mmap", "-o"])
-        .arg(&log)
-        .arg(env!("CARGO_BIN_EXE_brisk"))
-        .args(["--bind", "127.0.0.1:0", "--workers", "1", "--dir"])
-        .arg(&dir.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr = listening_addr(&mut BufReader::new(child.stdout.take().unwrap()));
-    let url = format!("http://{addr}/big.bin");
-    for _ in 0..2 {
-        let got = Command::new("curl")
-            .args(["-s", "--http2-prior-knowledge", "--max-time", "20", &url])
-            .output()
+    for map_max in ["64M", "0"] {
+        let log = dir.0.join(format!("strace-{map_max}.txt"));
+        let mut child = Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=pread64,preadv,mmap", "-o"])
+            .arg(&log)
+            .arg(env!("CARGO_BIN_EXE_brisk"))
+            .args([
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                "1",
+                "--dir-map-max",
+                map_max,
+            ])
+            .arg("--dir")
+            .arg(&dir.0)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
             .unwrap();
-        assert!(got.stdout == content, "the body whole");
+        let addr = listening_addr(&mut BufReader::new(child.stdout.take().unwrap()));
+        let url = format!("http://{addr}/big.bin");
+        for _ in 0..2 {
+            let got = Command::new("curl")
+                .args(["-s", "--http2-prior-knowledge", "--max-time", "20", &url])
+                .output()
+                .unwrap();
+            assert!(got.stdout == content, "the body whole");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = child.kill();
+        let _ = child.wait();
+        let trace = std::fs::read_to_string(&log).unwrap();
+        // (The dynamic loader's small reads of the binary's headers aside.)
+        let reads = |name: &str| -> (usize, usize) {
+            let calls: Vec<usize> = trace
+                .lines()
+                .filter(|l| l.contains(name) && !l.contains("= -1"))
+                .filter_map(|l| l.rsplit("= ").next()?.trim().parse::<usize>().ok())
+                .filter(|&n| n >= 4096)
+                .collect();
+            (calls.len(), calls.iter().sum())
+        };
+        let (preadv_calls, preadv_bytes) = reads("preadv(");
+        let (_, pread_bytes) = reads("pread64(");
+        let maps = trace
+            .lines()
+            .filter(|l| l.contains("mmap(NULL, 1000000, PROT_READ, MAP_SHARED,"))
+            .count();
+        if map_max == "0" {
+            assert!(
+                preadv_bytes >= 2 * content.len() && pread_bytes == 0 && maps == 0,
+                "preadv {preadv_bytes} bytes, pread64 {pread_bytes}, {maps} mappings:\n{trace}"
+            );
+            // Frames of 16 KiB, up to 16 of them per read: about 4 reads per file, not 61.
+            assert!(
+                preadv_calls <= 2 * 16,
+                "{preadv_calls} preadv calls:\n{trace}"
+            );
+        } else {
+            assert!(
+                preadv_bytes + pread_bytes == 0 && maps == 1,
+                "{preadv_bytes} + {pread_bytes} bytes read, {maps} mappings of the file:\n{trace}"
+            );
+        }
     }
-    std::thread::sleep(Duration::from_millis(200));
-    let _ = child.kill();
-    let _ = child.wait();
-    let trace = std::fs::read_to_string(&log).unwrap();
-    // (The dynamic loader's small reads of the binary's headers aside.)
-    let read_bytes: usize = trace
-        .lines()
-        .filter(|l| l.contains("pread") && !l.contains("= -1"))
-        .filter_map(|l| l.rsplit("= ").next()?.trim().parse::<usize>().ok())
-        .filter(|&n| n >= 4096)
-        .sum();
-    let maps = trace
-        .lines()
-        .filter(|l| l.contains("mmap(NULL, 1000000, PROT_READ, MAP_SHARED,"))
-        .count();
-    assert!(
-        read_bytes == 0 && maps == 1,
-        "{read_bytes} bytes read, {maps} mappings of the file:\n{trace}"
-    );
 }
 
 /// 10,000 keep-alive requests for a cached small file (single and pipelined, a conditional

@@ -24,6 +24,8 @@ pub struct Settings {
     pub dir: Option<PathBuf>,
     /// `dir-max-age`: `Cache-Control: max-age` for the files of `dir`.
     pub dir_max_age: Option<Duration>,
+    /// `dir-map-max`: files of `dir` up to this size are memory-mapped for h2c (0: none).
+    pub dir_map_max: usize,
     /// `demo-routes`: the built-in routes (`/plaintext`, `/json`, ...); off, `dir` has every
     /// path.
     pub demo_routes: bool,
@@ -98,6 +100,7 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(10),
             dir: None,
             dir_max_age: None,
+            dir_map_max: 64 << 20,
             demo_routes: true,
             bind_proxy: Vec::new(),
             trusted_proxy: Vec::new(),
@@ -115,7 +118,7 @@ impl Default for Settings {
 }
 
 /// The keys, in the order `--print-config` writes them; each is also a flag (`--{key}`).
-pub const KEYS: [&str; 20] = [
+pub const KEYS: [&str; 21] = [
     "bind",
     "workers",
     "header-timeout",
@@ -124,6 +127,7 @@ pub const KEYS: [&str; 20] = [
     "shutdown-timeout",
     "dir",
     "dir-max-age",
+    "dir-map-max",
     "demo-routes",
     "bind-proxy",
     "trusted-proxy",
@@ -160,7 +164,7 @@ pub fn kind(key: &str) -> Option<Kind> {
     Some(match key {
         "bind" => Kind::Addrs,
         "workers" => Kind::Count,
-        "max-body" => Kind::Size,
+        "max-body" | "dir-map-max" => Kind::Size,
         "header-timeout" | "idle-timeout" | "shutdown-timeout" | "dir-max-age" => Kind::Duration,
         "dir" | "access-log" | "forwarded-header" => Kind::Path,
         "bind-proxy" | "trusted-proxy" | "bind-tls" | "cert" | "key" => Kind::Addrs,
@@ -182,6 +186,7 @@ pub struct Overrides {
     pub shutdown_timeout: Option<Duration>,
     pub dir: Option<PathBuf>,
     pub dir_max_age: Option<Duration>,
+    pub dir_map_max: Option<usize>,
     pub demo_routes: Option<bool>,
     /// Client addresses behind proxies (each list, when not empty, replaces the earlier one).
     pub bind_proxy: Vec<Bind>,
@@ -226,6 +231,9 @@ impl Overrides {
                 self.dir = Some(v.into());
             }
             "dir-max-age" => self.dir_max_age = Some(duration()?),
+            "dir-map-max" => self.dir_map_max = Some(parse_size(v).ok_or(
+                "expected bytes with an optional K, M or G suffix, e.g. 64M, or 0 for none (at most 1G)",
+            )?),
             "demo-routes" => {
                 self.demo_routes = Some(match v {
                     "on" => true,
@@ -297,6 +305,7 @@ impl Settings {
             shutdown_timeout,
             dir,
             dir_max_age,
+            dir_map_max,
             demo_routes,
             bind_proxy,
             trusted_proxy,
@@ -314,6 +323,7 @@ impl Settings {
             self.dir_max_age = *dir_max_age;
         }
         self.demo_routes = demo_routes.unwrap_or(self.demo_routes);
+        self.dir_map_max = dir_map_max.unwrap_or(self.dir_map_max);
         self.workers = workers.unwrap_or(self.workers);
         self.header_timeout = header_timeout.unwrap_or(self.header_timeout);
         self.idle_timeout = idle_timeout.unwrap_or(self.idle_timeout);
@@ -424,6 +434,7 @@ impl Settings {
             }
             None => t.push_str("# dir-max-age: not set (no Cache-Control)\n"),
         }
+        let _ = writeln!(t, "dir-map-max = \"{}\"", format_size(self.dir_map_max));
         let on = if self.demo_routes { "on" } else { "off" };
         let _ = writeln!(t, "demo-routes = \"{on}\"");
         let list = |v: Vec<String>| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");

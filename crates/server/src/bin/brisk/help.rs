@@ -25,11 +25,16 @@ OPTIONS:
     --dir PATH               Serve the files under PATH at / (GET and HEAD; a directory
                              answers with its index.html; ETag, Last-Modified, byte ranges,
                              precompressed x.br/x.zst/x.gz by Accept-Encoding; hidden files
-                             404 except /.well-known/). Large files leave by sendfile.
+                             404 except /.well-known/). Large files leave by sendfile
+                             (HTTP/1.1) or from a memory mapping (h2c).
                              The routes below win where both match: --demo-routes off
                              lets the directory have every path. Default: none
     --dir-max-age DUR        Send Cache-Control: max-age for the files of --dir.
                              Default: none (no Cache-Control)
+    --dir-map-max SIZE       Files of --dir larger than 16K and up to SIZE are mapped
+                             into memory once per worker, so h2c sends them with one
+                             copy instead of two; their pages count in the resident
+                             size. 0 turns mapping off. Default: 64M
     --demo-routes on|off     The built-in routes below. Default: on
     --bind-proxy ADDR        Like --bind, but every connection must start with a PROXY
                              protocol header (v1 or v2, as HAProxy's send-proxy or a cloud
@@ -81,7 +86,7 @@ OPTIONS:
     --config FILE            Read settings from a TOML file whose keys are the flags above
                              without their dashes (bind, workers, header-timeout,
                              idle-timeout, max-body, shutdown-timeout, dir, dir-max-age,
-                             demo-routes, bind-proxy,
+                             dir-map-max, demo-routes, bind-proxy,
                              trusted-proxy, forwarded-header, access-log,
                              access-log-format, log-level, metrics, health, bind-tls,
                              cert, key); flags win.

@@ -20,6 +20,7 @@ pub fn register(builder: &mut Builder, s: &Settings) {
             o.max_age = s
                 .dir_max_age
                 .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+            o.map_max = s.dir_map_max as u64;
             builder.static_dir_with("/", dir, o)
         }
         None if s.demo_routes => builder.route(RouteMethod::Any, "/", index),
