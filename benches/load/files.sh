@@ -5,8 +5,8 @@
 # As benches/load/compare.sh: each server pinned to CPU 0 (`taskset -c 0`), the load tool to
 # CPU 1; rounds alternate over the servers; for every run we record req/s and the server's CPU
 # time per request (utime + stime from /proc/PID/stat, before and after). HTTP/1.1 is
-# `wrk -t1 -c64`, h2c `h2load -c8 -m8` (prior knowledge). The table gives medians, the ratio
-# of brisk's median CPU/request to the peer's, and the median (range) of per-round ratios;
+# `wrk -t1 -c64`, h2c `h2load -c8 -m8` (prior knowledge). The table gives medians, and the
+# ratio of brisk's median CPU/request to the peer's with the range of per-round ratios;
 # --write appends it to BENCHMARKS.md.
 #
 # Usage: benches/load/files.sh [--rounds N (9)] [--seconds S (4)] [--sizes "1k 64k 1m"] [--write]
@@ -147,27 +147,28 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-paired() { # brisk-list other-list -> "median (lo-hi)" of per-round ratios
-  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ");
-    for (i = 1; i <= n; i++) if (x[i] > 0 && y[i] > 0) printf "%.4f ", x[i] / y[i] }' |
-    tr ' ' '\n' | grep -v '^$' | sort -g |
-    awk '{ a[NR] = $1 } END { if (NR == 0) { print "-"; exit }
-      m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-      printf "%.2fx (%.2f-%.2f)", m, a[1], a[NR] }'
+# The ratio of brisk's median CPU/request to the peer's, then the range of the per-round
+# ratios (lib.sh's `paired`): "0.56x (0.50-0.60)".
+ratio_col() { # brisk-list other-list
+  local a b
+  a=$(median <<<"$1"); b=$(median <<<"$2")
+  awk -v a="$a" -v b="$b" -v pr="$(paired "$1" "$2")" 'BEGIN {
+    if (!(a > 0 && b > 0)) { print "-"; exit }
+    printf "%.2fx", a / b
+    n = split(pr, r, " "); lo = r[1]; hi = r[1]
+    for (i = 2; i <= n; i++) { if (r[i] < lo) lo = r[i]; if (r[i] > hi) hi = r[i] }
+    if (n) printf " (%.2f-%.2f)", lo, hi }'
 }
 
 {
-  echo "| file | HTTP/1.1 brisk us/req | nginx us/req | ratio (per-round) | h2c brisk us/req | h2o us/req | ratio (per-round) |"
+  echo "| file | HTTP/1.1 brisk us/req | nginx us/req | ratio of medians (per-round range) | h2c brisk us/req | h2o us/req | ratio of medians (per-round range) |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
   for z in "${SIZES[@]}"; do
     b1=$(median <<<"${CPU[brisk,h1,$z]}"); n1=$(median <<<"${CPU[nginx,h1,$z]}")
     b2=$(median <<<"${CPU[brisk,h2c,$z]}"); h2=$(median <<<"${CPU[h2o,h2c,$z]}")
-    r1=$(awk -v a="$b1" -v b="$n1" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }')
-    r2=$(awk -v a="$b2" -v b="$h2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }')
-    p1=$(paired "${CPU[brisk,h1,$z]}" "${CPU[nginx,h1,$z]}")
-    p2=$(paired "${CPU[brisk,h2c,$z]}" "${CPU[h2o,h2c,$z]}")
-    echo "| $z | $b1 | $n1 | $r1 ($p1) | $b2 | $h2 | $r2 ($p2) |"
+    r1=$(ratio_col "${CPU[brisk,h1,$z]}" "${CPU[nginx,h1,$z]}")
+    r2=$(ratio_col "${CPU[brisk,h2c,$z]}" "${CPU[h2o,h2c,$z]}")
+    echo "| $z | $b1 | $n1 | $r1 | $b2 | $h2 | $r2 |"
   done
   echo
   echo "| file | req/s: brisk h1 | nginx h1 | brisk h2c | h2o h2c |"

@@ -1,7 +1,7 @@
 //! Static files against real tools: large bodies leave by `sendfile(2)` and are not read
 //! into the process (strace on the real binary), a cached small file costs no allocation
-//! per request (the `count-alloc` build), and a headless Chromium loads a page of 30 assets
-//! over HTTP/1.1. Each skips visibly without its tool unless BRISK_REQUIRE_PEERS=1.
+//! per request (the `count-alloc` build). Each skips visibly without its tool unless
+//! BRISK_REQUIRE_PEERS=1. (Headless Chromium's page of 30 assets: files_chromium.rs.)
 
 mod util;
 
@@ -209,69 +209,6 @@ fn a_cached_small_file_allocates_nothing_per_request() {
         "{} allocations over 12,000 keep-alive requests for cached small files",
         after - before
     );
-}
-
-/// A page with 30 assets (scripts, styles, images) loads whole in headless Chromium.
-#[test]
-#[cfg_attr(brisk_missing = "chromium", ignore = "needs chromium")]
-fn chromium_loads_a_page_of_thirty_assets_over_http1() {
-    let browser = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            Command::new(b)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        });
-    let Some(browser) = browser else {
-        // Report it the shared way (and fail under BRISK_REQUIRE_PEERS=1).
-        tool(
-            "chromium_loads_a_page_of_thirty_assets_over_http1",
-            "chromium",
-        );
-        return;
-    };
-    let dir = TempDir::new("chromium");
-    let mut page = String::from("<!doctype html><html><head><script>var n = 0;</script>");
-    for i in 0..10 {
-        std::fs::write(dir.0.join(format!("s{i}.js")), format!("n += 1; // {i}\n")).unwrap();
-        page += &format!("<script src=\"s{i}.js\"></script>");
-        std::fs::write(
-            dir.0.join(format!("c{i}.css")),
-            format!(".c{i} {{ color: red }}\n"),
-        )
-        .unwrap();
-        page += &format!("<link rel=\"stylesheet\" href=\"c{i}.css\" onload=\"n += 1\">");
-    }
-    page += "</head><body>";
-    for i in 0..10 {
-        let svg = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"1\"></svg>",
-            w = i + 1
-        );
-        std::fs::write(dir.0.join(format!("i{i}.svg")), svg).unwrap();
-        page += &format!("<img src=\"i{i}.svg\" onload=\"n += 1\">");
-    }
-    page += "<p id=\"out\">pending</p><script>window.addEventListener('load', function () \
-             { document.getElementById('out').textContent = 'loaded ' + n; });</script>\
-             </body></html>";
-    std::fs::write(dir.0.join("index.html"), page).unwrap();
-    let b = util::Brisk::start(&["--workers", "1", "--dir", dir.0.to_str().unwrap()]);
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
-        .arg(b.url("/"))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(dom.contains("loaded 30"), "{dom}");
 }
 
 /// `--demo-routes off` gives the directory every path (a file named `plaintext` is served,

@@ -233,18 +233,6 @@ fn python_ssl_and_h2() {
     assert!(text.contains("echo True 100000"), "{text}");
 }
 
-/// The Chromium binary, if one is installed.
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-}
-
 /// Headless Chromium loads a page over HTTPS; the page's script writes the protocol of its
 /// own navigation (`nextHopProtocol`), which must be `h2`.
 #[test]
@@ -256,12 +244,7 @@ fn chromium_loads_a_page_over_h2() {
     if !have_openssl("chromium_loads_a_page_over_h2") {
         return;
     }
-    let Some(browser) = chromium() else {
-        // Same rule as util::have_peer: visible skip, or a failure when peers are required.
-        util::have_peer(
-            "chromium_loads_a_page_over_h2",
-            &mut Command::new("chromium"),
-        );
+    let Some(browser) = util::chromium("chromium_loads_a_page_over_h2") else {
         return;
     };
     let dir = TempDir::new("tls-chromium");
@@ -275,23 +258,6 @@ fn chromium_loads_a_page_over_h2() {
     )
     .unwrap();
     let s = server(&dir, &["--dir", www.to_str().unwrap()]);
-    let profile = dir.arg("profile");
-    let out = Command::new("timeout")
-        .args(["60", browser, "--headless", "--no-sandbox", "--disable-gpu"])
-        .args([
-            "--ignore-certificate-errors",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={profile}"))
-        .arg("--dump-dom")
-        .arg(s.url("/index.html"))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        dom.contains("protocol=h2"),
-        "{dom}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (dom, err) = util::chromium_dom(browser, &dir.arg("profile"), &s.url("/index.html"));
+    assert!(dom.contains("protocol=h2"), "{dom}\n{err}");
 }

@@ -393,3 +393,43 @@ pub fn vm_rss_kib(pid: u32) -> usize {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmRSS in /proc/PID/status")
 }
+
+/// The Chromium binary, if one is installed. Otherwise skips visibly (SKIPPED), or panics
+/// when BRISK_REQUIRE_PEERS=1, as [`have_peer`] does.
+pub fn chromium(test: &str) -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        tool(test, "chromium");
+    }
+    found
+}
+
+/// Loads `url` in headless `browser` (bounded by `timeout 60`, a fresh profile in the
+/// directory `profile`, 10 s of virtual time for the page to settle, certificate errors
+/// ignored) and returns the DOM after load, with Chromium's stderr for a failure message.
+pub fn chromium_dom(browser: &str, profile: &str, url: &str) -> (String, String) {
+    let out = Command::new("timeout")
+        .args(["60", browser, "--headless", "--no-sandbox", "--disable-gpu"])
+        .args([
+            "--ignore-certificate-errors",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={profile}"))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("timeout runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
