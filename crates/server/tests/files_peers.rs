@@ -55,8 +55,7 @@ fn large_files_leave_by_sendfile_over_http1() {
         assert_eq!(read_response(&mut s).2, b"small");
     }
     std::thread::sleep(Duration::from_millis(200));
-    let _ = child.kill();
-    let _ = child.wait();
+    util::kill_traced(&mut child);
     let trace = std::fs::read_to_string(&log).unwrap();
     let sendfiles: Vec<&str> = trace.lines().filter(|l| l.contains("sendfile(")).collect();
     let sent: usize = sendfiles
@@ -129,8 +128,7 @@ fn large_files_over_h2c_leave_from_the_file_mapping_or_one_preadv_per_run() {
             assert!(got.stdout == content, "the body whole");
         }
         std::thread::sleep(Duration::from_millis(200));
-        let _ = child.kill();
-        let _ = child.wait();
+        util::kill_traced(&mut child);
         let trace = std::fs::read_to_string(&log).unwrap();
         // (The dynamic loader's small reads of the binary's headers aside.)
         let reads = |name: &str| -> (usize, usize) {

@@ -63,20 +63,7 @@ fn twenty_pipelined_requests_are_answered_with_one_writev() {
     std::thread::sleep(Duration::from_millis(200));
     let trace = std::fs::read_to_string(&log).unwrap();
     let after = writes(&trace);
-    // Stop brisk itself (killing strace would only detach it and leave it running), then
-    // strace exits with its tracee.
-    let strace_pid = child.id();
-    let brisk_pid =
-        std::fs::read_to_string(format!("/proc/{strace_pid}/task/{strace_pid}/children"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .next()
-            .map(str::to_string);
-    if let Some(pid) = brisk_pid {
-        let _ = Command::new("kill").args(["-KILL", &pid]).status();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    util::kill_traced(&mut child);
     let _ = std::fs::remove_file(&log);
     assert_eq!(before.len(), 1, "one request, one write:\n{trace}");
     assert_eq!(

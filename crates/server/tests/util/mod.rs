@@ -433,3 +433,17 @@ pub fn chromium_dom(browser: &str, profile: &str, url: &str) -> (String, String)
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Stops a program run under `strace -f` (`child` is strace): the traced process first, since
+/// killing strace alone only detaches it and leaves it running; then strace, which exits
+/// with its tracee.
+pub fn kill_traced(child: &mut Child) {
+    let strace_pid = child.id();
+    let traced = std::fs::read_to_string(format!("/proc/{strace_pid}/task/{strace_pid}/children"))
+        .unwrap_or_default();
+    for pid in traced.split_whitespace() {
+        let _ = Command::new("kill").args(["-KILL", pid]).status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
