@@ -36,6 +36,7 @@ mod props;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use file_map::MAX_MAPS;
 pub use file_map::{FileMap, SegmentError};
 pub use file_segment::FileRange;
 pub use output::{Output, OutputFull};

@@ -23,6 +23,8 @@ struct Client {
     body: Vec<u8>,
     status: Option<u16>,
     ended: bool,
+    /// Every DATA event: stream, bytes, end of stream.
+    events: Vec<(u32, Vec<u8>, bool)>,
 }
 
 impl Client {
@@ -38,6 +40,11 @@ impl Client {
             (":authority", "t"),
         ];
         conn.send_request(&req, true).unwrap();
+        Client::over(addr, conn)
+    }
+
+    /// A client whose requests `conn` already holds.
+    fn over(addr: SocketAddr, conn: Connection) -> Client {
         let mut c = Client {
             sock: TcpStream::connect(addr).unwrap(),
             conn,
@@ -45,6 +52,7 @@ impl Client {
             body: Vec::new(),
             status: None,
             ended: false,
+            events: Vec::new(),
         };
         c.sock
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -83,6 +91,8 @@ impl Client {
                     end_stream,
                 } => {
                     self.body.extend_from_slice(data);
+                    self.events
+                        .push((stream.value(), data.to_vec(), end_stream));
                     let n = data.len();
                     self.conn.consume(stream, n);
                     self.ended |= end_stream;
@@ -101,6 +111,65 @@ fn server(dir: &TempDir, map_max: u64) -> brisk_server::Handle {
     start(|b| {
         b.static_dir_with("/s", &dir.0, o);
     })
+}
+
+/// Twelve requests at once on one connection, for four files (some twice, one a range): the
+/// HEADERS go first and the bodies of several streams, from several files, share a mapped
+/// segment (one `writev`); every stream gets exactly its bytes. Mapped and read alike.
+#[test]
+fn concurrent_streams_for_several_files_get_exact_bodies() {
+    let dir = TempDir::new("h2many");
+    let content: Vec<u8> = (0..3_000_001u32).map(|i| (i % 251) as u8).collect();
+    let sizes = [20_000, 65_536, 70_001, 1_048_576];
+    for (i, n) in sizes.iter().enumerate() {
+        std::fs::write(dir.0.join(format!("f{i}.bin")), &content[i..i + n]).unwrap();
+    }
+    for map_max in [64 << 20, 0] {
+        let s = server(&dir, map_max);
+        let mut conn = Connection::client({
+            let mut config = Config::default();
+            config.initial_window_size = (1 << 31) - 1;
+            config.connection_window_size = (1 << 31) - 1;
+            config
+        });
+        let mut want = std::collections::HashMap::new();
+        for k in 0..12 {
+            let i = k % sizes.len();
+            let path = format!("/s/f{i}.bin");
+            let mut req = vec![
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", path.as_str()),
+                (":authority", "t"),
+            ];
+            let mut body = &content[i..i + sizes[i]];
+            if k == 11 {
+                req.push(("range", "bytes=1000-300000"));
+                body = &body[1000..=300_000];
+            }
+            let id = conn.send_request(&req, true).unwrap();
+            want.insert(id.value(), body);
+        }
+        let mut c = Client::over(s.local_addr(), conn);
+        let mut got: std::collections::HashMap<u32, Vec<u8>> = Default::default();
+        let mut ended = 0;
+        while ended < want.len() && c.read() {
+            for (id, data, end) in c.events.drain(..) {
+                got.entry(id).or_default().extend_from_slice(&data);
+                ended += usize::from(end);
+            }
+        }
+        assert_eq!(ended, want.len(), "map_max {map_max}: every stream ended");
+        for (id, body) in &want {
+            let g = got.get(id).map_or(&[][..], |v| v.as_slice());
+            assert!(
+                g == *body,
+                "map_max {map_max}: stream {id}: {} bytes, want {}",
+                g.len(),
+                body.len()
+            );
+        }
+    }
 }
 
 /// Whole files and a range, mapped or read, arrive exact on one connection each.

@@ -149,10 +149,12 @@ impl Drop for FileMap {
     }
 }
 
-/// Most parts one [`Output::push_mapped`] takes.
-pub(crate) const MAX_PARTS: usize = 16;
+/// Most parts a mapped segment holds (one or several [`Output::push_mapped`] calls).
+pub(crate) const MAX_PARTS: usize = 32;
 /// Longest head of a part (an HTTP/2 frame header is 9 bytes).
 pub(crate) const MAX_HEAD: usize = 16;
+/// Most files one mapped segment sends from.
+pub(crate) const MAX_MAPS: usize = 8;
 
 /// Why [`Output::push_mapped`] appended nothing.
 ///
@@ -165,12 +167,13 @@ pub(crate) const MAX_HEAD: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SegmentError {
-    /// A file segment ([`Output::push_file`], [`Output::push_mapped`]) waits to be sent:
-    /// continue in `on_write_ready`.
+    /// A file range ([`Output::push_file`]) waits to be sent, or the pending mapped segment
+    /// has no room for these parts (32 parts, 8 files, the output limit): continue in
+    /// `on_write_ready`.
     Pending,
     /// The range has no mapping ([`FileRange::with_map`]).
     NotMapped,
-    /// The parts ask for more than the range holds, are more than 16, or a head is longer
+    /// The parts ask for more than the range holds, are more than 32, or a head is longer
     /// than 16 bytes.
     Invalid,
     /// The connection's bytes pass through TLS: they must be read to be encrypted.
@@ -194,15 +197,18 @@ impl std::error::Error for SegmentError {}
 struct Part {
     head: [u8; MAX_HEAD],
     head_len: u8,
+    /// Index in `Mapped::maps`.
+    map: u8,
     offset: u64,
     len: u32,
 }
 
-/// A pending mapped segment at the end of a chain: parts of a head then file bytes. The box
-/// is kept for the connection's next segment (`map` is `None` between segments).
+/// A pending mapped segment at the end of a chain: parts of a head then bytes of one of its
+/// files. The box is kept for the connection's next segment (no map is held between
+/// segments).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Mapped {
-    map: Option<Arc<FileMap>>,
+    maps: [Option<Arc<FileMap>>; MAX_MAPS],
     parts: [Part; MAX_PARTS],
     n: usize,
     /// The part being written and how much of it (head first) is out.
@@ -213,19 +219,17 @@ pub(crate) struct Mapped {
 
 impl Mapped {
     pub(crate) fn is_active(&self) -> bool {
-        self.map.is_some()
+        self.left > 0
     }
 
-    /// Appends what is left as iovecs (as many as fit). Returns the end, in the file, of
-    /// the last file bytes offered (0 if none), and the mapping.
+    /// Appends what is left as iovecs (as many as fit). Returns whether file bytes were
+    /// offered, and for each file the end of the bytes offered from it (0: none).
     pub(crate) fn gather<'a, const N: usize>(
         &'a self,
         iov: &mut arrayvec::ArrayVec<io::IoSlice<'a>, N>,
-    ) -> u64 {
-        let Some(map) = self.map.as_deref() else {
-            return 0;
-        };
-        let mut end = 0;
+        ends: &mut [u64; MAX_MAPS],
+    ) -> bool {
+        let mut any = false;
         let mut skip = self.sent;
         for p in &self.parts[self.at..self.n] {
             let h = p.head_len as usize;
@@ -239,22 +243,30 @@ impl Mapped {
             skip = 0;
             let n = p.len as usize - from;
             if n > 0 {
+                let Some(map) = self.maps[p.map as usize].as_deref() else {
+                    break;
+                };
                 if iov.is_full() {
                     break;
                 }
                 iov.push(io::IoSlice::new(map.bytes(p.offset + from as u64, n)));
-                end = p.offset + p.len as u64;
+                let e = &mut ends[p.map as usize];
+                *e = (*e).max(p.offset + p.len as u64);
+                any = true;
             }
         }
-        end
+        any
     }
 
-    /// Whether the file still holds the bytes up to `end`.
-    pub(crate) fn holds(&self, end: u64) -> bool {
-        self.map.as_deref().is_some_and(|m| m.holds(end))
+    /// Whether every file still holds the bytes up to its end in `ends`.
+    pub(crate) fn holds(&self, ends: &[u64; MAX_MAPS]) -> bool {
+        self.maps
+            .iter()
+            .zip(ends)
+            .all(|(m, &end)| end == 0 || m.as_deref().is_some_and(|m| m.holds(end)))
     }
 
-    /// Takes `n` written bytes off the front; the mapping goes when all are out.
+    /// Takes `n` written bytes off the front; the mappings go when all are out.
     fn consume(&mut self, mut n: usize) {
         self.left -= n;
         while n > 0 {
@@ -269,9 +281,18 @@ impl Mapped {
             self.sent = 0;
         }
         if self.left == 0 {
-            self.map = None;
+            self.maps = Default::default();
             (self.at, self.n, self.sent) = (0, 0, 0);
         }
+    }
+
+    /// The slot of `map` in `maps` (the same mapping, or a free slot).
+    fn slot_for(&self, map: &Arc<FileMap>) -> Option<usize> {
+        let same = self
+            .maps
+            .iter()
+            .position(|m| m.as_ref().is_some_and(|m| Arc::ptr_eq(m, map)));
+        same.or_else(|| self.maps.iter().position(Option::is_none))
     }
 }
 
@@ -298,9 +319,9 @@ impl Output<'_> {
     /// next `len` bytes of `range` from its mapping ([`FileRange::with_map`]), and takes
     /// them off the front of `range`. Nothing is copied now: the worker sends them with
     /// `writev` straight from the mapping (the kernel copies once, from the page cache),
-    /// after the bytes appended before. Until they are sent nothing more can be appended
-    /// ([`remaining`](Output::remaining) is 0); continue in `on_write_ready`. Returns the
-    /// file bytes queued.
+    /// after the bytes appended before. Until they are sent nothing but more mapped parts can
+    /// be appended ([`remaining`](Output::remaining) is 0, [`file_room`](Output::file_room)
+    /// says how much): continue in `on_write_ready`. Returns the file bytes queued.
     ///
     /// Cleartext connections only. If the file turns out shorter than the range when the
     /// bytes are sent (truncated meanwhile), the connection is closed.
@@ -341,7 +362,7 @@ impl Output<'_> {
         if self.chain.is_encrypted() {
             return Err(SegmentError::Encrypted);
         }
-        if self.chain.has_tail() {
+        if self.chain.file().is_some() {
             return Err(SegmentError::Pending);
         }
         let Some(map) = range.map.as_ref() else {
@@ -362,21 +383,90 @@ impl Output<'_> {
         if total == 0 {
             return Ok(0);
         }
+        let room = self.limit.saturating_sub(self.chain.len);
         let m = &mut self.chain.seg_mut().mapped;
+        let slot = m.slot_for(map);
+        let (Some(slot), true, true) = (slot, m.n + parts.len() <= MAX_PARTS, total <= room) else {
+            return Err(SegmentError::Pending);
+        };
         let mut offset = range.offset;
-        for (p, (h, l)) in m.parts.iter_mut().zip(parts) {
+        for (p, (h, l)) in m.parts[m.n..].iter_mut().zip(parts) {
             p.head[..h.len()].copy_from_slice(h);
             p.head_len = h.len() as u8;
+            p.map = slot as u8;
             p.offset = offset;
             p.len = *l as u32;
             offset += *l as u64;
         }
-        (m.n, m.at, m.sent, m.left) = (parts.len(), 0, 0, total);
-        m.map = Some(Arc::clone(map));
+        m.n += parts.len();
+        m.left += total;
+        if m.maps[slot].is_none() {
+            m.maps[slot] = Some(Arc::clone(map));
+        }
         self.chain.len += total;
         range.offset += data;
         range.left -= data;
         Ok(data)
+    }
+
+    /// What [`push_mapped`](Output::push_mapped) takes from `range` now: `(bytes, parts)`,
+    /// heads included in the bytes; `(0, 0)` when it would be refused (a file range pending,
+    /// the segment's files or parts used up, TLS, `range` not mapped). Check it before
+    /// committing to frames whose bytes must then be written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol, FileRange};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     let f = std::sync::Arc::new(std::fs::File::open("Cargo.toml").unwrap());
+    ///     assert_eq!(out.mapped_room(&FileRange::new(f, 0, 4)), (0, 0)); // not mapped
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn mapped_room(&self, range: &FileRange) -> (usize, usize) {
+        let Some(map) = range.map.as_ref() else {
+            return (0, 0);
+        };
+        if self.chain.is_encrypted() || self.chain.file().is_some() {
+            return (0, 0);
+        }
+        let bytes = self.limit.saturating_sub(self.chain.len);
+        match self.chain.mapped() {
+            None => (bytes, MAX_PARTS),
+            Some(m) if m.slot_for(map).is_some() => (bytes, MAX_PARTS - m.n),
+            Some(_) => (0, 0),
+        }
+    }
+
+    /// Room for file bytes: [`remaining`](Output::remaining), or while a mapped segment is
+    /// pending (nothing else can be appended), what [`push_mapped`](Output::push_mapped)
+    /// can still add to it (heads included): several bodies, even from several files, then
+    /// leave with one `writev`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use brisk_reactor::{Action, Context, Output, Protocol};
+    /// # struct P;
+    /// # impl Protocol for P {
+    /// fn on_read(&mut self, _cx: &mut Context<'_>, input: &[u8], out: &mut Output<'_>) -> (usize, Action) {
+    ///     assert!(out.file_room() >= out.remaining());
+    ///     (input.len(), Action::Keep)
+    /// }
+    /// # }
+    /// # let _: &dyn Protocol = &P;
+    /// ```
+    pub fn file_room(&self) -> usize {
+        match self.chain.mapped() {
+            Some(m) if m.n < MAX_PARTS => self.limit.saturating_sub(self.chain.len),
+            Some(_) => 0,
+            None => self.remaining(),
+        }
     }
 }
 
@@ -386,10 +476,16 @@ mod tests {
     use super::*;
 
     fn gathered(c: &Chain, p: &Pool) -> (Vec<u8>, u64) {
-        let mut iov = arrayvec::ArrayVec::<io::IoSlice<'_>, 8>::new();
+        let mut iov = arrayvec::ArrayVec::<io::IoSlice<'_>, 16>::new();
         p.gather(c, &mut iov);
-        let end = c.mapped().map_or(0, |m| m.gather(&mut iov));
-        (iov.iter().flat_map(|s| s.iter().copied()).collect(), end)
+        let mut ends = [0; MAX_MAPS];
+        if let Some(m) = c.mapped() {
+            m.gather(&mut iov, &mut ends);
+        }
+        (
+            iov.iter().flat_map(|s| s.iter().copied()).collect(),
+            ends[0],
+        )
     }
 
     #[test]
@@ -403,6 +499,7 @@ mod tests {
         let run = InRun::default();
         let mut c = Chain::default();
         let mut r = FileRange::new(Arc::clone(&f), 10, 50).with_map(Arc::clone(&map));
+        let other = Arc::new(FileMap::new(Arc::clone(&f)).unwrap());
         {
             let (_, mut out) = p.split(&run, &mut c, 1 << 20);
             out.extend_from_slice(b"hd").unwrap();
@@ -412,11 +509,16 @@ mod tests {
             assert_eq!((n, r.offset, r.left, out.pending()), (12, 22, 38, 2 + 18));
             assert_eq!(out.remaining(), 0);
             assert!(out.has_file());
-            // Pending: refused, nothing changes.
-            let e = out.push_mapped(&mut r, &[(b"x", 1)]).unwrap_err();
-            assert_eq!(e, SegmentError::Pending);
+            // Nothing but mapped parts can follow: a file range is refused.
             assert!(out.push_file(FileRange::new(Arc::clone(&f), 0, 1)).is_err());
-            assert_eq!((r.offset, out.pending()), (22, 20));
+            assert!(out.extend_from_slice(b"x").is_err());
+            // More parts join the pending segment, from this file and from another mapping
+            // (a second map of the same file: another slot).
+            assert_eq!(out.file_room(), (1 << 20) - 20);
+            assert_eq!(out.push_mapped(&mut r, &[(b"<c>", 2)]), Ok(2));
+            let mut r2 = FileRange::new(Arc::clone(&f), 90, 5).with_map(Arc::clone(&other));
+            assert_eq!(out.push_mapped(&mut r2, &[(b"<d>", 5)]), Ok(5));
+            assert_eq!((r.offset, r2.left, out.pending()), (24, 0, 20 + 5 + 8));
         }
         // `map`, `r` and the segment hold the mapping.
         assert_eq!(Arc::strong_count(&map), 3);
@@ -426,12 +528,16 @@ mod tests {
             &data[10..15],
             b"<b>",
             &data[15..22],
+            b"<c>",
+            &data[22..24],
+            b"<d>",
+            &data[90..95],
         ]
         .concat();
-        assert_eq!(gathered(&c, &p), (want.clone(), 22));
+        assert_eq!(gathered(&c, &p), (want.clone(), 24));
         // The blocks and part of the first head, then odd steps through the rest.
         let mut at = 0;
-        for step in [3, 1, 4, 3, 2, 5, 2] {
+        for step in [3, 1, 4, 3, 2, 5, 2, 4, 1, 8] {
             p.consume_output(&mut c, step);
             at += step;
             assert_eq!(gathered(&c, &p).0, want[at..], "after {at}");
@@ -440,15 +546,15 @@ mod tests {
         assert_eq!(at, want.len());
         assert!(c.mapped().is_none() && !c.has_tail() && c.head == NIL);
         // The mapping went with the segment; the box stays for the next one.
-        assert_eq!(Arc::strong_count(&map), 2);
+        assert_eq!((Arc::strong_count(&map), Arc::strong_count(&other)), (2, 1));
         assert!(c.seg.is_some());
         {
             let (_, mut out) = p.split(&run, &mut c, 1 << 20);
             assert!(out.remaining() > 0);
             // More than the range, too many parts, a long head: refused.
-            let e = out.push_mapped(&mut r, &[(b"", 39)]).unwrap_err();
+            let e = out.push_mapped(&mut r, &[(b"", 37)]).unwrap_err();
             assert_eq!(e, SegmentError::Invalid);
-            let many = [(&b""[..], 1); 17];
+            let many = [(&b""[..], 1); 33];
             assert_eq!(out.push_mapped(&mut r, &many), Err(SegmentError::Invalid));
             assert_eq!(
                 out.push_mapped(&mut r, &[(&[0; 17], 1)]),
@@ -459,8 +565,8 @@ mod tests {
                 out.push_mapped(&mut plain, &[(b"", 5)]),
                 Err(SegmentError::NotMapped)
             );
-            assert_eq!((r.left, out.pending()), (38, 0));
-            out.push_mapped(&mut r, &[(b"<c>", 38)]).unwrap();
+            assert_eq!((r.left, out.pending()), (36, 0));
+            out.push_mapped(&mut r, &[(b"<c>", 36)]).unwrap();
         }
         // Released with the connection: the mapping goes too.
         p.release_output(&mut c);
@@ -475,6 +581,38 @@ mod tests {
             .unwrap();
         assert!(map.holds(60) && !map.holds(61));
         std::fs::remove_file(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_mapped_segment_takes_eight_files_and_the_output_limit_at_most() {
+        let f = Arc::new(File::open("Cargo.toml").unwrap());
+        let mut p = Pool::with_parking(4, 16, 1, 2, 8);
+        let mut c = Chain::default();
+        let (_, mut out) = p.split(&InRun::default(), &mut c, 100);
+        let mut ranges: Vec<FileRange> = (0..9)
+            .map(|_| {
+                let map = Arc::new(FileMap::new(Arc::clone(&f)).unwrap());
+                FileRange::new(Arc::clone(&f), 0, 10).with_map(map)
+            })
+            .collect();
+        for r in &mut ranges[..8] {
+            assert_eq!(out.push_mapped(r, &[(b"h", 2)]), Ok(2));
+        }
+        assert_eq!(out.file_room(), 100 - 24);
+        assert_eq!(
+            out.push_mapped(&mut ranges[8], &[(b"h", 2)]),
+            Err(SegmentError::Pending)
+        );
+        // Again from a file already in the segment: fine, up to the limit.
+        assert_eq!(out.push_mapped(&mut ranges[0], &[(b"", 8)]), Ok(8));
+        let mut big = FileRange::new(Arc::clone(&f), 0, 80)
+            .with_map(Arc::clone(ranges[1].map.as_ref().unwrap()));
+        assert_eq!(
+            out.push_mapped(&mut big, &[(b"", 69)]),
+            Err(SegmentError::Pending)
+        );
+        assert_eq!(out.push_mapped(&mut big, &[(b"", 68)]), Ok(68));
+        assert_eq!((out.pending(), out.file_room()), (100, 0));
     }
 
     #[test]

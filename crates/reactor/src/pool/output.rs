@@ -162,7 +162,7 @@ pub struct Output<'a> {
     pub(super) right: &'a mut [u8],
     pub(super) right_base: usize,
     pub(super) chain: &'a mut Chain,
-    limit: usize,
+    pub(super) limit: usize,
 }
 
 impl Output<'_> {

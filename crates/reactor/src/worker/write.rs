@@ -70,9 +70,9 @@ where
                 self.pool.gather(&c.out, &mut iov);
                 let mut truncated = false;
                 if let Some(m) = c.out.mapped() {
-                    let end = m.gather(&mut iov);
-                    mapped = end > 0;
-                    truncated = mapped && !m.holds(end);
+                    let mut ends = [0; crate::pool::MAX_MAPS];
+                    mapped = m.gather(&mut iov, &mut ends);
+                    truncated = mapped && !m.holds(&ends);
                 }
                 let offered: usize = iov.iter().map(|s| s.len()).sum();
                 // A file range follows (a response head before its `sendfile` body): the

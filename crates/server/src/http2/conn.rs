@@ -436,9 +436,13 @@ impl H2 {
                 }
             }
             // Answer complete requests and continue blocked bodies.
-            if !self.file_waiting.is_empty() && out.remaining() > 0 {
+            if !self.file_waiting.is_empty() && out.file_room() > 0 {
                 self.ready.append(&mut self.file_waiting);
             }
+            // Every answer's HEADERS first, then the file bodies: on cleartext these join one
+            // mapped segment and leave with one `writev` (HEADERS of a later stream may go
+            // before the DATA of an earlier one).
+            let mut files = false;
             let mut i = 0;
             while i < self.ready.len() {
                 let id = self.ready[i];
@@ -455,20 +459,13 @@ impl H2 {
                     send_body(&mut self.conn, slot);
                 }
                 if slot.file.is_some() {
-                    let (c, b, p) = (&mut self.conn, &mut self.wbuf, &mut self.wpos);
-                    match send_file(c, b, p, slot, out, self.tls.is_none()) {
-                        FileSent::Done | FileSent::Window => {}
-                        FileSent::Output => {
-                            if !self.file_waiting.contains(&id) {
-                                self.file_waiting.push(id);
-                            }
-                        }
-                        FileSent::Broken => return Action::CloseNow,
-                    }
-                }
-                if !slot.sending() && slot.answered && !slot.waiting {
+                    files = true;
+                } else if !slot.sending() && slot.answered && !slot.waiting {
                     self.streams.close(pos);
                 }
+            }
+            if files && self.send_files(out) {
+                return Action::CloseNow;
             }
             self.ready.clear();
             if peer_failed {
@@ -494,6 +491,34 @@ impl H2 {
         }
         self.arm_timer(cx);
         Action::Keep
+    }
+
+    /// The file bodies of the ready streams (after their HEADERS). True when a file turned
+    /// out truncated: the connection must close.
+    fn send_files(&mut self, out: &mut Output<'_>) -> bool {
+        for &id in &self.ready {
+            let Some(pos) = self.streams.find(id) else {
+                continue;
+            };
+            let slot = self.streams.slot(pos);
+            if slot.file.is_none() {
+                continue;
+            }
+            let (c, b, p) = (&mut self.conn, &mut self.wbuf, &mut self.wpos);
+            match send_file(c, b, p, slot, out, self.tls.is_none()) {
+                FileSent::Done | FileSent::Window => {}
+                FileSent::Output => {
+                    if !self.file_waiting.contains(&id) {
+                        self.file_waiting.push(id);
+                    }
+                }
+                FileSent::Broken => return true,
+            }
+            if !slot.sending() && slot.answered && !slot.waiting {
+                self.streams.close(pos);
+            }
+        }
+        false
     }
 
     fn arm_timer(&mut self, cx: &mut Context<'_>) {

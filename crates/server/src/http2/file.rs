@@ -76,14 +76,20 @@ pub(super) fn send_file(
             return FileSent::Output;
         }
         let mut left = range.len();
-        let mut room = out.remaining() as u64;
-        if room < 9 + left.min(MIN_FRAME) {
+        // From the file's mapping on cleartext: the frames join the pending mapped segment
+        // (other streams' bodies leave in the same `writev`); else read into the output.
+        let (room, max) = match cleartext && range.is_mapped() {
+            true => out.mapped_room(range),
+            false => (out.remaining(), FRAMES_PER_READ),
+        };
+        let (mut room, max) = (room as u64, max.min(FRAMES_PER_READ));
+        if max == 0 || room < 9 + left.min(MIN_FRAME) {
             return FileSent::Output;
         }
         let mut frames = [([0u8; 9], 0usize); FRAMES_PER_READ];
         let mut n = 0;
         let mut stop = FileSent::Output;
-        while n < FRAMES_PER_READ && room >= 9 + left.min(MIN_FRAME) {
+        while n < max && room >= 9 + left.min(MIN_FRAME) {
             let want = left.min(room - 9);
             match conn.reserve_data(id, want as usize, want == left) {
                 Ok(Some(f)) => {
@@ -112,9 +118,9 @@ pub(super) fn send_file(
         for (p, (h, l)) in parts.iter_mut().zip(&frames[..n]) {
             *p = (h, *l);
         }
-        // From the file's mapping on cleartext (one copy, by the kernel), else read into
-        // the output; a mapping that no longer covers the range falls back to the read,
-        // which tells a truncated file.
+        // From the file's mapping (one copy, by the kernel; `mapped_room` said it fits), else
+        // read into the output; a mapping that no longer covers the range (the file shrank
+        // before it was mapped) falls back to the read, which tells a truncated file.
         let pushed = cleartext && range.is_mapped() && out.push_mapped(range, &parts[..n]).is_ok();
         if !pushed && out.read_file_framed(range, &parts[..n]).is_err() {
             slot.file = None;
